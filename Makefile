@@ -1,0 +1,37 @@
+# Sothutu — the two commands: `make demo` and `make test`. Both create .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+.PHONY: demo test bench lint format clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml deploy/venv.py
+	$(PYTHON) deploy/venv.py $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $(STAMP)
+
+## Run the server, the kiosk and the display on the example config.
+demo: $(STAMP)
+	$(BIN)/python deploy/demo.py --config config.example.toml
+
+## Lint, then the whole test suite (offline, under 10 minutes).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+## Measure performance and write docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m tests.perf
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var tests/artifacts .pytest_cache .ruff_cache

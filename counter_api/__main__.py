@@ -1,0 +1,3 @@
+from counter_api.cli import main
+
+raise SystemExit(main())

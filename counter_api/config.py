@@ -1,0 +1,549 @@
+"""The one config file (TOML), read with tomllib and validated at start.
+
+Every setting is declared once, here, with its default and help text: the
+dataclass fields below *are* the schema. ``load_config`` turns a file into a
+frozen ``Config`` or raises ``ConfigError`` whose one-line message names the
+file and the key (``config.toml: services[2].prefix: ...``). Programs call
+``load_or_exit`` so a bad config stops them with exit status 2 and no
+traceback.
+
+This module is shared by the server, the kiosk, the display and the keypad,
+so it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+import sys
+import tomllib
+import types
+import typing
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_REQUIRED: Any = dataclasses.MISSING
+
+
+class ConfigError(ValueError):
+    """An invalid config file; ``str()`` is one line naming the file and key."""
+
+
+Check = Callable[[Any], "str | None"]
+
+
+def setting(default: Any = _REQUIRED, *, help: str, check: Check | None = None) -> Any:
+    """Declare a config key: its default (omit for a required key), help and check.
+
+    ``check`` returns an error text, or None when the value is fine.
+    """
+    meta = {"help": help, "check": check}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --- checks ---------------------------------------------------------------
+
+_SERVICE_ID = re.compile(r"[a-z0-9-]+")
+_PREFIX = re.compile(r"(?:[A-ZĐ]{1,2})?")
+_HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+
+
+def _positive(v: int) -> str | None:
+    return None if v >= 1 else f"must be at least 1, got {v}"
+
+
+def _non_negative(v: int) -> str | None:
+    return None if v >= 0 else f"must be 0 or more, got {v}"
+
+
+def _between(lo: float, hi: float) -> Check:
+    def check(v: float) -> str | None:
+        return None if lo <= v <= hi else f"must be between {lo} and {hi}, got {v}"
+
+    return check
+
+
+def _one_of(*choices: Any) -> Check:
+    def check(v: Any) -> str | None:
+        if v in choices:
+            return None
+        return f"must be one of {', '.join(repr(c) for c in choices)}, got {v!r}"
+
+    return check
+
+
+def _non_empty(v: str) -> str | None:
+    return None if v.strip() else "must not be empty"
+
+
+def _timezone(v: str) -> str | None:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown timezone {v!r} (use an IANA name such as 'Asia/Ho_Chi_Minh')"
+    return None
+
+
+def parse_hours(window: str) -> tuple[int, int]:
+    """``"07:00-11:30"`` → (420, 690), minutes after local midnight."""
+    m = _HOURS.fullmatch(window.strip())
+    if not m:
+        raise ValueError(f"{window!r} is not a window like '07:00-11:30'")
+    start = int(m[1]) * 60 + int(m[2])
+    end = int(m[3]) * 60 + int(m[4])
+    if end > 24 * 60 or end <= start:
+        raise ValueError(f"{window!r} must end after it starts, within the day")
+    return start, end
+
+
+def _hours(v: list[str]) -> str | None:
+    try:
+        spans = sorted(parse_hours(w) for w in v)
+    except ValueError as exc:
+        return str(exc)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        if start < end:
+            return "windows overlap"
+    return None
+
+
+def _url(v: str) -> str | None:
+    if v and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", v):
+        return f"must be an http:// or https:// address, got {v!r}"
+    return None
+
+
+def _pin(v: str) -> str | None:
+    if not re.fullmatch(r"\d{4,12}", v):
+        return "must be 4 to 12 digits"
+    return None
+
+
+# --- sections ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CentreConfig:
+    name: str = setting(help="The centre's name, shown on tickets, the display and reports.")
+    timezone: str = setting(
+        "Asia/Ho_Chi_Minh",
+        help="IANA timezone; the business day rolls over at local midnight.",
+        check=_timezone,
+    )
+    hours: list[str] = setting(
+        [],
+        help='Windows when tickets may be issued, e.g. ["07:00-11:30", "13:00-17:00"]; '
+        "empty means always.",
+        check=_hours,
+    )
+    authority: str = setting(
+        "",
+        help='First line of the ticket, e.g. "UBND XÃ CÙ LAO DUNG"; empty leaves it out.',
+    )
+    notice: str = setting(
+        "",
+        help="A notice scrolled on the display, e.g. the working hours.",
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    host: str = setting(
+        "127.0.0.1",
+        help='Address to listen on; "0.0.0.0" serves the LAN (needs real keys, demo = false).',
+    )
+    port: int = setting(8080, help="TCP port.", check=_between(1, 65535))
+    url: str = setting(
+        "",
+        help="How the kiosk, display and keypads reach the server; "
+        'default "http://127.0.0.1:PORT".',
+        check=_url,
+    )
+    public_url: str = setting(
+        "",
+        help="How phones on the centre's Wi-Fi reach the server (QR codes on tickets), "
+        'e.g. "http://192.168.1.10:8080"; default: url.',
+        check=_url,
+    )
+    database: str = setting(
+        "/var/lib/sothutu/queue.db",
+        help="SQLite file; a relative path is relative to this config file.",
+        check=_non_empty,
+    )
+    admin_key: str = setting(help="Bearer key with every right.", check=_non_empty)
+    secret_key: str = setting(help="Signs console sessions; long and random.", check=_non_empty)
+    demo: bool = setting(
+        False,
+        help="Demo mode: allows the example's weak keys and PINs, and then only on 127.0.0.1.",
+    )
+    threads: int = setting(
+        80,
+        help="Worker threads; each open event stream (display, console) holds one.",
+        check=_between(8, 500),
+    )
+    max_streams: int = setting(
+        64,
+        help="Event streams served at once; more are refused with 503 so the API keeps threads.",
+        check=_between(1, 490),
+    )
+    ping_seconds: float = setting(
+        10.0,
+        help="Seconds between ': ping' comments on an idle event stream (at most 15).",
+        check=_between(0.05, 15),
+    )
+
+    def client_url(self) -> str:
+        """The base URL local clients use when ``url`` is not set."""
+        if self.url:
+            return self.url.rstrip("/")
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def phone_url(self) -> str:
+        return (self.public_url or self.client_url()).rstrip("/")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Service:
+    id: str = setting(
+        help="Identifier, [a-z0-9-]+, used by the API.",
+        check=lambda v: None if _SERVICE_ID.fullmatch(v) else f"must match [a-z0-9-]+, got {v!r}",
+    )
+    name: str = setting(help="Field name citizens see, e.g. 'Hộ tịch'.", check=_non_empty)
+    prefix: str = setting(
+        help='Code prefix: "" or 1-2 capital letters.',
+        check=lambda v: (
+            None if _PREFIX.fullmatch(v) else f'must be "" or 1-2 capital letters, got {v!r}'
+        ),
+    )
+    start: int = setting(1, help="First number of the business day.", check=_non_negative)
+    width: int = setting(
+        3, help="Zero padding of the printed code (3 → A001).", check=_between(1, 6)
+    )
+    daily_limit: int = setting(
+        0, help="Most tickets per business day; 0 means no limit.", check=_non_negative
+    )
+    service_minutes: float = setting(
+        5.0,
+        help="Minutes one citizen takes, used for the estimated wait until today has figures.",
+        check=_between(0.1, 240),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counter:
+    number: int = setting(help="Counter number, what the display and voice say.", check=_positive)
+    name: str = setting("", help='Label, e.g. "Quầy 1"; default "Quầy N".')
+    services: list[str] = setting(help="Ids of the services this counter calls from.")
+    key: str = setting(help="Bearer key for this counter only.", check=_non_empty)
+    pin: str = setting(help="Clerk console PIN, 4-12 digits.", check=_pin)
+    guidance: bool = setting(
+        False, help="Quầy hướng dẫn: may issue tickets for citizens and sees every queue."
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Quầy {self.number}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kiosk:
+    name: str = setting(help="Kiosk name, unique.", check=_non_empty)
+    key: str = setting(help="Bearer key that may issue tickets.", check=_non_empty)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinterConfig:
+    connection: str = setting(
+        "preview:var/tickets",
+        help="usb:VID:PID, network:HOST:PORT, serial:DEVICE:BAUD, file:PATH or preview:DIR.",
+        check=_non_empty,
+    )
+    width: int = setting(
+        576, help="Dots: 384 for 58 mm paper, 512 or 576 for 80 mm.", check=_one_of(384, 512, 576)
+    )
+    profile: str = setting("TM-T20II", help="python-escpos printer profile.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoiceConfig:
+    dialect: str = setting(
+        "north",
+        help='"north" (linh, nghìn) or "south" (lẻ, ngàn).',
+        check=_one_of("north", "south"),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The whole validated config. ``path`` is the file it came from."""
+
+    path: Path
+    centre: CentreConfig
+    server: ServerConfig
+    services: tuple[Service, ...]
+    counters: tuple[Counter, ...]
+    kiosks: tuple[Kiosk, ...]
+    printer: PrinterConfig
+    voice: VoiceConfig
+
+    def service(self, service_id: str) -> Service | None:
+        for s in self.services:
+            if s.id == service_id:
+                return s
+        return None
+
+    def counter(self, number: int) -> Counter | None:
+        for c in self.counters:
+            if c.number == number:
+                return c
+        return None
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config; relative ones are relative to the config file."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.path.parent / p)
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.server.database)
+
+
+# Sections: name → (dataclass, "table" | "array", required).
+SECTIONS: dict[str, tuple[type, str, bool]] = {
+    "centre": (CentreConfig, "table", True),
+    "server": (ServerConfig, "table", True),
+    "services": (Service, "array", True),
+    "counters": (Counter, "array", True),
+    "kiosks": (Kiosk, "array", False),
+    "printer": (PrinterConfig, "table", False),
+    "voice": (VoiceConfig, "table", False),
+}
+
+
+def settings_of(cls: type) -> list[dataclasses.Field]:
+    """The declared keys of a section, in order."""
+    return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return f"a list of {_type_name(inner)}"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, str(tp)
+    )
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _coerce(value, args[0], where)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: must be {_type_name(tp)}, got {_describe(value)}")
+        return [_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is float and is_number:
+        return float(value)
+    if tp is int and is_number and isinstance(value, int):
+        return value
+    if tp is bool and isinstance(value, bool):
+        return value
+    if tp is str and isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    raise ConfigError(f"{where}: must be {_type_name(tp)}, got {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table, got {_describe(raw)}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in settings_of(cls)}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{where}.{key}: unknown key (known: {', '.join(sorted(known))})")
+    values = {}
+    for f in settings_of(cls):
+        key_where = f"{where}.{f.name}"
+        if f.name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{key_where}: missing required key")
+            continue
+        value = _coerce(raw[f.name], hints[f.name], key_where)
+        check = f.metadata.get("check")
+        if check is not None:
+            problem = check(value)
+            if problem:
+                raise ConfigError(f"{key_where}: {problem}")
+        values[f.name] = value
+    return cls(**values)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Validate parsed TOML ``data``; errors are ``ConfigError`` without the file name."""
+    for key in data:
+        if key not in SECTIONS:
+            raise ConfigError(f"{key}: unknown section (known: {', '.join(SECTIONS)})")
+    built: dict[str, Any] = {}
+    for name, (cls, kind, required) in SECTIONS.items():
+        raw = data.get(name)
+        if raw is None:
+            if required:
+                raise ConfigError(f"{name}: missing required section")
+            built[name] = () if kind == "array" else cls()
+            continue
+        if kind == "array":
+            if not isinstance(raw, list):
+                raise ConfigError(f"{name}: must be an array of tables ([[{name}]])")
+            built[name] = tuple(_build(cls, item, f"{name}[{i}]") for i, item in enumerate(raw))
+        else:
+            built[name] = _build(cls, raw, name)
+    config = Config(path=path, **built)
+    _cross_check(config)
+    return config
+
+
+def _duplicates(values: list[Any]) -> Any:
+    seen = set()
+    for v in values:
+        if v in seen:
+            return v
+        seen.add(v)
+    return None
+
+
+_WEAK_MARK = "demo"
+
+
+def _weak_pin(pin: str) -> bool:
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in itertools.pairwise(digits)}
+    return len(set(digits)) == 1 or steps in ({1}, {-1})
+
+
+def _cross_check(config: Config) -> None:
+    if not config.services:
+        raise ConfigError("services: at least one [[services]] is required")
+    if not config.counters:
+        raise ConfigError("counters: at least one [[counters]] is required")
+    ids = [s.id for s in config.services]
+    dup = _duplicates(ids)
+    if dup is not None:
+        raise ConfigError(
+            f"services[{ids.index(dup, ids.index(dup) + 1)}].id: duplicate id {dup!r}"
+        )
+    for i, s in enumerate(config.services):
+        if s.daily_limit and len(str(s.start + s.daily_limit - 1)) > 6:
+            raise ConfigError(f"services[{i}].daily_limit: numbers would exceed 6 digits")
+    numbers = [c.number for c in config.counters]
+    dup = _duplicates(numbers)
+    if dup is not None:
+        i = numbers.index(dup, numbers.index(dup) + 1)
+        raise ConfigError(f"counters[{i}].number: duplicate counter number {dup}")
+    for i, c in enumerate(config.counters):
+        if not c.services:
+            raise ConfigError(f"counters[{i}].services: must name at least one service")
+        for j, sid in enumerate(c.services):
+            if sid not in ids:
+                raise ConfigError(
+                    f"counters[{i}].services[{j}]: unknown service {sid!r} "
+                    f"(configured: {', '.join(ids)})"
+                )
+    names = [k.name for k in config.kiosks]
+    dup = _duplicates(names)
+    if dup is not None:
+        raise ConfigError(
+            f"kiosks[{names.index(dup, names.index(dup) + 1)}].name: duplicate {dup!r}"
+        )
+
+    secrets: list[tuple[str, str]] = [
+        ("server.admin_key", config.server.admin_key),
+        ("server.secret_key", config.server.secret_key),
+    ]
+    secrets += [(f"counters[{i}].key", c.key) for i, c in enumerate(config.counters)]
+    secrets += [(f"kiosks[{i}].key", k.key) for i, k in enumerate(config.kiosks)]
+    seen: dict[str, str] = {}
+    for where, value in secrets:
+        if value in seen:
+            raise ConfigError(f"{where}: same value as {seen[value]}; every key must differ")
+        seen[value] = where
+
+    if config.server.demo:
+        if config.server.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigError(
+                f"server.host: demo = true only serves 127.0.0.1, not {config.server.host!r}; "
+                "generate real keys and PINs (deploy/install.sh does) and set demo = false"
+            )
+        return
+    for where, value in secrets:
+        if len(value) < 16 or value.lower().startswith(_WEAK_MARK):
+            raise ConfigError(
+                f"{where}: too weak for production (at least 16 characters, not a demo value); "
+                "deploy/install.sh generates random keys"
+            )
+    for i, c in enumerate(config.counters):
+        if _weak_pin(c.pin):
+            raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raises ``ConfigError`` naming file and key."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not valid UTF-8") from None
+    try:
+        return parse_config(data, p.resolve())
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+
+
+def load_or_exit(path: str | Path, program: str = "sothutu") -> Config:
+    """``load_config`` for a program's start: a bad config prints one line, exits 2."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"{program}: config error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,104 @@
+"""Plain data of the queue: tickets, counters, the events a change emits, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    HELD = "held"
+    EXPIRED = "expired"
+
+
+#: A ticket in one of these states at the rollover becomes expired.
+OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.HELD)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One numbered ticket. ``service`` changes on transfer; ``original_service``
+    and ``code`` never do."""
+
+    id: int
+    business_date: date
+    service: str
+    original_service: str
+    number: int
+    code: str
+    priority: bool
+    status: Status
+    issued_at: datetime
+    counter: int | None = None
+    calls: int = 0
+    first_called_at: datetime | None = None
+    called_at: datetime | None = None
+    finished_at: datetime | None = None
+    kiosk: str | None = None
+    transfers: int = 0
+
+    def evolve(self, **changes: object) -> Ticket:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class CounterState:
+    """What the server remembers of a counter between requests."""
+
+    number: int
+    paused: bool = False
+    reason: str = ""
+    current: int | None = None  # id of the ticket being served
+    since: datetime | None = None  # when the status last changed
+
+    @property
+    def status(self) -> str:
+        if self.paused:
+            return "paused"
+        return "serving" if self.current is not None else "open"
+
+
+@dataclass(frozen=True, slots=True)
+class CoreEvent:
+    """An event a transition emits, before it has an id or JSON form."""
+
+    type: str
+    ticket: Ticket | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a transition decided: tickets and counter to save, events to log."""
+
+    tickets: tuple[Ticket, ...] = ()
+    counter: CounterState | None = None
+    events: tuple[CoreEvent, ...] = ()
+    #: the main result (the ticket the request is about), if any
+    result: Ticket | None = None
+    #: for ``next`` and ``call``: the ticket finished on the way
+    finished: Ticket | None = None
+
+
+class QueueError(Exception):
+    """A request the queue refuses; ``code`` is the API's error code."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotFound(QueueError):
+    status = 404
+
+
+class Conflict(QueueError):
+    status = 409

@@ -1,0 +1,35 @@
+"""The calling order: priority first, then earliest issued, then lowest id."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from counter_api.core.model import Status, Ticket
+
+
+def calling_key(ticket: Ticket) -> tuple[bool, datetime, int]:
+    """Sort key of the calling order (smaller is called first).
+
+    A transferred ticket keeps its ``issued_at``, so it keeps its place.
+    """
+    return (not ticket.priority, ticket.issued_at, ticket.id)
+
+
+def pick_next(tickets: Iterable[Ticket], services: Collection[str]) -> Ticket | None:
+    """The waiting ticket a counter serving ``services`` calls next, or None."""
+    candidates = [t for t in tickets if t.status is Status.WAITING and t.service in services]
+    return min(candidates, key=calling_key, default=None)
+
+
+def waiting_ahead(ticket: Ticket, tickets: Iterable[Ticket]) -> int:
+    """How many waiting tickets of the same service come before ``ticket``."""
+    key = calling_key(ticket)
+    return sum(
+        1
+        for t in tickets
+        if t.status is Status.WAITING
+        and t.service == ticket.service
+        and t.id != ticket.id
+        and calling_key(t) < key
+    )

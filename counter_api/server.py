@@ -1,0 +1,120 @@
+"""Run the queue server under waitress: one process, threads for the streams.
+
+A housekeeping thread rolls the business day over at local midnight (even
+when no request comes) and feeds systemd's watchdog after checking that the
+database answers. SIGTERM and SIGINT end the streams and stop cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+
+import waitress
+
+from counter_api import systemd
+from counter_api.config import Config
+from counter_api.events import pause
+from counter_api.service import QueueService
+from counter_api.store import Store, StoreError
+from counter_api.web import create_app
+
+log = logging.getLogger("counter_api")
+
+
+class _Stop(KeyboardInterrupt):
+    """Raised in the main thread by the signal handler to end waitress's loop."""
+
+
+def _housekeeping(svc: QueueService, stop: threading.Event) -> None:
+    watchdog = systemd.watchdog_interval()
+    last_ping = 0.0
+    while not stop.is_set():
+        interval = min(svc.seconds_to_midnight() + 0.2, 30.0)
+        if watchdog:
+            interval = min(interval, watchdog)
+        pause(interval)  # not Event.wait: see counter_api.events about libfaketime
+        if stop.is_set():
+            return
+        try:
+            svc.ensure_day()
+            if watchdog and time.monotonic() - last_ping >= watchdog * 0.9:
+                with svc.store.read() as db:
+                    db.execute("SELECT 1").fetchone()
+                systemd.notify("WATCHDOG=1")
+                last_ping = time.monotonic()
+        except Exception:
+            log.exception("housekeeping failed")
+
+
+def serve(config: Config, host: str | None = None, port: int | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; returns the exit status."""
+    host = host or config.server.host
+    port = port or config.server.port
+    try:
+        store = Store(config.database_path)
+    except StoreError as exc:
+        log.error("cannot open the database: %s", exc)
+        return 1
+    svc = QueueService(config, store)
+    app = create_app(config, service=svc)
+    try:
+        server = waitress.create_server(
+            app,
+            host=host,
+            port=port,
+            threads=config.server.threads,
+            ident="sothutu",
+            channel_timeout=60,
+            max_request_body_size=1 << 20,
+            connection_limit=max(100, config.server.threads * 2),
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
+        return 1
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        stop.set()
+        svc.bus.close()
+        systemd.notify("STOPPING=1")
+        raise _Stop
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    keeper = threading.Thread(
+        target=_housekeeping, args=(svc, stop), name="housekeeping", daemon=True
+    )
+    keeper.start()
+    where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    log.info(
+        "Sothutu %s serving %s on %s (business day %s)",
+        _version(),
+        config.centre.name,
+        where,
+        svc.today(),
+    )
+    systemd.notify("READY=1")
+    try:
+        server.run()
+    except _Stop:
+        pass
+    finally:
+        stop.set()
+        svc.bus.close()
+        server.close()
+        store.close()
+    log.info("stopped")
+    return 0
+
+
+def _version() -> str:
+    from counter_api import __version__
+
+    return __version__

@@ -1,0 +1,481 @@
+"""The queue service: each public method is one transaction of the store.
+
+It loads what the pure core needs, lets the core decide, saves the change,
+logs it and writes its events, all in one ``BEGIN IMMEDIATE`` transaction;
+after the commit the events go to the in-process bus. The business day rolls
+over lazily inside the first transaction of a new day, and by a timer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from counter_api.clock import Clock, SystemClock
+from counter_api.config import Config, parse_hours
+from counter_api.core import transitions
+from counter_api.core.day import business_date, check_open, is_open, next_midnight
+from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
+from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
+from counter_api.core.order import waiting_ahead
+from counter_api.events import Event, EventBus
+from counter_api.present import counter_json, iso, kiosk_json, ticket_json
+from counter_api.store import Store, repo
+from counter_api.store.db import Tx
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
+
+
+@dataclass
+class _Ctx:
+    """What one write transaction works with."""
+
+    tx: Tx
+    day: date
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def db(self) -> Any:
+        return self.tx.db
+
+
+class QueueService:
+    """The only code that changes the queue's state."""
+
+    def __init__(
+        self, config: Config, store: Store, clock: Clock | None = None, bus: EventBus | None = None
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.tz = config.centre.tz
+        self.windows = [parse_hours(w) for w in config.centre.hours]
+        self._day: date | None = None
+        with store.read() as db:
+            _, newest = repo.event_id_range(db)
+        self.bus = bus or EventBus(last_id=newest)
+        self._write(lambda ctx: repo.ensure_counters(ctx.db, [c.number for c in config.counters]))
+
+    # --- transactions ------------------------------------------------------------
+
+    def _write(self, fn: Callable[[_Ctx], R]) -> R:
+        with self.store.write() as tx:
+            now = self.clock.now()
+            ctx = _Ctx(tx, self._roll(tx, now), now)
+            result = fn(ctx)
+            events = ctx.events
+            tx.after_commit(lambda: self.bus.publish(events))
+        self._day = ctx.day
+        return result
+
+    def _emit(self, ctx: _Ctx, type_: str, data: dict[str, Any]) -> None:
+        event_id, payload = repo.insert_event(ctx.db, type_, data, ctx.now, ctx.day)
+        ctx.events.append(Event(event_id, type_, payload))
+
+    # --- the business day ----------------------------------------------------------
+
+    def _roll(self, tx: Tx, now: datetime) -> date:
+        """The business day for a transaction at ``now``; expires the old day's open
+        tickets first when the local date has moved on. A clock that went back
+        (a Pi without RTC after a power cut) never reopens an earlier day."""
+        today = business_date(now, self.tz)
+        stored_text = repo.get_meta(tx.db, "business_date")
+        stored = date.fromisoformat(stored_text) if stored_text else None
+        if stored is None:
+            repo.set_meta(tx.db, "business_date", today.isoformat())
+            return today
+        if today <= stored:
+            if today < stored:
+                log.warning(
+                    "clock reads %s, before business day %s; keeping %s", today, stored, stored
+                )
+            return stored
+        ctx = _Ctx(tx, today, now)
+        expired = repo.open_tickets_before(tx.db, today)
+        change = transitions.expire(expired)
+        repo.clear_current_tickets(tx.db)
+        self._apply(ctx, change)
+        self._emit(
+            ctx,
+            "day.rollover",
+            {"business_date": today.isoformat(), "expired": len(change.tickets)},
+        )
+        repo.log_action(tx.db, now, today, "rollover", None, None)
+        repo.prune_events(tx.db, keep_from=stored)
+        repo.set_meta(tx.db, "business_date", today.isoformat())
+        events = ctx.events
+        tx.after_commit(lambda: self.bus.publish(events))
+        log.info(
+            "business day %s begins; %d tickets of %s expired", today, len(change.tickets), stored
+        )
+        return today
+
+    def today(self) -> date:
+        """The current business day, rolling over first when midnight has passed."""
+        clock_day = business_date(self.clock.now(), self.tz)
+        if self._day is None or clock_day > self._day:
+            self._write(lambda ctx: None)
+        assert self._day is not None
+        return self._day
+
+    ensure_day = today
+
+    # --- applying a change ---------------------------------------------------------
+
+    def _apply(self, ctx: _Ctx, change: Change) -> dict[int, Ticket]:
+        """Save a core ``Change``, log it and emit its events; returns saved tickets
+        keyed by ``id()`` of the core's objects (new tickets get their id here)."""
+        saved: dict[int, Ticket] = {}
+        for t in change.tickets:
+            if t.id == 0:
+                saved[id(t)] = repo.insert_ticket(ctx.db, t)
+            else:
+                repo.update_ticket(ctx.db, t)
+                saved[id(t)] = t
+        if change.counter is not None:
+            repo.save_counter(ctx.db, change.counter)
+        for ev in change.events:
+            ticket = saved.get(id(ev.ticket), ev.ticket) if ev.ticket is not None else None
+            action = ev.type.split(".", 1)[1]
+            repo.log_action(ctx.db, ctx.now, ctx.day, action, ticket, ev.counter)
+            if ticket is not None:
+                data = {
+                    "ticket": self._ticket_json(ctx.db, ctx.day, ticket),
+                    "counter": ev.counter,
+                    "waiting": self._waiting(ctx.db, ctx.day),
+                }
+            else:
+                data = {"counter": self._counter_json(ctx.db, ev.counter)}
+            self._emit(ctx, ev.type, data)
+        return saved
+
+    def _result(self, change: Change, saved: dict[int, Ticket]) -> Ticket | None:
+        return saved.get(id(change.result)) if change.result is not None else None
+
+    # --- JSON with live figures ---------------------------------------------------
+
+    def _waiting(self, db: Any, day: date) -> dict[str, int]:
+        counts = repo.waiting_counts(db, day)
+        return {s.id: counts.get(s.id, 0) for s in self.config.services}
+
+    def _open_counters(self, db: Any, service: str) -> int:
+        states = repo.all_counters(db)
+        serving = [c for c in self.config.counters if service in c.services]
+        active = [c for c in serving if not states.get(c.number, CounterState(c.number)).paused]
+        return len(active) or len(serving) or 1
+
+    def _ticket_json(self, db: Any, day: date, t: Ticket) -> dict[str, Any]:
+        if t.status is not Status.WAITING:
+            return ticket_json(t, self.config)
+        ahead = waiting_ahead(t, repo.waiting_tickets(db, t.business_date, [t.service]))
+        svc = self.config.service(t.service)
+        total, samples = repo.service_time_stats(db, day, t.service)
+        avg = average_service_minutes(total, samples, svc.service_minutes if svc else 5.0)
+        estimate = estimate_wait_minutes(ahead, avg, self._open_counters(db, t.service))
+        return ticket_json(t, self.config, ahead=ahead, estimate=estimate)
+
+    def _counter_json(self, db: Any, number: int | None) -> dict[str, Any]:
+        assert number is not None
+        state = repo.get_counter(db, number)
+        current = repo.get_ticket(db, state.current) if state.current else None
+        return counter_json(
+            state,
+            self.config,
+            self._ticket_json(db, current.business_date, current) if current else None,
+        )
+
+    # --- issuing ------------------------------------------------------------------
+
+    def issue(self, service_id: str, priority: bool = False, kiosk: str | None = None) -> dict:
+        """A new ticket for a field; 404 unknown service, 409 closed or daily limit."""
+        svc = self.config.service(service_id)
+        if svc is None:
+            raise NotFound("unknown_service", f"no service {service_id!r}")
+
+        def work(ctx: _Ctx) -> dict:
+            check_open(ctx.now, self.tz, self.windows)
+            last, count = repo.number_stats(ctx.db, ctx.day, svc.id)
+            change = transitions.issue(
+                service_id=svc.id,
+                prefix=svc.prefix,
+                start=svc.start,
+                width=svc.width,
+                daily_limit=svc.daily_limit,
+                last_number=last,
+                issued_today=count,
+                priority=priority,
+                now=ctx.now,
+                day=ctx.day,
+                kiosk=kiosk,
+            )
+            saved = self._apply(ctx, change)
+            ticket = self._result(change, saved)
+            assert ticket is not None
+            return self._ticket_json(ctx.db, ctx.day, ticket)
+
+        return self._write(work)
+
+    def is_open_now(self) -> bool:
+        return is_open(self.clock.now(), self.tz, self.windows)
+
+    # --- counter actions ---------------------------------------------------------
+
+    def _counter_action(
+        self,
+        number: int,
+        decide: Callable[[_Ctx, CounterState, Ticket | None], Change],
+        answer: Callable[[_Ctx, Change, dict[int, Ticket]], dict],
+    ) -> dict:
+        """Load the counter and its current ticket, let the core decide, save, answer;
+        all in one transaction."""
+        if self.config.counter(number) is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+
+        def work(ctx: _Ctx) -> dict:
+            state = repo.get_counter(ctx.db, number)
+            current = repo.get_ticket(ctx.db, state.current) if state.current else None
+            change = decide(ctx, state, current)
+            return answer(ctx, change, self._apply(ctx, change))
+
+        return self._write(work)
+
+    def _json_of(self, ctx: _Ctx, ticket: Ticket | None) -> dict | None:
+        return None if ticket is None else self._ticket_json(ctx.db, ctx.day, ticket)
+
+    def _ticket_answer(self, ctx: _Ctx, change: Change, saved: dict[int, Ticket]) -> dict:
+        return {"ticket": self._json_of(ctx, self._result(change, saved))}
+
+    def _counter_answer(self, number: int) -> Callable[[_Ctx, Change, dict], dict]:
+        return lambda ctx, change, saved: {"counter": self._counter_json(ctx.db, number)}
+
+    def next(self, number: int) -> dict:
+        """Finish the current ticket, call the next one in order."""
+        counter = self.config.counter(number)
+        services = counter.services if counter else []
+
+        def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
+            waiting = repo.waiting_tickets(ctx.db, ctx.day, services)
+            return transitions.call_next(state, current, waiting, services, ctx.now)
+
+        def answer(ctx: _Ctx, change: Change, saved: dict[int, Ticket]) -> dict:
+            finished = saved.get(id(change.finished)) if change.finished is not None else None
+            return {
+                "ticket": self._json_of(ctx, self._result(change, saved)),
+                "finished": self._json_of(ctx, finished),
+            }
+
+        return self._counter_action(number, decide, answer)
+
+    def recall(self, number: int) -> dict:
+        return self._counter_action(
+            number, lambda ctx, s, cur: transitions.recall(s, cur, ctx.now), self._ticket_answer
+        )
+
+    def done(self, number: int) -> dict:
+        return self._end(number, Status.DONE)
+
+    def no_show(self, number: int) -> dict:
+        return self._end(number, Status.NO_SHOW)
+
+    def hold(self, number: int) -> dict:
+        return self._end(number, Status.HELD)
+
+    def _end(self, number: int, status: Status) -> dict:
+        return self._counter_action(
+            number,
+            lambda ctx, s, cur: transitions.end_current(s, cur, status, ctx.now),
+            self._ticket_answer,
+        )
+
+    def transfer(self, number: int, service_id: str) -> dict:
+        known = [s.id for s in self.config.services]
+        return self._counter_action(
+            number,
+            lambda ctx, s, cur: transitions.transfer(s, cur, service_id, known, ctx.now),
+            self._ticket_answer,
+        )
+
+    def call(self, number: int, code: str, service_id: str | None = None) -> dict:
+        """Call a ticket of today by its code (a late citizen, a held dossier)."""
+        counter = self.config.counter(number)
+        if counter is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        if service_id is not None and self.config.service(service_id) is None:
+            raise NotFound("unknown_service", f"no service {service_id!r}")
+
+        def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
+            matches = repo.tickets_by_code(ctx.db, ctx.day, code)
+            return transitions.call_by_code(
+                state, current, matches, counter.services, ctx.now, service=service_id
+            )
+
+        return self._counter_action(number, decide, self._ticket_answer)
+
+    def pause(self, number: int, reason: str = "") -> dict:
+        return self._counter_action(
+            number,
+            lambda ctx, s, cur: transitions.pause(s, reason, ctx.now),
+            self._counter_answer(number),
+        )
+
+    def resume(self, number: int) -> dict:
+        return self._counter_action(
+            number,
+            lambda ctx, s, cur: transitions.resume(s, ctx.now),
+            self._counter_answer(number),
+        )
+
+    # --- kiosks and reprints -------------------------------------------------------
+
+    def kiosk_status(self, name: str, printer: str, message: str = "") -> dict:
+        """Record a kiosk's printer state; an event only when it changed."""
+        if not any(k.name == name for k in self.config.kiosks):
+            raise NotFound("unknown_kiosk", f"no kiosk {name!r}")
+
+        def work(ctx: _Ctx) -> dict:
+            before = repo.kiosk_rows(ctx.db).get(name)
+            repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
+            kiosk = kiosk_json(name, printer, message, ctx.now, self.config)
+            if before is None or before[:2] != (printer, message):
+                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+                repo.log_action(ctx.db, ctx.now, ctx.day, f"printer_{printer}", None, None)
+            return kiosk
+
+        return self._write(work)
+
+    def reprint(self, ticket_id: int, kiosk: str | None = None) -> dict:
+        """Ask the kiosk that printed a ticket (or a named one) to print it again."""
+        names = [k.name for k in self.config.kiosks]
+        if kiosk is not None and kiosk not in names:
+            raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
+
+        def work(ctx: _Ctx) -> dict:
+            ticket = repo.get_ticket(ctx.db, ticket_id)
+            if ticket is None:
+                raise NotFound("unknown_ticket", f"no ticket {ticket_id}")
+            target = (
+                kiosk
+                or (ticket.kiosk if ticket.kiosk in names else None)
+                or (names[0] if names else None)
+            )
+            if target is None:
+                raise Conflict("no_kiosk", "no kiosk is configured to print on")
+            tj = self._ticket_json(ctx.db, ctx.day, ticket)
+            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target})
+            repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
+            return {"ticket": tj, "kiosk": target}
+
+        return self._write(work)
+
+    # --- reads ------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> dict:
+        self.today()
+        with self.store.read() as db:
+            t = repo.get_ticket(db, ticket_id)
+            if t is None:
+                raise NotFound("unknown_ticket", f"no ticket {ticket_id}")
+            return self._ticket_json(db, t.business_date, t)
+
+    def counter(self, number: int) -> dict:
+        with self.store.read() as db:
+            return self._counter_json(db, number)
+
+    def services(self) -> list[dict]:
+        day = self.today()
+        with self.store.read() as db:
+            waiting = self._waiting(db, day)
+            prio = repo.priority_waiting_counts(db, day)
+        return [
+            {
+                "id": s.id,
+                "name": s.name,
+                "prefix": s.prefix,
+                "waiting": waiting[s.id],
+                "priority_waiting": prio.get(s.id, 0),
+            }
+            for s in self.config.services
+        ]
+
+    def _state(self, db: Any, day: date) -> dict:
+        states = repo.all_counters(db)
+        counters = []
+        for c in self.config.counters:
+            counters.append(
+                self._counter_json(db, c.number)
+                if c.number in states
+                else counter_json(CounterState(c.number), self.config, None)
+            )
+        waiting = self._waiting(db, day)
+        kiosks = repo.kiosk_rows(db)
+        _, last_id = repo.event_id_range(db)
+        return {
+            "business_date": day.isoformat(),
+            "time": iso(self.clock.now(), self.tz),
+            "centre": self.config.centre.name,
+            "open": is_open(self.clock.now(), self.tz, self.windows),
+            "counters": counters,
+            "recent_calls": [
+                {
+                    "code": r["code"],
+                    "counter": r["counter"],
+                    "service": r["service"],
+                    "called_at": iso(r["called_at"], self.tz),
+                    "calls": r["calls"],
+                }
+                for r in repo.recent_calls(db, day)
+            ],
+            "services": [
+                {"id": s.id, "name": s.name, "prefix": s.prefix, "waiting": waiting[s.id]}
+                for s in self.config.services
+            ],
+            "kiosks": [
+                kiosk_json(k.name, *(kiosks.get(k.name) or ("unknown", "", None)), self.config)
+                for k in self.config.kiosks
+            ],
+            "last_event_id": last_id,
+        }
+
+    def state(self) -> dict:
+        day = self.today()
+        with self.store.read() as db:
+            return self._state(db, day)
+
+    # --- the event log ------------------------------------------------------------
+
+    def can_replay_from(self, last_id: int) -> bool:
+        """True when every event after ``last_id`` is still in the log."""
+        if self.bus.since(last_id) is not None and last_id <= self.bus.last_id:
+            return True
+        with self.store.read() as db:
+            oldest, newest = repo.event_id_range(db)
+        return oldest - 1 <= last_id <= newest
+
+    def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
+        got = self.bus.since(last_id)
+        if got is not None:
+            return got[:limit]
+        with self.store.read() as db:
+            rows = repo.events_after(db, last_id, limit)
+        return [Event(i, t, d) for i, t, d in rows]
+
+    def snapshot(self) -> Event:
+        """The ``snapshot`` event: the state, with the id of the last event in it."""
+        day = self.today()
+        with self.store.read() as db:
+            state = self._state(db, day)
+        payload = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        return Event(state["last_event_id"], "snapshot", payload)
+
+    def seconds_to_midnight(self) -> float:
+        now = self.clock.now()
+        return max(0.0, (next_midnight(now, self.tz) - now) / timedelta(seconds=1))

@@ -1,0 +1,121 @@
+"""Numbered schema migrations; ``PRAGMA user_version`` records the last one applied.
+
+A database made by any older version opens and upgrades in place: each
+migration runs in its own transaction and bumps the version with it. Never
+edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            business_date TEXT NOT NULL,
+            service TEXT NOT NULL,
+            original_service TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            counter INTEGER,
+            calls INTEGER NOT NULL DEFAULT 0,
+            issued_at REAL NOT NULL,
+            first_called_at REAL,
+            called_at REAL,
+            finished_at REAL,
+            kiosk TEXT,
+            transfers INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (business_date, original_service, number)
+        )"""
+    )
+    db.execute("CREATE INDEX tickets_queue ON tickets (business_date, status, service)")
+    db.execute("CREATE INDEX tickets_code ON tickets (business_date, code)")
+    db.execute("CREATE INDEX tickets_open ON tickets (status, business_date)")
+    db.execute(
+        """
+        CREATE TABLE counters (
+            number INTEGER PRIMARY KEY,
+            paused INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL DEFAULT '',
+            current_ticket INTEGER REFERENCES tickets (id),
+            since REAL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            at REAL NOT NULL,
+            business_date TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX events_day ON events (business_date)")
+    # A compact, permanent history of every transition (events are pruned
+    # after two days; reports need every day).
+    db.execute(
+        """
+        CREATE TABLE ticket_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            business_date TEXT NOT NULL,
+            action TEXT NOT NULL,
+            ticket_id INTEGER,
+            code TEXT,
+            service TEXT,
+            counter INTEGER,
+            calls INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX ticket_log_day ON ticket_log (business_date, action)")
+    db.execute(
+        """
+        CREATE TABLE kiosks (
+            name TEXT PRIMARY KEY,
+            printer TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+#: Index i holds the migration that brings the schema to version i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the database up to the newest schema; returns the version."""
+    current = schema_version(db)
+    newest = len(MIGRATIONS)
+    if current > newest:
+        raise sqlite3.DatabaseError(
+            f"schema version {current} is newer than this Sothutu knows ({newest}); "
+            "upgrade Sothutu or restore an older backup"
+        )
+    for version in range(current + 1, newest + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(db) >= version:  # another process migrated meanwhile
+                db.execute("COMMIT")
+                continue
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return newest

@@ -1,0 +1,322 @@
+"""SQL for the queue's tables: rows in, core data classes out, and back.
+
+Functions take a ``sqlite_utils.Database`` already inside a transaction
+(``Store.read()`` or ``Store.write()``); none of them commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlite_utils
+
+from counter_api.core.model import CounterState, Status, Ticket
+
+DB = sqlite_utils.Database
+
+_TICKET_COLUMNS = (
+    "id, business_date, service, original_service, number, code, priority, status, counter, "
+    "calls, issued_at, first_called_at, called_at, finished_at, kiosk, transfers"
+)
+
+
+def to_epoch(dt: datetime | None) -> float | None:
+    return None if dt is None else dt.timestamp()
+
+
+def from_epoch(x: float | None) -> datetime | None:
+    return None if x is None else datetime.fromtimestamp(x, UTC)
+
+
+def _ticket(row: tuple) -> Ticket:
+    return Ticket(
+        id=row[0],
+        business_date=date.fromisoformat(row[1]),
+        service=row[2],
+        original_service=row[3],
+        number=row[4],
+        code=row[5],
+        priority=bool(row[6]),
+        status=Status(row[7]),
+        counter=row[8],
+        calls=row[9],
+        issued_at=datetime.fromtimestamp(row[10], UTC),
+        first_called_at=from_epoch(row[11]),
+        called_at=from_epoch(row[12]),
+        finished_at=from_epoch(row[13]),
+        kiosk=row[14],
+        transfers=row[15],
+    )
+
+
+def _select(db: DB, where: str, params: Iterable[Any] = ()) -> list[Ticket]:
+    sql = f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE {where}"
+    return [_ticket(r) for r in db.execute(sql, tuple(params)).fetchall()]
+
+
+def get_ticket(db: DB, ticket_id: int) -> Ticket | None:
+    found = _select(db, "id = ?", (ticket_id,))
+    return found[0] if found else None
+
+
+def insert_ticket(db: DB, t: Ticket) -> Ticket:
+    cur = db.execute(
+        "INSERT INTO tickets (business_date, service, original_service, number, code, priority, "
+        "status, counter, calls, issued_at, first_called_at, called_at, finished_at, kiosk, "
+        "transfers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            t.business_date.isoformat(),
+            t.service,
+            t.original_service,
+            t.number,
+            t.code,
+            int(t.priority),
+            t.status.value,
+            t.counter,
+            t.calls,
+            to_epoch(t.issued_at),
+            to_epoch(t.first_called_at),
+            to_epoch(t.called_at),
+            to_epoch(t.finished_at),
+            t.kiosk,
+            t.transfers,
+        ),
+    )
+    return t.evolve(id=cur.lastrowid)
+
+
+def update_ticket(db: DB, t: Ticket) -> None:
+    """Save the mutable fields of a ticket (never its number, code or issue time)."""
+    db.execute(
+        "UPDATE tickets SET service = ?, priority = ?, status = ?, counter = ?, calls = ?, "
+        "first_called_at = ?, called_at = ?, finished_at = ?, transfers = ? WHERE id = ?",
+        (
+            t.service,
+            int(t.priority),
+            t.status.value,
+            t.counter,
+            t.calls,
+            to_epoch(t.first_called_at),
+            to_epoch(t.called_at),
+            to_epoch(t.finished_at),
+            t.transfers,
+            t.id,
+        ),
+    )
+
+
+def waiting_tickets(db: DB, day: date, services: Collection[str]) -> list[Ticket]:
+    if not services:
+        return []
+    marks = ", ".join("?" for _ in services)
+    return _select(
+        db,
+        f"business_date = ? AND status = 'waiting' AND service IN ({marks})",
+        (day.isoformat(), *services),
+    )
+
+
+def tickets_by_code(db: DB, day: date, code: str) -> list[Ticket]:
+    return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
+
+
+def open_tickets_before(db: DB, day: date) -> list[Ticket]:
+    """Waiting, called or held tickets of business days before ``day``."""
+    return _select(
+        db,
+        "status IN ('waiting', 'called', 'held') AND business_date < ?",
+        (day.isoformat(),),
+    )
+
+
+def number_stats(db: DB, day: date, service: str) -> tuple[int | None, int]:
+    """(last number, tickets issued) of a service on a business day."""
+    row = db.execute(
+        "SELECT MAX(number), COUNT(*) FROM tickets "
+        "WHERE business_date = ? AND original_service = ?",
+        (day.isoformat(), service),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def waiting_counts(db: DB, day: date) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT service, COUNT(*) FROM tickets WHERE business_date = ? AND status = 'waiting' "
+        "GROUP BY service",
+        (day.isoformat(),),
+    ).fetchall()
+    return dict(rows)
+
+
+def priority_waiting_counts(db: DB, day: date) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT service, COUNT(*) FROM tickets WHERE business_date = ? AND status = 'waiting' "
+        "AND priority = 1 GROUP BY service",
+        (day.isoformat(),),
+    ).fetchall()
+    return dict(rows)
+
+
+def service_time_stats(db: DB, day: date, service: str) -> tuple[float, int]:
+    """(total seconds, count) of today's finished services in a field."""
+    row = db.execute(
+        "SELECT COALESCE(SUM(finished_at - called_at), 0), COUNT(*) FROM tickets "
+        "WHERE business_date = ? AND status = 'done' AND service = ? "
+        "AND called_at IS NOT NULL AND finished_at >= called_at",
+        (day.isoformat(), service),
+    ).fetchone()
+    return float(row[0]), row[1]
+
+
+# --- counters -------------------------------------------------------------------
+
+
+def _counter(row: tuple) -> CounterState:
+    return CounterState(
+        number=row[0], paused=bool(row[1]), reason=row[2], current=row[3], since=from_epoch(row[4])
+    )
+
+
+def ensure_counters(db: DB, numbers: Iterable[int]) -> None:
+    for n in numbers:
+        db.execute("INSERT OR IGNORE INTO counters (number) VALUES (?)", (n,))
+
+
+def get_counter(db: DB, number: int) -> CounterState:
+    row = db.execute(
+        "SELECT number, paused, reason, current_ticket, since FROM counters WHERE number = ?",
+        (number,),
+    ).fetchone()
+    return _counter(row) if row else CounterState(number=number)
+
+
+def all_counters(db: DB) -> dict[int, CounterState]:
+    rows = db.execute("SELECT number, paused, reason, current_ticket, since FROM counters")
+    return {r[0]: _counter(r) for r in rows.fetchall()}
+
+
+def save_counter(db: DB, c: CounterState) -> None:
+    db.execute(
+        "INSERT INTO counters (number, paused, reason, current_ticket, since) "
+        "VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (number) DO UPDATE SET paused = excluded.paused, reason = excluded.reason,"
+        " current_ticket = excluded.current_ticket, since = excluded.since",
+        (c.number, int(c.paused), c.reason, c.current, to_epoch(c.since)),
+    )
+
+
+def clear_current_tickets(db: DB) -> None:
+    db.execute("UPDATE counters SET current_ticket = NULL WHERE current_ticket IS NOT NULL")
+
+
+# --- events and the log ----------------------------------------------------------
+
+
+def insert_event(db: DB, type_: str, data: dict, at: datetime, day: date) -> tuple[int, str]:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    cur = db.execute(
+        "INSERT INTO events (type, data, at, business_date) VALUES (?, ?, ?, ?)",
+        (type_, payload, at.timestamp(), day.isoformat()),
+    )
+    return cur.lastrowid, payload
+
+
+def events_after(db: DB, last_id: int, limit: int = 500) -> list[tuple[int, str, str]]:
+    return db.execute(
+        "SELECT id, type, data FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit)
+    ).fetchall()
+
+
+def event_id_range(db: DB) -> tuple[int, int]:
+    """(oldest kept id, newest id ever issued). Replay after K is possible when
+    ``oldest - 1 <= K <= newest``; an empty log gives (newest + 1, newest)."""
+    oldest, newest = db.execute("SELECT MIN(id), MAX(id) FROM events").fetchone()
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+    newest_issued = max(newest or 0, seq[0] if seq else 0)
+    return (oldest if oldest is not None else newest_issued + 1), newest_issued
+
+
+def prune_events(db: DB, keep_from: date) -> int:
+    return db.execute(
+        "DELETE FROM events WHERE business_date < ?", (keep_from.isoformat(),)
+    ).rowcount
+
+
+def log_action(
+    db: DB, at: datetime, day: date, action: str, ticket: Ticket | None, counter: int | None
+) -> None:
+    db.execute(
+        "INSERT INTO ticket_log (at, business_date, action, ticket_id, code, service, counter, "
+        "calls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            at.timestamp(),
+            day.isoformat(),
+            action,
+            ticket.id if ticket else None,
+            ticket.code if ticket else None,
+            ticket.service if ticket else None,
+            counter,
+            ticket.calls if ticket else None,
+        ),
+    )
+
+
+def recent_calls(db: DB, day: date, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest announcements of the day, one per ticket, newest first."""
+    rows = db.execute(
+        "SELECT ticket_id, code, counter, service, at, calls FROM ticket_log "
+        "WHERE business_date = ? AND action IN ('called', 'recalled') "
+        "ORDER BY id DESC LIMIT ?",
+        (day.isoformat(), limit * 8),
+    ).fetchall()
+    seen: set[int] = set()
+    out = []
+    for ticket_id, code, counter, service, at, calls in rows:
+        if ticket_id in seen:
+            continue
+        seen.add(ticket_id)
+        out.append(
+            {
+                "ticket_id": ticket_id,
+                "code": code,
+                "counter": counter,
+                "service": service,
+                "called_at": from_epoch(at),
+                "calls": calls,
+            }
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+# --- kiosks and meta ---------------------------------------------------------------
+
+
+def kiosk_rows(db: DB) -> dict[str, tuple[str, str, datetime]]:
+    rows = db.execute("SELECT name, printer, message, at FROM kiosks").fetchall()
+    return {r[0]: (r[1], r[2], from_epoch(r[3])) for r in rows}
+
+
+def save_kiosk(db: DB, name: str, printer: str, message: str, at: datetime) -> None:
+    db.execute(
+        "INSERT INTO kiosks (name, printer, message, at) VALUES (?, ?, ?, ?) ON CONFLICT (name) "
+        "DO UPDATE SET printer = excluded.printer, message = excluded.message, at = excluded.at",
+        (name, printer, message, at.timestamp()),
+    )
+
+
+def get_meta(db: DB, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: DB, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+        "excluded.value",
+        (key, value),
+    )

@@ -1,0 +1,44 @@
+"""The Flask app factory: the API, the event stream, and the pages of later issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response
+
+from counter_api.clock import Clock
+from counter_api.config import Config
+from counter_api.service import QueueService
+from counter_api.store import Store
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(
+    config: Config, *, service: QueueService | None = None, clock: Clock | None = None
+) -> Flask:
+    """Build the app on a config; tests pass a clock, the server passes its service."""
+    from counter_api.web import api, auth, errors, stream
+
+    if service is None:
+        service = QueueService(config, Store(config.database_path), clock)
+    app = Flask("counter_api", static_folder=str(STATIC), static_url_path="/static")
+    app.config["SECRET_KEY"] = config.server.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = None  # bodies.check_size answers 413 in JSON
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["sothutu"] = service
+    app.extensions["sothutu_keys"] = auth.KeyRing(config)
+    app.extensions["sothutu_streams"] = stream.StreamSlots(config.server.max_streams)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if resp.mimetype == "application/json":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    return app

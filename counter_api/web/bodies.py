@@ -1,0 +1,118 @@
+"""Request bodies: size, content type, JSON object, field types, clean text."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from counter_api.web.errors import ApiError
+
+MAX_BODY = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Field:
+    """One body field: its JSON type, whether it is required, a length limit for text."""
+
+    type: type
+    required: bool = False
+    max_length: int = 200
+
+
+def check_size() -> None:
+    """413 for a body over 16 KiB, before anything else is looked at."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        data = request.get_data(cache=True)
+        if len(data) > MAX_BODY:
+            raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
+
+
+def _check_text(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(
+                400, "invalid_request", f"{where}: text holds a lone surrogate"
+            ) from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, where)
+            _check_text(v, f"{where}.{k}" if isinstance(k, str) else where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_text(v, f"{where}[{i}]")
+
+
+def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
+    """The body's known fields, checked; unknown fields are ignored.
+
+    An empty body is allowed (with any content type) unless a field is required.
+    """
+    raw = request.get_data(cache=True)
+    if not raw:
+        missing = [name for name, f in fields.items() if f.required]
+        if missing:
+            raise ApiError(400, "invalid_request", f"missing field {missing[0]!r}")
+        return {}
+    if request.mimetype != "application/json":
+        raise ApiError(
+            415, "unsupported_media_type", "send the body as Content-Type: application/json"
+        )
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ApiError(415, "unsupported_media_type", "the body must be UTF-8 JSON")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_request", "the body is not valid UTF-8") from None
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "the body must be a JSON object")
+    _check_text(body, "body")
+    out: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in body or (body[name] is None and not f.required):
+            if f.required:
+                raise ApiError(400, "invalid_request", f"missing field {name!r}")
+            continue
+        value = body[name]
+        if f.type is bool:
+            ok = isinstance(value, bool)
+        elif f.type is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, f.type)
+        if not ok:
+            raise ApiError(400, "invalid_request", f"field {name!r} must be {_type_name(f.type)}")
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value).strip()
+            if len(value) > f.max_length:
+                raise ApiError(
+                    400, "invalid_request", f"field {name!r} is over {f.max_length} characters"
+                )
+            if any(unicodedata.category(ch) == "Cc" for ch in value):
+                raise ApiError(400, "invalid_request", f"field {name!r} holds control characters")
+        out[name] = value
+    return out
+
+
+def _type_name(tp: type) -> str:
+    return {str: "a string", bool: "true or false", int: "an integer"}.get(tp, tp.__name__)
+
+
+def path_id(text: str) -> int | None:
+    """A path id as a positive integer, or None (then treated as unknown)."""
+    if not text.isascii() or not text.isdigit() or text.startswith("0") or len(text) > 15:
+        return None
+    return int(text)

@@ -1,0 +1,441 @@
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json.
+
+Written by hand next to the views; a test checks that every route of the API
+blueprint appears here with its methods, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from counter_api import __version__
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {
+        400: "invalid_request: bad JSON, wrong type, missing field",
+        401: "unauthorized: no key, unknown key or malformed Authorization header",
+        403: "forbidden: the key may not do this",
+        404: "unknown_service, unknown_counter, unknown_ticket, unknown_kiosk or not_found",
+        409: "a state conflict; see the operation's description for its codes",
+        413: "too_large: the body is over 16 KiB",
+        415: "unsupported_media_type: a non-empty body must be application/json",
+        503: "unavailable (database) or too_many_streams",
+    }
+    return {str(c): {"description": text[c], **_json(_ERROR)} for c in codes}
+
+
+_WRITE = (400, 401, 403, 413, 415)
+
+
+def _counter_op(
+    summary: str,
+    description: str,
+    response: str,
+    body: dict | None = None,
+    conflicts: str = "",
+    required: bool = False,
+) -> dict:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "description": description + (f" 409 codes: {conflicts}." if conflicts else ""),
+        "security": [{"bearer": []}],
+        "parameters": [
+            {
+                "name": "n",
+                "in": "path",
+                "required": True,
+                "description": "counter number",
+                "schema": {"type": "integer"},
+            }
+        ],
+        "responses": {
+            "200": {"description": "OK", **_json(_ref(response))},
+            **_errors(*_WRITE, 404, *((409,) if conflicts else ())),
+        },
+    }
+    if body is not None:
+        op["requestBody"] = {"required": required, **_json(body)}
+    return op
+
+
+def document(server_url: str = "") -> dict[str, Any]:
+    ticket_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    paths: dict[str, Any] = {
+        "/health": {
+            "get": {
+                "summary": "Liveness",
+                "security": [],
+                "responses": {"200": {"description": "OK", **_json(_ref("Health"))}},
+            }
+        },
+        "/services": {
+            "get": {
+                "summary": "The fields (lĩnh vực) and how many wait in each",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "services": {"type": "array", "items": _ref("Service")}
+                                },
+                            }
+                        ),
+                    }
+                },
+            }
+        },
+        "/state": {
+            "get": {
+                "summary": "Counters, recent calls, queues and kiosks",
+                "security": [],
+                "responses": {"200": {"description": "OK", **_json(_ref("State"))}},
+            }
+        },
+        "/events": {
+            "get": {
+                "summary": "Server-sent events",
+                "description": "text/event-stream. Without Last-Event-ID the first event is "
+                "`snapshot` (the /state body, id = its last_event_id); with Last-Event-ID: K every "
+                "event after K is replayed from the durable log, then live events follow. Types: "
+                "ticket.issued, ticket.called, ticket.recalled, ticket.done, ticket.no_show, "
+                "ticket.held, ticket.transferred, ticket.expired, counter.paused, counter.resumed, "
+                "day.rollover, kiosk.status, ticket.reprint. `: ping` at least every 15 s.",
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(503),
+                },
+            }
+        },
+        "/tickets": {
+            "post": {
+                "summary": "Issue a ticket (kiosk or admin key)",
+                "description": "409 codes: closed (outside [centre] hours), daily_limit_reached.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, **_json(_ref("IssueRequest"))},
+                "responses": {
+                    "201": {"description": "the new ticket", **_json(_ref("Ticket"))},
+                    **_errors(*_WRITE, 404, 409),
+                },
+            }
+        },
+        "/tickets/{id}": {
+            "get": {
+                "summary": "One ticket, with its place in the queue while it waits",
+                "security": [],
+                "parameters": ticket_id,
+                "responses": {
+                    "200": {"description": "OK", **_json(_ref("Ticket"))},
+                    **_errors(404),
+                },
+            }
+        },
+        "/tickets/{id}/reprint": {
+            "post": {
+                "summary": "Print a ticket again at its kiosk (counter or admin key)",
+                "description": 'Emits ticket.reprint. Optional body {"kiosk": NAME} picks a kiosk.'
+                " 409 code: no_kiosk.",
+                "security": [{"bearer": []}],
+                "parameters": ticket_id,
+                "requestBody": {
+                    "required": False,
+                    **_json({"type": "object", "properties": {"kiosk": {"type": "string"}}}),
+                },
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "ticket": _ref("Ticket"),
+                                    "kiosk": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(*_WRITE, 404, 409),
+                },
+            }
+        },
+        "/kiosks/status": {
+            "post": {
+                "summary": "A kiosk reports its printer (kiosk key, or admin naming the kiosk)",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, **_json(_ref("KioskStatusRequest"))},
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        **_json({"type": "object", "properties": {"kiosk": _ref("Kiosk")}}),
+                    },
+                    **_errors(*_WRITE, 404),
+                },
+            }
+        },
+        "/counters/{n}/next": {
+            "post": _counter_op(
+                "Finish the current ticket (done) and call the next",
+                "Calling order: the earliest-issued waiting priority ticket of the counter's "
+                "services, else the earliest-issued ordinary one; ties by lower id.",
+                "NextResult",
+                {"type": "object"},
+                "counter_paused",
+            )
+        },
+        "/counters/{n}/recall": {
+            "post": _counter_op(
+                "Announce the current ticket again",
+                "calls + 1; it stays current.",
+                "TicketResult",
+                {"type": "object"},
+                "no_current_ticket",
+            )
+        },
+        "/counters/{n}/done": {
+            "post": _counter_op(
+                "Current ticket → done", "", "TicketResult", {"type": "object"}, "no_current_ticket"
+            )
+        },
+        "/counters/{n}/no-show": {
+            "post": _counter_op(
+                "Current ticket → no_show",
+                "",
+                "TicketResult",
+                {"type": "object"},
+                "no_current_ticket",
+            )
+        },
+        "/counters/{n}/hold": {
+            "post": _counter_op(
+                "Current ticket → held (the citizen completes the dossier)",
+                "Called back later by code.",
+                "TicketResult",
+                {"type": "object"},
+                "no_current_ticket",
+            )
+        },
+        "/counters/{n}/transfer": {
+            "post": _counter_op(
+                "Current ticket → waiting in another service",
+                "Keeps id, code and issue time (so its place in the calling order).",
+                "TicketResult",
+                {
+                    "type": "object",
+                    "required": ["service"],
+                    "properties": {"service": {"type": "string"}},
+                },
+                "no_current_ticket, same_service",
+                required=True,
+            )
+        },
+        "/counters/{n}/call": {
+            "post": _counter_op(
+                "Call a ticket of today by its code",
+                "Finishes the current ticket first. Callable: waiting, held, no_show tickets of "
+                "the counter's services. `service` picks one when two services share a prefix.",
+                "TicketResult",
+                {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {"code": {"type": "string"}, "service": {"type": "string"}},
+                },
+                "counter_paused, ambiguous_code, not_callable",
+                required=True,
+            )
+        },
+        "/counters/{n}/pause": {
+            "post": _counter_op(
+                "Stop calling (keeps the current ticket)",
+                "Idempotent.",
+                "CounterResult",
+                {"type": "object", "properties": {"reason": {"type": "string"}}},
+            )
+        },
+        "/counters/{n}/resume": {
+            "post": _counter_op("Call again", "Idempotent.", "CounterResult", {"type": "object"})
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "OK"}},
+            }
+        },
+    }
+    nullable_ticket = {"oneOf": [_ref("Ticket"), {"type": "null"}]}
+    schemas = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }
+            },
+        },
+        "Health": {
+            "type": "object",
+            "properties": {
+                "status": {"const": "ok"},
+                "time": {"type": "string", "format": "date-time"},
+                "version": {"type": "string"},
+                "business_date": {"type": "string", "format": "date"},
+            },
+        },
+        "Service": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "prefix": {"type": "string"},
+                "waiting": {"type": "integer"},
+                "priority_waiting": {"type": "integer"},
+            },
+        },
+        "Ticket": {
+            "type": "object",
+            "required": [
+                "id",
+                "code",
+                "number",
+                "service",
+                "service_name",
+                "priority",
+                "status",
+                "counter",
+                "calls",
+                "business_date",
+                "issued_at",
+                "called_at",
+                "finished_at",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "code": {"type": "string"},
+                "number": {"type": "integer"},
+                "service": {"type": "string"},
+                "service_name": {"type": "string"},
+                "priority": {"type": "boolean"},
+                "status": {"enum": ["waiting", "called", "done", "no_show", "held", "expired"]},
+                "counter": {"type": ["integer", "null"]},
+                "calls": {"type": "integer"},
+                "business_date": {"type": "string", "format": "date"},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "called_at": {"type": ["string", "null"], "format": "date-time"},
+                "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                "original_service": {"type": "string", "description": "present after a transfer"},
+                "waiting_ahead": {"type": "integer", "description": "while waiting"},
+                "estimated_wait_minutes": {"type": "integer", "description": "while waiting"},
+            },
+        },
+        "Counter": {
+            "type": "object",
+            "properties": {
+                "number": {"type": "integer"},
+                "name": {"type": "string"},
+                "status": {"enum": ["open", "serving", "paused"]},
+                "current": nullable_ticket,
+                "services": {"type": "array", "items": {"type": "string"}},
+                "reason": {"type": "string"},
+                "since": {"type": ["string", "null"]},
+            },
+        },
+        "Kiosk": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "printer": {"enum": ["unknown", "ok", "paper_low", "paper_out", "offline"]},
+                "message": {"type": "string"},
+                "at": {"type": ["string", "null"]},
+            },
+        },
+        "State": {
+            "type": "object",
+            "properties": {
+                "business_date": {"type": "string", "format": "date"},
+                "counters": {"type": "array", "items": _ref("Counter")},
+                "recent_calls": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "counter": {"type": "integer"},
+                            "service": {"type": "string"},
+                            "called_at": {"type": "string"},
+                            "calls": {"type": "integer"},
+                        },
+                    },
+                },
+                "services": {"type": "array", "items": _ref("Service")},
+                "kiosks": {"type": "array", "items": _ref("Kiosk")},
+                "last_event_id": {"type": "integer"},
+            },
+        },
+        "IssueRequest": {
+            "type": "object",
+            "required": ["service"],
+            "properties": {
+                "service": {"type": "string"},
+                "priority": {"type": "boolean", "default": False},
+            },
+        },
+        "KioskStatusRequest": {
+            "type": "object",
+            "required": ["printer"],
+            "properties": {
+                "printer": {"enum": ["ok", "paper_low", "paper_out", "offline"]},
+                "message": {"type": "string"},
+                "kiosk": {"type": "string", "description": "admin key only: which kiosk"},
+            },
+        },
+        "TicketResult": {"type": "object", "properties": {"ticket": _ref("Ticket")}},
+        "NextResult": {
+            "type": "object",
+            "properties": {"ticket": nullable_ticket, "finished": nullable_ticket},
+        },
+        "CounterResult": {"type": "object", "properties": {"counter": _ref("Counter")}},
+    }
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sothutu LAN API",
+            "version": __version__,
+            "description": "The queue server of a commune one-stop centre.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+    if server_url:
+        doc["servers"] = [{"url": server_url + "/api/v1"}]
+    return doc
