@@ -1,0 +1,275 @@
+"""A small client of the LAN API and its event stream, shared by the devices.
+
+Standard library only (``http.client``), so the kiosk, the display and the
+keypads load no web framework. ``ApiClient`` makes one JSON request per call
+with a timeout; ``EventStream`` follows ``/api/v1/events`` on a worker
+thread, reconnecting with back-off and resuming with ``Last-Event-ID``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import logging
+import random
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class ClientError(Exception):
+    """The server answered with an error: ``status`` and the API's ``code``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Unreachable(Exception):
+    """No answer from the server (refused, timed out, cut off, not our server)."""
+
+
+def _split(base_url: str) -> tuple[str, str, int, str]:
+    parts = urllib.parse.urlsplit(base_url.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {base_url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, parts.hostname, port, parts.path
+
+
+def _connection(scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
+    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    return cls(host, port, timeout=timeout)
+
+
+class ApiClient:
+    """JSON requests to the queue server with an optional bearer key."""
+
+    def __init__(self, base_url: str, key: str | None = None, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._scheme, self._host, self._port, self._prefix = _split(base_url)
+        self.key = key
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: dict | None = None) -> Any:
+        """One request; returns the decoded JSON answer or raises ``ClientError``
+        (the server said no) or ``Unreachable`` (no usable answer)."""
+        headers = {"Accept": "application/json", "Connection": "close"}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        conn = _connection(self._scheme, self._host, self._port, self.timeout)
+        try:
+            conn.request(method, self._prefix + path, body=payload, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise Unreachable(f"{self.base_url}: {exc or type(exc).__name__}") from None
+        finally:
+            conn.close()
+        try:
+            data = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            raise Unreachable(
+                f"{self.base_url}{path}: answer is not JSON ({resp.status})"
+            ) from None
+        if resp.status >= 400:
+            err = (data or {}).get("error", {}) if isinstance(data, dict) else {}
+            raise ClientError(resp.status, err.get("code", "error"), err.get("message", ""))
+        return data
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: dict | None = None) -> Any:
+        return self.request("POST", path, body)
+
+    # conveniences ----------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self.get("/api/v1/health")
+
+    def state(self) -> dict:
+        return self.get("/api/v1/state")
+
+    def services(self) -> list[dict]:
+        return self.get("/api/v1/services")["services"]
+
+    def ticket(self, ticket_id: int) -> dict:
+        return self.get(f"/api/v1/tickets/{ticket_id}")
+
+    def issue(self, service: str, priority: bool = False, **extra: Any) -> dict:
+        return self.post("/api/v1/tickets", {"service": service, "priority": priority, **extra})
+
+    def counter(self, number: int, action: str, body: dict | None = None) -> dict:
+        """A counter action: next, recall, done, no-show, hold, transfer, call, pause, resume."""
+        return self.post(f"/api/v1/counters/{number}/{action}", body)
+
+    def kiosk_status(self, printer: str, message: str = "") -> dict:
+        return self.post("/api/v1/kiosks/status", {"printer": printer, "message": message})
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One server-sent event: ``id`` (None for none), ``type`` and decoded ``data``."""
+
+    id: int | None
+    type: str
+    data: Any
+
+
+class EventStream:
+    """Follows the event stream on a daemon thread.
+
+    ``on_event(event)`` is called for every event (first a ``snapshot``, or the
+    replayed events after a reconnect); ``on_status(connected)`` when the
+    connection comes or goes. A stream silent for ``idle_timeout`` seconds
+    (the server pings at least every 15 s) counts as lost. Reconnects wait
+    ``backoff`` seconds, doubling up to ``max_backoff``, with jitter.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        on_event: Callable[[StreamEvent], None],
+        on_status: Callable[[bool], None] | None = None,
+        *,
+        last_event_id: int | None = None,
+        idle_timeout: float = 35.0,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._scheme, self._host, self._port, self._prefix = _split(base_url)
+        self.on_event = on_event
+        self.on_status = on_status
+        self.last_event_id = last_event_id
+        self.idle_timeout = idle_timeout
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.connected = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> EventStream:
+        self._thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        with self._lock:
+            conn = self._conn
+        if conn is not None and conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _set_connected(self, value: bool) -> None:
+        if value != self.connected:
+            self.connected = value
+            if self.on_status is not None:
+                try:
+                    self.on_status(value)
+                except Exception:
+                    log.exception("on_status failed")
+
+    def _run(self) -> None:
+        delay = self.backoff
+        while not self._stop.is_set():
+            got_events = False
+            try:
+                got_events = self._follow()
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                if not self._stop.is_set():
+                    log.info("event stream lost: %s", exc or type(exc).__name__)
+            finally:
+                with self._lock:
+                    if self._conn is not None:
+                        self._conn.close()
+                    self._conn = None
+            self._set_connected(False)
+            if got_events:
+                delay = self.backoff
+            if self._stop.wait(delay * random.uniform(0.8, 1.2)):
+                break
+            delay = min(delay * 2, self.max_backoff)
+
+    def _follow(self) -> bool:
+        """Read one connection until it ends; True when events arrived on it."""
+        conn = _connection(self._scheme, self._host, self._port, self.idle_timeout)
+        with self._lock:
+            self._conn = conn
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        if self.last_event_id is not None:
+            headers["Last-Event-ID"] = str(self.last_event_id)
+        conn.request("GET", self._prefix + "/api/v1/events", headers=headers)
+        resp = conn.getresponse()
+        if resp.status != 200 or not resp.getheader("Content-Type", "").startswith(
+            "text/event-stream"
+        ):
+            raise ValueError(f"event stream answered {resp.status}")
+        self._set_connected(True)
+        got = False
+        event_type, data_lines, event_id = "message", [], None
+        while not self._stop.is_set():
+            line = resp.fp.readline(1 << 20)
+            if not line:
+                return got  # the server closed the stream
+            text = line.decode("utf-8").rstrip("\r\n")
+            if text == "":
+                if data_lines:
+                    if event_id is not None:
+                        self.last_event_id = event_id
+                    self._dispatch(event_id, event_type, "\n".join(data_lines))
+                    got = True
+                event_type, data_lines, event_id = "message", [], None
+                continue
+            if text.startswith(":"):
+                continue
+            name, _, value = text.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data_lines.append(value)
+            elif name == "event":
+                event_type = value
+            elif name == "id" and value.isdigit():
+                event_id = int(value)
+        return got
+
+    def _dispatch(self, event_id: int | None, event_type: str, data: str) -> None:
+        try:
+            decoded = json.loads(data)
+        except ValueError:
+            decoded = data
+        try:
+            self.on_event(StreamEvent(event_id, event_type, decoded))
+        except Exception:
+            log.exception("on_event failed for %s", event_type)
+
+
+def wait_for_server(client: ApiClient, timeout: float) -> bool:
+    """Poll /health until it answers or ``timeout`` seconds pass (tools and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.health()
+            return True
+        except (Unreachable, ClientError):
+            time.sleep(0.1)
+    return False

@@ -1,0 +1,212 @@
+"""Helpers the tests share: test configs, a real server process, Debian tools.
+
+Not a test module. Tests import it as ``from tests.support import ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from counter_api.client import ApiClient, wait_for_server
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+ADMIN_KEY = "test-admin-key-0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+KIOSK_KEY = "test-kiosk-key-0123456789"
+KIOSK2_KEY = "test-kiosk2-key-0123456789"
+
+
+def counter_key(n: int) -> str:
+    return f"test-counter-{n}-key-0123456789"
+
+
+def counter_pin(n: int) -> str:
+    return f"{n}{n}{n}{(n + 3) % 10}8"
+
+
+def config_text(
+    database: str = "queue.db",
+    *,
+    port: int = 8080,
+    hours: list[str] | None = None,
+    extra: str = "",
+    services: str | None = None,
+    counters: str | None = None,
+    centre_extra: str = "",
+    server_extra: str = "",
+) -> str:
+    """A valid non-demo config with three services, four counters and two kiosks."""
+    services = (
+        services
+        if services is not None
+        else """
+[[services]]
+id = "ho-tich"
+name = "Hộ tịch"
+prefix = "A"
+
+[[services]]
+id = "chung-thuc"
+name = "Chứng thực"
+prefix = "B"
+service_minutes = 4
+
+[[services]]
+id = "dat-dai"
+name = "Đất đai"
+prefix = "C"
+daily_limit = 3
+"""
+    )
+    counters = (
+        counters
+        if counters is not None
+        else "".join(
+            f"""
+[[counters]]
+number = {n}
+services = {svc}
+key = "{counter_key(n)}"
+pin = "{counter_pin(n)}"
+{"guidance = true" if n == 4 else ""}
+"""
+            for n, svc in [
+                (1, '["ho-tich", "chung-thuc"]'),
+                (2, '["chung-thuc", "ho-tich"]'),
+                (3, '["dat-dai"]'),
+                (4, '["ho-tich", "chung-thuc", "dat-dai"]'),
+            ]
+        )
+    )
+    hours_line = f"hours = {hours!r}".replace("'", '"') if hours is not None else ""
+    return f"""
+[centre]
+name = "Trung tâm Phục vụ hành chính công xã Thử Nghiệm"
+timezone = "Asia/Ho_Chi_Minh"
+authority = "UBND XÃ THỬ NGHIỆM"
+{hours_line}
+{centre_extra}
+
+[server]
+host = "127.0.0.1"
+port = {port}
+database = "{database}"
+admin_key = "{ADMIN_KEY}"
+secret_key = "{SECRET_KEY}"
+ping_seconds = 1.0
+{server_extra}
+{services}
+{counters}
+
+[[kiosks]]
+name = "kiosk-1"
+key = "{KIOSK_KEY}"
+
+[[kiosks]]
+name = "kiosk-2"
+key = "{KIOSK2_KEY}"
+{extra}
+"""
+
+
+def write_config(directory: Path, **kwargs: Any) -> Path:
+    path = directory / "config.toml"
+    path.write_text(config_text(**kwargs), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def debian_tool(name: str, why: str = "") -> str:
+    """The path of a Debian-packaged tool, or skip (fail in CI) when it is missing."""
+    path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    if path:
+        return path
+    reason = f"needs {name} (Debian package){': ' + why if why else ''}"
+    if os.environ.get("SOTHUTU_REQUIRE_DEBIAN") == "1":
+        pytest.fail(reason + "; SOTHUTU_REQUIRE_DEBIAN=1 forbids skipping")
+    pytest.skip(reason)
+
+
+@dataclass
+class ServerProcess:
+    """A real ``python -m counter_api`` on loopback, started from a config file."""
+
+    config: Path
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    prefix: list[str] = field(default_factory=list)
+    proc: subprocess.Popen | None = None
+    log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, key: str | None = None, timeout: float = 5.0) -> ApiClient:
+        return ApiClient(self.url, key, timeout)
+
+    def start(self, timeout: float = 15.0) -> ServerProcess:
+        self.log = self.config.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        self.proc = subprocess.Popen(
+            [
+                *self.prefix,
+                sys.executable,
+                "-m",
+                "counter_api",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        if not wait_for_server(self.client(timeout=1.0), timeout):
+            self.stop()
+            raise RuntimeError(f"server did not start:\n{self.output()}")
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 10) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def restart(self) -> ServerProcess:
+        self.stop()
+        return self.start()
