@@ -10,8 +10,8 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml deploy/venv.py
-	$(PYTHON) deploy/venv.py $(VENV)
+$(STAMP): pyproject.toml deploy/mkvenv.py
+	$(PYTHON) deploy/mkvenv.py $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
 	touch $(STAMP)
 

@@ -2,7 +2,7 @@
 """Create the project's virtual environment, even where Debian's python3 has no
 ensurepip (python3-venv not installed): then pip is fetched from PyPI once.
 
-Usage: python3 deploy/venv.py .venv
+Usage: python3 deploy/mkvenv.py .venv
 """
 
 from __future__ import annotations
