@@ -453,9 +453,7 @@ class QueueService:
     # --- the event log ------------------------------------------------------------
 
     def can_replay_from(self, last_id: int) -> bool:
-        """True when every event after ``last_id`` is still in the log."""
-        if self.bus.since(last_id) is not None and last_id <= self.bus.last_id:
-            return True
+        """True when every event after ``last_id`` is still in the durable log."""
         with self.store.read() as db:
             oldest, newest = repo.event_id_range(db)
         return oldest - 1 <= last_id <= newest

@@ -1,0 +1,460 @@
+"""The API with Flask's test client on a temp database and an injected clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import VN
+from tests.support import ADMIN_KEY, KIOSK2_KEY, KIOSK_KEY, counter_key, write_config
+
+
+def codes(resp) -> str:
+    return resp.get_json()["ticket"]["code"] if resp.get_json()["ticket"] else None
+
+
+def test_health_services_and_openapi(client) -> None:
+    h = client.get("/api/v1/health").get_json()
+    assert h["status"] == "ok" and h["time"].endswith("+07:00") and h["version"]
+    s = client.get("/api/v1/services").get_json()["services"]
+    assert [x["id"] for x in s] == ["ho-tich", "chung-thuc", "dat-dai"]
+    assert s[0] == {
+        "id": "ho-tich",
+        "name": "Hộ tịch",
+        "prefix": "A",
+        "waiting": 0,
+        "priority_waiting": 0,
+    }
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+
+
+def test_every_api_route_is_in_the_openapi_document(app) -> None:
+    from counter_api.web.openapi import document
+
+    paths = document()["paths"]
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<n>", "{n}").replace("<tid>", "{id}")
+        path = path.replace("<int:n>", "{n}")
+        assert path in paths, f"{rule.rule} is not documented"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in paths[path], f"{method} {rule.rule} is not documented"
+
+
+def test_issue_ticket_object(api) -> None:
+    r = api.issue("ho-tich")
+    assert r.status_code == 201
+    t = r.get_json()
+    assert r.headers["Location"] == f"/api/v1/tickets/{t['id']}"
+    assert t == {
+        "id": t["id"],
+        "code": "A001",
+        "number": 1,
+        "service": "ho-tich",
+        "service_name": "Hộ tịch",
+        "priority": False,
+        "status": "waiting",
+        "counter": None,
+        "calls": 0,
+        "business_date": "2026-11-24",
+        "issued_at": "2026-11-24T08:00:00+07:00",
+        "called_at": None,
+        "finished_at": None,
+        "waiting_ahead": 0,
+        "estimated_wait_minutes": 0,
+    }
+    assert [api.issue("ho-tich").get_json()["code"] for _ in range(3)] == ["A002", "A003", "A004"]
+    assert api.issue("chung-thuc").get_json()["code"] == "B001"  # numbered per field
+
+
+def test_calling_order_priority_then_earliest_across_services(api, clock) -> None:
+    api.issue("ho-tich")  # A001
+    clock.advance(60)
+    api.issue("chung-thuc")  # B001
+    clock.advance(60)
+    api.issue("chung-thuc", priority=True)  # B002 priority
+    clock.advance(60)
+    api.issue("ho-tich", priority=True)  # A002 priority
+    got = [codes(api.act(1, "next")) for _ in range(5)]
+    assert got == ["B002", "A002", "A001", "B001", None]
+
+
+def test_next_answers_finished_and_ticket(api, clock) -> None:
+    api.issue()
+    api.issue()
+    first = api.act(1, "next").get_json()
+    assert first["finished"] is None and first["ticket"]["code"] == "A001"
+    assert first["ticket"]["status"] == "called" and first["ticket"]["calls"] == 1
+    assert first["ticket"]["counter"] == 1
+    clock.advance(300)
+    second = api.act(1, "next").get_json()
+    assert second["finished"]["code"] == "A001" and second["finished"]["status"] == "done"
+    assert second["finished"]["finished_at"] == "2026-11-24T08:05:00+07:00"
+    assert second["ticket"]["code"] == "A002"
+
+
+def test_recall_done_no_show_hold(api) -> None:
+    for _ in range(4):
+        api.issue()
+    api.act(1, "next")
+    r = api.act(1, "recall").get_json()["ticket"]
+    assert (r["code"], r["calls"], r["status"]) == ("A001", 2, "called")
+    assert api.act(1, "done").get_json()["ticket"]["status"] == "done"
+    assert api.act(1, "done").status_code == 409
+    api.act(1, "next")
+    assert api.act(1, "no-show").get_json()["ticket"]["status"] == "no_show"
+    api.act(1, "next")
+    held = api.act(1, "hold").get_json()["ticket"]
+    assert held["status"] == "held" and held["finished_at"] is None
+    for action in ("recall", "done", "no-show", "hold"):
+        r = api.act(1, action)
+        assert r.status_code == 409 and r.get_json()["error"]["code"] == "no_current_ticket"
+    st = api.state()
+    assert st["counters"][0]["status"] == "open" and st["counters"][0]["current"] is None
+
+
+def test_held_and_no_show_called_back_by_code(api) -> None:
+    api.issue()
+    api.issue()
+    api.act(1, "next")
+    api.act(1, "hold")  # A001 held
+    api.act(1, "next")
+    api.act(1, "no-show")  # A002 no-show
+    api.issue()
+    api.act(1, "next")  # A003 current
+    back = api.act(1, "call", {"code": "a001"}).get_json()["ticket"]
+    assert (back["code"], back["status"], back["calls"]) == ("A001", "called", 2)
+    assert api.c.get("/api/v1/tickets/3").get_json()["status"] == "done"  # A003 finished first
+    assert api.act(2, "call", {"code": "A002"}).get_json()["ticket"]["counter"] == 2
+    r = api.act(1, "call", {"code": "A001"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_callable"
+    r = api.act(1, "call", {"code": "A002"})  # called at counter 2
+    assert r.get_json()["error"]["code"] == "not_callable"
+    assert api.act(1, "call", {"code": "A999"}).get_json()["error"]["code"] == "unknown_ticket"
+    api.issue("dat-dai")
+    assert api.act(1, "call", {"code": "C001"}).get_json()["error"]["code"] == "not_callable"
+
+
+def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
+    from counter_api.config import load_config
+    from counter_api.web import create_app
+
+    services = """
+[[services]]
+id = "ho-tich"
+name = "Hộ tịch"
+prefix = "A"
+[[services]]
+id = "tu-phap"
+name = "Tư pháp"
+prefix = "A"
+"""
+    counters = f"""
+[[counters]]
+number = 1
+services = ["ho-tich", "tu-phap"]
+key = "{counter_key(1)}"
+pin = "11148"
+"""
+    app = create_app(
+        load_config(write_config(tmp_path, services=services, counters=counters)), clock=clock
+    )
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    ch = {"Authorization": f"Bearer {counter_key(1)}"}
+    c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+    c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
+    r = c.post("/api/v1/counters/1/call", json={"code": "A001"}, headers=ch)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "ambiguous_code"
+    r = c.post("/api/v1/counters/1/call", json={"code": "A001", "service": "tu-phap"}, headers=ch)
+    assert r.get_json()["ticket"]["service"] == "tu-phap"
+    app.extensions["sothutu"].store.close()
+
+
+def test_transfer_keeps_code_and_place(api, clock) -> None:
+    api.issue("ho-tich")  # A001 at 08:00
+    clock.advance(600)
+    api.issue("chung-thuc")  # B001 at 08:10
+    api.act(1, "next")  # A001 called at counter 1 (earliest across its services)
+    r = api.act(1, "transfer", {"service": "chung-thuc"}).get_json()["ticket"]
+    assert (r["code"], r["service"], r["status"], r["issued_at"], r["original_service"]) == (
+        "A001",
+        "chung-thuc",
+        "waiting",
+        "2026-11-24T08:00:00+07:00",
+        "ho-tich",
+    )
+    assert r["waiting_ahead"] == 0  # keeps its 08:00 place, before B001
+    st = api.state()
+    assert st["counters"][0]["current"] is None
+    assert {s["id"]: s["waiting"] for s in st["services"]}["chung-thuc"] == 2
+    assert codes(api.act(2, "next")) == "A001"  # counter 2 calls it first
+    assert api.act(2, "transfer", {"service": "chung-thuc"}).get_json()["error"]["code"] == (
+        "same_service"
+    )
+    assert api.act(2, "transfer", {"service": "nope"}).status_code == 404
+    back = api.act(2, "call", {"code": "A001"})
+    assert back.status_code == 409  # it is the counter's own current ticket
+
+
+def test_calls_count_every_announcement(api) -> None:
+    api.issue()
+    api.act(1, "next")  # 1
+    api.act(1, "recall")  # 2
+    api.act(1, "hold")
+    api.act(1, "call", {"code": "A001"})  # 3
+    api.act(1, "transfer", {"service": "chung-thuc"})
+    t = api.act(2, "next").get_json()["ticket"]  # 4
+    assert t["calls"] == 4
+
+
+def test_pause_resume(api) -> None:
+    api.issue()
+    api.issue()
+    api.act(1, "next")
+    p = api.act(1, "pause", {"reason": "Nghỉ trưa"}).get_json()["counter"]
+    assert p["status"] == "paused" and p["reason"] == "Nghỉ trưa" and p["current"]["code"] == "A001"
+    r = api.act(1, "next")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "counter_paused"
+    assert api.c.get("/api/v1/tickets/1").get_json()["status"] == "called"  # unchanged
+    assert api.act(1, "call", {"code": "A002"}).get_json()["error"]["code"] == "counter_paused"
+    assert api.act(1, "recall").status_code == 200
+    assert api.act(1, "done").status_code == 200
+    events_before = api.state()["last_event_id"]
+    assert api.act(1, "pause").get_json()["counter"]["status"] == "paused"
+    assert api.state()["last_event_id"] == events_before  # idempotent, no event
+    assert api.act(1, "resume").get_json()["counter"]["status"] == "open"
+    assert api.act(1, "resume").status_code == 200
+    assert codes(api.act(1, "next")) == "A002"
+
+
+def test_estimated_wait(api, clock) -> None:
+    # counters 1, 2 and 4 serve ho-tich; default 5 minutes until 3 services are finished
+    for _ in range(7):
+        api.issue()
+    t = api.c.get("/api/v1/tickets/7").get_json()
+    assert t["waiting_ahead"] == 6
+    assert t["estimated_wait_minutes"] == 10  # ceil(6 × 5 / 3)
+    api.act(2, "pause")
+    api.act(4, "pause")
+    assert api.c.get("/api/v1/tickets/7").get_json()["estimated_wait_minutes"] == 30
+    for _ in range(3):  # three services of 2 minutes each at counter 1
+        api.act(1, "next")
+        clock.advance(120)
+    api.act(1, "done")
+    t = api.c.get("/api/v1/tickets/7").get_json()
+    assert t["waiting_ahead"] == 3 and t["estimated_wait_minutes"] == 6  # 3 × 2 min ÷ 1
+
+
+def test_daily_limit_and_hours(api, tmp_path, clock) -> None:
+    for i in range(3):
+        assert api.issue("dat-dai").get_json()["code"] == f"C00{i + 1}"
+    r = api.issue("dat-dai")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "daily_limit_reached"
+    from counter_api.config import load_config
+    from counter_api.web import create_app
+
+    d = tmp_path / "hours"
+    d.mkdir()
+    app = create_app(
+        load_config(write_config(d, hours=["07:00-11:30", "13:00-17:00"])), clock=clock
+    )
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=VN))
+    r = c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
+    assert c.get("/api/v1/state").get_json()["open"] is False
+    r = c.post("/api/v1/tickets", json={"service": "nope"}, headers=kh)
+    assert r.status_code == 404  # unknown service before closed
+    clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=VN))
+    assert c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh).status_code == 201
+    app.extensions["sothutu"].store.close()
+
+
+def test_rollover_at_midnight(api, app, clock) -> None:
+    api.issue()
+    api.issue()
+    api.issue()
+    api.issue("chung-thuc")
+    api.act(1, "next")  # A001 called
+    api.act(2, "next")  # A002 called
+    api.act(2, "hold")  # A002 held
+    api.act(2, "next")  # A003 called
+    api.act(2, "no-show")  # A003 no-show
+    svc = app.extensions["sothutu"]
+    last = svc.bus.last_id
+    clock.set(datetime(2026, 11, 24, 23, 59, 59, tzinfo=VN))
+    assert api.state()["business_date"] == "2026-11-24"
+    clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=VN))
+    st = api.state()  # the first request of the new day rolls over
+    assert st["business_date"] == "2026-11-25"
+    assert all(c["current"] is None for c in st["counters"])
+    assert all(s["waiting"] == 0 for s in st["services"])
+    statuses = {i: api.c.get(f"/api/v1/tickets/{i}").get_json()["status"] for i in range(1, 5)}
+    assert statuses == {1: "expired", 2: "expired", 3: "no_show", 4: "expired"}
+    events = svc.events_after(last)
+    assert [e.type for e in events] == ["ticket.expired"] * 3 + ["day.rollover"]
+    assert '"expired":3' in events[-1].data and "2026-11-25" in events[-1].data
+    assert api.issue().get_json()["code"] == "A001"  # numbering restarts
+    assert api.act(1, "call", {"code": "A002"}).status_code == 404  # yesterday's code
+    assert svc.events_after(events[-1].id)[0].type == "ticket.issued"
+
+
+def test_rollover_by_timer_without_requests(app, api, clock) -> None:
+    api.issue()
+    svc = app.extensions["sothutu"]
+    clock.set(datetime(2026, 11, 25, 0, 0, 0, tzinfo=VN))
+    assert svc.seconds_to_midnight() == 24 * 3600
+    svc.ensure_day()  # what the server's housekeeping thread calls at midnight
+    assert [e.type for e in svc.events_after(0)][-2:] == ["ticket.expired", "day.rollover"]
+
+
+def test_clock_going_back_keeps_the_later_day(app, api, clock) -> None:
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=VN))
+    assert api.issue().get_json()["code"] == "A001"
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=VN))  # a Pi without RTC after a power cut
+    t = api.issue().get_json()
+    assert (t["code"], t["business_date"]) == ("A002", "2026-11-25")
+
+
+def test_event_log_keeps_current_and_previous_day(app, api, clock) -> None:
+    svc = app.extensions["sothutu"]
+    api.issue()
+    clock.advance(days=1)
+    api.issue()
+    first_day2 = svc.bus.last_id
+    clock.advance(days=1)
+    api.issue()
+    with svc.store.read() as db:
+        days = [r[0] for r in db.execute("SELECT DISTINCT business_date FROM events ORDER BY 1")]
+    assert days == ["2026-11-25", "2026-11-26"]
+    assert svc.can_replay_from(first_day2 - 1)
+    assert svc.can_replay_from(1)  # event 1 was seen; 2 onwards are kept
+    assert not svc.can_replay_from(0)  # event 1 (day one) was pruned
+
+
+def test_kiosk_status_and_state(api) -> None:
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    st = api.state()
+    assert st["kiosks"] == [
+        {"name": "kiosk-1", "printer": "unknown", "message": "", "at": None},
+        {"name": "kiosk-2", "printer": "unknown", "message": "", "at": None},
+    ]
+    r = api.c.post(
+        "/api/v1/kiosks/status",
+        json={"printer": "paper_low", "message": "Sắp hết giấy"},
+        headers=kh,
+    )
+    assert r.status_code == 200
+    k = r.get_json()["kiosk"]
+    assert (k["name"], k["printer"], k["message"]) == ("kiosk-1", "paper_low", "Sắp hết giấy")
+    assert api.state()["kiosks"][0]["printer"] == "paper_low"
+    bad = api.c.post("/api/v1/kiosks/status", json={"printer": "on fire"}, headers=kh)
+    assert bad.status_code == 400
+    r = api.c.post(
+        "/api/v1/kiosks/status", json={"printer": "ok", "kiosk": "kiosk-2"}, headers=api.admin()
+    )
+    assert r.get_json()["kiosk"]["name"] == "kiosk-2"
+    r = api.c.post(
+        "/api/v1/kiosks/status", json={"printer": "ok", "kiosk": "zzz"}, headers=api.admin()
+    )
+    assert r.status_code == 404
+
+
+def test_reprint_goes_to_the_issuing_kiosk(api, app) -> None:
+    api.issue(key=KIOSK2_KEY)
+    r = api.c.post(
+        "/api/v1/tickets/1/reprint", headers={"Authorization": f"Bearer {counter_key(3)}"}
+    )
+    assert r.status_code == 200 and r.get_json()["kiosk"] == "kiosk-2"
+    ev = app.extensions["sothutu"].events_after(0)[-1]
+    assert ev.type == "ticket.reprint" and '"kiosk":"kiosk-2"' in ev.data
+    api.issue(key=ADMIN_KEY)  # no kiosk: the first configured one prints
+    r = api.c.post("/api/v1/tickets/2/reprint", headers=api.admin())
+    assert r.get_json()["kiosk"] == "kiosk-1"
+    r = api.c.post("/api/v1/tickets/2/reprint", json={"kiosk": "kiosk-2"}, headers=api.admin())
+    assert r.get_json()["kiosk"] == "kiosk-2"
+    assert api.c.post("/api/v1/tickets/99/reprint", headers=api.admin()).status_code == 404
+
+
+def test_state_recent_calls_newest_first_one_per_ticket(api, clock) -> None:
+    for _ in range(12):
+        api.issue()
+    for _ in range(11):
+        api.act(1, "next")
+        clock.advance(10)
+    api.act(2, "next")  # A012 at counter 2
+    api.act(1, "recall")  # A011 again
+    rc = api.state()["recent_calls"]
+    assert len(rc) == 10
+    assert [r["code"] for r in rc[:3]] == ["A011", "A012", "A010"]
+    assert rc[0] == {
+        "code": "A011",
+        "counter": 1,
+        "service": "ho-tich",
+        "called_at": rc[0]["called_at"],
+        "calls": 2,
+    }
+
+
+def test_ticket_events_carry_waiting_counts(app, api) -> None:
+    api.issue()
+    api.issue("chung-thuc")
+    import json
+
+    ev = app.extensions["sothutu"].events_after(0)[-1]
+    data = json.loads(ev.data)
+    assert ev.type == "ticket.issued"
+    assert data["waiting"] == {"ho-tich": 1, "chung-thuc": 1, "dat-dai": 0}
+    assert data["counter"] is None and data["ticket"]["code"] == "B001"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nope",
+        "/api/v1/tickets/0",
+        "/api/v1/tickets/abc",
+        "/api/v1/tickets/99999999999999999999",
+        "/api/v1/tickets/٣",
+    ],
+)
+def test_unknown_things_are_json_404(client, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404 and r.is_json
+    assert r.get_json()["error"]["code"] in ("not_found", "unknown_ticket")
+
+
+def test_wrong_method_is_json_405(client) -> None:
+    r = client.delete("/api/v1/tickets")
+    assert r.status_code == 405 and r.get_json()["error"]["code"] == "method_not_allowed"
+    assert "POST" in r.headers["Allow"]
+
+
+def test_snapshot_matches_state(app, api) -> None:
+    import json
+
+    api.issue()
+    api.act(1, "next")
+    snap = app.extensions["sothutu"].snapshot()
+    body = json.loads(snap.data)
+    assert snap.type == "snapshot" and snap.id == body["last_event_id"] == 2
+    st = api.state()
+    body.pop("time"), st.pop("time")
+    assert body == st
+
+
+def test_state_after_a_busy_day(api, clock) -> None:
+    for i in range(300):
+        api.issue(["ho-tich", "chung-thuc"][i % 2])
+    for _ in range(250):
+        api.act(1, "next")
+        clock.advance(30)
+    st = api.state()
+    assert sum(s["waiting"] for s in st["services"]) == 50
+    assert st["counters"][0]["current"]["code"] == "B125"
+    assert len(st["recent_calls"]) == 10
