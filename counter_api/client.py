@@ -163,6 +163,7 @@ class EventStream:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: http.client.HTTPConnection | None = None
+        self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
     def start(self) -> EventStream:
@@ -171,12 +172,13 @@ class EventStream:
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
+        """End the stream and its thread (unblocks a read in progress)."""
         self._stop.set()
         with self._lock:
-            conn = self._conn
-        if conn is not None and conn.sock is not None:
+            sock = self._sock
+        if sock is not None:
             with contextlib.suppress(OSError):
-                conn.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -202,7 +204,10 @@ class EventStream:
                 with self._lock:
                     if self._conn is not None:
                         self._conn.close()
-                    self._conn = None
+                    if self._sock is not None:
+                        with contextlib.suppress(OSError):
+                            self._sock.close()
+                    self._conn = self._sock = None
             self._set_connected(False)
             if got_events:
                 delay = self.backoff
@@ -213,8 +218,13 @@ class EventStream:
     def _follow(self) -> bool:
         """Read one connection until it ends; True when events arrived on it."""
         conn = _connection(self._scheme, self._host, self._port, self.idle_timeout)
+        conn.connect()
         with self._lock:
-            self._conn = conn
+            # http.client drops conn.sock once a streamed response starts; keep it to
+            # be able to cut a blocked read from stop().
+            self._conn, self._sock = conn, conn.sock
+        if self._stop.is_set():
+            return False
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = str(self.last_event_id)

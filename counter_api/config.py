@@ -163,7 +163,7 @@ class ServerConfig:
         "127.0.0.1",
         help='Address to listen on; "0.0.0.0" serves the LAN (needs real keys, demo = false).',
     )
-    port: int = setting(8080, help="TCP port.", check=_between(1, 65535))
+    port: int = setting(8080, help="TCP port to listen on.", check=_between(1, 65535))
     url: str = setting(
         "",
         help="How the kiosk, display and keypads reach the server; "

@@ -166,22 +166,12 @@ class ServerProcess:
     def start(self, timeout: float = 15.0) -> ServerProcess:
         self.log = self.config.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        self.proc = subprocess.Popen(
-            [
-                *self.prefix,
-                sys.executable,
-                "-m",
-                "counter_api",
-                "--config",
-                str(self.config),
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        argv = [*self.prefix, sys.executable, "-m", "counter_api", "--config", str(self.config)]
+        argv += ["--port", str(self.port)]
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
         if not wait_for_server(self.client(timeout=1.0), timeout):
             self.stop()
             raise RuntimeError(f"server did not start:\n{self.output()}")
