@@ -1,0 +1,106 @@
+"""The SQLite store: pragmas, migrations from older databases, one writer path."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from counter_api.clock import ManualClock
+from counter_api.config import load_config
+from counter_api.service import QueueService
+from counter_api.store import Store, StoreError
+from counter_api.store.migrations import MIGRATIONS, migrate, schema_version
+from tests.conftest import VN
+from tests.support import ROOT, free_port, write_config
+
+V1 = ROOT / "tests" / "data" / "queue-v1.db"  # made by Sothutu 0.1.0 (schema 1), never edit
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.db")
+    with store.read() as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
+
+
+def test_fresh_database_gets_the_newest_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.db")
+    with store.read() as db:
+        assert schema_version(db) == len(MIGRATIONS)
+        assert {"tickets", "counters", "events", "ticket_log", "kiosks", "meta"} <= set(
+            db.table_names())
+    store.close()
+
+
+def test_a_database_of_an_older_version_opens_and_upgrades(tmp_path: Path) -> None:
+    path = tmp_path / "queue-v1.db"
+    shutil.copy(V1, path)
+    config = load_config(write_config(tmp_path, database=path.name))
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=VN))
+    svc = QueueService(config, Store(path), clock)
+    with svc.store.read() as db:
+        assert schema_version(db) == len(MIGRATIONS)
+    st = svc.state()
+    assert st["counters"][1]["status"] == "paused"
+    assert st["kiosks"][0]["printer"] == "paper_low"
+    assert svc.ticket(1)["code"] == "A001" and svc.ticket(1)["status"] == "done"
+    assert svc.issue("ho-tich")["code"] == "A004"  # numbering continues
+    assert svc.events_after(9)[0].id == 10
+    svc.store.close()
+
+
+def test_each_migration_step_upgrades_from_the_one_before(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    for done in range(len(MIGRATIONS)):
+        path = tmp_path / f"q{done}.db"
+        db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+        for i, step in enumerate(MIGRATIONS[:done], start=1):
+            step(db)
+            db.execute(f"PRAGMA user_version = {i}")
+        assert migrate(db) == len(MIGRATIONS)
+        assert migrate(db) == len(MIGRATIONS)  # idempotent
+        db.conn.close()
+
+
+def test_a_newer_database_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as c:
+        c.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    with pytest.raises(StoreError, match="newer than this Sothutu knows"):
+        Store(path)
+    cfg = write_config(tmp_path, database=path.name)
+    r = subprocess.run([sys.executable, "-m", "counter_api", "--config", str(cfg), "--port",
+                        str(free_port())], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert r.returncode == 1 and "newer than this Sothutu knows" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db"):
+        Store(path)
+
+
+def test_a_failed_write_rolls_back_everything(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.db")
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+        raise RuntimeError("boom")
+    with store.read() as db:
+        assert db.execute("SELECT COUNT(*) FROM meta WHERE key = 'a'").fetchone()[0] == 0
+    ran = []
+    with store.write() as tx:
+        tx.after_commit(lambda: ran.append(1))
+        tx.execute("INSERT INTO meta (key, value) VALUES ('c', 'd')")
+    assert ran == [1]
+    store.close()
