@@ -21,7 +21,6 @@ from counter_api.core import transitions
 from counter_api.core.day import business_date, check_open, is_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
-from counter_api.core.order import waiting_ahead
 from counter_api.events import Event, EventBus
 from counter_api.present import counter_json, iso, kiosk_json, ticket_json
 from counter_api.store import Store, repo
@@ -42,6 +41,8 @@ class _Ctx:
     day: date
     now: datetime
     events: list[Event] = field(default_factory=list)
+    #: ticket JSON computed for events, by ticket id (reused for the answer)
+    json: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def db(self) -> Any:
@@ -148,8 +149,9 @@ class QueueService:
             action = ev.type.split(".", 1)[1]
             repo.log_action(ctx.db, ctx.now, ctx.day, action, ticket, ev.counter)
             if ticket is not None:
+                ctx.json[ticket.id] = self._ticket_json(ctx.db, ctx.day, ticket)
                 data = {
-                    "ticket": self._ticket_json(ctx.db, ctx.day, ticket),
+                    "ticket": ctx.json[ticket.id],
                     "counter": ev.counter,
                     "waiting": self._waiting(ctx.db, ctx.day),
                 }
@@ -176,7 +178,7 @@ class QueueService:
     def _ticket_json(self, db: Any, day: date, t: Ticket) -> dict[str, Any]:
         if t.status is not Status.WAITING:
             return ticket_json(t, self.config)
-        ahead = waiting_ahead(t, repo.waiting_tickets(db, t.business_date, [t.service]))
+        ahead = repo.count_ahead(db, t)
         svc = self.config.service(t.service)
         total, samples = repo.service_time_stats(db, day, t.service)
         avg = average_service_minutes(total, samples, svc.service_minutes if svc else 5.0)
@@ -220,7 +222,7 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
-            return self._ticket_json(ctx.db, ctx.day, ticket)
+            return self._json_of(ctx, ticket)
 
         return self._write(work)
 
@@ -249,7 +251,11 @@ class QueueService:
         return self._write(work)
 
     def _json_of(self, ctx: _Ctx, ticket: Ticket | None) -> dict | None:
-        return None if ticket is None else self._ticket_json(ctx.db, ctx.day, ticket)
+        if ticket is None:
+            return None
+        if ticket.id in ctx.json:  # computed for its event, after the whole change
+            return ctx.json[ticket.id]
+        return self._ticket_json(ctx.db, ctx.day, ticket)
 
     def _ticket_answer(self, ctx: _Ctx, change: Change, saved: dict[int, Ticket]) -> dict:
         return {"ticket": self._json_of(ctx, self._result(change, saved))}
@@ -263,7 +269,7 @@ class QueueService:
         services = counter.services if counter else []
 
         def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
-            waiting = repo.waiting_tickets(ctx.db, ctx.day, services)
+            waiting = repo.first_waiting(ctx.db, ctx.day, services)
             return transitions.call_next(state, current, waiting, services, ctx.now)
 
         def answer(ctx: _Ctx, change: Change, saved: dict[int, Ticket]) -> dict:

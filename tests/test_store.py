@@ -36,7 +36,8 @@ def test_fresh_database_gets_the_newest_schema(tmp_path: Path) -> None:
     with store.read() as db:
         assert schema_version(db) == len(MIGRATIONS)
         assert {"tickets", "counters", "events", "ticket_log", "kiosks", "meta"} <= set(
-            db.table_names())
+            db.table_names()
+        )
     store.close()
 
 
@@ -78,8 +79,13 @@ def test_a_newer_database_is_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="newer than this Sothutu knows"):
         Store(path)
     cfg = write_config(tmp_path, database=path.name)
-    r = subprocess.run([sys.executable, "-m", "counter_api", "--config", str(cfg), "--port",
-                        str(free_port())], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "counter_api", "--config", str(cfg), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
     assert r.returncode == 1 and "newer than this Sothutu knows" in r.stderr
     assert "Traceback" not in r.stderr
 
@@ -87,7 +93,7 @@ def test_a_newer_database_is_refused_clearly(tmp_path: Path) -> None:
 def test_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="junk.db"):
+    with pytest.raises(StoreError, match=r"junk\.db"):
         Store(path)
 
 
@@ -104,3 +110,30 @@ def test_a_failed_write_rolls_back_everything(tmp_path: Path) -> None:
         tx.execute("INSERT INTO meta (key, value) VALUES ('c', 'd')")
     assert ran == [1]
     store.close()
+
+
+def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
+    """The store renders core.order.CALLING_ORDER to SQL; both must pick alike."""
+    import random
+
+    from counter_api.core.order import pick_next, waiting_ahead
+    from counter_api.store import repo
+
+    config = load_config(write_config(tmp_path))
+    clock = ManualClock(datetime(2026, 11, 24, 8, 0, tzinfo=VN))
+    svc = QueueService(config, Store(tmp_path / "q.db"), clock)
+    rng = random.Random(7)
+    for _ in range(120):
+        svc.issue(rng.choice(["ho-tich", "chung-thuc"]), priority=rng.random() < 0.3)
+        clock.advance(rng.choice([0, 0, 1, 30]))  # many equal issue times: ties by id
+    for _ in range(25):
+        svc.next(rng.choice([1, 2]))
+        svc.hold(1) if rng.random() < 0.2 and svc.state()["counters"][0]["current"] else None
+    with svc.store.read() as db:
+        day = svc.today()
+        waiting = repo.waiting_tickets(db, day, ["ho-tich", "chung-thuc"])
+        for services in (["ho-tich"], ["chung-thuc"], ["ho-tich", "chung-thuc"]):
+            assert repo.first_waiting(db, day, services) == [pick_next(waiting, services)]
+        for t in waiting:
+            assert repo.count_ahead(db, t) == waiting_ahead(t, waiting)
+    svc.store.close()

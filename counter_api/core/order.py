@@ -7,6 +7,15 @@ from datetime import datetime
 
 from counter_api.core.model import Status, Ticket
 
+#: The calling order as (ticket field, descending?) pairs, most significant first.
+#: ``calling_key`` below and the store's SQL (which renders this) must agree; a
+#: test checks that they do.
+CALLING_ORDER: tuple[tuple[str, bool], ...] = (
+    ("priority", True),
+    ("issued_at", False),
+    ("id", False),
+)
+
 
 def calling_key(ticket: Ticket) -> tuple[bool, datetime, int]:
     """Sort key of the calling order (smaller is called first).

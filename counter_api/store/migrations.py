@@ -89,8 +89,16 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    # Places in the queue (waiting_ahead) counted from the index alone.
+    db.execute(
+        "CREATE INDEX tickets_order ON tickets "
+        "(business_date, service, status, priority, issued_at, id)"
+    )
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

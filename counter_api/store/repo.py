@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from counter_api.core.model import CounterState, Status, Ticket
+from counter_api.core.order import CALLING_ORDER
 
 DB = sqlite_utils.Database
 
@@ -117,6 +118,46 @@ def waiting_tickets(db: DB, day: date, services: Collection[str]) -> list[Ticket
         f"business_date = ? AND status = 'waiting' AND service IN ({marks})",
         (day.isoformat(), *services),
     )
+
+
+def _order_sql() -> str:
+    return ", ".join(f"{name} {'DESC' if desc else 'ASC'}" for name, desc in CALLING_ORDER)
+
+
+def _before_sql(fields: tuple[tuple[str, bool], ...], row: str, me: str) -> str:
+    """SQL that is true when ``row`` comes before ``me`` in the calling order: a
+    lexicographic comparison with plain comparisons, answerable from an index."""
+    (name, desc), rest = fields[0], fields[1:]
+    first = f"{row}.{name} {'>' if desc else '<'} {me}.{name}"
+    if not rest:
+        return first
+    return f"({first} OR ({row}.{name} = {me}.{name} AND {_before_sql(rest, row, me)}))"
+
+
+def first_waiting(db: DB, day: date, services: Collection[str]) -> list[Ticket]:
+    """The next ticket in the calling order among ``services`` (a list of 0 or 1)."""
+    if not services:
+        return []
+    marks = ", ".join("?" for _ in services)
+    return _select(
+        db,
+        f"business_date = ? AND status = 'waiting' AND service IN ({marks}) "
+        f"ORDER BY {_order_sql()} LIMIT 1",
+        (day.isoformat(), *services),
+    )
+
+
+_AHEAD_SQL = (
+    "WITH me AS (SELECT " + ", ".join(name for name, _ in CALLING_ORDER) + " FROM tickets "
+    "WHERE id = ?) SELECT COUNT(*) FROM tickets AS t, me WHERE t.business_date = ? "
+    "AND t.service = ? AND t.status = 'waiting' AND " + _before_sql(CALLING_ORDER, "t", "me")
+)
+
+
+def count_ahead(db: DB, t: Ticket) -> int:
+    """Waiting tickets of ``t``'s service that come before it in the calling order."""
+    row = db.execute(_AHEAD_SQL, (t.id, t.business_date.isoformat(), t.service)).fetchone()
+    return row[0]
 
 
 def tickets_by_code(db: DB, day: date, code: str) -> list[Ticket]:

@@ -1,0 +1,288 @@
+"""Queue server benchmarks against a real process on loopback.
+
+Issue latency and throughput with 8 concurrent kiosks; call → event delivery
+latency to 20 and 50 stream clients; RSS idle and with 50 streams; cold start
+to the first 200; /state and a call late in a busy day.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import selectors
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tests.support import (
+    KIOSK_KEY,
+    ROOT,
+    ServerProcess,
+    counter_key,
+    free_port,
+    write_config,
+)
+
+TARGETS = {
+    "issue_p99_ms": 20.0,
+    "issue_per_s": 300.0,
+    "delivery20_p99_ms": 50.0,
+    "rss50_mb": 60.0,
+    "cold_start_s": 1.5,
+}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class KeepAlive:
+    """One kiosk: a kept-alive HTTP/1.1 connection."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        self.conn.request("POST", path, body=data, headers=self.headers)
+        resp = self.conn.getresponse()
+        return resp.status, json.loads(resp.read())
+
+
+def bench_issue(srv: ServerProcess, kiosks: int = 8, per_kiosk: int = 250) -> dict:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(kiosks + 1)
+
+    def run(i: int) -> None:
+        k = KeepAlive(srv.port, KIOSK_KEY)
+        service = ["ho-tich", "chung-thuc"][i % 2]
+        mine = []
+        start.wait()
+        for _ in range(per_kiosk):
+            t0 = time.perf_counter()
+            status, _ = k.post("/api/v1/tickets", {"service": service})
+            mine.append(time.perf_counter() - t0)
+            assert status == 201, status
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(kiosks)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return {
+        "n": len(latencies),
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+        "per_s": len(latencies) / elapsed,
+    }
+
+
+class Listeners:
+    """N raw SSE connections read by one selector thread (no GIL noise per client)."""
+
+    def __init__(self, port: int, n: int) -> None:
+        self.sel = selectors.DefaultSelector()
+        self.arrivals: dict[str, list[float]] = {}
+        self.socks = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+            s.setblocking(False)
+            self.sel.register(s, selectors.EVENT_READ, bytearray())
+            self.socks.append(s)
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop:
+            for key, _ in self.sel.select(0.2):
+                now = time.perf_counter()
+                try:
+                    data = key.fileobj.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                buf: bytearray = key.data
+                buf += data
+                while b"\n\n" in buf:
+                    block, _, rest = bytes(buf).partition(b"\n\n")
+                    buf[:] = rest
+                    if b"event: ticket.called" in block:
+                        code = json.loads(block.split(b"data: ", 1)[1])["ticket"]["code"]
+                        with self.lock:
+                            self.arrivals.setdefault(code, []).append(now)
+
+    def close(self) -> None:
+        self.stop = True
+        self.thread.join()
+        for s in self.socks:
+            s.close()
+
+
+def bench_delivery(srv: ServerProcess, clients: int, calls: int = 60) -> dict:
+    kiosk = KeepAlive(srv.port, KIOSK_KEY)
+    for _ in range(calls):
+        kiosk.post("/api/v1/tickets", {"service": "ho-tich"})
+    listeners = Listeners(srv.port, clients)
+    time.sleep(1.0)
+    counter = KeepAlive(srv.port, counter_key(1))
+    latencies: list[float] = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        _, body = counter.post("/api/v1/counters/1/next")
+        code = body["ticket"]["code"]
+        deadline = time.perf_counter() + 5
+        while time.perf_counter() < deadline:
+            with listeners.lock:
+                got = list(listeners.arrivals.get(code, []))
+            if len(got) >= clients:
+                break
+            time.sleep(0.001)
+        latencies += [t - t0 for t in got]
+        time.sleep(0.02)
+    rss = rss_mb(srv.proc.pid)
+    listeners.close()
+    return {
+        "n": len(latencies),
+        "expected": calls * clients,
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+        "rss_mb": rss,
+    }
+
+
+def bench_cold_start(tmp: Path, runs: int = 5) -> float:
+    times = []
+    for i in range(runs):
+        d = tmp / f"cold{i}"
+        d.mkdir()
+        port = free_port()
+        cfg = write_config(d, port=port)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "counter_api", "--config", str(cfg)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                c.request("GET", "/api/v1/health")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.01)
+        times.append(time.perf_counter() - t0)
+        proc.terminate()
+        proc.wait(10)
+    return statistics.median(times)
+
+
+def bench_busy_day(srv: ServerProcess) -> dict:
+    """/state and a call after 1,000 tickets and 900 calls today."""
+    kiosk = KeepAlive(srv.port, KIOSK_KEY)
+    for i in range(1000):
+        kiosk.post("/api/v1/tickets", {"service": ["ho-tich", "chung-thuc"][i % 2]})
+    c1 = KeepAlive(srv.port, counter_key(1))
+    c2 = KeepAlive(srv.port, counter_key(2))
+    for _ in range(450):
+        c1.post("/api/v1/counters/1/next")
+        c2.post("/api/v1/counters/2/next")
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    state = []
+    for _ in range(200):
+        t0 = time.perf_counter()
+        conn.request("GET", "/api/v1/state")
+        conn.getresponse().read()
+        state.append(time.perf_counter() - t0)
+    calls = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        c1.post("/api/v1/counters/1/next")
+        calls.append(time.perf_counter() - t0)
+    return {
+        "state_p50_ms": pct(state, 50) * 1000,
+        "state_p99_ms": pct(state, 99) * 1000,
+        "next_p50_ms": pct(calls, 50) * 1000,
+        "next_p99_ms": pct(calls, 99) * 1000,
+    }
+
+
+def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
+    ok = value <= target if lower_is_better else value >= target
+    return "met" if ok else "**missed**"
+
+
+def run() -> list[str]:
+    tmp = Path(tempfile.mkdtemp(prefix="sothutu-bench-"))
+    port = free_port()
+    (tmp / "a").mkdir()
+    srv = ServerProcess(write_config(tmp / "a", port=port), port).start()
+    time.sleep(0.5)
+    rss_idle = rss_mb(srv.proc.pid)
+    issue = bench_issue(srv)
+    d20 = bench_delivery(srv, 20)
+    d50 = bench_delivery(srv, 50)
+    srv.stop()
+    port = free_port()
+    (tmp / "b").mkdir()
+    srv = ServerProcess(write_config(tmp / "b", port=port), port).start()
+    busy = bench_busy_day(srv)
+    srv.stop()
+    cold = bench_cold_start(tmp)
+    t = TARGETS
+    return [
+        "## Queue server",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        f"| issue a ticket, 8 kiosks on kept-alive connections, {issue['n']} tickets: p50 | "
+        f"{issue['p50_ms']:.1f} ms | | |",
+        f"| same: p99 | {issue['p99_ms']:.1f} ms | ≤ {t['issue_p99_ms']:.0f} ms | "
+        f"{verdict(issue['p99_ms'], t['issue_p99_ms'])} |",
+        f"| same: throughput | {issue['per_s']:.0f} tickets/s | ≥ {t['issue_per_s']:.0f}/s | "
+        f"{verdict(issue['per_s'], t['issue_per_s'], False)} |",
+        f"| call → event at 20 stream clients ({d20['n']}/{d20['expected']} deliveries): p50 | "
+        f"{d20['p50_ms']:.1f} ms | | |",
+        f"| same: p99 | {d20['p99_ms']:.1f} ms | ≤ {t['delivery20_p99_ms']:.0f} ms | "
+        f"{verdict(d20['p99_ms'], t['delivery20_p99_ms'])} |",
+        f"| call → event at 50 stream clients ({d50['n']}/{d50['expected']} deliveries): p50 | "
+        f"{d50['p50_ms']:.1f} ms | | |",
+        f"| same: p99 | {d50['p99_ms']:.1f} ms | | |",
+        f"| server RSS, idle | {rss_idle:.1f} MB | | |",
+        f"| server RSS with 50 streams open | {d50['rss_mb']:.1f} MB | ≤ {t['rss50_mb']:.0f} MB | "
+        f"{verdict(d50['rss_mb'], t['rss50_mb'])} |",
+        f"| cold start to the first 200 (median of 5) | {cold:.2f} s | ≤ {t['cold_start_s']} s | "
+        f"{verdict(cold, t['cold_start_s'])} |",
+        f"| GET /state after 1,000 tickets and 900 calls: p50 / p99 | "
+        f"{busy['state_p50_ms']:.1f} / {busy['state_p99_ms']:.1f} ms | | |",
+        f"| call next after 1,000 tickets: p50 / p99 | "
+        f"{busy['next_p50_ms']:.1f} / {busy['next_p99_ms']:.1f} ms | | |",
+        "",
+        "The load generator runs on the same two cores as the server, so the figures",
+        "include its own CPU use; stream clients are raw sockets read by one selector",
+        "thread so the client side adds little delay.",
+    ]
