@@ -91,6 +91,11 @@ Press Ctrl-C to stop.
 """,
         flush=True,
     )
+
+    def on_term(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
     reported: set[str] = set()
     try:
         while True:

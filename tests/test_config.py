@@ -195,3 +195,13 @@ def test_relative_database_is_relative_to_the_config(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text(config_text(database="data/q.db"), encoding="utf-8")
     assert load_config(path).database_path == path.parent.resolve() / "data" / "q.db"
+
+
+def test_devices_import_no_web_framework() -> None:
+    code = (
+        "import sys, counter_api, counter_api.config, counter_api.client; "
+        "assert 'flask' not in sys.modules and 'werkzeug' not in sys.modules, "
+        "[m for m in sys.modules if m.startswith(('flask', 'werkzeug'))]"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
