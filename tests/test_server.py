@@ -293,3 +293,59 @@ def test_sigint_also_stops(tmp_path: Path, sig: int) -> None:
     srv = ServerProcess(write_config(tmp_path, port=port), port).start()
     srv.proc.send_signal(sig)
     assert srv.proc.wait(10) == 0
+
+
+def _raw(port: int, data: bytes, timeout: float = 5.0) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return out
+
+
+def test_garbage_on_the_wire_leaves_the_server_healthy(server: ServerProcess) -> None:
+    p = server.port
+    auth = f"Authorization: Bearer {KIOSK_KEY}\r\n".encode()
+    assert _raw(p, b"\x00\xff\xfe garbage \r\n\r\n").startswith(b"HTTP/1.")
+    assert b" 400 " in _raw(p, b"GET /api/v1/health HTTP/1.1\r\nHost x\r\n\r\n").split(b"\r\n")[0]
+    chunked = b"4000\r\n" + b"a" * 0x4000 + b"\r\n" + b"400\r\n" + b"b" * 0x400 + b"\r\n0\r\n\r\n"
+    out = _raw(
+        p,
+        b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\n"
+        + auth
+        + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + chunked,
+    )
+    assert b" 413 " in out.split(b"\r\n")[0] and b"too_large" in out
+    out = _raw(
+        p,
+        b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\n"
+        + auth
+        + b"Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n"
+        + b"{" * 5000,
+    )
+    assert b" 413 " in out.split(b"\r\n")[0]
+    out = _raw(p, b"GET /api/v1/tickets/%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert b" 404 " in out.split(b"\r\n")[0]
+    out = _raw(
+        p, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + b"X-A: " + b"a" * 300000 + b"\r\n\r\n"
+    )
+    assert out.split(b" ")[1].startswith(b"4")
+    body = b'{"service": "ho-tich"}'
+    out = _raw(
+        p,
+        b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\n"
+        + auth
+        + b"Content-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+        + body,
+        timeout=3,
+    )
+    assert not out.startswith(b"HTTP/1.1 201")  # a short body is never taken as a ticket
+    assert server.client().health()["status"] == "ok"
+    assert server.client().state()["services"][0]["waiting"] == 0
+    assert "Traceback" not in server.output()

@@ -57,7 +57,7 @@ def register(app: Flask) -> None:
         return error_response(exc.status, exc.code, exc.message)
 
     @app.errorhandler(StoreError)
-    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(sqlite3.DatabaseError)
     def _store_error(exc: Exception) -> Response:
         log.error("database unavailable: %s", exc)
         return error_response(503, "unavailable", f"the database is unavailable: {exc}")
