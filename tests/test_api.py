@@ -458,3 +458,21 @@ def test_state_after_a_busy_day(api, clock) -> None:
     assert sum(s["waiting"] for s in st["services"]) == 50
     assert st["counters"][0]["current"]["code"] == "B125"
     assert len(st["recent_calls"]) == 10
+
+
+def test_a_full_disk_answers_503_and_loses_nothing(app, api) -> None:
+    for _ in range(3):
+        api.issue()
+    store = app.extensions["sothutu"].store
+    for db in list(store._pool.queue):  # every pooled connection: the file may not grow
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")
+    answers = [api.issue() for _ in range(400)]
+    refused = [r for r in answers if r.status_code == 503]
+    assert refused, "the database never filled up"
+    assert all(r.get_json()["error"]["code"] == "unavailable" for r in refused)
+    assert all(r.status_code in (201, 503) for r in answers)
+    issued = [r.get_json()["code"] for r in answers if r.status_code == 201]
+    st = api.state()
+    assert st["services"][0]["waiting"] == 3 + len(issued)  # every 201 is in the database
+    assert api.c.get("/api/v1/health").status_code == 200
