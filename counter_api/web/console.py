@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from collections import OrderedDict
 from typing import Any
@@ -189,7 +190,7 @@ def login() -> Response:
     address = request.remote_addr or "?"
     wait = _throttle().wait_seconds(address)
     if wait > 0:
-        return _login_page(MSG_THROTTLED.format(seconds=int(wait) + 1), 429)
+        return _login_page(MSG_THROTTLED.format(seconds=math.ceil(wait)), 429)
     svc = _svc()
     raw = request.form.get("counter", "").strip()
     counter = svc.config.counter(int(raw)) if raw.isascii() and raw.isdigit() else None
