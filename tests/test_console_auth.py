@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from counter_api.web.openapi import document
 from counter_api.web.throttle import LoginThrottle
 from tests.support import ADMIN_KEY, KIOSK_KEY, counter_key, counter_pin
 
@@ -204,15 +203,3 @@ def test_counter_tickets_lists_todays_held_and_no_show(client, api) -> None:
     assert [t["code"] for t in resp.get_json()["tickets"]] == ["A003"]
     kiosk = {"Authorization": f"Bearer {KIOSK_KEY}"}
     assert client.get("/api/v1/counters/1/tickets", headers=kiosk).status_code == 403
-
-
-def test_every_api_route_is_in_the_openapi_document(app) -> None:
-    paths = document()["paths"]
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("api."):
-            continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix("/api/v1")
-        path = path.replace("{tid}", "{id}")
-        assert path in paths, rule.rule
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert method.lower() in paths[path], f"{method} {rule.rule}"
