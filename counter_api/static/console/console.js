@@ -407,7 +407,7 @@
       run(async function () {
         var t = await api('POST', '/api/v1/tickets', { service: sid, priority: priority });
         say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
-          '). Bấm "In lại phiếu" bên dưới để in.', 'ok');
+          '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
         showIssued(t);
       });
     };
