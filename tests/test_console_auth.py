@@ -51,6 +51,8 @@ def test_login_page_and_cookie_flags(client) -> None:
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     screen = client.get("/console")
     assert "Gọi số tiếp theo" in screen.text and "Tạm dừng quầy" in screen.text
+    for typed in ("/console/", "/console/login"):
+        assert client.get(typed).headers["Location"] == "/console"
 
 
 def test_wrong_pin_message_and_throttle(app, client, clock) -> None:

@@ -179,6 +179,13 @@ def page() -> Response:
     return _secure(make_response(html))
 
 
+@bp.get("/")
+@bp.get("/login")
+def to_page() -> Response:
+    """Typed addresses (``/console/``, a bookmarked ``/console/login``) lead to the page."""
+    return redirect("/console", 302)  # type: ignore[return-value]
+
+
 @bp.post("/login")
 def login() -> Response:
     if not _same_origin():
