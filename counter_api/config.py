@@ -267,6 +267,60 @@ class Kiosk:
     key: str = setting(help="Bearer key that may issue tickets.", check=_non_empty)
 
 
+_PIN = re.compile(r"(?:(?:GPIO|BCM|WPI|BOARD|J8:)?\d{1,2})?")
+
+
+def _gpio_pin(v: str) -> str | None:
+    if _PIN.fullmatch(v):
+        return None
+    return f'must be "" (not wired) or a GPIO pin such as "GPIO17" or "BOARD11", got {v!r}'
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeypadConfig:
+    counter: int = setting(help="Number of the counter whose buttons these are.", check=_positive)
+    next: str = setting(
+        help='Pin of the "next" button (finish the current ticket, call the next), e.g. "GPIO17".',
+        check=_gpio_pin,
+    )
+    recall: str = setting(
+        "", help='Pin of the "recall" button; "" when not wired.', check=_gpio_pin
+    )
+    no_show: str = setting(
+        "", help='Pin of the "no-show" button; "" when not wired.', check=_gpio_pin
+    )
+    done: str = setting("", help='Pin of the "done" button; "" when not wired.', check=_gpio_pin)
+    led: str = setting(
+        "",
+        help="Pin of the LED: on while the counter is open, off while paused, blinking while "
+        'the server is unreachable; "" for none.',
+        check=_gpio_pin,
+    )
+    buzzer: str = setting(
+        "",
+        help='Pin of an active buzzer: one beep per accepted press, three on failure; "" for none.',
+        check=_gpio_pin,
+    )
+    pull_up: bool = setting(
+        True, help="Buttons connect the pin to ground (internal pull-up); false: to 3.3 V."
+    )
+    bounce_ms: int = setting(
+        50, help="Contact bounce shorter than this is ignored.", check=_between(0, 1000)
+    )
+    quiet_ms: int = setting(
+        600,
+        help="Presses this soon after the previous one finished are ignored (a double press "
+        "calls one ticket).",
+        check=_between(0, 10000),
+    )
+    retry_seconds: float = setting(
+        20.0,
+        help="How long a press keeps trying while the server restarts before it gives up "
+        "and signals failure.",
+        check=_between(0, 300),
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class PrinterConfig:
     connection: str = setting(
@@ -301,6 +355,7 @@ class Config:
     kiosks: tuple[Kiosk, ...]
     printer: PrinterConfig
     voice: VoiceConfig
+    keypads: tuple[KeypadConfig, ...] = ()
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -312,6 +367,12 @@ class Config:
         for c in self.counters:
             if c.number == number:
                 return c
+        return None
+
+    def keypad(self, counter: int) -> KeypadConfig | None:
+        for k in self.keypads:
+            if k.counter == counter:
+                return k
         return None
 
     def resolve(self, path: str) -> Path:
@@ -333,6 +394,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "kiosks": (Kiosk, "array", False),
     "printer": (PrinterConfig, "table", False),
     "voice": (VoiceConfig, "table", False),
+    "keypads": (KeypadConfig, "array", False),
 }
 
 
@@ -448,6 +510,9 @@ def _duplicates(values: list[Any]) -> Any:
 
 _WEAK_MARK = "demo"
 
+#: The pin keys of a [[keypads]] entry (buttons, then outputs).
+KEYPAD_PINS = ("next", "recall", "no_show", "done", "led", "buzzer")
+
 
 def _weak_pin(pin: str) -> bool:
     digits = [int(c) for c in pin]
@@ -489,6 +554,23 @@ def _cross_check(config: Config) -> None:
         raise ConfigError(
             f"kiosks[{names.index(dup, names.index(dup) + 1)}].name: duplicate {dup!r}"
         )
+
+    for i, k in enumerate(config.keypads):
+        if config.counter(k.counter) is None:
+            raise ConfigError(
+                f"keypads[{i}].counter: no [[counters]] with number {k.counter} "
+                f"(configured: {', '.join(str(n) for n in numbers)})"
+            )
+        pins = [(name, getattr(k, name)) for name in KEYPAD_PINS if getattr(k, name)]
+        used: dict[str, str] = {}
+        for name, pin in pins:
+            canon = pin.removeprefix("GPIO").removeprefix("BCM")
+            if canon in used:
+                raise ConfigError(f"keypads[{i}].{name}: pin {pin} is also {used[canon]}")
+            used[canon] = name
+    dup = _duplicates([k.counter for k in config.keypads])
+    if dup is not None:
+        raise ConfigError(f"keypads: two [[keypads]] for counter {dup}")
 
     secrets: list[tuple[str, str]] = [
         ("server.admin_key", config.server.admin_key),

@@ -396,6 +396,16 @@ class QueueService:
         with self.store.read() as db:
             return self._counter_json(db, number)
 
+    def counter_tickets(self, number: int, statuses: list[str]) -> list[dict]:
+        """Today's tickets a counter held or marked absent (or other statuses), for the
+        console's call-back list; newest call first."""
+        if self.config.counter(number) is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        day = self.today()
+        with self.store.read() as db:
+            found = repo.counter_tickets(db, day, number, statuses)
+            return [self._ticket_json(db, day, t) for t in found]
+
     def services(self) -> list[dict]:
         day = self.today()
         with self.store.read() as db:

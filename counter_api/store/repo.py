@@ -160,6 +160,21 @@ def count_ahead(db: DB, t: Ticket) -> int:
     return row[0]
 
 
+def counter_tickets(
+    db: DB, day: date, counter: int, statuses: Collection[str], limit: int = 200
+) -> list[Ticket]:
+    """Today's tickets last handled at ``counter`` in these statuses, latest call first."""
+    if not statuses:
+        return []
+    marks = ", ".join("?" for _ in statuses)
+    return _select(
+        db,
+        f"business_date = ? AND counter = ? AND status IN ({marks}) "
+        "ORDER BY called_at DESC, id DESC LIMIT ?",
+        (day.isoformat(), counter, *statuses, limit),
+    )
+
+
 def tickets_by_code(db: DB, day: date, code: str) -> list[Ticket]:
     return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
 

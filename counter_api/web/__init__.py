@@ -18,7 +18,7 @@ def create_app(
     config: Config, *, service: QueueService | None = None, clock: Clock | None = None
 ) -> Flask:
     """Build the app on a config; tests pass a clock, the server passes its service."""
-    from counter_api.web import api, auth, errors, stream
+    from counter_api.web import api, auth, console, errors, stream
 
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)
@@ -31,6 +31,7 @@ def create_app(
     app.extensions["sothutu_keys"] = auth.KeyRing(config)
     app.extensions["sothutu_streams"] = stream.StreamSlots(config.server.max_streams)
     app.register_blueprint(api.bp)
+    console.init_app(app, config)
     errors.register(app)
 
     @app.after_request

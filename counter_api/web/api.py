@@ -27,6 +27,10 @@ ADMIN = frozenset({"admin"})
 ISSUERS = frozenset({"admin", "kiosk"})
 COUNTER = frozenset({"admin", "counter"})
 KIOSK = frozenset({"admin", "kiosk"})
+#: A guidance counter (Quầy hướng dẫn) may issue tickets on a citizen's behalf.
+ISSUERS_OR_GUIDANCE = frozenset({"admin", "kiosk", "counter"})
+#: Statuses GET /counters/N/tickets may filter on.
+TICKET_STATUSES = ("waiting", "called", "done", "no_show", "held", "expired")
 
 
 def service() -> QueueService:
@@ -47,8 +51,12 @@ def endpoint(
     *,
     body: dict[str, Field] | None = None,
     counter_path: bool = False,
+    allow: Callable[[auth.Principal], bool] | None = None,
 ) -> Callable:
-    """Run the contract's checks, then call the view as ``view(principal, body, **path)``."""
+    """Run the contract's checks, then call the view as ``view(principal, body, **path)``.
+
+    ``allow`` narrows the rights of the kinds in ``who`` (checked with them, as 403).
+    """
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(view)
@@ -56,7 +64,7 @@ def endpoint(
             principal = None
             if who is not None:
                 principal = auth.authenticate(keyring())
-                if principal.kind not in who:
+                if principal.kind not in who or (allow is not None and not allow(principal)):
                     raise ApiError(403, "forbidden", f"a {principal.kind} may not do this")
                 if counter_path:
                     number = path_id(path["n"])
@@ -120,7 +128,11 @@ def get_ticket(_p: Any, _b: Any, tid: str) -> dict:
 
 
 @bp.post("/tickets")
-@endpoint(ISSUERS, body={"service": Field(str, required=True), "priority": Field(bool)})
+@endpoint(
+    ISSUERS_OR_GUIDANCE,
+    allow=lambda p: p.kind != "counter" or p.guidance,
+    body={"service": Field(str, required=True), "priority": Field(bool)},
+)
 def issue_ticket(p: auth.Principal, b: dict) -> tuple[Response, int]:
     kiosk = p.name if p.kind == "kiosk" else None
     ticket = service().issue(b["service"], bool(b.get("priority", False)), kiosk=kiosk)
@@ -211,6 +223,21 @@ def counter_call(_p: Any, b: dict, number: int) -> dict:
     if not code:
         raise ApiError(400, "invalid_request", "field 'code' is empty")
     return service().call(number, code, b.get("service"))
+
+
+@bp.get("/counters/<n>/tickets")
+@endpoint(COUNTER, counter_path=True)
+def counter_tickets(_p: Any, _b: Any, number: int) -> dict:
+    raw = request.args.get("status", "held,no_show")
+    statuses = [s.strip() for s in raw.split(",") if s.strip()]
+    bad = [s for s in statuses if s not in TICKET_STATUSES]
+    if bad or not statuses:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"parameter 'status' takes a comma-separated list of {', '.join(TICKET_STATUSES)}",
+        )
+    return {"tickets": service().counter_tickets(number, statuses)}
 
 
 @bp.post("/counters/<n>/pause")

@@ -134,8 +134,10 @@ def document(server_url: str = "") -> dict[str, Any]:
         },
         "/tickets": {
             "post": {
-                "summary": "Issue a ticket (kiosk or admin key)",
-                "description": "409 codes: closed (outside [centre] hours), daily_limit_reached.",
+                "summary": "Issue a ticket (kiosk or admin key, or a guidance counter)",
+                "description": "A counter with guidance = true (Quầy hướng dẫn), by its key or "
+                "its console session, may issue tickets on a citizen's behalf; other counters "
+                "get 403. 409 codes: closed (outside [centre] hours), daily_limit_reached.",
                 "security": [{"bearer": []}],
                 "requestBody": {"required": True, **_json(_ref("IssueRequest"))},
                 "responses": {
@@ -267,6 +269,44 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "counter_paused, ambiguous_code, not_callable",
                 required=True,
             )
+        },
+        "/counters/{n}/tickets": {
+            "get": {
+                "summary": "Today's tickets a counter held or marked absent",
+                "description": "For calling them back by code. `status` is a comma-separated "
+                "list (default held,no_show) of waiting, called, done, no_show, held, expired; "
+                "tickets whose last counter is N, latest call first, at most 200.",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "n",
+                        "in": "path",
+                        "required": True,
+                        "description": "counter number",
+                        "schema": {"type": "integer"},
+                    },
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "default": "held,no_show"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "tickets": {"type": "array", "items": _ref("Ticket")}
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(400, 401, 403, 404),
+                },
+            }
         },
         "/counters/{n}/pause": {
             "post": _counter_op(

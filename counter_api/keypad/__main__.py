@@ -1,0 +1,66 @@
+"""``python -m counter_api.keypad --config FILE --counter N``: run one counter's keypad."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from counter_api.config import load_or_exit
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m counter_api.keypad",
+        description="Push buttons, LED and buzzer of a counter without a PC (gpiozero).",
+    )
+    parser.add_argument("--config", required=True, help="the centre's config.toml")
+    parser.add_argument("--counter", required=True, type=int, help="the counter's number")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = load_or_exit(args.config, "keypad")
+    if config.keypad(args.counter) is None:
+        print(
+            f"keypad: config error: {args.config}: keypads: no [[keypads]] with "
+            f"counter = {args.counter}",
+            file=sys.stderr,
+        )
+        return 2
+
+    from gpiozero.exc import GPIOZeroError
+
+    from counter_api.keypad.app import Keypad
+
+    try:
+        keypad = Keypad(config, args.counter).start()
+    except GPIOZeroError as exc:
+        print(
+            f"keypad: cannot use the GPIO pins: {exc} (on a PC, try GPIOZERO_PIN_FACTORY=mock)",
+            file=sys.stderr,
+        )
+        return 1
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    logging.getLogger("counter_api.keypad").info(
+        "keypad of counter %s serving %s", args.counter, config.server.client_url()
+    )
+    stop.wait()
+    keypad.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

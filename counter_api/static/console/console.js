@@ -1,0 +1,555 @@
+/* Sothutu clerk console: one counter's screen, live from the event stream.
+ *
+ * Plain ES2017 for old Chromium/Firefox, no libraries. The page's state comes
+ * from the boot JSON the server rendered, then from /api/v1/events (the
+ * EventSource resumes after the boot state's last_event_id, so nothing is
+ * missed). Actions call the same /api/v1 endpoints as a keypad, authenticated
+ * by the session cookie plus the X-CSRF-Token header. One action at a time:
+ * buttons are disabled while a request is in flight and for a short quiet time
+ * after it, and held keys (key repeat) are ignored, so a double click or a
+ * held key never calls two tickets.
+ */
+(function () {
+  'use strict';
+
+  var boot = JSON.parse(document.getElementById('boot').textContent);
+  var ME = boot.counter.number;
+  var CSRF = boot.csrf;
+  var QUIET_MS = 700; // after an action, before the next one is accepted
+  var REQUEST_TIMEOUT_MS = 10000;
+
+  var ERRORS = {
+    counter_paused: 'Quầy đang tạm dừng. Bấm "Mở lại quầy" (phím D) để gọi số.',
+    no_current_ticket: 'Quầy chưa có số nào đang phục vụ.',
+    not_callable: 'Không gọi được số này: số đã xong, đang ở quầy khác, đã hết hạn hoặc không thuộc lĩnh vực của quầy.',
+    unknown_ticket: 'Hôm nay không có số này.',
+    ambiguous_code: 'Có nhiều lĩnh vực cùng số này. Vui lòng chọn lĩnh vực.',
+    same_service: 'Số này đã ở lĩnh vực đó.',
+    unknown_service: 'Lĩnh vực không tồn tại.',
+    unknown_counter: 'Quầy không tồn tại.',
+    unknown_kiosk: 'Không tìm thấy máy lấy số.',
+    no_kiosk: 'Chưa có máy lấy số nào để in phiếu.',
+    closed: 'Ngoài giờ lấy số.',
+    daily_limit_reached: 'Lĩnh vực này đã hết số trong ngày.',
+    forbidden: 'Quầy không có quyền làm việc này.',
+    unauthorized: 'Phiên đăng nhập đã hết. Vui lòng đăng nhập lại.',
+    invalid_request: 'Yêu cầu không hợp lệ.',
+    too_large: 'Yêu cầu quá lớn.',
+    unavailable: 'Máy chủ đang bận, vui lòng thử lại sau giây lát.',
+    too_many_streams: 'Máy chủ đang quá tải kết nối, vui lòng thử lại sau.',
+    internal: 'Máy chủ gặp lỗi, vui lòng thử lại.',
+    network: 'Không liên lạc được máy chủ. Thao tác có thể chưa được thực hiện — xem lại màn hình trước khi bấm lại.'
+  };
+
+  var STATUS_TEXT = { open: 'Đang mở — chờ gọi số', serving: 'Đang phục vụ', paused: 'Tạm dừng' };
+  var TICKET_STATUS = { held: 'Tạm giữ', no_show: 'Vắng mặt', done: 'Hoàn thành', called: 'Đang gọi', waiting: 'Đang chờ', expired: 'Hết hạn' };
+  var PRINTER_TEXT = {
+    ok: 'Bình thường', paper_low: 'Sắp hết giấy', paper_out: 'Hết giấy',
+    offline: 'Mất kết nối', unknown: 'Chưa có thông tin'
+  };
+
+  var serviceNames = {};
+  boot.services.forEach(function (s) { serviceNames[s.id] = s.name; });
+  var shownServices = boot.counter.guidance ? boot.services.map(function (s) { return s.id; })
+    : boot.counter.services;
+
+  var state = {
+    counter: null,      // this counter as in /state
+    waiting: {},        // service id -> count
+    kiosks: {},         // name -> kiosk
+    held: {},           // ticket id -> ticket (held or no_show at this counter)
+    skewMs: 0,          // server clock - this PC's clock
+    lastId: 0,
+    online: null,       // null until the stream first opens or fails
+    busy: false,
+    dialog: null        // the open dialog's key handler, or null
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+  var buttons = Array.prototype.slice.call(document.querySelectorAll('button.act'));
+  var downKeys = {};
+
+  // --- state from the server ------------------------------------------------
+
+  function applyState(s) {
+    s.counters.forEach(function (c) { if (c.number === ME) state.counter = c; });
+    s.services.forEach(function (svc) { state.waiting[svc.id] = svc.waiting; });
+    state.kiosks = {};
+    (s.kiosks || []).forEach(function (k) { state.kiosks[k.name] = k; });
+    if (s.time) state.skewMs = Date.parse(s.time) - Date.now();
+    state.lastId = s.last_event_id;
+  }
+
+  function setHeld(list) {
+    state.held = {};
+    list.forEach(function (t) { state.held[t.id] = t; });
+  }
+
+  function trackHeld(t) {
+    if (t.counter === ME && (t.status === 'held' || t.status === 'no_show')) state.held[t.id] = t;
+    else delete state.held[t.id];
+  }
+
+  function onTicketEvent(type, data) {
+    var t = data.ticket;
+    if (data.waiting) Object.keys(data.waiting).forEach(function (k) { state.waiting[k] = data.waiting[k]; });
+    trackHeld(t);
+    var c = state.counter;
+    if (!c) return;
+    var mine = c.current && c.current.id === t.id;
+    if ((type === 'ticket.called' || type === 'ticket.recalled') && data.counter === ME) {
+      c.current = t;
+    } else if (mine) {
+      c.current = (t.status === 'called' && t.counter === ME) ? t : null;
+    }
+    if (c.status !== 'paused') c.status = c.current ? 'serving' : 'open';
+  }
+
+  function onEvent(type, data) {
+    if (type === 'snapshot') {
+      applyState(data);
+      refreshHeld();
+    } else if (type.indexOf('ticket.') === 0 && data.ticket) {
+      if (type !== 'ticket.reprint') onTicketEvent(type, data);
+    } else if (type.indexOf('counter.') === 0 && data.counter) {
+      if (data.counter.number === ME) state.counter = data.counter;
+    } else if (type === 'kiosk.status' && data.kiosk) {
+      state.kiosks[data.kiosk.name] = data.kiosk;
+    } else if (type === 'day.rollover') {
+      state.held = {};
+      if (state.counter) {
+        state.counter.current = null;
+        if (state.counter.status !== 'paused') state.counter.status = 'open';
+      }
+      Object.keys(state.waiting).forEach(function (k) { state.waiting[k] = 0; });
+    }
+    render();
+  }
+
+  // --- the event stream -------------------------------------------------------
+
+  var TYPES = ['snapshot', 'ticket.issued', 'ticket.called', 'ticket.recalled', 'ticket.done',
+    'ticket.no_show', 'ticket.held', 'ticket.transferred', 'ticket.expired', 'counter.paused',
+    'counter.resumed', 'day.rollover', 'kiosk.status', 'ticket.reprint'];
+  var source = null;
+  var retryTimer = null;
+
+  function connect() {
+    retryTimer = null;
+    source = new EventSource('/api/v1/events?lastEventId=' + encodeURIComponent(state.lastId));
+    source.onopen = function () { setOnline(true); };
+    source.onerror = function () {
+      setOnline(false);
+      if (source.readyState === EventSource.CLOSED && !retryTimer) {
+        // The server answered but not with a stream (e.g. busy): start again later.
+        retryTimer = setTimeout(connect, 3000);
+      }
+    };
+    TYPES.forEach(function (type) {
+      source.addEventListener(type, function (e) {
+        var id = parseInt(e.lastEventId, 10);
+        if (!isNaN(id)) state.lastId = id;
+        var data;
+        try { data = JSON.parse(e.data); } catch (err) { return; }
+        onEvent(type, data);
+      });
+    });
+  }
+
+  function setOnline(value) {
+    if (state.online === value) return;
+    state.online = value;
+    $('banner').hidden = value;
+    document.body.setAttribute('data-online', value ? '1' : '0');
+    if (value) refreshHeld();
+    render();
+  }
+
+  // --- requests ----------------------------------------------------------------
+
+  function api(method, path, body) {
+    var headers = { 'Accept': 'application/json', 'X-CSRF-Token': CSRF };
+    var opts = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    var ctrl = window.AbortController ? new AbortController() : null;
+    if (ctrl) opts.signal = ctrl.signal;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    return fetch(path, opts).then(function (resp) {
+      clearTimeout(timer);
+      return resp.json().catch(function () { return null; }).then(function (data) {
+        if (resp.ok) return data;
+        var code = data && data.error && data.error.code ? data.error.code : 'internal';
+        throw { code: code, status: resp.status };
+      });
+    }, function () {
+      clearTimeout(timer);
+      throw { code: 'network' };
+    });
+  }
+
+  function errorText(err) {
+    return ERRORS[err && err.code] || ('Lỗi: ' + ((err && err.code) || 'không rõ'));
+  }
+
+  function say(text, kind) {
+    var m = $('message');
+    m.textContent = text;
+    m.className = 'message ' + (kind || 'info');
+  }
+
+  async function refreshHeld() {
+    try {
+      var data = await api('GET', '/api/v1/counters/' + ME + '/tickets?status=held,no_show');
+      setHeld(data.tickets);
+      render();
+    } catch (err) {
+      if (err.code === 'unauthorized') expired();
+    }
+  }
+
+  function expired() {
+    window.location.href = '/console?expired=1';
+  }
+
+  // Runs one action: nothing else is accepted until it answers and a quiet time passed.
+  async function run(work) {
+    if (state.busy || !state.online) return;
+    state.busy = true;
+    render();
+    try {
+      await work();
+    } catch (err) {
+      if (err && err.code === 'unauthorized') { expired(); return; }
+      say(errorText(err), 'error');
+    }
+    setTimeout(function () { state.busy = false; render(); }, QUIET_MS);
+  }
+
+  function counterPath(action) { return '/api/v1/counters/' + ME + '/' + action; }
+
+  function applyResult(data) {
+    if (data && data.counter && data.counter.number === ME) state.counter = data.counter;
+    render();
+  }
+
+  var ACTIONS = {
+    next: function () {
+      return run(async function () {
+        var data = await api('POST', counterPath('next'));
+        if (data.ticket) {
+          onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
+          say('Đã gọi số ' + data.ticket.code + '.', 'ok');
+        } else {
+          if (data.finished) onTicketEvent('ticket.done', { ticket: data.finished, counter: ME });
+          say('Không còn ai đang chờ trong các lĩnh vực của quầy.', 'info');
+        }
+        render();
+      });
+    },
+    recall: simple('recall', function (t) { return 'Đã gọi lại số ' + t.code + '.'; }),
+    done: simple('done', function (t) { return 'Số ' + t.code + ' đã hoàn thành.'; }),
+    'no-show': simple('no-show', function (t) { return 'Số ' + t.code + ' vắng mặt.'; }),
+    hold: simple('hold', function (t) { return 'Đã tạm giữ hồ sơ số ' + t.code + '.'; }),
+    transfer: function () { openTransfer(); },
+    call: function () { openCall(); },
+    reprint: function () {
+      var t = state.counter && state.counter.current;
+      if (t) reprint(t);
+    },
+    pause: function () {
+      var paused = state.counter && state.counter.status === 'paused';
+      return run(async function () {
+        var data = await api('POST', counterPath(paused ? 'resume' : 'pause'));
+        applyResult(data);
+        say(paused ? 'Quầy đã mở lại.' : 'Quầy đang tạm dừng.', 'ok');
+      });
+    },
+    issue: function () { openIssue(); }
+  };
+
+  function simple(action, text) {
+    return function () {
+      return run(async function () {
+        var data = await api('POST', counterPath(action));
+        var type = { recall: 'ticket.recalled', done: 'ticket.done', 'no-show': 'ticket.no_show', hold: 'ticket.held' }[action];
+        onTicketEvent(type, { ticket: data.ticket, counter: ME });
+        say(text(data.ticket), 'ok');
+        render();
+      });
+    };
+  }
+
+  function callCode(code, service) {
+    return run(async function () {
+      var body = { code: code };
+      if (service) body.service = service;
+      var data = await api('POST', counterPath('call'), body);
+      onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
+      say('Đã gọi số ' + data.ticket.code + '.', 'ok');
+      render();
+    });
+  }
+
+  function reprint(t) {
+    return run(async function () {
+      var data = await api('POST', '/api/v1/tickets/' + t.id + '/reprint');
+      say('Đã gửi lệnh in lại phiếu ' + t.code + ' tới máy ' + data.kiosk + '.', 'ok');
+    });
+  }
+
+  // --- dialogs -------------------------------------------------------------------
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'class') e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function openDialog(title, body, onKey) {
+    $('dialog-title').textContent = title;
+    var holder = $('dialog-body');
+    holder.innerHTML = '';
+    holder.appendChild(body);
+    $('overlay').hidden = false;
+    state.dialog = onKey || function () { return false; };
+    var first = body.querySelector('input, select, button');
+    if (first) first.focus();
+  }
+
+  function closeDialog() {
+    $('overlay').hidden = true;
+    $('dialog-body').innerHTML = '';
+    state.dialog = null;
+  }
+
+  function choiceList(items, pick) {
+    // items: [{label, value}]; digit keys 1-9 pick, buttons click.
+    var list = el('div', { class: 'choices' });
+    items.forEach(function (item, i) {
+      var b = el('button', { type: 'button', class: 'choice' });
+      b.appendChild(el('kbd', {}, String(i + 1)));
+      b.appendChild(document.createTextNode(' ' + item.label));
+      b.addEventListener('click', function () { pick(item.value); });
+      list.appendChild(b);
+    });
+    return list;
+  }
+
+  function digitPick(items, pick) {
+    return function (e) {
+      var m = /^(Digit|Numpad)([1-9])$/.exec(e.code);
+      if (!m) return false;
+      var item = items[parseInt(m[2], 10) - 1];
+      if (item) pick(item.value);
+      return true;
+    };
+  }
+
+  function openTransfer() {
+    var t = state.counter && state.counter.current;
+    if (!t) { say(ERRORS.no_current_ticket, 'error'); return; }
+    var items = boot.services.filter(function (s) { return s.id !== t.service; })
+      .map(function (s) { return { label: s.name, value: s.id }; });
+    var pick = function (sid) {
+      closeDialog();
+      run(async function () {
+        var data = await api('POST', counterPath('transfer'), { service: sid });
+        onTicketEvent('ticket.transferred', { ticket: data.ticket, counter: ME });
+        say('Đã chuyển số ' + data.ticket.code + ' sang lĩnh vực ' + serviceNames[sid] + '.', 'ok');
+        render();
+      });
+    };
+    var body = el('div');
+    body.appendChild(el('p', {}, 'Chuyển số ' + t.code + ' sang lĩnh vực (bấm số):'));
+    body.appendChild(choiceList(items, pick));
+    openDialog('Chuyển lĩnh vực', body, digitPick(items, pick));
+  }
+
+  function openCall() {
+    var form = el('form', { class: 'call-form', autocomplete: 'off' });
+    form.appendChild(el('label', { for: 'call-code' }, 'Số cần gọi (ví dụ A015)'));
+    var input = el('input', { id: 'call-code', name: 'code', maxlength: '20', required: 'required', autocapitalize: 'characters' });
+    form.appendChild(input);
+    form.appendChild(el('label', { for: 'call-service' }, 'Lĩnh vực'));
+    var select = el('select', { id: 'call-service' });
+    select.appendChild(el('option', { value: '' }, 'Tự nhận biết'));
+    boot.counter.services.forEach(function (sid) { select.appendChild(el('option', { value: sid }, serviceNames[sid])); });
+    form.appendChild(select);
+    var submit = el('button', { type: 'submit', class: 'primary' }, 'Gọi số (Enter)');
+    form.appendChild(submit);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var code = input.value.trim().toUpperCase();
+      if (!code) return;
+      closeDialog();
+      callCode(code, select.value || null);
+    });
+    openDialog('Gọi số…', form, null);
+  }
+
+  function openIssue() {
+    var body = el('div');
+    var label = el('label', { class: 'check' });
+    var prio = el('input', { type: 'checkbox', id: 'issue-priority' });
+    label.appendChild(prio);
+    label.appendChild(document.createTextNode(' Ưu tiên — người cao tuổi, người khuyết tật, phụ nữ mang thai, người có công '));
+    label.appendChild(el('kbd', {}, 'U'));
+    var items = boot.services.map(function (s) { return { label: s.name, value: s.id }; });
+    var pick = function (sid) {
+      var priority = prio.checked;
+      closeDialog();
+      run(async function () {
+        var t = await api('POST', '/api/v1/tickets', { service: sid, priority: priority });
+        say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
+          '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
+        showIssued(t);
+      });
+    };
+    body.appendChild(label);
+    body.appendChild(el('p', {}, 'Chọn lĩnh vực (bấm số):'));
+    body.appendChild(choiceList(items, pick));
+    var digits = digitPick(items, pick);
+    openDialog('Cấp số cho công dân', body, function (e) {
+      if (e.code === 'KeyU') { prio.checked = !prio.checked; return true; }
+      return digits(e);
+    });
+  }
+
+  function showIssued(t) {
+    var m = $('message');
+    var b = el('button', { type: 'button', class: 'inline' }, 'In phiếu ' + t.code);
+    b.addEventListener('click', function () { reprint(t); });
+    m.appendChild(document.createTextNode(' '));
+    m.appendChild(b);
+  }
+
+  // --- drawing ---------------------------------------------------------------------
+
+  function pad(n) { return n < 10 ? '0' + n : String(n); }
+
+  function clock(iso) {
+    // The server writes times in the centre's offset: show them as written.
+    return iso.substring(11, 16);
+  }
+
+  function minutesSince(iso) {
+    return Math.max(0, Math.floor((Date.now() + state.skewMs - Date.parse(iso)) / 60000));
+  }
+
+  function render() {
+    var c = state.counter;
+    var t = c && c.current;
+    var status = c ? c.status : 'open';
+    var paused = status === 'paused';
+    $('code').textContent = t ? t.code : 'Chưa có số';
+    $('code').className = 'code' + (t ? '' : ' none');
+    $('field').textContent = t ? t.service_name
+      : (paused ? 'Quầy đang tạm dừng — bấm D để mở lại' : 'Bấm T để gọi số tiếp theo');
+    $('priority').hidden = !(t && t.priority);
+    if (t && t.called_at) {
+      var mins = minutesSince(t.called_at);
+      $('since').textContent = 'Gọi lúc ' + clock(t.called_at) + ' · ' +
+        (mins < 1 ? 'vừa gọi' : mins + ' phút trước') + ' · đã gọi ' + t.calls + ' lần';
+    } else {
+      $('since').textContent = '';
+    }
+    var st = $('counter-status');
+    st.textContent = STATUS_TEXT[status] + (status === 'paused' && c.reason ? ' — ' + c.reason : '');
+    st.className = 'status ' + status;
+
+    buttons.forEach(function (b) {
+      var action = b.getAttribute('data-action');
+      var need = { recall: t, done: t, 'no-show': t, hold: t, transfer: t, reprint: t };
+      var ok = state.online && !state.busy;
+      if (action in need) ok = ok && !!need[action];
+      if (action === 'next' || action === 'call') ok = ok && !paused;
+      b.disabled = !ok;
+      if (action === 'pause') b.querySelector('.label').textContent = paused ? 'Mở lại quầy' : 'Tạm dừng quầy';
+    });
+    document.body.classList.toggle('busy', state.busy);
+
+    var waiting = $('waiting');
+    waiting.innerHTML = '';
+    shownServices.forEach(function (sid) {
+      var li = el('li', { 'data-service': sid });
+      li.appendChild(el('span', { class: 'name' }, serviceNames[sid]));
+      li.appendChild(el('span', { class: 'count' }, String(state.waiting[sid] || 0)));
+      waiting.appendChild(li);
+    });
+
+    var held = $('held');
+    held.innerHTML = '';
+    var list = Object.keys(state.held).map(function (k) { return state.held[k]; });
+    list.sort(function (a, b) { return (b.called_at || '').localeCompare(a.called_at || ''); });
+    list.forEach(function (h) {
+      var li = el('li', { 'data-code': h.code });
+      li.appendChild(el('span', { class: 'held-code' }, h.code));
+      li.appendChild(el('span', { class: 'name' }, h.service_name + ' · ' + TICKET_STATUS[h.status] +
+        (h.called_at ? ' · ' + clock(h.called_at) : '')));
+      var call = el('button', { type: 'button', class: 'small call-back' }, 'Gọi');
+      call.disabled = !state.online || state.busy || paused;
+      call.addEventListener('click', function () { callCode(h.code, h.service); });
+      var again = el('button', { type: 'button', class: 'small' }, 'In lại');
+      again.disabled = !state.online || state.busy;
+      again.addEventListener('click', function () { reprint(h); });
+      li.appendChild(call);
+      li.appendChild(again);
+      held.appendChild(li);
+    });
+    $('held-empty').hidden = list.length > 0;
+
+    var kiosks = $('kiosks');
+    kiosks.innerHTML = '';
+    Object.keys(state.kiosks).sort().forEach(function (name) {
+      var k = state.kiosks[name];
+      var li = el('li', { class: 'printer ' + k.printer });
+      li.appendChild(el('span', { class: 'name' }, name));
+      li.appendChild(el('span', { class: 'count' }, (PRINTER_TEXT[k.printer] || k.printer) +
+        (k.message ? ' — ' + k.message : '')));
+      kiosks.appendChild(li);
+    });
+  }
+
+  // --- keyboard and clicks ------------------------------------------------------------
+
+  document.addEventListener('keydown', function (e) {
+    var repeat = e.repeat || downKeys[e.code];
+    downKeys[e.code] = true;
+    if (state.dialog) {
+      if (e.key === 'Escape' || e.key === 'Esc') { e.preventDefault(); closeDialog(); return; }
+      var tag = e.target && e.target.tagName;
+      if (tag === 'INPUT' && e.target.type !== 'checkbox' || tag === 'SELECT') return;
+      if (!repeat && state.dialog(e)) e.preventDefault();
+      return;
+    }
+    if (e.ctrlKey || e.altKey || e.metaKey || repeat) return;
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute('data-key') === e.code) {
+        e.preventDefault();
+        if (!buttons[i].disabled) ACTIONS[buttons[i].getAttribute('data-action')]();
+        return;
+      }
+    }
+  });
+  document.addEventListener('keyup', function (e) { delete downKeys[e.code]; });
+  window.addEventListener('blur', function () { downKeys = {}; });
+
+  buttons.forEach(function (b) {
+    b.addEventListener('click', function () {
+      if (!b.disabled) ACTIONS[b.getAttribute('data-action')]();
+    });
+  });
+  $('overlay').addEventListener('click', function (e) { if (e.target === $('overlay')) closeDialog(); });
+
+  applyState(boot.state);
+  setHeld(boot.held);
+  render();
+  connect();
+  setInterval(render, 20000); // minutes since called; draws only, no network
+})();

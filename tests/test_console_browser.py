@@ -1,0 +1,358 @@
+"""The clerk console in Debian's Chromium, driven by Playwright, against a real server.
+
+One browser per module, a fresh context (cookies) per clerk, a fresh server per
+test. Screenshots of the main states go to tests/artifacts/console/.
+"""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from counter_api.client import ApiClient
+from tests.support import (
+    ARTIFACTS,
+    KIOSK_KEY,
+    ServerProcess,
+    counter_key,
+    counter_pin,
+    debian_tool,
+    free_port,
+    write_config,
+)
+
+pytestmark = [pytest.mark.debian, pytest.mark.slow]
+
+SHOTS = ARTIFACTS / "console"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    chromium = debian_tool("chromium", "the console's browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def srv(tmp_path: Path) -> Iterator[ServerProcess]:
+    port = free_port()
+    proc = ServerProcess(write_config(tmp_path, port=port), port).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def clerk(browser, srv: ServerProcess) -> Iterator[Callable]:
+    """``clerk(n)`` opens a new browser context logged in to counter n."""
+    contexts = []
+
+    def open_counter(n: int, pin: str | None = None):
+        ctx = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+        ctx.set_default_timeout(5000)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: console_error(m, errors))
+        page.js_errors = errors  # type: ignore[attr-defined]
+        page.goto(srv.url + "/console")
+        page.select_option("#counter", str(n))
+        page.fill("#pin", pin or counter_pin(n))
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#code")
+        wait_online(page)
+        return page
+
+    yield open_counter
+    for ctx in contexts:
+        ctx.close()
+
+
+def console_error(message, errors: list[str]) -> None:
+    """Script errors and CSP refusals; failed fetches (a 409 the page shows) are fine."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(message.text)
+
+
+def wait_online(page) -> None:
+    expect(page.locator("body")).to_have_attribute("data-online", "1")
+
+
+def text(page, selector: str, value: str | re.Pattern, timeout: float = 5000) -> None:
+    """Wait until the element shows ``value`` (exact text, or a pattern it contains)."""
+    loc = page.locator(selector)
+    if isinstance(value, str):
+        expect(loc).to_have_text(value, timeout=timeout)
+    else:
+        expect(loc).to_contain_text(value, timeout=timeout)
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def kiosk(srv: ServerProcess) -> ApiClient:
+    return srv.client(KIOSK_KEY)
+
+
+def counter_state(srv: ServerProcess, n: int) -> dict:
+    return next(c for c in srv.client().state()["counters"] if c["number"] == n)
+
+
+def waiting(srv: ServerProcess, service: str) -> int:
+    return next(s["waiting"] for s in srv.client().state()["services"] if s["id"] == service)
+
+
+def settle(page) -> None:
+    """Wait until the console accepts actions again (request answered, quiet time over)."""
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
+
+
+def test_wrong_pin_login_and_logout(browser, srv: ServerProcess) -> None:
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    page.goto(srv.url + "/console")
+    shot(page, "01-login")
+    page.select_option("#counter", "2")
+    page.fill("#pin", "00000")
+    page.keyboard.press("Enter")
+    assert "Số quầy hoặc mã PIN không đúng" in page.inner_text("#login-message")
+    shot(page, "02-wrong-pin")
+    # keyboard only: the counter select has focus again, Tab to the PIN, Enter
+    page.keyboard.press("Tab")
+    page.keyboard.type(counter_pin(2))
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".counter-name")
+    assert page.inner_text(".counter-name") == "Quầy 2"
+    cookies = {c["name"]: c for c in ctx.cookies()}
+    session = cookies["sothutu_console"]
+    assert session["httpOnly"] and session["sameSite"] == "Strict"
+    page.click("#logout")
+    page.wait_for_selector("#login-message")
+    assert "Đã đăng xuất" in page.inner_text("#login-message")
+    ctx.close()
+
+
+def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None:
+    k = kiosk(srv)
+    a1 = k.issue("ho-tich")
+    a2 = k.issue("ho-tich", priority=True)
+    k.issue("chung-thuc")
+    page = clerk(1)
+    assert page.inner_text("#code") == "Chưa có số"
+    assert page.inner_text("#waiting [data-service=ho-tich] .count") == "2"
+    shot(page, "03-idle")
+
+    # T: next → the priority ticket first, with its mark
+    page.keyboard.press("t")
+    text(page, "#code", "A002")
+    assert page.is_visible("#priority")
+    assert "Hộ tịch" in page.inner_text("#field")
+    assert "đã gọi 1 lần" in page.inner_text("#since")
+    text(page, "#waiting [data-service=ho-tich] .count", "1")
+    settle(page)
+    shot(page, "04-serving")
+
+    # L: recall
+    page.keyboard.press("l")
+    text(page, "#since", re.compile("2 lần"))
+    assert srv.client().ticket(a2["id"])["calls"] == 2
+    settle(page)
+
+    # C: transfer to Đất đai (choices: 1 Chứng thực, 2 Đất đai)
+    page.keyboard.press("c")
+    page.wait_for_selector("#overlay:not([hidden])")
+    shot(page, "05-transfer-dialog")
+    page.keyboard.press("2")
+    text(page, "#code", "Chưa có số")
+    moved = srv.client().ticket(a2["id"])
+    assert (moved["service"], moved["status"]) == ("dat-dai", "waiting")
+    settle(page)
+
+    # T, then G: hold A001; it appears in today's held list
+    page.keyboard.press("t")
+    text(page, "#code", "A001")
+    settle(page)
+    page.keyboard.press("g")
+    page.wait_for_selector("#held li[data-code=A001]")
+    assert "Tạm giữ" in page.inner_text("#held li[data-code=A001]")
+    settle(page)
+
+    # S: call a code that does not exist today → a Vietnamese message
+    page.keyboard.press("s")
+    page.wait_for_selector("#call-code")
+    page.keyboard.type("a999")
+    page.keyboard.press("Enter")
+    text(page, "#message", re.compile("không có số"))
+    settle(page)
+
+    # S: call the held ticket back by its code
+    page.keyboard.press("s")
+    page.keyboard.type("a001")
+    page.keyboard.press("Enter")
+    text(page, "#code", "A001")
+    assert page.query_selector("#held li[data-code=A001]") is None
+    assert srv.client().ticket(a1["id"])["calls"] == 2
+    settle(page)
+
+    # V: no-show, then one click on "Gọi" in the list calls it again
+    page.keyboard.press("v")
+    page.wait_for_selector("#held li[data-code=A001]")
+    assert "Vắng mặt" in page.inner_text("#held li[data-code=A001]")
+    settle(page)
+    shot(page, "06-held-list")
+    page.click("#held li[data-code=A001] .call-back")
+    text(page, "#code", "A001")
+    settle(page)
+
+    # H: done
+    page.keyboard.press("h")
+    text(page, "#code", "Chưa có số")
+    assert srv.client().ticket(a1["id"])["status"] == "done"
+    settle(page)
+
+    # D: pause; T then does nothing; D again: open
+    page.keyboard.press("d")
+    text(page, "#counter-status", re.compile("Tạm dừng"))
+    assert page.is_disabled("[data-action=next]")
+    assert page.inner_text("[data-action=pause] .label") == "Mở lại quầy"
+    settle(page)
+    shot(page, "07-paused")
+    page.keyboard.press("t")
+    time.sleep(0.3)
+    assert counter_state(srv, 1)["status"] == "paused"
+    assert waiting(srv, "chung-thuc") == 1
+    page.keyboard.press("d")
+    text(page, "#counter-status", re.compile("Đang mở"))
+    assert counter_state(srv, 1)["status"] == "open"
+    assert page.js_errors == []
+
+
+def test_double_click_or_held_key_calls_one_ticket(clerk, srv: ServerProcess) -> None:
+    k = kiosk(srv)
+    for _ in range(4):
+        k.issue("ho-tich")
+    page = clerk(1)
+    page.dblclick("[data-action=next]")
+    text(page, "#code", "A001")
+    settle(page)
+    time.sleep(0.2)
+    assert waiting(srv, "ho-tich") == 3
+
+    page.keyboard.down("t")
+    for _ in range(8):  # auto-repeat of a held key: repeat = true
+        page.keyboard.down("t")
+        time.sleep(0.05)
+    page.keyboard.up("t")
+    text(page, "#code", "A002")
+    settle(page)
+    time.sleep(0.2)
+    assert waiting(srv, "ho-tich") == 2
+    assert counter_state(srv, 1)["current"]["code"] == "A002"
+
+
+def test_second_clerk_sees_calls_live_and_reconnects(clerk, srv: ServerProcess) -> None:
+    first = clerk(1)
+    second = clerk(1)  # the same counter on a second PC
+    neighbour = clerk(2)
+    kiosk(srv).issue("chung-thuc")
+    for page in (first, second, neighbour):
+        text(page, "#waiting [data-service=chung-thuc] .count", "1")
+    first.keyboard.press("t")
+    text(second, "#code", "B001")
+    text(neighbour, "#waiting [data-service=chung-thuc] .count", "0")
+    assert neighbour.inner_text("#code") == "Chưa có số"
+
+    srv.kill()
+    second.wait_for_selector("#banner:not([hidden])")
+    assert second.is_disabled("[data-action=recall]")
+    shot(second, "08-offline")
+    srv.start()
+    second.wait_for_selector("#banner", state="hidden", timeout=10000)
+    # a call made while reconnecting or after it still shows up
+    srv.client(counter_key(1)).counter(1, "recall")
+    text(second, "#since", re.compile("2 lần"))
+    assert not second.is_disabled("[data-action=recall]")
+
+
+def test_guidance_counter_issues_tickets_and_sees_printers(clerk, srv: ServerProcess) -> None:
+    page = clerk(4)
+    assert page.inner_text(".tag") == "Quầy hướng dẫn"
+    assert page.locator("#waiting li").count() == 3
+    page.keyboard.press("p")
+    page.wait_for_selector("#issue-priority")
+    page.keyboard.press("u")
+    assert page.is_checked("#issue-priority")
+    shot(page, "09-issue-dialog")
+    page.keyboard.press("3")  # Đất đai
+    text(page, "#message", re.compile("C001"))
+    issued = srv.client().state()
+    assert next(s for s in issued["services"] if s["id"] == "dat-dai")["waiting"] == 1
+    text(page, "#waiting [data-service=dat-dai] .count", "1")
+
+    # printer status is live; a reprint reaches the kiosk's event stream
+    kiosk(srv).kiosk_status("paper_out", "Hết giấy in")
+    text(page, "#kiosks", re.compile("Hết giấy"))
+    settle(page)
+    page.click("#message button.inline")
+    text(page, "#message", re.compile("in lại"))
+    shot(page, "10-guidance")
+
+
+class _Evil(http.server.BaseHTTPRequestHandler):
+    target = ""
+
+    def do_GET(self) -> None:
+        body = (
+            "<!doctype html><form id=f method=post action='"
+            + self.target
+            + "/api/v1/counters/1/next'>"
+            "<input name=x value=1></form><script>document.getElementById('f').submit()</script>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_cross_site_form_post_is_refused(clerk, srv: ServerProcess) -> None:
+    kiosk(srv).issue("ho-tich")
+    page = clerk(1)
+    _Evil.target = srv.url
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        # localhost is another site than 127.0.0.1: the SameSite=Strict cookie stays home
+        evil_url = f"http://localhost:{evil.server_address[1]}/"
+        with page.expect_navigation(url=srv.url + "/api/v1/counters/1/next"):
+            page.goto(evil_url)
+        assert '"unauthorized"' in page.content()
+    finally:
+        evil.shutdown()
+        evil.server_close()
+    assert counter_state(srv, 1)["current"] is None
+    assert waiting(srv, "ho-tich") == 1

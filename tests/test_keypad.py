@@ -1,0 +1,320 @@
+"""Counter keypads: gpiozero MockFactory pins pressed against a real server on loopback.
+
+The keypad runs in the test process on mock pins; the server is a real
+``python -m counter_api`` process that the tests kill and restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from counter_api.config import load_config
+from counter_api.keypad.app import Keypad
+from tests.support import (
+    ADMIN_KEY,
+    KIOSK_KEY,
+    ROOT,
+    ServerProcess,
+    counter_key,
+    free_port,
+    write_config,
+)
+
+KEYPAD = """
+[[keypads]]
+counter = 1
+next = "GPIO17"
+recall = "GPIO27"
+no_show = "GPIO22"
+done = "GPIO23"
+led = "GPIO24"
+buzzer = "GPIO25"
+quiet_ms = 300
+retry_seconds = {retry}
+"""
+
+
+def wait_for(check: Callable[[], object], timeout: float = 5.0, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+class Rig:
+    """A server, a keypad on mock pins, and hands to press its buttons."""
+
+    def __init__(self, tmp: Path, retry: float = 15.0, server_extra: str = "") -> None:
+        self.port = free_port()
+        self.path = write_config(
+            tmp, port=self.port, extra=KEYPAD.format(retry=retry), server_extra=server_extra
+        )
+        self.server = ServerProcess(self.path, self.port).start()
+        self.factory = MockFactory()
+        self.keypad = Keypad(load_config(self.path), 1, pin_factory=self.factory).start()
+        self.kiosk = self.server.client(KIOSK_KEY)
+        self.admin = self.server.client(ADMIN_KEY)
+
+    def pin(self, name: str):
+        return self.factory.pin(name)
+
+    def press(self, button: str, wait: bool = True) -> None:
+        pin = self.pin({"next": "GPIO17", "recall": "GPIO27", "no_show": "GPIO22",
+                        "done": "GPIO23"}[button])  # fmt: skip
+        before = len(self.keypad.results)
+        pin.drive_low()  # pull-up: a press connects the pin to ground
+        time.sleep(0.01)
+        pin.drive_high()
+        if wait:
+            wait_for(lambda: len(self.keypad.results) > before, 25, f"{button} to finish")
+            time.sleep(0.35)  # quiet time
+
+    def beeps(self) -> int:
+        """Rising edges of the buzzer pin: one per beep."""
+        states = [s.state for s in self.pin("GPIO25").states]
+        return sum(1 for a, b in itertools.pairwise(states) if b and not a)
+
+    def led_toggles(self, seconds: float) -> int:
+        start = len(self.pin("GPIO24").states)
+        time.sleep(seconds)
+        return len(self.pin("GPIO24").states) - start
+
+    def counter(self) -> dict:
+        return next(c for c in self.server.client().state()["counters"] if c["number"] == 1)
+
+    def close(self) -> None:
+        self.keypad.close()
+        self.server.stop()
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    r = Rig(tmp_path)
+    yield r
+    r.close()
+
+
+def test_buttons_act_for_their_counter(rig: Rig) -> None:
+    a1 = rig.kiosk.issue("ho-tich")
+    a2 = rig.kiosk.issue("ho-tich")
+    wait_for(lambda: rig.pin("GPIO24").state, what="LED on once the stream is up")
+    rig.press("next")
+    assert rig.counter()["current"]["code"] == "A001"
+    assert rig.beeps() == 1
+    rig.press("recall")
+    assert rig.server.client().ticket(a1["id"])["calls"] == 2
+    rig.press("no_show")
+    assert rig.server.client().ticket(a1["id"])["status"] == "no_show"
+    rig.press("next")
+    rig.press("done")
+    assert rig.server.client().ticket(a2["id"])["status"] == "done"
+    assert rig.counter()["current"] is None
+    assert [r.ok for r in rig.keypad.results] == [True] * 5
+    assert rig.beeps() == 5
+
+    # refused by the server (nothing to recall): three beeps, the LED blinks fast
+    rig.press("recall")
+    assert rig.keypad.results[-1].code == "no_current_ticket"
+    wait_for(lambda: rig.beeps() == 6 + 3, what="three failure beeps")
+    assert rig.led_toggles(0.6) >= 4
+
+
+def test_bounce_and_double_press_call_one_ticket(rig: Rig) -> None:
+    for _ in range(3):
+        rig.kiosk.issue("ho-tich")
+    wait_for(lambda: rig.pin("GPIO24").state, what="LED on")
+    pin = rig.pin("GPIO17")
+    for _ in range(5):  # a bouncing contact, then a second press right after
+        pin.drive_low()
+        pin.drive_high()
+    time.sleep(0.05)
+    pin.drive_low()
+    pin.drive_high()
+    wait_for(lambda: rig.keypad.results, what="the press")
+    time.sleep(0.5)
+    assert len(rig.keypad.results) == 1
+    assert rig.counter()["current"]["code"] == "A001"
+    waiting = {s["id"]: s["waiting"] for s in rig.server.client().state()["services"]}
+    assert waiting["ho-tich"] == 2
+
+
+def test_led_follows_pause_and_server(rig: Rig) -> None:
+    led = rig.pin("GPIO24")
+    wait_for(lambda: led.state, what="LED on")
+    rig.server.client(counter_key(1)).counter(1, "pause")
+    wait_for(lambda: not led.state, what="LED off while paused")
+    assert rig.led_toggles(0.6) == 0
+    rig.server.client(counter_key(1)).counter(1, "resume")
+    wait_for(lambda: led.state, what="LED on again")
+    rig.server.kill()
+    time.sleep(0.3)
+    assert rig.led_toggles(1.5) >= 2, "the LED blinks while the server is away"
+    rig.server.start()
+    wait_for(lambda: rig.keypad.stream.connected, 10, "the stream to reconnect")
+    time.sleep(0.6)
+    assert led.state and rig.led_toggles(1.2) == 0
+
+
+def test_press_during_restart_is_done_once(rig: Rig) -> None:
+    rig.kiosk.issue("ho-tich")
+    rig.kiosk.issue("ho-tich")
+    wait_for(lambda: rig.pin("GPIO24").state, what="LED on")
+    rig.server.kill()
+    rig.press("next", wait=False)
+    time.sleep(1.0)
+    assert rig.keypad.busy, "the press waits for the server"
+    rig.server.start()
+    wait_for(lambda: rig.keypad.results, 20, "the press to finish")
+    assert rig.keypad.results == [rig.keypad.results[0]] and rig.keypad.results[0].ok
+    assert rig.counter()["current"]["code"] == "A001"
+    waiting = {s["id"]: s["waiting"] for s in rig.server.client().state()["services"]}
+    assert waiting["ho-tich"] == 1
+    assert rig.beeps() == 1  # accepted, no failure signal
+
+
+def test_press_while_server_stays_away_fails_loudly(tmp_path: Path) -> None:
+    r = Rig(tmp_path, retry=1.0)
+    try:
+        r.kiosk.issue("ho-tich")
+        wait_for(lambda: r.pin("GPIO24").state, what="LED on")
+        r.server.kill()
+        r.press("next")
+        assert r.keypad.results[-1].code == "unreachable"
+        wait_for(lambda: r.beeps() == 4, what="one beep, then three")
+        r.server.start()
+        time.sleep(0.5)
+        assert r.counter()["current"] is None, "a failed press is not done later behind the back"
+    finally:
+        r.close()
+
+
+class DropFirstAnswer:
+    """A loopback TCP proxy that forwards everything, except that the answer to the
+    first ``POST .../next`` is thrown away after the server did the work."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped = 0
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", self.target)) as upstream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            upstream.sendall(head)
+            if head.startswith(b"POST /api/v1/counters/1/next") and not self.dropped:
+                self.dropped += 1
+                while upstream.recv(65536):  # let the server finish, then drop its answer
+                    pass
+                return
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            self._pump(upstream, client)
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()
+
+
+def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
+    server_port = free_port()
+    proxy = DropFirstAnswer(server_port)
+    path = write_config(
+        tmp_path,
+        port=server_port,
+        extra=KEYPAD.format(retry=10),
+        server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
+    )
+    server = ServerProcess(path, server_port).start()
+    factory = MockFactory()
+    keypad = Keypad(load_config(path), 1, pin_factory=factory).start()
+    try:
+        server.client(KIOSK_KEY).issue("ho-tich")
+        server.client(KIOSK_KEY).issue("ho-tich")
+        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
+        factory.pin("GPIO17").drive_low()
+        factory.pin("GPIO17").drive_high()
+        wait_for(lambda: keypad.results, 15, "the press")
+        assert proxy.dropped == 1
+        assert keypad.results[0].ok, "the server did it: success, not a failure signal"
+        state = server.client().state()
+        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
+        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
+    finally:
+        keypad.close()
+        server.stop()
+        proxy.close()
+
+
+def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
+    code = (
+        "import sys, counter_api.keypad.app, counter_api.keypad.__main__\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=30)
+
+    path = write_config(tmp_path, extra=KEYPAD.format(retry=1))
+    run = subprocess.run(
+        [sys.executable, "-m", "counter_api.keypad", "--config", str(path), "--counter", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 2
+    assert "no [[keypads]] with counter = 2" in run.stderr
+
+    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "counter_api.keypad", "--config", str(path), "--counter", "1"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)
+    assert proc.poll() is None, "runs (and waits for its server) until stopped"
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
