@@ -158,8 +158,11 @@ class Renderer:
 
     # --- whole frame -------------------------------------------------------------------
 
-    def draw(self, surface: pygame.Surface, view: View, notice_offset: float = 0.0) -> Report:
-        """Paint the whole frame for ``view``; the notice scrolled by ``notice_offset`` px."""
+    def draw(
+        self, surface: pygame.Surface, view: View, notice_offset: float | None = 0.0
+    ) -> Report:
+        """Paint the whole frame for ``view``; a notice too long for its strip scrolls,
+        moved by ``notice_offset`` px (None: it does not scroll but shrinks to fit)."""
         lay = self.layout_for(surface, view)
         p = Painter(surface, self.fonts)
         surface.fill(BG)
@@ -172,7 +175,7 @@ class Renderer:
         self._notice(p, lay, view, notice_offset, report)
         return report
 
-    def draw_notice(self, surface: pygame.Surface, view: View, offset: float) -> pygame.Rect:
+    def draw_notice(self, surface: pygame.Surface, view: View, offset: float | None) -> pygame.Rect:
         """Repaint only the notice strip (between full frames); returns its box."""
         lay = self.layout_for(surface, view)
         self._notice(Painter(surface, self.fonts), lay, view, offset, Report())
@@ -301,9 +304,7 @@ class Renderer:
                 code_box = pygame.Rect(inner.x, inner.y, inner.w * 0.5, inner.h)
                 ctr_box = pygame.Rect(inner.centerx + pad // 3, inner.y, inner.w * 0.48, inner.h)
             else:
-                code_box = pygame.Rect(chip.x, chip.y, chip.w, chip.h * 0.6).inflate(
-                    -pad, -pad // 2
-                )
+                code_box = pygame.Rect(chip.x, chip.y, chip.w, chip.h * 0.6).inflate(-2 * pad, -pad)
                 ctr_box = pygame.Rect(
                     chip.x, chip.y + chip.h * 0.58, chip.w, chip.h * 0.38
                 ).inflate(-pad, 0)
@@ -442,7 +443,9 @@ class Renderer:
     def _notice_size(self, lay: Layout) -> int:
         return round(lay.notice.height * 0.5)
 
-    def _notice(self, p: Painter, lay: Layout, view: View, offset: float, report: Report) -> None:
+    def _notice(
+        self, p: Painter, lay: Layout, view: View, offset: float | None, report: Report
+    ) -> None:
         strip = lay.notice
         pygame.draw.rect(p.surface, NOTICE_BG, strip)
         pygame.draw.line(p.surface, YELLOW, strip.topleft, (strip.right, strip.top), 2)
@@ -453,8 +456,17 @@ class Renderer:
         inner = strip.inflate(-2 * margin, -round(strip.height * 0.2))
         width = self.fonts.ink("regular", view.notice, size).width
         report.notice_width = width
-        if width <= inner.width:
-            p.text("notice", view.notice, inner, WHITE, kind="regular", max_size=size)
+        if width <= inner.width or offset is None:
+            p.text(
+                "notice",
+                view.notice,
+                inner,
+                WHITE,
+                kind="regular",
+                max_size=size,
+                min_size=round(size * 0.4),
+                max_lines=2,
+            )
             return
         report.notice_scrolls = True
         # A loop: the text, a gap, the text again, moving left by ``offset`` pixels.
