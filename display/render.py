@@ -108,6 +108,9 @@ def layout(size: tuple[int, int], counters: int, fields: int) -> Layout:
         count_h = round((4.5 + 3.3 * counter_rows) * u)
         recent_h = round(8.5 * u)
         head_h = body.h - wait_h - count_h - recent_h - 3 * m
+        if head_h > 34 * u:  # few counters: their rows get the room
+            count_h += head_h - round(34 * u)
+            head_h = round(34 * u)
         head_panel = pygame.Rect(body.x, body.y, body.w, head_h)
         recent = pygame.Rect(body.x, head_panel.bottom + m, body.w, recent_h)
         counters_box = pygame.Rect(body.x, recent.bottom + m, body.w, count_h)
@@ -402,7 +405,7 @@ class Renderer:
         cells = self._grid(area, len(view.waiting), lay.waiting_columns, gap, lay.unit * 9)
         if not cells:
             return
-        inner0 = cells[0].inflate(-pad // 2, -2)
+        inner0 = cells[0].inflate(-pad, -2)
         name_w, count_w = round(inner0.w * 0.80), round(inner0.w * 0.18)
         probe = pygame.Rect(0, 0, name_w, inner0.h)
         u = lay.unit
@@ -410,12 +413,14 @@ class Renderer:
             "regular",
             [w.name for w in view.waiting],
             probe,
-            max_size=round(4.2 * u),
+            max_size=round((3.6 if not lay.portrait else 2.8) * u),
             min_size=round(1.4 * u),
             max_lines=2,
         )
         for i, (wr, cell) in enumerate(zip(view.waiting, cells, strict=True)):
-            inner = cell.inflate(-pad // 2, -2)
+            if lay.waiting_columns > 1 or i % 2 == 0:
+                pygame.draw.rect(p.surface, PANEL_ALT, cell, border_radius=max(3, cell.h // 8))
+            inner = cell.inflate(-pad, -2)
             name_box = pygame.Rect(inner.x, inner.y, name_w, inner.h)
             count_box = pygame.Rect(inner.right - count_w, inner.y, count_w, inner.h)
             name_c, count_c = (STALE, STALE) if view.stale else (WHITE, YELLOW)
