@@ -184,3 +184,16 @@ def test_no_audio_device_leaves_the_screen_working(tmp_path: Path, server: Serve
     assert len(lines) == 1, text
     assert "announcements are off, the screen keeps working" in lines[0]
     assert "Traceback" not in text and rc == 0, text
+
+
+@pytest.mark.slow
+def test_idle_cpu_within_budget() -> None:
+    """A real display process: at most 2% of a core idle, 10% with the notice scrolling."""
+    from tests.perf.display import measure_idle
+
+    still, rss = measure_idle(scrolling=False, seconds=3.0, warmup=1.5)
+    moving, _ = measure_idle(scrolling=True, seconds=3.0, warmup=1.5)
+    assert still <= 2.0, f"{still:.2f}% idle"
+    assert moving <= 10.0, f"{moving:.2f}% scrolling"
+    assert moving > still  # it really scrolled
+    assert rss < 200
