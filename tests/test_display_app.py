@@ -13,11 +13,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import tests.display_support as ds  # sets the SDL drivers first
+from counter_api.clock import ManualClock
 from counter_api.config import load_config
 from display.app import DisplayApp
 from tests.support import (
@@ -62,7 +64,8 @@ def test_follows_loses_and_finds_the_server_again(tmp_path: Path, screen) -> Non
     port = free_port()
     cfg = write_config(tmp_path, port=port, extra='[voice]\nannounce = "off"\n')
     server = ServerProcess(cfg, port).start()
-    app = DisplayApp(load_config(cfg)).start()
+    clock = ManualClock(datetime.now(UTC))  # moved by hand to see the clock tick while lost
+    app = DisplayApp(load_config(cfg), clock=clock).start()
     try:
         run_until(app, lambda: app.view is not None and app.view.link == "live", 10)
         code = call(server, "ho-tich", 1)
@@ -74,8 +77,10 @@ def test_follows_loses_and_finds_the_server_again(tmp_path: Path, screen) -> Non
         assert took <= 20
         assert app.view.banner == "Mất kết nối máy chủ" and app.view.stale
         assert app.view.banner_detail.startswith("Cập nhật lần cuối: ")
-        frames = app.frames
-        run_until(app, lambda: app.frames > frames or app.view.clock != "", 1)  # still drawing
+        frames, shown = app.frames, app.view.clock
+        clock.advance(60)  # the screen never freezes: the clock moves on while lost
+        run_until(app, lambda: app.frames > frames and app.view.clock != shown, 2)
+        assert app.view.banner == "Mất kết nối máy chủ"
 
         server.start()
         # Calls right after the restart: made before the display is back, replayed to it.

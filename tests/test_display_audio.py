@@ -266,7 +266,8 @@ def read_tones(raw: bytes) -> list[tuple[float, float, float]]:
 
 
 def nearest_clip(freq: float) -> str:
-    name, f = min(TONES.items(), key=lambda kv: abs(kv[1] - freq))
+    """The clip whose tone this is ("other" for clips without a tone of their own)."""
+    name, f = min([*TONES.items(), ("other", OTHER_TONE)], key=lambda kv: abs(kv[1] - freq))
     return name if abs(f - freq) < f * 0.08 else f"?{freq:.0f}"
 
 
@@ -346,12 +347,47 @@ def test_three_calls_at_once_are_heard_back_to_back_in_order(tmp_path: Path, mix
     starts = [i for i, name in enumerate(heard) if name == "chime"]
     assert len(starts) == 3
     first, last = tones[0][0], tones[-1][1]
-    assert abs((last - first) - (sum(lengths) + 2 * gap)) < 0.25, (last - first, lengths)
+    assert abs((last - first) - (sum(lengths) + 2 * gap)) < 0.4, (last - first, lengths)
     for k in (1, 2):
         end_prev = tones[starts[k] - 1][1]
         pause = tones[starts[k]][0] - end_prev
-        assert gap - 0.1 < pause < gap + 0.25, pause
+        assert gap - 0.1 < pause < gap + 0.35, pause
     # never two at once: no sample louder than one tone
     samples = array("h")
     samples.frombytes(raw.read_bytes())
     assert max(abs(v) for v in samples) <= AMPLITUDE * 1.02
+
+
+def test_say_speaks_one_announcement(tmp_path: Path) -> None:
+    pack = tone_pack(tmp_path / "pack")
+    cfg = write_config(tmp_path, extra=f'[voice]\npack = "{pack}"\nespeak = false\n')
+    raw = tmp_path / "say.raw"
+    env = {**os.environ, "SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": str(raw)}
+    done = subprocess.run(
+        [sys.executable, "-m", "display", "--config", str(cfg), "say", "B002", "3", "--recall"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("Mời lần thứ hai, công dân có số thứ tự bê hai, đến quầy số ba.")
+    heard = [nearest_clip(f) for _, _, f in read_tones(raw.read_bytes())]
+    # moi-lan-thu-hai and cong-dan are "other" tones in this pack
+    assert heard == ["chime", "other", "other", "chu-b", "so-2", "den-quay", "so-3"], heard
+
+
+def test_say_without_a_sound_device_fails_with_one_line(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path)
+    env = {**os.environ, "SDL_AUDIODRIVER": "no-such-driver"}
+    done = subprocess.run(
+        [sys.executable, "-m", "display", "--config", str(cfg), "say", "A015", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("no sound device") == 1 and "Traceback" not in done.stderr
