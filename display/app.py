@@ -95,6 +95,8 @@ class DisplayApp:
         self._post(pygame.event.Event(STREAM_EVENT, event=event))
 
     def _posted_status(self, up: bool) -> None:
+        if self._quit:
+            return  # our own stop() closed it
         log.info("event stream %s", "connected" if up else "lost")
         self._post(pygame.event.Event(STREAM_STATUS, up=up))
 
@@ -113,6 +115,7 @@ class DisplayApp:
         return self
 
     def stop(self) -> None:
+        self._quit = True
         self.stream.stop()
         if self.announcer is not None:
             self.announcer.stop()
