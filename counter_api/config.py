@@ -341,6 +341,63 @@ class VoiceConfig:
         help='"north" (linh, nghìn) or "south" (lẻ, ngàn).',
         check=_one_of("north", "south"),
     )
+    announce: str = setting(
+        "voice",
+        help='What the display plays for a call: "voice" (chime, then the sentence), '
+        '"chime" (the chime only) or "off".',
+        check=_one_of("voice", "chime", "off"),
+    )
+    chime: bool = setting(True, help="Play the chime before the sentence.")
+    repeat: int = setting(
+        1, help="How many times the sentence is said: 1 or 2.", check=_one_of(1, 2)
+    )
+    pack: str = setting(
+        "/var/lib/sothutu/voice",
+        help="Voice pack folder: one WAV per word or phrase and manifest.json; "
+        "a relative path is relative to this config file.",
+        check=_non_empty,
+    )
+    volume: float = setting(1.0, help="Loudness, 0.0 to 1.0.", check=_between(0.0, 1.0))
+    gap: float = setting(
+        0.8, help="Seconds of silence between two announcements.", check=_between(0.0, 10.0)
+    )
+    max_age: float = setting(
+        60.0,
+        help="A call older than this many seconds when its turn comes is shown but not spoken.",
+        check=_between(1.0, 3600.0),
+    )
+    espeak: bool = setting(
+        True, help="Say a clip missing from the pack with espeak-ng, when it is installed."
+    )
+
+
+_SIZE = re.compile(r"[1-9]\d{2,4}x[1-9]\d{2,4}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisplayConfig:
+    size: str = setting(
+        "",
+        help='Window or screenshot size, e.g. "1366x768"; "" means the whole screen '
+        "(1920x1080 for screenshots).",
+        check=lambda v: (
+            None if not v or _SIZE.fullmatch(v) else f"must be like 1920x1080, got {v!r}"
+        ),
+    )
+    highlight_seconds: float = setting(
+        10.0,
+        help="Seconds the newest call blinks after a call or a recall.",
+        check=_between(0.0, 120.0),
+    )
+    scroll_speed: float = setting(
+        90.0,
+        help="Speed of the scrolling notice in pixels per second on a 1080-line screen "
+        "(scaled to others); 0 shows the notice still.",
+        check=_between(0.0, 1000.0),
+    )
+    scroll_fps: int = setting(
+        30, help="Frames per second while the notice scrolls.", check=_between(5, 60)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -355,6 +412,7 @@ class Config:
     kiosks: tuple[Kiosk, ...]
     printer: PrinterConfig
     voice: VoiceConfig
+    display: DisplayConfig
     keypads: tuple[KeypadConfig, ...] = ()
 
     def service(self, service_id: str) -> Service | None:
@@ -394,6 +452,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "kiosks": (Kiosk, "array", False),
     "printer": (PrinterConfig, "table", False),
     "voice": (VoiceConfig, "table", False),
+    "display": (DisplayConfig, "table", False),
     "keypads": (KeypadConfig, "array", False),
 }
 

@@ -154,6 +154,7 @@ class QueueService:
                     "ticket": ctx.json[ticket.id],
                     "counter": ev.counter,
                     "waiting": self._waiting(ctx.db, ctx.day),
+                    "at": iso(ctx.now, self.tz),  # when it happened (a recall's time)
                 }
             else:
                 data = {"counter": self._counter_json(ctx.db, ev.counter)}

@@ -71,6 +71,9 @@ def main() -> int:
         server.terminate()
         return 1
     screen = has_screen()
+    pack_tool = ROOT / "deploy" / "voicepack.py"
+    if screen and pack_tool.exists():  # the display's default voice (espeak-ng), once
+        subprocess.run([py, str(pack_tool), "--config", args.config], cwd=ROOT, check=False)
     for name, argv in parts(args.config, screen):
         procs.append((name, subprocess.Popen(argv, cwd=ROOT)))
 

@@ -1,0 +1,200 @@
+"""The display's frame loop: stream events in, frames out, calls to the announcer.
+
+The event stream runs on ``EventStream``'s worker thread and posts each event
+(and each connect / disconnect) as a pygame event, then wakes the loop. The
+loop sleeps on a ``threading.Event`` until something arrives or the view must
+change by itself (the minute, a blink, the end of the highlight, a frame of
+the scrolling notice), and wakes at least every ``PUMP_SECONDS`` to serve the
+window. It redraws the whole frame only when the view changed, and between
+frames repaints just the notice strip. Nothing in it blocks: HTTP and audio
+live on their own threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import pygame
+
+from counter_api.client import EventStream, StreamEvent
+from counter_api.clock import Clock, SystemClock
+from counter_api.config import Config
+from display import state as st
+from display.audio import Announcer
+from display.render import Renderer
+
+log = logging.getLogger(__name__)
+
+STREAM_EVENT = pygame.event.custom_type()  # .event: StreamEvent
+STREAM_STATUS = pygame.event.custom_type()  # .up: bool
+PUMP_SECONDS = 0.25  # the longest the loop sleeps without looking at the window
+IDLE_TIMEOUT = 20.0  # a stream silent this long is lost (the server pings every <= 15 s)
+
+
+def initial_state(config: Config, now: datetime) -> st.DisplayState:
+    """The state before the first snapshot: counters and fields from the config."""
+    return st.initial(
+        config.centre.name,
+        config.centre.notice,
+        highlight_seconds=config.display.highlight_seconds,
+        counters=tuple(st.CounterInfo(c.number, c.label) for c in config.counters),
+        waiting=tuple(st.Waiting(s.id, s.name, 0) for s in config.services),
+        now=now,
+    )
+
+
+class DisplayApp:
+    """One display window (or surface) following one server."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        announcer: Announcer | None = None,
+        base_url: str | None = None,
+        get_surface: Callable[[], pygame.Surface] = pygame.display.get_surface,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.tz = config.centre.tz
+        self.announcer = announcer
+        self.get_surface = get_surface
+        self.renderer = Renderer()
+        self.state = initial_state(config, self.clock.now())
+        self.view: st.View | None = None
+        self.frames = 0  # full frames drawn
+        self.notice_frames = 0  # notice-only repaints
+        self.overflows: list[str] = []
+        self._wake = threading.Event()
+        self._quit = False
+        self._force = True
+        self._scroll_started = time.monotonic()
+        self._scrolls = False
+        self.stream = EventStream(
+            base_url or config.server.client_url(),
+            on_event=self._posted_event,
+            on_status=self._posted_status,
+            idle_timeout=IDLE_TIMEOUT,
+        )
+
+    # --- worker threads -> loop ---------------------------------------------------------
+
+    def _post(self, event: pygame.event.Event) -> None:
+        try:
+            pygame.event.post(event)
+        except pygame.error:  # the window is gone (shutting down)
+            return
+        self._wake.set()
+
+    def _posted_event(self, event: StreamEvent) -> None:
+        self._post(pygame.event.Event(STREAM_EVENT, event=event))
+
+    def _posted_status(self, up: bool) -> None:
+        if self._quit:
+            return  # our own stop() closed it
+        log.info("event stream %s", "connected" if up else "lost")
+        self._post(pygame.event.Event(STREAM_STATUS, up=up))
+
+    def wake(self) -> None:
+        """Make the loop look now (signal handlers, tests)."""
+        self._wake.set()
+
+    def quit(self) -> None:
+        self._quit = True
+        self._wake.set()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def start(self) -> DisplayApp:
+        self.stream.start()
+        return self
+
+    def stop(self) -> None:
+        self._quit = True
+        self.stream.stop()
+        if self.announcer is not None:
+            self.announcer.stop()
+
+    def run(self) -> None:
+        """Until quit: wait, take events, draw."""
+        self.start()
+        try:
+            while self.step():
+                pass
+        finally:
+            self.stop()
+
+    def _scroll_speed(self, surface: pygame.Surface) -> float:
+        return self.config.display.scroll_speed * surface.get_height() / 1080
+
+    def _timeout(self, now: datetime) -> float:
+        timeout = min(PUMP_SECONDS, st.next_change(self.state, now))
+        if self._scrolls:
+            timeout = min(timeout, 1.0 / self.config.display.scroll_fps)
+        return timeout
+
+    def handle(self, event: pygame.event.Event) -> None:
+        """One pygame event: stream data, stream status, or the window."""
+        now = self.clock.now()
+        if event.type == STREAM_EVENT:
+            e: StreamEvent = event.event
+            self.state, spoken = st.apply(self.state, e.type, e.data, e.id, now)
+            if self.announcer is not None:
+                for s in spoken:
+                    self.announcer.submit(s)
+        elif event.type == STREAM_STATUS:
+            self.state = st.connection(self.state, event.up, now)
+        elif event.type == pygame.QUIT or (
+            event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
+        ):
+            self._quit = True
+        elif event.type in (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self._force = True
+
+    def step(self, max_wait: float | None = None) -> bool:
+        """Sleep until there is work (at most ``max_wait`` s), do it; False when quitting."""
+        timeout = self._timeout(self.clock.now())
+        if max_wait is not None:
+            timeout = min(timeout, max_wait)
+        if not self._quit:
+            self._wake.wait(timeout)
+        self._wake.clear()
+        for event in pygame.event.get():
+            self.handle(event)
+        if self._quit:
+            return False
+        self.draw()
+        return True
+
+    def draw(self) -> None:
+        """Draw what changed: the whole frame, or the scrolling notice only."""
+        surface = self.get_surface()
+        if surface is None:
+            return
+        view = st.view(self.state, self.clock.now(), self.tz)
+        offset: float | None = None
+        if self.config.display.scroll_speed > 0:
+            offset = (time.monotonic() - self._scroll_started) * self._scroll_speed(surface)
+        if self._force or view != self.view:
+            report = self.renderer.draw(surface, view, offset)
+            if report.overflows:
+                text = [str(o) for o in report.overflows]
+                if text != self.overflows:
+                    log.warning("text does not fit: %s", "; ".join(text))
+                self.overflows = text
+            if not self._scrolls and report.notice_scrolls:
+                self._scroll_started = time.monotonic()
+            self._scrolls = report.notice_scrolls
+            self.view = view
+            self._force = False
+            self.frames += 1
+            pygame.display.flip()
+        elif self._scrolls:
+            rect = self.renderer.draw_notice(surface, view, offset)
+            self.notice_frames += 1
+            pygame.display.update(rect)
