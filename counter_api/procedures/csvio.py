@@ -146,7 +146,9 @@ def decode(data: bytes, source: str = "") -> str:
             source,
         ) from None
     if "\x00" in text:
-        raise CatalogueError([Problem("the file holds NUL bytes; it is not a CSV text file")])
+        raise CatalogueError(
+            [Problem("the file holds NUL bytes; it is not a CSV text file")], source
+        )
     return text
 
 

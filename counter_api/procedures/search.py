@@ -2,20 +2,24 @@
 
 ``SearchIndex(procedures)`` is built once per catalogue; ``index.search(query)``
 ranks procedures. Both text and query are folded (``text.fold``: no marks,
-đ → d, y → i), so "dang ki khai sinh" finds "Đăng ký khai sinh". Each query word
-is matched against the catalogue's vocabulary: exactly, as the start of a word
-(for the word being typed, or a word found nowhere whole), or - only for a word
-the catalogue does not have - within one typo (two for long words) by the
-optimal-string-alignment distance of rapidfuzz (a swapped pair of letters is
-one typo). Adjacent words are also indexed run together, so "khaisinh" works.
+đ → d, y → i), so "dang ki khai sinh" finds "Đăng ký khai sinh". Filler words
+("làm", "xin", "thủ tục" …) are dropped. Each query word is matched against the
+catalogue's vocabulary: exactly when the catalogue has the word; else as the
+start of words (the word being typed); else - for words of four letters or
+more - within one typo (two from nine letters) by the optimal-string-alignment
+distance of rapidfuzz, where a swapped pair of letters is one typo. Adjacent
+words are also indexed run together, so "khaisinh" works and a query's pair of
+neighbours found together counts once more (a phrase match).
 
 A procedure's score adds, for each query word, the word's rarity (idf) times
-the quality of its match times the weight of the field it matched in: the name
-counts most, then the staff's keywords, then the documents to bring. So a
-name match ranks before a match in the documents, word order does not matter,
-and words in no procedure ("làm", "giấy" …) cost nothing. Ties go to the
-procedure whose name the query covers best (the shorter name), then to the
-catalogue's order.
+the quality of its match (exact 1, prefix 0.8, typo 0.7) times the weight of
+the field it matched in: the name counts most, then the staff's keywords, then
+the documents to bring. So a name match ranks before a match in the documents,
+word order does not matter, and words found nowhere cost nothing. Guessed
+words (prefix, typo) weigh as the commonest guess, and the commonest guess
+wins a tie, so a rare look-alike never outranks the word most likely meant.
+Ties go to the procedure whose name the query covers best (the shorter name),
+then to the catalogue's order. Results under a third of the best are dropped.
 """
 
 from __future__ import annotations
@@ -37,13 +41,14 @@ FIELD_NAMES = ("name", "keywords", "documents")
 FIELD_WEIGHT = (1.0, 0.85, 0.4)
 
 EXACT, PREFIX, TYPO1, TYPO2 = 1.0, 0.8, 0.7, 0.55
+GUESS_TIE = 0.9
 
 #: Filler words of how people ask ("làm giấy khai sinh", "xin thủ tục …"), folded.
 STOP_WORDS = frozenset({"lam", "xin", "muon", "toi", "can", "gi", "nao", "dau", "o", "a"})
 STOP_PHRASES = (("thu", "tuc"),)
 
 #: Results scoring below this share of the best result are left out.
-RELATIVE_CUT = 0.45
+RELATIVE_CUT = 0.35
 MAX_QUERY_WORDS = 12
 
 
@@ -109,6 +114,9 @@ class SearchIndex:
                     if seen.get(i, 99) > field:
                         seen[i] = field
         self._postings = postings
+        self._weights = {
+            t: {i: FIELD_WEIGHT[f] for i, f in ps.items()} for t, ps in postings.items()
+        }
         self._vocab = sorted(postings)  # words and pairs: exact and typo matches
         self._words = sorted(words_seen)  # single words only: prefix matches
         n = max(1, len(self.procedures))
@@ -133,7 +141,7 @@ class SearchIndex:
         if len(word) >= 2:
             found = [(t, PREFIX) for t in self._prefixed(word)]
             if found:
-                return found
+                return self._commonest_first(found)
         if len(word) < 4:
             return []
         found = []
@@ -143,7 +151,15 @@ class SearchIndex:
         ):
             if abs(len(term) - len(word)) <= limit:
                 found.append((term, TYPO1 if dist <= 1 else TYPO2))
-        return found
+        return self._commonest_first(found)
+
+    def _commonest_first(self, found: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Guesses of equal quality: the one in most procedures keeps its quality, the
+        others lose a tenth (the likelier word wins a tie)."""
+        if len(found) < 2:
+            return found
+        most = max(len(self._postings[t]) for t, _ in found)
+        return [(t, q if len(self._postings[t]) == most else q * GUESS_TIE) for t, q in found]
 
     # --- the search ----------------------------------------------------------------
 
@@ -158,64 +174,86 @@ class SearchIndex:
                 if service is None or p.service == service
             ][:limit]
         code = self._code_folded.get(query.strip().lower())
-        scores: dict[int, float] = {}
-        best_field: dict[int, tuple[float, int]] = {}
-        matched_terms: dict[int, set[str]] = {}
-        possible = 0.0
         pairs = [a + b for a, b in itertools.pairwise(words)]
+        # a pair of neighbours found run together counts again: a phrase match
+        groups: list[tuple[list[tuple[str, float]], float]] = []
+        possible = 0.0
         for word in words + [p for p in pairs if p in self._postings and p not in words]:
-            # a pair of neighbours found run together counts again: a phrase match
             candidates = self._candidates(word)
-            if not candidates:
+            if candidates:
+                # Guessed words (prefixes, typos) all weigh as the commonest guess: a
+                # rare look-alike must not outrank the word most likely meant.
+                rarity = min(self._idf[term] for term, _ in candidates)
+                groups.append((candidates, rarity))
+                possible += rarity * max(q for _, q in candidates)
+        scores = [0.0] * len(self.procedures)
+        for candidates, rarity in groups:
+            if len(candidates) == 1:
+                term, quality = candidates[0]
+                weight = rarity * quality
+                for i, fw in self._weights[term].items():
+                    scores[i] += weight * fw
                 continue
-            gains: dict[int, tuple[float, int, str]] = {}
-            # Guessed words (prefixes, typos) all weigh as the commonest guess: a rare
-            # look-alike must not outrank the word the citizen most likely meant.
-            rarity = min(self._idf[term] for term, _ in candidates)
-            top = 0.0
+            best: dict[int, float] = {}
             for term, quality in candidates:
                 weight = rarity * quality
-                top = max(top, weight)
-                for i, field in self._postings[term].items():
-                    gain = weight * FIELD_WEIGHT[field]
-                    if gain > gains.get(i, (0.0, 0, ""))[0]:
-                        gains[i] = (gain, field, term)
-            possible += top
-            for i, (gain, field, term) in gains.items():
-                scores[i] = scores.get(i, 0.0) + gain
-                matched_terms.setdefault(i, set()).add(term)
-                if gain > best_field.get(i, (0.0, 0))[0]:
-                    best_field[i] = (gain, field)
+                for i, fw in self._weights[term].items():
+                    gain = weight * fw
+                    if gain > best.get(i, 0.0):
+                        best[i] = gain
+            for i, gain in best.items():
+                scores[i] += gain
         if code is not None:
             scores[code] = possible * 2 + 1
-            best_field[code] = (0.0, -1)
-        if not scores:
+        found = [
+            i
+            for i, s in enumerate(scores)
+            if s > 0 and (service is None or self.procedures[i].service == service)
+        ]
+        if not found:
             return []
-        if service is not None:
-            scores = {i: s for i, s in scores.items() if self.procedures[i].service == service}
-            if not scores:
-                return []
-        top_score = max(scores.values())
-        kept = [i for i, s in scores.items() if s >= top_score * RELATIVE_CUT]
+        top_score = max(scores[i] for i in found)
+        kept = [i for i in found if scores[i] >= top_score * RELATIVE_CUT]
+        matched = {i: self._matched(i, groups) for i in kept}
 
         def coverage(i: int) -> float:
             name = self._name_words[i]
-            return len(name & matched_terms.get(i, set())) / max(1, len(name))
+            return len(name & matched[i][1]) / max(1, len(name))
 
         kept.sort(key=lambda i: (-round(scores[i], 9), -coverage(i), i))
         hits = []
         for i in kept[:limit]:
-            field = best_field[i][1]
             p = self.procedures[i]
+            field, terms = matched[i]
             snippet = None
-            matched = "code" if field < 0 else FIELD_NAMES[field]
-            if field == KEYWORDS:
-                snippet = self._keyword_snippet(p, matched_terms[i])
-            elif field == DOCUMENTS:
-                snippet = self._document_snippet(i, matched_terms[i])
-            score = 1.0 if field < 0 else min(1.0, scores[i] / possible)
-            hits.append(Hit(p, round(score, 3), matched, snippet))
+            if i == code:
+                where, score = "code", 1.0
+            else:
+                where, score = FIELD_NAMES[field], min(1.0, scores[i] / possible)
+            if where == "keywords":
+                snippet = self._keyword_snippet(p, terms)
+            elif where == "documents":
+                snippet = self._document_snippet(i, terms)
+            hits.append(Hit(p, round(score, 3), where, snippet))
         return hits
+
+    def _matched(
+        self, i: int, groups: list[tuple[list[tuple[str, float]], float]]
+    ) -> tuple[int, set[str]]:
+        """Where procedure ``i`` matched best (the field of its largest gain) and the
+        catalogue terms it matched."""
+        terms: set[str] = set()
+        best_gain, best_field = -1.0, NAME
+        for candidates, rarity in groups:
+            for term, quality in candidates:
+                field = self._postings[term].get(i)
+                if field is None:
+                    continue
+                terms.add(term)
+                gain = rarity * quality * FIELD_WEIGHT[field]
+                if gain > best_gain:
+                    best_gain, best_field = gain, field
+        return best_field, terms
 
     def _document_snippet(self, i: int, terms: set[str]) -> str | None:
         best, best_n = None, 0

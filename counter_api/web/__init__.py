@@ -40,6 +40,7 @@ def create_app(
     if problem:
         log.error("%s; the previous catalogue stays", problem)
     app.extensions[procedures.EXTENSION] = Catalogue(service.store, config)
+    app.extensions[procedures.EXTENSION].view()  # build the search index before requests
     app.register_blueprint(procedures.bp)
     app.register_blueprint(thu_tuc.bp)
     errors.register(app)
