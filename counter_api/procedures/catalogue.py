@@ -106,6 +106,11 @@ def import_file(
     log.info(
         "imported %d procedures from %s (catalogue version %d)", len(procedures), path, version
     )
+    if "sample" in path.name.lower():
+        log.warning(
+            "the procedure catalogue is the shipped SAMPLE (%s); import your province's list",
+            path.name,
+        )
     return procedures
 
 
