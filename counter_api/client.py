@@ -120,6 +120,22 @@ class ApiClient:
     def kiosk_status(self, printer: str, message: str = "") -> dict:
         return self.post("/api/v1/kiosks/status", {"printer": printer, "message": message})
 
+    # the procedure catalogue (issue 9) ------------------------------------------------
+
+    def procedures(self, q: str = "", service: str | None = None, limit: int | None = None) -> dict:
+        """Search (``q``) or list (all, or one field's) procedures: the API's answer."""
+        params = {k: v for k, v in (("q", q), ("service", service), ("limit", limit)) if v}
+        query = urllib.parse.urlencode(params)
+        return self.get("/api/v1/procedures" + (f"?{query}" if query else ""))
+
+    def procedure(self, code: str) -> dict:
+        """One procedure with its documents and checklist blocks."""
+        return self.get(f"/api/v1/procedures/{urllib.parse.quote(code, safe='')}")
+
+    def issue_for_procedure(self, code: str, priority: bool = False) -> dict:
+        """A ticket in the procedure's field that carries the procedure."""
+        return self.post("/api/v1/tickets", {"procedure": code, "priority": priority})
+
 
 @dataclass(frozen=True)
 class StreamEvent:

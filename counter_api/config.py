@@ -401,6 +401,16 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProceduresConfig:
+    catalogue: str = setting(
+        "",
+        help="CSV catalogue of procedures (README, 'Procedures'); the server imports it at "
+        "start when the database has not imported this content of it yet; a relative path "
+        'is relative to this config file; "" means none.',
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole validated config. ``path`` is the file it came from."""
 
@@ -414,6 +424,7 @@ class Config:
     voice: VoiceConfig
     display: DisplayConfig
     keypads: tuple[KeypadConfig, ...] = ()
+    procedures: ProceduresConfig = field(default_factory=ProceduresConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -454,6 +465,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "voice": (VoiceConfig, "table", False),
     "display": (DisplayConfig, "table", False),
     "keypads": (KeypadConfig, "array", False),
+    "procedures": (ProceduresConfig, "table", False),
 }
 
 

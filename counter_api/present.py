@@ -37,6 +37,8 @@ def ticket_json(
     }
     if t.original_service != t.service:
         out["original_service"] = t.original_service
+    if t.procedure is not None:
+        out["procedure"] = {"code": t.procedure[0], "name": t.procedure[1]}
     if t.status is Status.WAITING:
         out["waiting_ahead"] = ahead if ahead is not None else 0
         out["estimated_wait_minutes"] = estimate if estimate is not None else 0

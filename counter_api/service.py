@@ -198,8 +198,15 @@ class QueueService:
 
     # --- issuing ------------------------------------------------------------------
 
-    def issue(self, service_id: str, priority: bool = False, kiosk: str | None = None) -> dict:
-        """A new ticket for a field; 404 unknown service, 409 closed or daily limit."""
+    def issue(
+        self,
+        service_id: str,
+        priority: bool = False,
+        kiosk: str | None = None,
+        procedure: tuple[str, str] | None = None,
+    ) -> dict:
+        """A new ticket for a field, optionally for a procedure ``(code, name)``;
+        404 unknown service, 409 closed or daily limit."""
         svc = self.config.service(service_id)
         if svc is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
@@ -219,6 +226,7 @@ class QueueService:
                 now=ctx.now,
                 day=ctx.day,
                 kiosk=kiosk,
+                procedure=procedure,
             )
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)

@@ -38,7 +38,7 @@ def test_every_api_route_is_in_the_openapi_document(app) -> None:
         if not rule.rule.startswith("/api/v1/"):
             continue
         path = rule.rule.removeprefix("/api/v1").replace("<n>", "{n}").replace("<tid>", "{id}")
-        path = path.replace("<int:n>", "{n}")
+        path = path.replace("<int:n>", "{n}").replace("<code>", "{code}")
         assert path in paths, f"{rule.rule} is not documented"
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in paths[path], f"{method} {rule.rule} is not documented"

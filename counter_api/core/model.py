@@ -41,6 +41,8 @@ class Ticket:
     finished_at: datetime | None = None
     kiosk: str | None = None
     transfers: int = 0
+    #: the procedure (code, name) the ticket was issued for, if any
+    procedure: tuple[str, str] | None = None
 
     def evolve(self, **changes: object) -> Ticket:
         return replace(self, **changes)

@@ -42,8 +42,10 @@ def issue(
     now: datetime,
     day: date,
     kiosk: str | None = None,
+    procedure: tuple[str, str] | None = None,
 ) -> Change:
-    """A new waiting ticket (id 0 until the store assigns one)."""
+    """A new waiting ticket (id 0 until the store assigns one), optionally for a
+    procedure ``(code, name)`` of the catalogue."""
     check_daily_limit(daily_limit, issued_today, service_id)
     number = next_number(start, last_number)
     ticket = Ticket(
@@ -57,6 +59,7 @@ def issue(
         status=Status.WAITING,
         issued_at=now,
         kiosk=kiosk,
+        procedure=procedure,
     )
     return Change(tickets=(ticket,), events=(CoreEvent("ticket.issued", ticket),), result=ticket)
 

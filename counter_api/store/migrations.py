@@ -97,8 +97,25 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _procedures(db: sqlite_utils.Database) -> None:
+    # The procedure catalogue (issue 9), replaced whole by each import; and the
+    # procedure a ticket was issued for, as it was named then.
+    db.execute(
+        """
+        CREATE TABLE procedures (
+            code TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            service TEXT NOT NULL,
+            name TEXT NOT NULL,
+            data TEXT NOT NULL
+        )"""
+    )
+    db.execute("ALTER TABLE tickets ADD COLUMN procedure_code TEXT")
+    db.execute("ALTER TABLE tickets ADD COLUMN procedure_name TEXT")
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _procedures]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

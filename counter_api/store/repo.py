@@ -20,7 +20,8 @@ DB = sqlite_utils.Database
 
 _TICKET_COLUMNS = (
     "id, business_date, service, original_service, number, code, priority, status, counter, "
-    "calls, issued_at, first_called_at, called_at, finished_at, kiosk, transfers"
+    "calls, issued_at, first_called_at, called_at, finished_at, kiosk, transfers, "
+    "procedure_code, procedure_name"
 )
 
 
@@ -50,6 +51,7 @@ def _ticket(row: tuple) -> Ticket:
         finished_at=from_epoch(row[13]),
         kiosk=row[14],
         transfers=row[15],
+        procedure=(row[16], row[17] or "") if row[16] else None,
     )
 
 
@@ -67,7 +69,8 @@ def insert_ticket(db: DB, t: Ticket) -> Ticket:
     cur = db.execute(
         "INSERT INTO tickets (business_date, service, original_service, number, code, priority, "
         "status, counter, calls, issued_at, first_called_at, called_at, finished_at, kiosk, "
-        "transfers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "transfers, procedure_code, procedure_name) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             t.business_date.isoformat(),
             t.service,
@@ -84,6 +87,8 @@ def insert_ticket(db: DB, t: Ticket) -> Ticket:
             to_epoch(t.finished_at),
             t.kiosk,
             t.transfers,
+            t.procedure[0] if t.procedure else None,
+            t.procedure[1] if t.procedure else None,
         ),
     )
     return t.evolve(id=cur.lastrowid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask, Response
@@ -11,6 +12,8 @@ from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.store import Store
 
+log = logging.getLogger("counter_api")
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -18,7 +21,8 @@ def create_app(
     config: Config, *, service: QueueService | None = None, clock: Clock | None = None
 ) -> Flask:
     """Build the app on a config; tests pass a clock, the server passes its service."""
-    from counter_api.web import api, auth, console, errors, stream
+    from counter_api.procedures.catalogue import Catalogue, sync_configured_file
+    from counter_api.web import api, auth, console, errors, procedures, stream, thu_tuc
 
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)
@@ -32,6 +36,13 @@ def create_app(
     app.extensions["sothutu_streams"] = stream.StreamSlots(config.server.max_streams)
     app.register_blueprint(api.bp)
     console.init_app(app, config)
+    problem = sync_configured_file(service.store, config)
+    if problem:
+        log.error("%s; the previous catalogue stays", problem)
+    app.extensions[procedures.EXTENSION] = Catalogue(service.store, config)
+    app.extensions[procedures.EXTENSION].view()  # build the search index before requests
+    app.register_blueprint(procedures.bp)
+    app.register_blueprint(thu_tuc.bp)
     errors.register(app)
 
     @app.after_request

@@ -131,11 +131,16 @@ def get_ticket(_p: Any, _b: Any, tid: str) -> dict:
 @endpoint(
     ISSUERS_OR_GUIDANCE,
     allow=lambda p: p.kind != "counter" or p.guidance,
-    body={"service": Field(str, required=True), "priority": Field(bool)},
+    body={"service": Field(str), "priority": Field(bool), "procedure": Field(str, max_length=60)},
 )
 def issue_ticket(p: auth.Principal, b: dict) -> tuple[Response, int]:
+    from counter_api.web.procedures import ticket_procedure
+
     kiosk = p.name if p.kind == "kiosk" else None
-    ticket = service().issue(b["service"], bool(b.get("priority", False)), kiosk=kiosk)
+    service_id, procedure = ticket_procedure(b.get("service"), b.get("procedure"))
+    ticket = service().issue(
+        service_id, bool(b.get("priority", False)), kiosk=kiosk, procedure=procedure
+    )
     resp = jsonify(ticket)
     resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
     return resp, 201

@@ -26,7 +26,8 @@ def _errors(*codes: int) -> dict:
         400: "invalid_request: bad JSON, wrong type, missing field",
         401: "unauthorized: no key, unknown key or malformed Authorization header",
         403: "forbidden: the key may not do this",
-        404: "unknown_service, unknown_counter, unknown_ticket, unknown_kiosk or not_found",
+        404: "unknown_service, unknown_counter, unknown_ticket, unknown_kiosk, "
+        "unknown_procedure or not_found",
         409: "a state conflict; see the operation's description for its codes",
         413: "too_large: the body is over 16 KiB",
         415: "unsupported_media_type: a non-empty body must be application/json",
@@ -137,7 +138,11 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "summary": "Issue a ticket (kiosk or admin key, or a guidance counter)",
                 "description": "A counter with guidance = true (Quầy hướng dẫn), by its key or "
                 "its console session, may issue tickets on a citizen's behalf; other counters "
-                "get 403. 409 codes: closed (outside [centre] hours), daily_limit_reached.",
+                "get 403. `service` is required unless `procedure` (a catalogue code) is "
+                "given; then the ticket is for that procedure, in its field, and carries "
+                "`procedure` {code, name}. 404 codes: unknown_service, unknown_procedure. "
+                "409 codes: service_mismatch (`service` is not the procedure's field), closed "
+                "(outside [centre] hours), daily_limit_reached.",
                 "security": [{"bearer": []}],
                 "requestBody": {"required": True, **_json(_ref("IssueRequest"))},
                 "responses": {
@@ -319,6 +324,48 @@ def document(server_url: str = "") -> dict[str, Any]:
         "/counters/{n}/resume": {
             "post": _counter_op("Call again", "Idempotent.", "CounterResult", {"type": "object"})
         },
+        "/procedures": {
+            "get": {
+                "summary": "Search or list the procedure catalogue (tra cứu thủ tục)",
+                "description": "With `q`: procedures ranked for the query (accent-insensitive, "
+                "đ = d, i = y, word order free, small typos forgiven; a match in the name ranks "
+                "before one in the documents). Without `q`: the catalogue in its order. "
+                "`service` keeps one field. `total` counts all results before `limit`; "
+                "`services` counts each field's procedures (for browsing by field).",
+                "security": [],
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "service", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1000,
+                            "default": 200,
+                        },
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "OK", **_json(_ref("ProcedureList"))},
+                    **_errors(400, 404),
+                },
+            }
+        },
+        "/procedures/{code}": {
+            "get": {
+                "summary": "One procedure: documents, steps, time, fees and its checklist",
+                "security": [],
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {"description": "OK", **_json(_ref("Procedure"))},
+                    **_errors(404),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -391,6 +438,11 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "called_at": {"type": ["string", "null"], "format": "date-time"},
                 "finished_at": {"type": ["string", "null"], "format": "date-time"},
                 "original_service": {"type": "string", "description": "present after a transfer"},
+                "procedure": {
+                    "type": "object",
+                    "description": "present when issued for a procedure of the catalogue",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
                 "waiting_ahead": {"type": "integer", "description": "while waiting"},
                 "estimated_wait_minutes": {"type": "integer", "description": "while waiting"},
             },
@@ -441,10 +493,97 @@ def document(server_url: str = "") -> dict[str, Any]:
         },
         "IssueRequest": {
             "type": "object",
-            "required": ["service"],
+            "description": "`service`, `procedure` or both",
             "properties": {
                 "service": {"type": "string"},
                 "priority": {"type": "boolean", "default": False},
+                "procedure": {"type": "string", "description": "a code of the catalogue"},
+            },
+        },
+        "ProcedureHit": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "service": {"type": "string"},
+                "service_name": {"type": "string"},
+                "matched": {"enum": ["name", "keywords", "documents", "code", "all"]},
+                "snippet": {
+                    "type": ["string", "null"],
+                    "description": "the keyword or document that matched",
+                },
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+            },
+        },
+        "ProcedureList": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string"},
+                "service": {"type": ["string", "null"]},
+                "total": {"type": "integer"},
+                "procedures": {"type": "array", "items": _ref("ProcedureHit")},
+                "services": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "procedures": {"type": "integer"},
+                        },
+                    },
+                },
+                "catalogue": {
+                    "type": "object",
+                    "properties": {
+                        "version": {"type": "integer"},
+                        "count": {"type": "integer"},
+                        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+                        "source": {"type": ["string", "null"]},
+                        "sample": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+        "Procedure": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "service": {"type": "string"},
+                "service_name": {"type": "string"},
+                "documents": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "originals": {"type": "integer"},
+                            "copies": {"type": "integer"},
+                            "form": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+                "steps": {"type": "array", "items": {"type": "string"}},
+                "processing_time": {"type": "string"},
+                "fees": {"type": "string"},
+                "applicants": {"type": "string"},
+                "legal_basis": {"type": "array", "items": {"type": "string"}},
+                "url": {"type": ["string", "null"]},
+                "keywords": {"type": "array", "items": {"type": "string"}},
+                "checklist": {
+                    "type": "array",
+                    "description": "what to print or show: title, meta, heading, item "
+                    "(a document, its counts and form in detail), text, note",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"enum": ["title", "meta", "heading", "item", "text", "note"]},
+                            "text": {"type": "string"},
+                            "detail": {"type": "string"},
+                        },
+                    },
+                },
             },
         },
         "KioskStatusRequest": {
