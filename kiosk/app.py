@@ -3,8 +3,8 @@
 The loop only waits for events, turns taps into ``Tap`` messages, hands
 every message to the controller and redraws when the state changed; HTTP,
 printing and the event stream run on worker threads that post pygame
-events. Between taps it sleeps in ``pygame.event.wait`` until the next
-screen timeout, so an idle kiosk uses next to no CPU.
+events. Between taps it sleeps on its message queue, looking at touch input about
+30 times a second, so an idle kiosk uses next to no CPU.
 
 Touch arrives twice (a finger event and a mouse event synthesized from
 it); mouse events flagged as coming from touch are dropped, and the state's
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import threading
 import time
@@ -35,7 +36,7 @@ from kiosk.controller import Kiosk
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1024, 600)
-MAX_WAIT = 1.0  # seconds: the loop also notices a stop request this often
+POLL = 0.03  # seconds between looks at touch input while idle
 
 
 def parse_keys(combo: str) -> tuple[int, int]:
@@ -70,7 +71,7 @@ class App:
         self.windowed = windowed or not config.kiosk.fullscreen
         pygame.display.init()
         pygame.font.init()
-        self.event_type = pygame.event.custom_type()
+        self.messages: queue.Queue[Any] = queue.Queue()
         self.surface = self._open_display(size)
         pygame.display.set_caption("Sothutu — LẤY SỐ THỨ TỰ")
         self.exit_mods, self.exit_key = parse_keys(config.kiosk.exit_keys)
@@ -101,8 +102,8 @@ class App:
     # --- the loop ----------------------------------------------------------------------
 
     def post(self, msg: Any) -> None:
-        """Called from worker threads: queue ``msg`` for the loop."""
-        pygame.event.post(pygame.event.Event(self.event_type, msg=msg))
+        """Called from worker threads: queue ``msg`` for the loop (wakes it at once)."""
+        self.messages.put(msg)
 
     def start(self) -> App:
         self.kiosk.start()
@@ -118,7 +119,7 @@ class App:
         self.start()
         try:
             while not self._stop.is_set():
-                self.step(MAX_WAIT)
+                self.step(POLL)
         finally:
             self.close()
         return 0
@@ -129,27 +130,36 @@ class App:
             self.panel.close()
         pygame.display.quit()
 
-    def step(self, max_wait: float) -> None:
-        """Wait up to ``max_wait`` seconds (less when a screen times out sooner)
-        for events, handle them, redraw if anything changed."""
+    def step(self, max_wait: float = POLL) -> None:
+        """Handle pending input, wait up to ``max_wait`` seconds (at most ``POLL``,
+        less when a screen times out sooner) for a worker's message, handle it,
+        redraw if anything changed.
+
+        pygame.event.wait would be the obvious sleep, but SDL's video drivers
+        without a native wait poll every millisecond inside it; sleeping on our
+        own queue and pumping input ~30 times a second costs far less."""
         if self.dirty:
             self.redraw()
-        wait = max_wait
+        for event in pygame.event.get():
+            self.handle(event)
+        wait = min(max_wait, POLL)
         deadline = self.controller.deadline()
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - self.clock()))
-        first = pygame.event.wait(max(1, int(wait * 1000)))
-        for event in [first, *pygame.event.get()]:
-            self.handle(event)
+        try:
+            msg: Any = self.messages.get(timeout=wait) if wait > 0 else self.messages.get_nowait()
+            while True:
+                self._message(msg)
+                msg = self.messages.get_nowait()
+        except queue.Empty:
+            pass
         if self.controller.tick():
             self.dirty = True
         if self.dirty:
             self.redraw()
 
     def handle(self, event: pygame.event.Event) -> None:
-        if event.type == self.event_type:
-            self._message(event.msg)
-        elif event.type == pygame.FINGERDOWN:
+        if event.type == pygame.FINGERDOWN:
             w, h = self.surface.get_size()
             self.tap((event.x * w, event.y * h))
         elif event.type == pygame.MOUSEBUTTONDOWN:

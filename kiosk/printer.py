@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import select
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,7 +171,7 @@ class _Link:
 
 
 class _EscposLink(_Link):
-    """A python-escpos connection object (Network, Usb, Serial), opened."""
+    """A python-escpos connection object (Usb, Serial), opened."""
 
     def __init__(self, device: Any) -> None:
         self.device = device
@@ -184,6 +185,27 @@ class _EscposLink(_Link):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.device.close()
+
+
+class _SocketLink(_Link):
+    """A network printer's raw TCP port (9100), every operation under the timeout.
+
+    Plain sockets rather than python-escpos's ``Network``, whose ``open`` leaks
+    the socket when the connection is refused."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+
+    def write(self, data: bytes) -> None:
+        self.sock.sendall(data)  # the timeout bounds the whole call (Python ≥ 3.5)
+
+    def read(self) -> bytes:
+        return self.sock.recv(16)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
 
 
 class _FileLink(_Link):
@@ -301,10 +323,8 @@ class Printer:
                 assert t.path is not None
                 return _FileLink(t.path, self.timeout)
             if t.kind == "network":
-                from escpos.printer import Network
-
-                dev = Network(t.host, t.port, timeout=self.timeout, profile=self.profile)
-            elif t.kind == "usb":
+                return _SocketLink(t.host, t.port, self.timeout)
+            if t.kind == "usb":
                 from escpos.printer import Usb
 
                 dev = Usb(

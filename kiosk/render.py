@@ -58,7 +58,7 @@ class Painter:
     def __init__(self, surface: pygame.Surface) -> None:
         self.surface = surface
         self.w, self.h = surface.get_size()
-        self.min_size = max(16, round(self.h * 0.034))
+        self.min_size = max(16, round(self.h * 0.03))
         self.overflows: list[Overflow] = []
 
     def text(
@@ -154,12 +154,12 @@ def _choose(p: Painter, state: KioskState) -> None:
         p.box((x, y + shadow, w, h), SHADOW, radius)
         p.box(b.rect, bg, radius)
         padx = max(8, round(w * 0.04))
-        pady = max(4, round(h * 0.08))
+        pady = max(4, round(h * 0.05))
         inner = (x + padx, y + pady, w - 2 * padx, h - 2 * pady)
         where = f"button {'/'.join(b.target)}"
         if b.style in ("field", "priority_field"):
             ix, iy, iw, ih = inner
-            name_h = round(ih * 0.68)
+            name_h = round(ih * (0.62 if b.detail else 1.0))
             p.text(
                 b.label,
                 (ix, iy, iw, name_h),
