@@ -60,7 +60,7 @@ def test_a_tap_issues_then_prints_then_times_out_to_start() -> None:
 
 
 def test_double_tap_and_touch_plus_mouse_make_one_ticket() -> None:
-    s, fx = run(
+    _, fx = run(
         ready(),
         (st.Tap(("field", "ho-tich")), 1.0),
         (st.Tap(("field", "ho-tich")), 1.01),  # the synthesized mouse event
