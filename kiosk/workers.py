@@ -68,7 +68,8 @@ class PrintWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.jobs.put(None)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def print_ticket(self, ticket: Mapping[str, Any]) -> str:
         """Render and print one ticket now (this thread); returns the status."""
@@ -174,7 +175,8 @@ class StatusReporter:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(2)
+        if self._thread.is_alive():
+            self._thread.join(2)
 
     def report(self, printer: str, message: str) -> None:
         with self._lock:
@@ -242,7 +244,8 @@ class ServerMonitor:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(2)
+        if self._thread.is_alive():
+            self._thread.join(2)
 
     def poke(self) -> None:
         """Check now and post the result even when unchanged."""
