@@ -59,11 +59,13 @@ class Headless:
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - self.clock()))
         try:
-            msg = self.queue.get(timeout=wait)
+            msg = self.queue.get(timeout=wait) if wait > 0 else self.queue.get_nowait()
+            while True:
+                if msg is not None:
+                    self.controller.handle(msg)
+                msg = self.queue.get_nowait()
         except queue.Empty:
-            msg = None
-        if msg is not None:
-            self.controller.handle(msg)
+            pass
         self.controller.tick()
         self.panel.show(self.controller.state)
 
