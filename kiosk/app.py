@@ -120,6 +120,8 @@ class App:
         try:
             while not self._stop.is_set():
                 self.step(POLL)
+        except KeyboardInterrupt:
+            pass
         finally:
             self.close()
         return 0

@@ -28,6 +28,7 @@ class Received:
 
     data: bytearray = field(default_factory=bytearray)
     first_byte_at: float | None = None
+    raster_at: float | None = None  # when the first GS v 0 (the image) arrived
     closed: bool = False
 
 
@@ -99,6 +100,8 @@ class FakeNetworkPrinter:
                 if rec.first_byte_at is None:
                     rec.first_byte_at = time.monotonic()
                 rec.data += chunk
+                if rec.raster_at is None and b"\x1dv0" in rec.data[-len(chunk) - 3 :]:
+                    rec.raster_at = time.monotonic()
                 window = pending + chunk  # a query may span two reads
                 pending = window[-2:]
                 for _ in range(window.count(PAPER_QUERY)):

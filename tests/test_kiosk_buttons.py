@@ -171,3 +171,31 @@ def test_panel_without_pins_has_no_devices(tmp_path, factory) -> None:
     assert panel.buttons == {} and panel.led is None and panel.buzzer is None
     panel.beep()
     panel.close()
+
+
+def test_press_to_first_byte_at_the_printer_under_300_ms(server, tmp_path, factory) -> None:
+    """The issue's budget (tests/perf/kiosk.py measures it in full)."""
+    fake = FakeNetworkPrinter()
+    k = headless(
+        tmp_path, server.port, fake.connection, factory, kiosk="press_lockout_seconds = 0.05"
+    ).start()
+    try:
+        ready(k)
+        drive(lambda: step(k), lambda: len(fake.connections) == 1, 3)  # start-up probe
+        delays = []
+        for _ in range(3):
+            n = len(fake.connections)
+            t0 = time.monotonic()
+            press(factory, 17, hold=0.0)
+            assert drive(
+                lambda: k.step(1.0),
+                lambda: len(fake.connections) > n and fake.connections[n].raster_at is not None,
+                5,
+            )
+            delays.append(fake.connections[n].first_byte_at - t0)
+            drive(lambda: step(k), lambda: k.controller.state.screen is Screen.START, 5)
+            time.sleep(0.06)
+        assert sorted(delays)[1] < 0.3, delays
+    finally:
+        k.close()
+        fake.close()
