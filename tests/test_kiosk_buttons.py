@@ -189,7 +189,7 @@ def test_press_to_first_byte_at_the_printer_under_300_ms(server, tmp_path, facto
             press(factory, 17, hold=0.0)
             assert drive(
                 lambda: k.step(1.0),
-                lambda: len(fake.connections) > n and fake.connections[n].raster_at is not None,
+                lambda n=n: len(fake.connections) > n and fake.connections[n].raster_at is not None,
                 5,
             )
             delays.append(fake.connections[n].first_byte_at - t0)

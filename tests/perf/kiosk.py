@@ -49,7 +49,7 @@ def _measure(
         press()
         assert drive(
             lambda: kiosk.step(wait),
-            lambda: len(fake.connections) > n and fake.connections[n].raster_at is not None,
+            lambda n=n: len(fake.connections) > n and fake.connections[n].raster_at is not None,
             10,
         )
         rec = fake.connections[n]
