@@ -405,17 +405,25 @@ class KioskConfig:
     request_timeout: float = setting(
         5.0, help="Seconds to wait for the server when issuing a ticket.", check=_between(0.5, 60)
     )
-    button_pins: list[int] = setting(
+    button_pins: list[str] = setting(
         [],
-        help="GPIO (BCM) pin of each field's push button, in [[services]] order; 0 for none.",
+        help='GPIO pin of each field\'s push button, in [[services]] order, e.g. "GPIO17"; '
+        '"" for a field without one.',
+        check=lambda v: next((p for p in map(_gpio_pin, v) if p), None),
     )
-    priority_pin: int = setting(
-        0, help="GPIO pin of the priority button (press it, then a field); 0 for none."
+    priority_pin: str = setting(
+        "",
+        help='Pin of the priority button (press it, then a field); "" when not wired.',
+        check=_gpio_pin,
     )
-    led_pin: int = setting(
-        0, help="GPIO pin of the ready LED (on: ready, blinking: fault); 0 for none."
+    led_pin: str = setting(
+        "",
+        help='Pin of the ready LED (on: ready, blinking: fault); "" when not wired.',
+        check=_gpio_pin,
     )
-    buzzer_pin: int = setting(0, help="GPIO pin of a buzzer that beeps per ticket; 0 for none.")
+    buzzer_pin: str = setting(
+        "", help='Pin of a buzzer that beeps per ticket; "" when not wired.', check=_gpio_pin
+    )
     beep_seconds: float = setting(
         0.15, help="Length of the buzzer's beep.", check=_between(0.01, 2)
     )
@@ -775,12 +783,10 @@ def _check_kiosk(config: Config, names: list[str]) -> None:
     pins = [("kiosk.priority_pin", k.priority_pin), ("kiosk.led_pin", k.led_pin)]
     pins += [("kiosk.buzzer_pin", k.buzzer_pin)]
     pins += [(f"kiosk.button_pins[{i}]", p) for i, p in enumerate(k.button_pins)]
-    used: dict[int, str] = {}
+    used: dict[str, str] = {}
     for where, pin in pins:
-        if pin == 0:
+        if not pin:
             continue
-        if not 2 <= pin <= 27:
-            raise ConfigError(f"{where}: GPIO pin must be 2 to 27 (BCM numbering) or 0, got {pin}")
         if pin in used:
             raise ConfigError(f"{where}: pin {pin} is already {used[pin]}")
         used[pin] = where

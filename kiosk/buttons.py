@@ -91,7 +91,7 @@ class Panel:
         self.lockout = Lockout(kiosk.press_lockout_seconds, clock)
         self.factory = factory if factory is not None else pin_factory(kiosk.pin_factory)
         self.buttons: dict[tuple[str, ...], Any] = {}
-        pins: list[tuple[int, tuple[str, ...]]] = [
+        pins: list[tuple[str, tuple[str, ...]]] = [
             (pin, ("field", sid))
             for pin, sid in zip(kiosk.button_pins, services, strict=False)
             if pin

@@ -83,9 +83,10 @@ def test_bad_kiosk_config_names_the_key(tmp_path: Path, extra: str, message: str
 @pytest.mark.parametrize(
     ("kiosk", "message"),
     [
-        ("button_pins = [17, 17]", "kiosk.button_pins[1]: pin 17 is already"),
-        ("button_pins = [1, 2, 3, 4]", "kiosk.button_pins: 4 pins for 3 services"),
-        ("led_pin = 40", "kiosk.led_pin: GPIO pin must be 2 to 27"),
+        ('button_pins = ["GPIO17", "GPIO17"]', "kiosk.button_pins[1]: pin GPIO17 is already"),
+        ('button_pins = ["1", "2", "3", "4"]', "kiosk.button_pins: 4 pins for 3 services"),
+        ('led_pin = "pin 40"', "kiosk.led_pin: must be"),
+        ("button_pins = [17]", "kiosk.button_pins[0]: must be a string, got int 17"),
         ("exit_keys = 'q'", "kiosk.exit_keys: must be modifiers and one key"),
         ("pin_factory = 'wiringpi'", "kiosk.pin_factory: must be one of"),
         ("idle_seconds = 0", "kiosk.idle_seconds: must be at least 1"),

@@ -38,6 +38,12 @@ def _measure(
     from kiosk.state import Screen
 
     first, raster = [], []
+    # the kiosk asks the printer's status once at start: let that connection pass
+    assert drive(
+        lambda: kiosk.step(0.01),
+        lambda: bool(fake.connections) and fake.connections[-1].closed,
+        10,
+    )
     for _ in range(TICKETS):
         assert drive(
             lambda: kiosk.step(0.01), lambda: kiosk.controller.state.screen is Screen.START, 10
@@ -89,10 +95,11 @@ def run() -> list[str]:
                 port=port,
                 extra=kiosk_extra(
                     fake.connection,
-                    kiosk="button_pins = [17]\npress_lockout_seconds = 0.05",
+                    kiosk='button_pins = ["GPIO17"]\npress_lockout_seconds = 0.05',
                     printer="probe_seconds = 0",
                 ),
             )
+            fake.connections.clear()
             factory = MockFactory()
             k = Headless(load_config(cfg), factory=factory).start()
 
@@ -120,6 +127,7 @@ def run() -> list[str]:
                     fake.connection, kiosk="done_seconds = 1", printer="probe_seconds = 0"
                 ),
             )
+            fake.connections.clear()
             app = App(load_config(cfg), windowed=True, size=(800, 480)).start()
 
             def tap() -> None:
