@@ -35,7 +35,16 @@ class ClientError(Exception):
 
 
 class Unreachable(Exception):
-    """No answer from the server (refused, timed out, cut off, not our server)."""
+    """No answer from the server (refused, timed out, cut off, not our server).
+
+    ``maybe_sent`` is False when the connection itself failed, so the server
+    cannot have acted on the request; True when it may have (a write that
+    timed out may have issued a ticket: do not blindly repeat it).
+    """
+
+    def __init__(self, message: str, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 def _split(base_url: str) -> tuple[str, str, int, str]:
@@ -71,6 +80,11 @@ class ApiClient:
             payload = json.dumps(body, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
         conn = _connection(self._scheme, self._host, self._port, self.timeout)
+        try:
+            conn.connect()
+        except OSError as exc:
+            conn.close()
+            raise Unreachable(f"{self.base_url}: {exc or type(exc).__name__}", False) from None
         try:
             conn.request(method, self._prefix + path, body=payload, headers=headers)
             resp = conn.getresponse()

@@ -332,6 +332,113 @@ class PrinterConfig:
         576, help="Dots: 384 for 58 mm paper, 512 or 576 for 80 mm.", check=_one_of(384, 512, 576)
     )
     profile: str = setting("TM-T20II", help="python-escpos printer profile.")
+    timeout: float = setting(
+        3.0,
+        help="Seconds allowed for connecting, for each status answer and for sending a ticket; "
+        "past it the printer counts as offline.",
+        check=_between(0.2, 30),
+    )
+    paper_status: bool = setting(
+        True,
+        help="Ask the printer for its paper status before each ticket (usb, network, serial); "
+        "turn off for printers that never answer.",
+    )
+    probe_seconds: float = setting(
+        60.0,
+        help="How often an idle kiosk asks the printer its status; 0 never.",
+        check=_between(0, 3600),
+    )
+
+
+_KEY_NAMES = re.compile(r"(?:(?:ctrl|alt|shift|meta)\+)+[a-z0-9]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class KioskConfig:
+    name: str = setting(
+        "", help="Which [[kiosks]] entry this machine is (its key); empty means the first."
+    )
+    fullscreen: bool = setting(
+        True, help="Full screen without a window frame; --windowed overrides it."
+    )
+    width: int = setting(
+        0,
+        help="Screen width in pixels; 0 means the screen's own (1024 in a window).",
+        check=_between(0, 7680),
+    )
+    height: int = setting(
+        0,
+        help="Screen height in pixels; 0 means the screen's own (600 in a window).",
+        check=_between(0, 4320),
+    )
+    priority: bool = setting(True, help="Offer the priority (ƯU TIÊN) choice.")
+    idle_seconds: float = setting(
+        20.0, help="Back to the start screen after this long without a tap.", check=_positive
+    )
+    done_seconds: float = setting(
+        6.0, help="How long the code stays on screen after the ticket printed.", check=_positive
+    )
+    fault_seconds: float = setting(
+        30.0,
+        help="How long the code stays on screen when the printer failed.",
+        check=_positive,
+    )
+    message_seconds: float = setting(
+        8.0,
+        help="How long 'outside hours' and other refusals stay on screen.",
+        check=_positive,
+    )
+    tap_guard_seconds: float = setting(
+        0.4,
+        help="Taps this soon after a tap or a screen change are ignored (double taps).",
+        check=_between(0, 3),
+    )
+    exit_keys: str = setting(
+        "ctrl+shift+q",
+        help="Key combination with which a technician closes the kiosk; Escape never does.",
+        check=lambda v: (
+            None
+            if _KEY_NAMES.fullmatch(v.lower())
+            else f"must be modifiers and one key like 'ctrl+shift+q', got {v!r}"
+        ),
+    )
+    request_timeout: float = setting(
+        5.0, help="Seconds to wait for the server when issuing a ticket.", check=_between(0.5, 60)
+    )
+    button_pins: list[str] = setting(
+        [],
+        help='GPIO pin of each field\'s push button, in [[services]] order, e.g. "GPIO17"; '
+        '"" for a field without one.',
+        check=lambda v: next((p for p in map(_gpio_pin, v) if p), None),
+    )
+    priority_pin: str = setting(
+        "",
+        help='Pin of the priority button (press it, then a field); "" when not wired.',
+        check=_gpio_pin,
+    )
+    led_pin: str = setting(
+        "",
+        help='Pin of the ready LED (on: ready, blinking: fault); "" when not wired.',
+        check=_gpio_pin,
+    )
+    buzzer_pin: str = setting(
+        "", help='Pin of a buzzer that beeps per ticket; "" when not wired.', check=_gpio_pin
+    )
+    beep_seconds: float = setting(
+        0.15, help="Length of the buzzer's beep.", check=_between(0.01, 2)
+    )
+    press_lockout_seconds: float = setting(
+        1.0,
+        help="After a button press, further presses are ignored this long (bounce, double "
+        "presses).",
+        check=_between(0.02, 10),
+    )
+    pin_factory: str = setting(
+        "",
+        help='gpiozero pin factory: "" picks the board\'s, or the mock one where there is none; '
+        '"mock", "lgpio", "rpigpio", "pigpio" or "native" force one.',
+        check=_one_of("", "mock", "lgpio", "rpigpio", "pigpio", "native"),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -421,6 +528,7 @@ class Config:
     counters: tuple[Counter, ...]
     kiosks: tuple[Kiosk, ...]
     printer: PrinterConfig
+    kiosk: KioskConfig
     voice: VoiceConfig
     display: DisplayConfig
     keypads: tuple[KeypadConfig, ...] = ()
@@ -462,6 +570,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "counters": (Counter, "array", True),
     "kiosks": (Kiosk, "array", False),
     "printer": (PrinterConfig, "table", False),
+    "kiosk": (KioskConfig, "table", False),
     "voice": (VoiceConfig, "table", False),
     "display": (DisplayConfig, "table", False),
     "keypads": (KeypadConfig, "array", False),
@@ -625,6 +734,7 @@ def _cross_check(config: Config) -> None:
         raise ConfigError(
             f"kiosks[{names.index(dup, names.index(dup) + 1)}].name: duplicate {dup!r}"
         )
+    _check_kiosk(config, names)
 
     for i, k in enumerate(config.keypads):
         if config.counter(k.counter) is None:
@@ -671,6 +781,27 @@ def _cross_check(config: Config) -> None:
     for i, c in enumerate(config.counters):
         if _weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
+
+
+def _check_kiosk(config: Config, names: list[str]) -> None:
+    k = config.kiosk
+    if k.name and k.name not in names:
+        known = ", ".join(names) or "none configured"
+        raise ConfigError(f"kiosk.name: no [[kiosks]] named {k.name!r} (known: {known})")
+    if len(k.button_pins) > len(config.services):
+        raise ConfigError(
+            f"kiosk.button_pins: {len(k.button_pins)} pins for {len(config.services)} services"
+        )
+    pins = [("kiosk.priority_pin", k.priority_pin), ("kiosk.led_pin", k.led_pin)]
+    pins += [("kiosk.buzzer_pin", k.buzzer_pin)]
+    pins += [(f"kiosk.button_pins[{i}]", p) for i, p in enumerate(k.button_pins)]
+    used: dict[str, str] = {}
+    for where, pin in pins:
+        if not pin:
+            continue
+        if pin in used:
+            raise ConfigError(f"{where}: pin {pin} is already {used[pin]}")
+        used[pin] = where
 
 
 def load_config(path: str | Path) -> Config:

@@ -1,0 +1,8 @@
+"""The kiosk: a touchscreen (or push-button) ticket machine with a thermal printer.
+
+``python -m kiosk --config FILE`` runs it. The pieces: ``state`` (pure screen
+state and its transitions), ``layout`` and ``render`` (pygame drawing),
+``ticket`` (the ticket as a 1-bit image), ``printer`` (ESC/POS connections),
+``workers`` (HTTP, printing and the event stream on threads), ``buttons``
+(gpiozero), ``app`` and ``headless`` (the two main loops).
+"""

@@ -1,0 +1,218 @@
+"""The kiosk's moving parts put together, shared by the touchscreen and headless loops.
+
+``Controller`` owns the current ``KioskState``: it feeds messages to the pure
+``state.update``, runs the effects it returns (issue a ticket, beep) and tells
+the server about the printer when its status changes, with the codes of any
+ticket that could not be printed, so no issued ticket is silently lost.
+
+``Kiosk`` builds the workers from the config and starts and stops them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from counter_api.client import ApiClient
+from counter_api.config import Config, ConfigError, parse_hours
+from counter_api.core.day import hours_text
+from kiosk import state as st
+from kiosk import words
+from kiosk.printer import Printer, Target, parse_connection, profile_info
+from kiosk.ticket import Header
+from kiosk.workers import EventFeed, Issuer, Post, PrintWorker, ServerMonitor, StatusReporter
+
+log = logging.getLogger(__name__)
+
+MAX_UNPRINTED = 5
+
+
+class Controller:
+    """Applies messages to the state and runs their effects."""
+
+    def __init__(
+        self,
+        state: st.KioskState,
+        *,
+        issue: Callable[[str, bool], Any],
+        beep: Callable[[], None] | None = None,
+        report: Callable[[str, str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.state = state
+        self.issue = issue
+        self.beep = beep
+        self.report = report
+        self.clock = clock
+        self.unprinted: list[str] = []
+        self._reported: tuple[str, str] | None = None
+
+    def handle(self, msg: st.Message) -> bool:
+        """Apply one message; True when the state changed (redraw)."""
+        old = self.state
+        new, effects = st.update(old, msg, self.clock())
+        self.state = new
+        for effect in effects:
+            if isinstance(effect, st.IssueTicket):
+                self.issue(effect.service, effect.priority)
+            elif isinstance(effect, st.Beep) and self.beep is not None:
+                self.beep()
+        if isinstance(msg, st.Printed):
+            self._printed(msg)
+        if new.printer != old.printer or isinstance(msg, st.Printed | st.PrinterStatus):
+            self._report()
+        if new.screen != old.screen:
+            log.info("screen %s → %s", old.screen, new.screen)
+        return new != old
+
+    def tick(self) -> bool:
+        return self.handle(st.Tick())
+
+    def deadline(self) -> float | None:
+        return st.next_deadline(self.state)
+
+    def _printed(self, msg: st.Printed) -> None:
+        if msg.status in st.PRINTER_OK:
+            self.unprinted.clear()
+        elif msg.code:
+            self.unprinted = [*self.unprinted, msg.code][-MAX_UNPRINTED:]
+
+    def _report(self) -> None:
+        status = self.state.printer
+        if self.report is None or status == "unknown":
+            return
+        message = words.PRINTER_MESSAGES.get(status, "")
+        if self.unprinted:
+            missing = words.UNPRINTED.format(codes=", ".join(self.unprinted))
+            message = f"{message}; {missing}" if message else missing
+        if (status, message) != self._reported:
+            self._reported = (status, message)
+            self.report(status, message)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the kiosk needs from the config, checked."""
+
+    kiosk_name: str
+    key: str
+    target: Target
+    header: Header
+    fields: tuple[st.Field, ...]
+    hours_text: str
+
+
+def setup(config: Config) -> Setup:
+    """Check the kiosk's parts of the config; ``ConfigError`` names the key."""
+    if not config.kiosks:
+        raise ConfigError("kiosks: no [[kiosks]] entry; the kiosk needs a name and a key")
+    name = config.kiosk.name or config.kiosks[0].name
+    entry = next(k for k in config.kiosks if k.name == name)
+    try:
+        target = parse_connection(config.printer.connection, config.path.parent)
+    except ValueError as exc:
+        raise ConfigError(f"printer.connection: {exc}") from None
+    try:
+        dots, _ = profile_info(config.printer.profile)
+    except ValueError as exc:
+        raise ConfigError(f"printer.profile: {exc}") from None
+    if dots is not None and config.printer.width > dots:
+        raise ConfigError(
+            f"printer.width: {config.printer.width} dots is wider than profile "
+            f"{config.printer.profile!r} prints ({dots}); use a matching profile or width"
+        )
+    header = Header(
+        authority=config.centre.authority,
+        centre=config.centre.name,
+        phone_url=config.server.phone_url(),
+        timezone=config.centre.timezone,
+    )
+    fields = tuple(st.Field(s.id, s.name, s.prefix) for s in config.services)
+    hours = hours_text([parse_hours(w) for w in config.centre.hours])
+    return Setup(name, entry.key, target, header, fields, hours)
+
+
+def timing(config: Config, headless: bool) -> st.Timing:
+    k = config.kiosk
+    if headless:  # no screen to read: straight back to waiting for a press
+        return st.Timing(idle=k.idle_seconds, done=0, fault=0, message=0, tap_guard=0, fault_min=0)
+    return st.Timing(
+        idle=k.idle_seconds,
+        done=k.done_seconds,
+        fault=k.fault_seconds,
+        message=k.message_seconds,
+        tap_guard=k.tap_guard_seconds,
+        fault_min=min(5.0, k.fault_seconds),
+        issuing_limit=k.request_timeout + 4 * config.printer.timeout + 10,
+    )
+
+
+class Kiosk:
+    """The controller plus its workers, built from the config."""
+
+    def __init__(
+        self,
+        config: Config,
+        post: Post,
+        *,
+        headless: bool = False,
+        beep: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.setup = s = setup(config)
+        url = config.server.client_url()
+        self.client = ApiClient(url, s.key, timeout=config.kiosk.request_timeout)
+        self.printer = Printer(
+            s.target,
+            profile=config.printer.profile,
+            timeout=config.printer.timeout,
+            paper_status=config.printer.paper_status,
+        )
+        self.print_worker = PrintWorker(
+            self.printer, s.header, config.printer.width, post, config.printer.probe_seconds
+        )
+        self.issuer = Issuer(self.client, self.print_worker, post)
+        self.reporter = StatusReporter(ApiClient(url, s.key, timeout=5.0))
+        self.monitor = ServerMonitor(ApiClient(url, timeout=3.0), post, on_up=self.reporter.resend)
+        self.feed = EventFeed(
+            url, s.kiosk_name, post, self.print_worker, on_status=lambda _up: self.monitor.poke()
+        )
+        initial = st.initial(
+            s.fields,
+            timing(config, headless),
+            priority=config.kiosk.priority,
+            hours_text=s.hours_text,
+            now=clock(),
+        )
+        self.controller = Controller(
+            initial,
+            issue=self.issuer.issue,
+            beep=beep,
+            report=self.reporter.report,
+            clock=clock,
+        )
+
+    def start(self) -> Kiosk:
+        log.info(
+            "kiosk %s: server %s, printer %s (%s, %d dots)",
+            self.setup.kiosk_name,
+            self.client.base_url,
+            self.setup.target,
+            self.config.printer.profile,
+            self.config.printer.width,
+        )
+        self.reporter.start()
+        self.print_worker.start()
+        self.monitor.start()
+        self.feed.start()
+        return self
+
+    def stop(self) -> None:
+        self.feed.stop()
+        self.monitor.stop()
+        self.print_worker.stop()
+        self.reporter.stop()

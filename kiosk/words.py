@@ -1,0 +1,66 @@
+"""Every Vietnamese word the kiosk shows or prints, in one place (NFC).
+
+Wording follows shared/design/vietnamese.md; the few phrases it does not
+list (back button, waiting count on a button, daily limit) are written in
+the same plain register.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+TITLE = nfc("LẤY SỐ THỨ TỰ")
+PROMPT = nfc("Vui lòng chọn lĩnh vực cần giải quyết")
+PRIORITY = nfc("ƯU TIÊN")
+PRIORITY_WHO = nfc("Người cao tuổi, người khuyết tật, phụ nữ mang thai, người có công")
+PRIORITY_BUTTON = nfc(f"{PRIORITY} — {PRIORITY_WHO}")
+BACK = nfc("Quay lại")
+PRINTING = nfc("Đang in phiếu, vui lòng chờ…")
+TAKE_TICKET = nfc("Vui lòng nhận phiếu")
+PRINTER_FAULT = nfc("Máy in đang gặp sự cố — vui lòng ghi nhớ số của bạn")
+SEE_GUIDANCE = nfc("Vui lòng liên hệ Quầy hướng dẫn")
+CLOSED = nfc("Ngoài giờ lấy số.")
+HOURS = nfc("Thời gian làm việc: {hours}")
+OFFLINE = nfc("Hệ thống đang tạm dừng, vui lòng chờ trong giây lát")
+LIMIT = nfc("Lĩnh vực {service} đã hết số thứ tự trong ngày hôm nay")
+WAITING_ON_BUTTON = nfc("Đang chờ: {n}")
+
+# The ticket, top to bottom.
+TICKET_TITLE = nfc("SỐ THỨ TỰ")
+TICKET_FIELD = nfc("Lĩnh vực: {service}")
+TICKET_PRIORITY = nfc("(ƯU TIÊN)")
+TICKET_AHEAD = nfc("Số người đang chờ trước bạn: {n}")
+TICKET_WAIT = nfc("Thời gian chờ dự kiến: khoảng {minutes} phút")
+TICKET_ISSUED = nfc("Lấy số lúc: {time} — {date}")
+TICKET_SCAN = nfc("Quét mã để theo dõi lượt")
+TICKET_LISTEN = nfc("Vui lòng chú ý màn hình và loa gọi số.")
+TICKET_TODAY = nfc("Số thứ tự chỉ có giá trị trong ngày.")
+
+# The technician's test ticket.
+TEST_TITLE = nfc("IN THỬ — KIỂM TRA MÁY IN")
+TEST_SERVICE = nfc("In thử")
+TEST_LETTERS = (
+    nfc("A Ă Â B C D Đ E Ê G H I K L M N O Ô Ơ P Q R S T U Ư V X Y"),
+    nfc("a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y"),
+    nfc("À Á Ả Ã Ạ Ằ Ắ Ẳ Ẵ Ặ Ầ Ấ Ẩ Ẫ Ậ È É Ẻ Ẽ Ẹ Ề Ế Ể Ễ Ệ"),
+    nfc("Ì Í Ỉ Ĩ Ị Ò Ó Ỏ Õ Ọ Ồ Ố Ổ Ỗ Ộ Ờ Ớ Ở Ỡ Ợ"),
+    nfc("Ù Ú Ủ Ũ Ụ Ừ Ứ Ử Ữ Ự Ỳ Ý Ỷ Ỹ Ỵ"),
+    nfc("à á ả ã ạ ằ ắ ẳ ẵ ặ ầ ấ ẩ ẫ ậ è é ẻ ẽ ẹ ề ế ể ễ ệ"),
+    nfc("ì í ỉ ĩ ị ò ó ỏ õ ọ ồ ố ổ ỗ ộ ờ ớ ở ỡ ợ"),
+    nfc("ù ú ủ ũ ụ ừ ứ ử ữ ự ỳ ý ỷ ỹ ỵ"),
+    nfc("0 1 2 3 4 5 6 7 8 9 : — – / ( ) . ,"),
+)
+
+# Printer status messages for clerks (POST /api/v1/kiosks/status).
+PRINTER_MESSAGES = {
+    "ok": "",
+    "paper_low": nfc("Máy in sắp hết giấy"),
+    "paper_out": nfc("Máy in hết giấy"),
+    "offline": nfc("Máy in không phản hồi"),
+}
+UNPRINTED = nfc("phiếu chưa in: {codes}")

@@ -1,0 +1,322 @@
+"""The touchscreen kiosk end to end: taps posted as pygame events, a real server
+on loopback, a preview printer or a TCP listener as a network printer."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame
+
+from counter_api.config import load_config
+from kiosk import layout
+from kiosk.app import App
+from kiosk.state import Screen
+from kiosk.ticket import ticket_image
+from tests.kiosk_support import (
+    FakeNetworkPrinter,
+    drive,
+    kiosk_extra,
+    preview_files,
+    raster_image,
+    same_pixels,
+)
+from tests.support import (
+    ARTIFACTS,
+    KIOSK_KEY,
+    ServerProcess,
+    counter_key,
+    free_port,
+    write_config,
+)
+
+SIZE = (800, 480)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[ServerProcess]:
+    port = free_port()
+    proc = ServerProcess(write_config(tmp_path_factory.mktemp("server"), port=port), port)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def make_app(
+    tmp_path: Path, port: int, connection: str, *, kiosk: str = "", printer: str = "", **kw
+) -> App:
+    extra = kiosk_extra(connection, kiosk=kiosk, printer=printer)
+    cfg = write_config(tmp_path, port=port, extra=extra, **kw)
+    return App(load_config(cfg), windowed=True, size=SIZE)
+
+
+def step(app: App) -> None:
+    app.step(0.02)
+
+
+def wait_screen(app: App, screen: Screen, timeout: float = 5.0) -> None:
+    ok = drive(lambda: step(app), lambda: app.controller.state.screen is screen, timeout)
+    assert ok, f"screen {app.controller.state.screen}, wanted {screen}"
+
+
+def settle(app: App) -> None:
+    """Wait out the tap guard, as a citizen's finger does between taps."""
+
+    def quiet() -> bool:
+        s = app.controller.state
+        return time.monotonic() - max(s.since, s.last_tap) > s.timing.tap_guard
+
+    drive(lambda: step(app), quiet, 2.0)
+
+
+def tap(app: App, target: tuple[str, ...], twice: bool = True) -> None:
+    """A finger on ``target``'s button, plus the mouse event SDL synthesizes."""
+    (box,) = [b for b in layout.buttons(app.controller.state, SIZE) if b.target == target]
+    x, y, w, h = box.rect
+    cx, cy = x + w / 2, y + h / 2
+    pygame.event.post(
+        pygame.event.Event(
+            pygame.FINGERDOWN,
+            x=cx / SIZE[0],
+            y=cy / SIZE[1],
+            dx=0,
+            dy=0,
+            touch_id=1,
+            finger_id=0,
+            pressure=1.0,
+        )
+    )
+    if twice:
+        pygame.event.post(
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(cx, cy), button=1, touch=True)
+        )
+        # some drivers do not flag the synthesized event: the tap guard catches it
+        pygame.event.post(
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(cx, cy), button=1, touch=False)
+        )
+
+
+def waiting(server: ServerProcess, service: str) -> int:
+    return next(s["waiting"] for s in server.client().services() if s["id"] == service)
+
+
+def waiting_total(server: ServerProcess) -> int:
+    return sum(s["waiting"] for s in server.client().state()["services"])
+
+
+def kiosk_status(server: ServerProcess) -> dict:
+    return next(k for k in server.client().state()["kiosks"] if k["name"] == "kiosk-1")
+
+
+def shot(app: App, name: str) -> None:
+    app.screenshot(ARTIFACTS / "kiosk" / f"app-{name}.png")
+
+
+def test_a_tap_issues_one_ticket_and_the_printer_gets_it(server, tmp_path) -> None:
+    app = make_app(tmp_path, server.port, "preview:tickets").start()
+    try:
+        wait_screen(app, Screen.START)
+        drive(lambda: step(app), lambda: app.controller.state.fields[1].waiting is not None, 3)
+        before = waiting(server, "chung-thuc")
+        settle(app)
+        tap(app, ("field", "chung-thuc"))
+        wait_screen(app, Screen.DONE)
+        shot(app, "done")
+        shown = app.controller.state.shown
+        assert shown.code.startswith("B") and shown.service_name == "Chứng thực"
+        assert waiting(server, "chung-thuc") == before + 1  # one tap, one ticket
+        (png,) = preview_files(tmp_path / "tickets", ".png")
+        (binary,) = preview_files(tmp_path / "tickets", ".bin")
+        assert shown.code in png.name
+        # the printer's raster is the ticket rendered from the server's record
+        ticket = server.client().ticket(shown.id)
+        expected = ticket_image(ticket, app.kiosk.setup.header, 576).image
+        assert same_pixels(raster_image(binary.read_bytes()), expected)
+        # the waiting count on the button follows the event stream
+        drive(
+            lambda: step(app),
+            lambda: app.controller.state.fields[1].waiting == before + 1,
+            3,
+        )
+        assert app.controller.state.fields[1].waiting == before + 1
+        assert kiosk_status(server)["printer"] == "ok"
+        # back to the start screen after done_seconds (a tap skips the wait)
+        settle(app)
+        pygame.event.post(
+            pygame.event.Event(
+                pygame.FINGERDOWN, x=0.5, y=0.5, dx=0, dy=0, touch_id=1, finger_id=0, pressure=1.0
+            )
+        )
+        wait_screen(app, Screen.START, 2)
+        assert waiting(server, "chung-thuc") == before + 1
+    finally:
+        app.close()
+
+
+def test_priority_ticket_and_taps_while_printing(server, tmp_path) -> None:
+    fake = FakeNetworkPrinter(answer_delay=0.6)  # a slow printer: issuing lasts > 1 s
+    app = make_app(tmp_path, server.port, fake.connection).start()
+    try:
+        wait_screen(app, Screen.START)
+        before = waiting_total(server)
+        settle(app)
+        tap(app, ("priority",))
+        wait_screen(app, Screen.PRIORITY)
+        shot(app, "priority")
+        settle(app)
+        tap(app, ("field", "ho-tich"))
+        wait_screen(app, Screen.ISSUING)
+        for _ in range(5):  # impatient taps anywhere while the ticket prints
+            settle(app)
+            pygame.event.post(
+                pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(150, 200), button=1, touch=False)
+            )
+            step(app)
+        wait_screen(app, Screen.DONE, 5)
+        assert app.controller.state.shown.priority
+        assert waiting_total(server) == before + 1
+        assert raster_image(fake.all_bytes()) is not None
+    finally:
+        app.close()
+        fake.close()
+
+
+@pytest.mark.parametrize("mode", ["never_read", "close"])
+def test_dead_network_printer_shows_the_code_and_reports(server, tmp_path, mode) -> None:
+    fake = FakeNetworkPrinter(mode)
+    app = make_app(tmp_path, server.port, fake.connection, printer="probe_seconds = 0").start()
+    try:
+        wait_screen(app, Screen.START)
+        settle(app)
+        t0 = time.monotonic()
+        tap(app, ("field", "ho-tich"))
+        wait_screen(app, Screen.PRINTER_FAULT, 6.0)
+        shown = app.controller.state.shown
+        assert shown is not None and shown.code.startswith("A")
+        # clerks see the printer offline and the code that did not print
+        reported = drive(
+            lambda: step(app),
+            lambda: (
+                kiosk_status(server)["printer"] == "offline"
+                and shown.code in kiosk_status(server)["message"]
+            ),
+            6.0,
+        )
+        assert reported and time.monotonic() - t0 < 6.0, kiosk_status(server)
+        shot(app, f"printer-fault-{mode}")
+    finally:
+        app.close()
+        fake.close()
+
+
+def test_reprint_event_prints_again(server, tmp_path) -> None:
+    app = make_app(tmp_path, server.port, "preview:tickets").start()
+    try:
+        wait_screen(app, Screen.START)
+        ticket = server.client(KIOSK_KEY).issue("dat-dai")
+        server.client(counter_key(3)).post(f"/api/v1/tickets/{ticket['id']}/reprint")
+        assert drive(
+            lambda: step(app), lambda: len(preview_files(tmp_path / "tickets", ".png")) == 1, 5
+        )
+        (png,) = preview_files(tmp_path / "tickets", ".png")
+        assert ticket["code"] in png.name
+        assert app.controller.state.screen is Screen.START  # nothing on screen changes
+    finally:
+        app.close()
+
+
+def test_outside_hours(tmp_path) -> None:
+    hour = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).hour
+    start = (hour + 2) % 22
+    window = f"{start:02d}:00-{start + 1:02d}:00"
+    port = free_port()
+    proc = ServerProcess(write_config(tmp_path, port=port, hours=[window]), port)
+    proc.start()
+    try:
+        kdir = tmp_path / "kiosk"
+        kdir.mkdir()
+        app = make_app(kdir, port, "preview:tickets", hours=[window]).start()
+        try:
+            wait_screen(app, Screen.START)
+            settle(app)
+            tap(app, ("field", "ho-tich"))
+            wait_screen(app, Screen.CLOSED)
+            assert app.controller.state.hours_text == window.replace("-", "–")
+            shot(app, "closed")
+            assert preview_files(kdir / "tickets", ".png") == []
+        finally:
+            app.close()
+    finally:
+        proc.stop()
+
+
+def test_server_down_then_back_and_no_blind_retry(tmp_path) -> None:
+    port = free_port()
+    proc = ServerProcess(write_config(tmp_path, port=port), port)
+    kdir = tmp_path / "kiosk"
+    kdir.mkdir()
+    app = make_app(kdir, port, "preview:tickets").start()
+    try:
+        for _ in range(5):
+            step(app)
+        assert app.controller.state.screen is Screen.OFFLINE  # no server yet
+        shot(app, "offline")
+        proc.start()
+        wait_screen(app, Screen.START, 6)  # recovers by itself
+        settle(app)
+        proc.kill()  # gone, and the kiosk has not noticed yet when the citizen taps
+        tap(app, ("field", "ho-tich"))
+        wait_screen(app, Screen.OFFLINE, 6)
+        proc.start()
+        wait_screen(app, Screen.START, 6)
+        assert waiting_total(proc) == 0  # the failed tap was not re-sent
+    finally:
+        app.close()
+        proc.stop()
+
+
+def test_citizens_cannot_leave_technicians_can(server, tmp_path) -> None:
+    cfg = write_config(tmp_path, port=server.port, extra=kiosk_extra("preview:t"))
+    app = App(load_config(cfg), windowed=False, size=SIZE)  # full screen, no frame
+    try:
+        for event in (
+            pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0),
+            pygame.event.Event(pygame.QUIT),
+            pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL),
+        ):
+            pygame.event.post(event)
+            step(app)
+            assert not app._stop.is_set()
+        pygame.event.post(
+            pygame.event.Event(
+                pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL | pygame.KMOD_RSHIFT
+            )
+        )
+        step(app)
+        assert app._stop.is_set()
+    finally:
+        app.close()
+
+
+def test_idle_kiosk_draws_nothing_and_sleeps(server, tmp_path) -> None:
+    app = make_app(tmp_path, server.port, "preview:tickets").start()
+    try:
+        wait_screen(app, Screen.START)
+        drive(lambda: step(app), lambda: False, 0.5)  # let the stream and status settle
+        frames, cpu, t0 = app.frames, time.process_time(), time.monotonic()
+        while time.monotonic() - t0 < 1.5:
+            app.step(0.03)
+        used = time.process_time() - cpu
+        assert app.frames == frames  # nothing changed, nothing redrawn
+        assert used < 0.05 * 1.5, f"{used:.3f} s of CPU in 1.5 s idle"
+    finally:
+        app.close()

@@ -1,0 +1,203 @@
+"""The kiosk's pure state rules: one tap one action, no ticket lost, no blind retry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kiosk import state as st
+from kiosk.state import Screen
+
+FIELDS = (st.Field("ho-tich", "Hộ tịch", "A"), st.Field("dat-dai", "Đất đai", "C"))
+TICKET = {
+    "id": 7,
+    "code": "A015",
+    "service": "ho-tich",
+    "service_name": "Hộ tịch",
+    "priority": False,
+    "waiting_ahead": 4,
+    "estimated_wait_minutes": 12,
+}
+
+
+def ready(now: float = 0.0, **timing) -> st.KioskState:
+    s = st.initial(FIELDS, st.Timing(**timing), hours_text="07:00–11:30", now=now)
+    s, _ = st.update(s, st.ServerStatus(True), now)
+    return s
+
+
+def run(s: st.KioskState, *steps: tuple[st.Message, float]):
+    effects: list[st.Effect] = []
+    for msg, now in steps:
+        s, fx = st.update(s, msg, now)
+        effects += fx
+    return s, effects
+
+
+def test_starts_offline_until_the_server_answers() -> None:
+    s = st.initial(FIELDS, st.Timing())
+    assert s.screen is Screen.OFFLINE
+    s, fx = st.update(s, st.Tap(("field", "ho-tich")), 5.0)
+    assert s.screen is Screen.OFFLINE and fx == ()
+    s, _ = st.update(s, st.ServerStatus(True), 6.0)
+    assert s.screen is Screen.START
+
+
+def test_a_tap_issues_then_prints_then_times_out_to_start() -> None:
+    s, fx = run(ready(), (st.Tap(("field", "ho-tich")), 1.0))
+    assert s.screen is Screen.ISSUING and fx == [st.IssueTicket("ho-tich", False)]
+    s, fx = run(s, (st.Issued(TICKET), 1.1))
+    assert s.screen is Screen.ISSUING and s.shown and s.shown.code == "A015"
+    assert fx == [st.Beep()]
+    s, _ = run(s, (st.Printed(7, "ok"), 1.3))
+    assert s.screen is Screen.DONE and s.shown.code == "A015" and s.shown.ahead == 4
+    assert st.next_deadline(s) == pytest.approx(1.3 + 6.0)
+    s, _ = run(s, (st.Tick(), 7.0))
+    assert s.screen is Screen.DONE
+    s, _ = run(s, (st.Tick(), 7.31))
+    assert s.screen is Screen.START and s.shown is None
+
+
+def test_double_tap_and_touch_plus_mouse_make_one_ticket() -> None:
+    _, fx = run(
+        ready(),
+        (st.Tap(("field", "ho-tich")), 1.0),
+        (st.Tap(("field", "ho-tich")), 1.01),  # the synthesized mouse event
+        (st.Tap(("field", "dat-dai")), 1.2),
+    )
+    assert fx == [st.IssueTicket("ho-tich", False)]
+
+
+def test_taps_while_issuing_do_nothing_however_late() -> None:
+    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0))
+    for t in (2.0, 3.0, 9.0):
+        s2, fx = st.update(s, st.Tap(("field", "dat-dai")), t)
+        assert fx == () and s2 == s
+
+
+def test_tap_guard_after_a_screen_change() -> None:
+    s, _ = run(ready(now=0.0), (st.Tap(("priority",)), 1.0))
+    assert s.screen is Screen.PRIORITY
+    # the finger lifts and lands again on the field button now under it: ignored
+    s, fx = run(s, (st.Tap(("field", "ho-tich")), 1.2))
+    assert s.screen is Screen.PRIORITY and fx == []
+    s, fx = run(s, (st.Tap(("field", "ho-tich")), 1.6))
+    assert fx == [st.IssueTicket("ho-tich", True)]
+
+
+def test_priority_back_and_idle() -> None:
+    s, _ = run(ready(), (st.Tap(("priority",)), 1.0), (st.Tap(("back",)), 2.0))
+    assert s.screen is Screen.START
+    s, _ = run(s, (st.Tap(("priority",)), 3.0), (st.Tap(None), 10.0))
+    assert st.next_deadline(s) == pytest.approx(30.0)  # a tap beside the buttons counts as use
+    s, _ = run(s, (st.Tick(), 29.9))
+    assert s.screen is Screen.PRIORITY
+    s, _ = run(s, (st.Tick(), 30.0))
+    assert s.screen is Screen.START
+
+
+def test_priority_disabled_has_no_priority_mode() -> None:
+    s = replace(ready(), priority_enabled=False)
+    s, _ = run(s, (st.Tap(("priority",)), 1.0))
+    assert s.screen is Screen.START
+
+
+@pytest.mark.parametrize("status", ["offline", "paper_out"])
+def test_printer_fault_still_shows_the_code(status: str) -> None:
+    s, _ = run(
+        ready(),
+        (st.Tap(("field", "ho-tich")), 1.0),
+        (st.Issued(TICKET), 1.1),
+        (st.Printed(7, status, code="A015"), 4.0),
+    )
+    assert s.screen is Screen.PRINTER_FAULT and s.shown.code == "A015" and s.printer == status
+    # the code must be seen: taps in the first seconds do not dismiss it
+    s2, _ = run(s, (st.Tap(None), 6.0))
+    assert s2.screen is Screen.PRINTER_FAULT
+    s3, _ = run(s, (st.Tap(None), 9.5))
+    assert s3.screen is Screen.START
+    s4, _ = run(s, (st.Tick(), 34.0))
+    assert s4.screen is Screen.START
+
+
+def test_paper_low_prints_normally() -> None:
+    s, _ = run(
+        ready(),
+        (st.Tap(("field", "ho-tich")), 1.0),
+        (st.Issued(TICKET), 1.1),
+        (st.Printed(7, "paper_low"), 1.5),
+    )
+    assert s.screen is Screen.DONE and s.printer == "paper_low"
+
+
+def test_a_reprint_result_does_not_change_the_screen() -> None:
+    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.Issued(TICKET), 1.1))
+    s, _ = run(s, (st.Printed(3, "ok", reprint=True), 1.2))
+    assert s.screen is Screen.ISSUING
+    s, _ = run(s, (st.Printed(7, "ok"), 1.3))
+    assert s.screen is Screen.DONE
+
+
+def test_closed_and_limit_messages() -> None:
+    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.IssueFailed("closed", "409"), 1.1))
+    assert s.screen is Screen.CLOSED and s.hours_text == "07:00–11:30"
+    s, _ = run(s, (st.Tick(), 9.2))
+    assert s.screen is Screen.START
+    s, _ = run(s, (st.Tap(("field", "dat-dai")), 10.0), (st.IssueFailed("limit"), 10.1))
+    assert s.screen is Screen.LIMIT and s.refused_service == "Đất đai"
+    s, _ = run(s, (st.Tap(None), 11.0))
+    assert s.screen is Screen.START
+
+
+def test_unreachable_is_not_retried_and_recovers_when_the_server_returns() -> None:
+    s, fx = run(
+        ready(),
+        (st.Tap(("field", "ho-tich")), 1.0),
+        (st.IssueFailed("unreachable", "refused", maybe_sent=False), 1.1),
+    )
+    assert fx == [st.IssueTicket("ho-tich", False)]  # once, never again by itself
+    assert s.screen is Screen.OFFLINE and not s.server_up and not s.uncertain
+    s, fx = run(s, (st.Tick(), 60.0), (st.Tap(("field", "ho-tich")), 61.0))
+    assert fx == [] and s.screen is Screen.OFFLINE
+    s, _ = run(s, (st.ServerStatus(True), 62.0))
+    assert s.screen is Screen.START
+
+
+def test_a_timed_out_request_keeps_its_message_and_asks_for_guidance() -> None:
+    s, _ = run(
+        ready(),
+        (st.Tap(("field", "ho-tich")), 1.0),
+        (st.IssueFailed("unreachable", "timed out", maybe_sent=True), 6.0),
+        (st.ServerStatus(True), 6.5),  # the server answers health again at once
+    )
+    assert s.screen is Screen.OFFLINE and s.uncertain
+    s, _ = run(s, (st.Tick(), 13.9))
+    assert s.screen is Screen.OFFLINE
+    s, _ = run(s, (st.Tick(), 14.0))
+    assert s.screen is Screen.START and not s.uncertain
+
+
+def test_server_lost_while_idle_shows_offline() -> None:
+    s, _ = run(ready(), (st.ServerStatus(False), 1.0))
+    assert s.screen is Screen.OFFLINE
+    s, _ = run(s, (st.ServerStatus(True), 2.0))
+    assert s.screen is Screen.START
+
+
+def test_issuing_safety_net_never_hides_an_issued_code() -> None:
+    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.Issued(TICKET), 1.1))
+    s, _ = run(s, (st.Tick(), 31.0))
+    assert s.screen is Screen.PRINTER_FAULT and s.shown.code == "A015"
+    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.Tick(), 31.0))
+    assert s.screen is Screen.ERROR
+
+
+def test_waiting_counts_update_the_buttons() -> None:
+    s, _ = run(ready(), (st.Waiting({"ho-tich": 3, "other": 9}), 1.0))
+    assert [f.waiting for f in s.fields] == [3, None]
+
+
+def test_unknown_message_is_an_error() -> None:
+    with pytest.raises(TypeError):
+        st.update(ready(), "tap", 0.0)  # type: ignore[arg-type]
