@@ -79,11 +79,15 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
 
     stop = threading.Event()
 
+    received: list[str] = []
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received, stopping", signal.Signals(signum).name)
+        if stop.is_set():  # a second signal (Ctrl-C in a terminal, then SIGTERM): already stopping
+            return
         stop.set()
         svc.bus.close()
         systemd.notify("STOPPING=1")
+        received.append(signal.Signals(signum).name)
         raise _Stop
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -102,10 +106,12 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     )
     systemd.notify("READY=1")
     try:
-        server.run()
+        server.run()  # waitress ends its loop on KeyboardInterrupt (our _Stop)
     except _Stop:
         pass
     finally:
+        if received:
+            log.info("%s received, stopping", received[0])
         stop.set()
         svc.bus.close()
         server.close()
