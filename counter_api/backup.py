@@ -7,8 +7,8 @@ blocked). The copy is written as ``NAME.part``, checked with
 ``sothutu-YYYY-MM-DD-HHMMSS.db`` in ``[backup] dir``; the oldest beyond
 ``[backup] keep`` are deleted. A lock file in the folder serializes backups,
 so the server's nightly backup and a systemd timer or a person running
-``python -m counter_api backup`` at the same moment cannot collide: one waits
-(or, for a nightly run, skips when a backup of today already exists).
+``python -m counter_api backup`` at the same moment cannot collide: one waits,
+or with ``--nightly`` skips when the other has just made tonight's backup.
 
 ``python -m counter_api restore --config FILE BACKUP`` puts a backup in place
 of the database (with the server stopped): it checks the backup, keeps the
@@ -131,8 +131,9 @@ def copy_database(source: Path, target: Path) -> None:
 def make_backup(
     config: Config, *, now: datetime | None = None, nightly: bool = False
 ) -> Path | None:
-    """Back the database up into ``config.backup_dir``; returns the new file, or None
-    when ``nightly`` and a backup of today exists (or another one is running)."""
+    """Back the database up into ``config.backup_dir``; returns the new file. With
+    ``nightly`` it returns None instead when the nightly backup is not due (see ``due``;
+    without ``[backup] time``, once a day) or another backup is running."""
     source = config.database_path
     if not source.exists():
         raise BackupError(f"no database at {source}")
@@ -143,10 +144,11 @@ def make_backup(
         with _locked(folder, wait=not nightly) as got:
             if not got:
                 return None
-            if nightly and any(
-                (t := backup_time(p, tz)) and t.date() == now.date() for p in backups(folder)
-            ):
-                return None
+            if nightly:
+                found = backups(folder)
+                newest = backup_time(found[-1], tz) if found else None
+                if not due(now, config.backup.time or "00:00", newest):
+                    return None
             name = f"sothutu-{now:%Y-%m-%d-%H%M%S}.db"
             final = folder / name
             while final.exists():  # two backups in one second
@@ -177,17 +179,16 @@ def prune(folder: Path, keep: int) -> list[Path]:
 
 
 def due(now: datetime, at: str, newest: datetime | None) -> bool:
-    """Whether the nightly backup is due at local time ``now``: past ``at`` ("HH:MM")
-    with none yet today, or the newest backup is over a day old (the server was off
-    at ``at``). ``at == ""`` turns nightly backups off."""
+    """Whether the nightly backup is due at local time ``now``: today's ``at`` ("HH:MM")
+    has passed and no backup was made since, or the newest backup is over a day old
+    (the server was off at ``at``). ``at == ""`` turns nightly backups off."""
     if not at:
         return False
     if newest is None or now - newest > timedelta(hours=24):
         return True
     hh, mm = (int(x) for x in at.split(":"))
-    return now.time() >= now.time().replace(hour=hh, minute=mm, second=0, microsecond=0) and (
-        newest.date() < now.date()
-    )
+    at_today = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    return now >= at_today > newest
 
 
 class Nightly:
@@ -266,7 +267,8 @@ def _backup_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nightly",
         action="store_true",
-        help="skip when a backup of today exists (for a systemd timer beside the server's own)",
+        help="only when the nightly backup is due ([backup] time passed and no backup since, "
+        "or the newest is over a day old): for a timer beside the server's own",
     )
 
 
@@ -277,7 +279,7 @@ def run_backup(config: Config, args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"counter_api backup: {exc}", file=sys.stderr)
         return 1
-    print(path if path else "a backup of today exists; nothing to do")
+    print(path if path else "the nightly backup is not due; nothing to do")
     return 0
 
 
