@@ -32,7 +32,7 @@ import pytest
 
 from counter_api.reports.compute import LogRow, counter_time, percentile
 from tests.conftest import VN
-from tests.support import ROOT, counter_key
+from tests.support import ARTIFACTS, ROOT, counter_key
 
 
 def at(hh: int, mm: int, ss: int = 0) -> datetime:
@@ -347,3 +347,23 @@ def test_counter_time_pause_while_serving_is_serving() -> None:
     assert open_s == 50 * 60 - 20 * 60  # span 50, minus paused-without-ticket 10-30
     assert counter_time([]) == (0.0, 0.0)
     assert counter_time([row(3, "expired", 9)]) == (0.0, 0.0)
+
+
+def test_charts_of_the_scripted_day(day) -> None:
+    from counter_api.reports import charts
+
+    rep = report(day)
+    hours = charts.tickets_per_hour(rep)
+    assert hours.startswith("<svg") and "Số phiếu theo giờ" in hours
+    for hour, issued, served in ((8, 4, 2), (9, 1, 1), (10, 2, 1)):
+        assert f'data-hour="{hour}" data-kind="issued" data-value="{issued}"' in hours
+        assert f'data-hour="{hour}" data-kind="served" data-value="{served}"' in hours
+    waits = charts.waiting_per_field(rep)
+    for sid, mean in (("ho-tich", 16), ("chung-thuc", 35), ("dat-dai", 12)):
+        assert f'data-service="{sid}" data-value="{mean}' in waits
+    assert "ngưỡng 15 phút" in waits
+    (ARTIFACTS / "charts-scripted-day.html").parent.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "charts-scripted-day.html").write_text(
+        f'<html><body style="font-family: DejaVu Sans; width: 800px">{hours}{waits}</body></html>',
+        encoding="utf-8",
+    )

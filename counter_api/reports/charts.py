@@ -18,15 +18,20 @@ GRID = "#d0d7de"
 INK = "#24292f"
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum ≥ value (1, 2, 5 × 10^k)."""
+def _axis(value: float, ticks: int = 4, whole: bool = False) -> tuple[float, float]:
+    """(axis maximum, step): a round step (1, 2, 2.5, 5 × 10^k; whole numbers when
+    ``whole``) so that ``ticks`` steps cover ``value``."""
     if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * exp:
-            return float(step * exp)
-    return float(10 * exp)
+        return float(ticks), 1.0
+    raw = value / ticks
+    exp = 10 ** math.floor(math.log10(raw))
+    step = exp * 10
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * exp and not (whole and m * exp < 1) and not (whole and m == 2.5):
+            step = m * exp
+            break
+    step = max(step, 1.0) if whole else step
+    return step * math.ceil(value / step), step
 
 
 def _fmt(x: float) -> str:
@@ -65,16 +70,16 @@ def tickets_per_hour(report: dict[str, Any]) -> str:
             f'fill="{INK}">Chưa có số liệu</text>'
         )
         return _svg(width, height, title, body)
-    peak = _nice_max(max(max(h["issued"], h["served"]) for h in hours))
+    peak, step = _axis(max(max(h["issued"], h["served"]) for h in hours), whole=True)
     plot_w, plot_h = width - left - right, height - top - bottom
-    for i in range(5):
-        value = peak * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for i in range(round(peak / step) + 1):
+        value = step * i
+        y = top + plot_h - plot_h * value / peak
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'
         )
         body.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="14" '
             f'fill="{INK}">{_fmt(value)}</text>'
         )
     slot = plot_w / len(hours)
@@ -92,7 +97,7 @@ def tickets_per_hour(report: dict[str, Any]) -> str:
                 f'data-value="{value}"><title>{h["hour"]:02d}h: {value}</title></rect>'
             )
         body.append(
-            f'<text x="{x0:.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="12" '
+            f'<text x="{x0:.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="14" '
             f'fill="{INK}">{h["hour"]:02d}h</text>'
         )
     return _svg(width, height, title, body)
@@ -103,7 +108,7 @@ def waiting_per_field(report: dict[str, Any]) -> str:
     service level."""
     rows = [s for s in report["services"] if s["waiting"]["count"]]
     level = float(report["service_level_minutes"])
-    label_w, right, top = 230, 40, 40
+    label_w, right, top = 230, 40, 56
     width = 760
     row_h = 34
     height = top + max(1, len(rows)) * row_h + 30
@@ -115,24 +120,24 @@ def waiting_per_field(report: dict[str, Any]) -> str:
             f'fill="{INK}">Chưa có số liệu</text>'
         )
         return _svg(width, height, title, body)
-    peak = _nice_max(max(max(s["waiting"]["p90"] or 0, s["waiting"]["mean"] or 0) for s in rows))
-    peak = max(peak, _nice_max(level))
+    longest = max(max(s["waiting"]["p90"] or 0, s["waiting"]["mean"] or 0) for s in rows)
+    peak, step = _axis(max(longest, level * 1.2))
     plot_w = width - label_w - right
-    for i in range(5):
-        x = label_w + plot_w * i / 4
+    for i in range(round(peak / step) + 1):
+        x = label_w + plot_w * step * i / peak
         body.append(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 26}" stroke="{GRID}"/>'
         )
         body.append(
-            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
-            f'fill="{INK}">{_fmt(peak * i / 4)}</text>'
+            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="14" '
+            f'fill="{INK}">{_fmt(step * i)}</text>'
         )
     for i, s in enumerate(rows):
         y = top + i * row_h
         mean, p90 = s["waiting"]["mean"] or 0.0, s["waiting"]["p90"] or 0.0
         name = s["name"] if len(s["name"]) <= 28 else s["name"][:27] + "…"
         body.append(
-            f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" font-size="13" '
+            f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" font-size="15" '
             f'fill="{INK}">{escape(name)}</text>'
         )
         bw = plot_w * mean / peak
@@ -147,7 +152,7 @@ def waiting_per_field(report: dict[str, Any]) -> str:
             f'stroke-width="3"/>'
         )
         body.append(
-            f'<text x="{label_w + bw + 6:.1f}" y="{y + 21}" font-size="12" '
+            f'<text x="{label_w + bw + 6:.1f}" y="{y + 21}" font-size="14" '
             f'fill="{INK}">{_fmt(mean)}</text>'
         )
     lx = label_w + plot_w * level / peak
@@ -156,7 +161,7 @@ def waiting_per_field(report: dict[str, Any]) -> str:
         f'stroke-dasharray="6 4" stroke-width="2"/>'
     )
     body.append(
-        f'<text x="{lx + 4:.1f}" y="{top - 8}" font-size="12" fill="#cf222e">'
+        f'<text x="{lx + 4:.1f}" y="{top - 8}" font-size="14" fill="#cf222e">'
         f"ngưỡng {_fmt(level)} phút</text>"
     )
     return _svg(width, height, title, body)

@@ -90,9 +90,47 @@ def _table(
     )
 
 
-def tables(report: dict[str, Any]) -> list[Table]:
-    """The report's tables: by field (with the total), by counter, by hour, by day."""
-    cols = metric_columns(report["service_level_minutes"])
+#: Headings of the tables shown on screen and printed (A4 landscape); the CSV has all.
+COMPACT = {
+    "services": [
+        "Số phiếu", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Hết hạn", "Tỷ lệ vắng mặt (%)",
+        "Chờ trung bình (phút)", "Chờ trung vị (phút)", "Chờ P90 (phút)", "Chờ lâu nhất (phút)",
+        "Phục vụ trung bình (phút)", "Phục vụ trung vị (phút)", "Tỷ lệ chờ quá {L} phút (%)",
+        "Điểm hài lòng (1–5)",
+    ],
+    "counters": [
+        "Đã gọi", "Gọi lại", "Đã phục vụ", "Vắng mặt", "Tạm giữ", "Chuyển lĩnh vực",
+        "Chờ trung bình (phút)", "Phục vụ trung bình (phút)", "Phục vụ trung vị (phút)",
+        "Tỷ lệ chờ quá {L} phút (%)", "Mở quầy (phút)", "Đang phục vụ (phút)",
+        "Thời gian rảnh (phút)", "Điểm hài lòng (1–5)",
+    ],
+    "hours": [
+        "Số phiếu", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Hết hạn", "Chờ trung bình (phút)",
+        "Chờ P90 (phút)", "Phục vụ trung bình (phút)", "Tỷ lệ chờ quá {L} phút (%)",
+        "Điểm hài lòng (1–5)",
+    ],
+    "ratings": ["Số đánh giá", *LEVELS.values(), "Điểm hài lòng (1–5)"],
+}  # fmt: skip
+
+
+def _pick(cols: list[Column], names: list[str], level: str) -> list[Column]:
+    by_name = dict(cols)
+    return [(n, by_name[n]) for n in (x.replace("{L}", level) for x in names)]
+
+
+def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
+    """The report's tables: by field (with the total), by counter, by hour, by day.
+    ``compact`` keeps the columns that fit a screen or a printed page and adds a table
+    of the ratings by counter."""
+    level = report["service_level_minutes"]
+    lvl = _num(level, 0) if float(level).is_integer() else _num(level)
+    cols = metric_columns(level)
+    counter_cols = [c for c in cols if c[0] != "Số phiếu"] + COUNTER_COLUMNS
+    hour_cols = cols
+    if compact:
+        counter_cols = _pick(counter_cols, COMPACT["counters"], lvl)
+        hour_cols = _pick(cols, COMPACT["hours"], lvl)
+        cols = _pick(cols, COMPACT["services"], lvl)
     out = [
         _table(
             "Theo lĩnh vực",
@@ -100,24 +138,46 @@ def tables(report: dict[str, Any]) -> list[Table]:
             [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
             cols,
         ),
-        _table(
-            "Theo quầy",
-            "Quầy",
-            [(c["name"], c) for c in report["counters"]],
-            [c for c in cols if c[0] != "Số phiếu"] + COUNTER_COLUMNS,
-        ),
+        _table("Theo quầy", "Quầy", [(c["name"], c) for c in report["counters"]], counter_cols),
         _table(
             "Theo giờ",
             "Giờ",
             [(f"{h['hour']:02d}:00–{h['hour'] + 1:02d}:00", h) for h in report["hours"]],
-            cols,
+            hour_cols,
         ),
     ]
     if report["from"] != report["to"]:
         out.append(
-            _table("Theo ngày", "Ngày", [(vn_date(d["date"]), d) for d in report["days"]], cols)
+            _table(
+                "Theo ngày", "Ngày", [(vn_date(d["date"]), d) for d in report["days"]], hour_cols
+            )
+        )
+    if compact:
+        out.append(
+            _table(
+                "Mức độ hài lòng theo quầy",
+                "Quầy",
+                [(c["name"], c) for c in report["counters"]] + [("Tổng cộng", report["total"])],
+                _pick(metric_columns(level), COMPACT["ratings"], lvl),
+            )
         )
     return out
+
+
+def today_table(report: dict[str, Any]) -> Table:
+    """The few figures of today shown on the admin page's live view."""
+    level = report["service_level_minutes"]
+    lvl = _num(level, 0) if float(level).is_integer() else _num(level)
+    names = [
+        "Số phiếu", "Đã phục vụ", "Vắng mặt", "Chờ trung bình (phút)", "Chờ lâu nhất (phút)",
+        "Phục vụ trung bình (phút)", "Tỷ lệ chờ quá {L} phút (%)", "Điểm hài lòng (1–5)",
+    ]  # fmt: skip
+    return _table(
+        "Hôm nay",
+        "Lĩnh vực",
+        [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
+        _pick(metric_columns(level), names, lvl),
+    )
 
 
 def to_csv(report: dict[str, Any]) -> bytes:

@@ -20,7 +20,14 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
-from counter_api.reports.table import csv_filename, period_text, tables, to_csv, vn_date
+from counter_api.reports.table import (
+    csv_filename,
+    period_text,
+    tables,
+    to_csv,
+    today_table,
+    vn_date,
+)
 from counter_api.service import QueueService
 from counter_api.web.signed import (
     CookieJar,
@@ -151,7 +158,7 @@ def today(session: dict) -> Response:
         centre=svc.config.centre.name,
         state=state,
         report=report,
-        tables=tables(report)[:1],
+        figures=today_table(report),
         day_text=vn_date(day.isoformat()),
         printer_words=PRINTER_WORDS,
         counter_words=COUNTER_WORDS,
@@ -163,6 +170,17 @@ def today(session: dict) -> Response:
 def _period_args() -> tuple[dict[str, str], Any]:
     args = {k: v for k in ("date", "from", "to") if (v := request.args.get(k, "").strip())}
     return args, parse_period(args.get("date"), args.get("from"), args.get("to"), _svc().today())
+
+
+@bp.get("/figures")
+def figures() -> Response:
+    """Today's figures table alone (the live view reloads it after events)."""
+    if _session() is None:
+        return Response("", status=401)
+    svc = _svc()
+    day = svc.today()
+    rep = build_report(svc.config, svc.store, day, day)
+    return _page("pages/admin_figures.html", t=today_table(rep))
 
 
 @bp.get("/report")
@@ -185,7 +203,7 @@ def report(session: dict) -> Response:
         csrf=session["c"],
         centre=svc.config.centre.name,
         report=rep,
-        tables=tables(rep),
+        tables=tables(rep, compact=True),
         period=period_text(rep),
         first=first.isoformat(),
         last=last.isoformat(),

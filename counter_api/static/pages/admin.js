@@ -31,7 +31,21 @@
     });
     if (st.time) document.getElementById("clock").textContent = st.time.substr(11, 5);
   }
-  function refresh() {
+  var figuresPending = null;
+  function refreshFigures() {  // today's table: at most once a second
+    if (figuresPending) return;
+    figuresPending = setTimeout(function () {
+      figuresPending = null;
+      fetch("/admin/figures", { cache: "no-store", credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html) document.getElementById("figures").innerHTML = html; })
+        .catch(function () {});
+    }, 1000);
+  }
+  function refresh(e) {
+    if (e && e.type && e.type.indexOf("ticket.") === 0 || e.type === "rating.recorded") {
+      refreshFigures();
+    }
     if (pending) return;
     pending = setTimeout(function () {
       pending = null;
@@ -41,7 +55,7 @@
   }
   var types = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.done",
     "ticket.no_show", "ticket.held", "ticket.transferred", "ticket.expired", "counter.paused",
-    "counter.resumed", "day.rollover", "kiosk.status"];
+    "counter.resumed", "day.rollover", "kiosk.status", "rating.recorded"];
   var es = new EventSource("/api/v1/events");
   es.onopen = function () { live.className = "live"; live.textContent = "● Trực tiếp"; };
   es.onerror = function () { live.className = "live down"; live.textContent = "Mất kết nối máy chủ"; };
