@@ -298,8 +298,7 @@ def run_restore(config: Config, args: argparse.Namespace) -> int:
         running = False
     if running:
         print(
-            f"counter_api restore: a server answers at {config.server.client_url()}; "
-            "stop it first (sudo systemctl stop sothutu-server)",
+            f"counter_api restore: a server answers at {config.server.client_url()}; stop it first",
             file=sys.stderr,
         )
         return 1

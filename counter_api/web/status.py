@@ -109,13 +109,13 @@ def events(tid: str) -> Response:
         resp.headers["Retry-After"] = "30"
         return resp
 
-    def generate() -> Iterator[bytes]:
-        try:
-            yield from ticket_stream(svc, ticket_id, svc.config.server.ping_seconds)
-        finally:
-            slots.give()
-
-    resp = Response(generate(), mimetype="text/event-stream")
+    resp = Response(
+        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds),
+        mimetype="text/event-stream",
+    )
+    # The server closes every response it started, also when the phone went away before
+    # the first byte: the slot is given back then (a generator's finally would not run).
+    resp.call_on_close(slots.give)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp
