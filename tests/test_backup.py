@@ -239,3 +239,29 @@ def test_backup_under_write_load_and_restore_into_a_new_server(tmp_path: Path) -
     r = cli("restore", "--config", str(config_b), str(final))
     assert r.returncode == 0 and "kept as" in r.stdout
     assert list((b_dir / "data").glob("restored.db.before-restore-*"))
+
+
+def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> None:
+    """The wiring in counter_api.server: housekeeping ticks the nightly backup."""
+    from counter_api.clock import ManualClock
+    from counter_api.server import _housekeeping
+    from counter_api.service import QueueService
+    from counter_api.store import Store
+
+    config = seeded_config(tmp_path)
+    clock = ManualClock(datetime(2026, 11, 24, 23, 59, 59, 500000, tzinfo=VN))
+    svc = QueueService(config, Store(config.database_path), clock)
+    nightly = Nightly(config)
+    stop = threading.Event()
+    keeper = threading.Thread(target=_housekeeping, args=(svc, stop, nightly), daemon=True)
+    keeper.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not backups(config.backup_dir):
+            time.sleep(0.05)
+        nightly.join(10)
+        assert [p.name for p in backups(config.backup_dir)] == ["sothutu-2026-11-24-235959.db"]
+    finally:
+        stop.set()
+        keeper.join(35)
+        svc.store.close()

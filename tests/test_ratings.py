@@ -191,3 +191,17 @@ def test_rating_window_is_measured_from_finishing(api, clock) -> None:
     serve_one(api)
     clock.advance(89)
     assert rate(api, 1, {"score": 2}).status_code == 200
+
+
+def test_the_keypad_loads_no_web_framework() -> None:
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    code = (
+        "import sys, counter_api.rating_keypad; "
+        "assert 'flask' not in sys.modules and 'werkzeug' not in sys.modules"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr

@@ -419,7 +419,6 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "the report",
-                        **_json(_ref("Report")),
                         "content": {
                             "application/json": {"schema": _ref("Report")},
                             "text/csv": {"schema": {"type": "string"}},
