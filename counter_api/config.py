@@ -126,15 +126,16 @@ def _clock_time(v: str) -> str | None:
     return None
 
 
-def _gpio_pins(v: list[int]) -> str | None:
+def _gpio_pins(v: list[str]) -> str | None:
     if not v:
         return None
     if len(v) != 5:
         return f"must list 5 pins (one per rating level) or none, got {len(v)}"
+    for pin in v:
+        if not pin or not _PIN.fullmatch(pin):
+            return f'each must be a GPIO pin such as "GPIO5" or "BOARD29", got {pin!r}'
     if len(set(v)) != 5:
         return "the same pin appears twice"
-    if any(not 0 <= p <= 27 for p in v):
-        return "GPIO (BCM) pin numbers are 0-27"
     return None
 
 
@@ -561,10 +562,10 @@ class RatingsConfig:
         "the rating page shows the faces this long.",
         check=_between(10, 3600),
     )
-    keypad_pins: list[int] = setting(
+    keypad_pins: list[str] = setting(
         [],
-        help="GPIO (BCM) pins of a five-button rating keypad, from Rất hài lòng to "
-        "Rất không hài lòng; [] means no keypad.",
+        help='GPIO pins (gpiozero names, e.g. "GPIO5") of a five-button rating keypad, '
+        "from Rất hài lòng to Rất không hài lòng; [] means no keypad.",
         check=_gpio_pins,
     )
 

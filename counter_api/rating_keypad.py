@@ -38,7 +38,7 @@ class RatingKeypad:
         self,
         client: ApiClient,
         counter: int,
-        pins: Sequence[int],
+        pins: Sequence[int | str],
         *,
         pin_factory: Any = None,
         bounce_seconds: float = 0.05,

@@ -191,8 +191,16 @@ def test_weak_admin_password_is_refused_in_production(
 
 def test_new_config_sections_name_their_keys(tmp_path: Path) -> None:
     for extra, key in [
-        ("[ratings]\nkeypad_pins = [1, 2, 3]", "ratings.keypad_pins"),
-        ("[ratings]\nkeypad_pins = [1, 2, 3, 4, 4]", "ratings.keypad_pins"),
+        ("[ratings]\nkeypad_pins = ['GPIO5', 'GPIO6']", "ratings.keypad_pins"),
+        (
+            "[ratings]\nkeypad_pins = ['GPIO5', 'GPIO6', 'GPIO7', 'GPIO8', 'GPIO8']",
+            "ratings.keypad_pins",
+        ),
+        (
+            "[ratings]\nkeypad_pins = ['GPIO5', 'GPIO6', 'GPIO7', 'GPIO8', 'x']",
+            "ratings.keypad_pins",
+        ),
+        ("[ratings]\nkeypad_pins = [5, 6, 7, 8, 9]", "ratings.keypad_pins"),
         ("[ratings]\nwindow_seconds = 5", "ratings.window_seconds"),
         ("[backup]\ntime = '25:00'", "backup.time"),
         ("[backup]\nkeep = 0", "backup.keep"),
