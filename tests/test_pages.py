@@ -58,6 +58,14 @@ def browser():
         b.close()
 
 
+def watch(page) -> list[str]:
+    """Collect the page's console errors (a CSP refusal, a script error)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
@@ -77,6 +85,7 @@ def test_admin_login_and_today_live(browser, server: ServerProcess) -> None:
 
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
+    errors = watch(page)
     page.goto(f"{server.url}/admin")
     page.fill("#password", "wrong-password-here")
     page.click("button[type=submit]")
@@ -100,6 +109,10 @@ def test_admin_login_and_today_live(browser, server: ServerProcess) -> None:
     expect(page.locator('[data-counter="3"] [data-status]')).to_have_text("Tạm dừng (Họp)")
     kiosk.request("POST", "/api/v1/kiosks/status", {"printer": "paper_out", "message": "Hết giấy"})
     expect(page.locator('[data-kiosk="kiosk-1"] [data-printer]')).to_have_text("Hết giấy")
+    total = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")["total"]
+    assert total["issued"] >= 2
+    issued_cell = page.locator("#figures tr.total td").nth(1)
+    expect(issued_cell).to_have_text(str(total["issued"]))  # today's figures follow live
     shot(page, "admin-today.png")
 
     # "Sao lưu ngay" posts with the session's CSRF token.
@@ -111,6 +124,7 @@ def test_admin_login_and_today_live(browser, server: ServerProcess) -> None:
     assert page.goto(f"{server.url}/admin/report").status == 200
     assert page.locator("#password").count() == 1  # logged out: the login form again
     server.client(counter_key(3)).request("POST", "/api/v1/counters/3/resume")
+    assert not [e for e in errors if "401" not in e], errors
     ctx.close()
 
 
@@ -124,8 +138,11 @@ def test_admin_report_charts_csv_and_print(browser, server: ServerProcess) -> No
     c2.request("POST", "/api/v1/counters/2/rating", {"score": 5})
     report = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")
 
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    ctx = browser.new_context(
+        viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="vi-VN"
+    )
     page = ctx.new_page()
+    errors = watch(page)
     login_admin(page, server)
     page.click("text=Xem báo cáo đầy đủ")
     page.wait_for_selector("svg.chart")
@@ -152,6 +169,7 @@ def test_admin_report_charts_csv_and_print(browser, server: ServerProcess) -> No
     page.emulate_media(media="screen")
 
     # A bad period is a Vietnamese message, not a crash.
+    assert not errors, errors
     resp = page.goto(f"{server.url}/admin/report?from=2026-12-31&to=2026-01-01")
     assert resp.status == 400 and "Khoảng ngày không hợp lệ" in page.inner_text("main")
     ctx.close()
@@ -162,6 +180,7 @@ def test_rating_tablet(browser, server: ServerProcess) -> None:
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
     page = ctx.new_page()
+    errors = watch(page)
     page.clock.install()
     page.goto(f"{server.url}/rate/2")
     page.fill("#pin", "0000")
@@ -215,6 +234,7 @@ def test_rating_tablet(browser, server: ServerProcess) -> None:
     c1.request("POST", "/api/v1/counters/1/done")
     page.wait_for_timeout(500)
     expect(page.locator("#idle")).to_be_visible()
+    assert not [e for e in errors if "401" not in e], errors  # the wrong PIN's page is a 401
 
     # Another tablet (no PIN typed) sees only the PIN form, and cannot post.
     other = browser.new_context()
@@ -244,6 +264,7 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
     page = ctx.new_page()
+    errors = watch(page)
     page.goto(f"{server.url}/t/{mine['id']}")
     expect(page.locator("#code")).to_have_text(mine["code"])
     expect(page.locator("#state")).to_have_text("Đang chờ đến lượt")
@@ -266,6 +287,7 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
     expect(page.locator("#state")).to_have_text("Đã hoàn thành. Cảm ơn quý khách!")
     shot(page, "status-done.png")
 
+    assert not errors, errors
     # The page never shows another citizen's code.
     text = page.inner_text("body")
     assert re.findall(r"\bA\d{3}\b", text) == [mine["code"]]

@@ -36,6 +36,7 @@ from counter_api.web.signed import (
     fingerprint,
     foreign_origin,
     new_token,
+    page_headers,
     same_secret,
 )
 
@@ -83,9 +84,8 @@ def _session() -> dict[str, Any] | None:
 
 def _page(template: str, status: int = 200, **ctx: Any) -> Response:
     resp = Response(render_template(template, **ctx), status=status)
-    resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
-    return resp
+    return page_headers(resp)
 
 
 def _login_page(error: str = "", status: int = 200) -> Response:

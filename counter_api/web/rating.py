@@ -35,6 +35,7 @@ from counter_api.web.signed import (
     fingerprint,
     foreign_origin,
     new_token,
+    page_headers,
     same_secret,
 )
 
@@ -104,16 +105,14 @@ def page(n: str) -> Any:
             levels=list(LEVELS.items()),
         )
     )
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return page_headers(resp)
 
 
 def _login_page(counter, error: str, status: int = 200) -> Response:
     resp = Response(
         render_template("pages/rate_login.html", counter=counter, error=error), status=status
     )
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return page_headers(resp)
 
 
 @bp.post("/rate/<n>/login")

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from counter_api.core.model import NotFound
 from counter_api.service import QueueService
 from counter_api.web.bodies import path_id
+from counter_api.web.signed import page_headers
 from counter_api.web.stream import StreamSlots
 
 bp = Blueprint("status", __name__)
@@ -76,8 +77,7 @@ def page(tid: str) -> Response:
             procedures_url=_procedures_url(ticket["service"]),
         )
     )
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return page_headers(resp)
 
 
 def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Iterator[bytes]:
