@@ -221,7 +221,7 @@ class ServerConfig:
         check=_between(1, 490),
     )
     phone_streams: int = setting(
-        16,
+        8,
         help="Live streams of citizens' status pages (/t/ID) at once, apart from max_streams.",
         check=_between(0, 400),
     )
@@ -810,6 +810,13 @@ def _cross_check(config: Config) -> None:
                     f"counters[{i}].services[{j}]: unknown service {sid!r} "
                     f"(configured: {', '.join(ids)})"
                 )
+    server = config.server
+    if server.max_streams + server.phone_streams > server.threads - 8:
+        raise ConfigError(
+            f"server.phone_streams: max_streams ({server.max_streams}) + phone_streams "
+            f"({server.phone_streams}) must leave 8 of the {server.threads} threads for "
+            "the API; raise threads or lower one of them"
+        )
     names = [k.name for k in config.kiosks]
     dup = _duplicates(names)
     if dup is not None:

@@ -208,6 +208,9 @@ def test_new_config_sections_name_their_keys(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ConfigError, match=re.escape(key)):
             load_config(write_config(tmp_path, extra="\n" + extra + "\n"))
+    with pytest.raises(ConfigError, match=r"server\.phone_streams: .* leave 8 of the 80 threads"):
+        load_config(write_config(tmp_path, server_extra="phone_streams = 20"))
+    load_config(write_config(tmp_path, server_extra="phone_streams = 20\nthreads = 100"))
     config = load_config(write_config(tmp_path))
     assert config.backup_dir == config.database_path.parent / "backups"
     assert config.reports.service_level_minutes == 15 and config.ratings.window_seconds == 90
