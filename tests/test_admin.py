@@ -228,6 +228,8 @@ def test_status_page_and_its_stream_cap(tmp_path: Path, clock) -> None:
     page = c.get(f"/t/{t['id']}")
     assert page.status_code == 200 and t["code"] in page.text and "Hộ tịch" in page.text
     assert page.headers["Cache-Control"] == "no-store"
+    assert 'href="/thu-tuc?service=ho-tich"' in page.text  # the field's procedures
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     first = c.get(f"/t/{t['id']}/events", buffered=False)
     assert first.status_code == 200
     assert c.get(f"/t/{t['id']}/events").status_code == 503  # phones have one slot here
@@ -244,5 +246,31 @@ def test_status_page_and_its_stream_cap(tmp_path: Path, clock) -> None:
     c.post("/api/v1/counters/1/done", headers=h1)
     done = c.get(f"/t/{t['id']}/events")  # a finished ticket: one event, then the end
     assert done.data.count(b"event: ticket") == 1 and b'"status":"done"' in done.data
+    app.extensions["sothutu"].bus.close()
+    app.extensions["sothutu"].store.close()
+
+
+def test_status_page_links_the_procedure_a_ticket_was_taken_for(tmp_path: Path, clock) -> None:
+    import csv
+
+    from counter_api.web import create_app
+    from tests.support import ROOT
+
+    with (ROOT / "deploy" / "procedures.sample.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    sample = tmp_path / "procedures.csv"
+    with sample.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([rows[0]] + [r for r in rows[1:] if r[0] == "1.001193"])
+    app = create_app(
+        load_config(write_config(tmp_path, extra=f"\n[procedures]\ncatalogue = '{sample}'\n")),
+        clock=clock,
+    )
+    c = app.test_client()
+    h = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    r = c.post("/api/v1/tickets", json={"procedure": "1.001193"}, headers=h)
+    assert r.status_code == 201, r.get_json()
+    page = c.get(f"/t/{r.get_json()['id']}").text
+    assert 'href="/thu-tuc/1.001193"' in page and "Thủ tục: Đăng ký khai sinh" in page
+    assert 'href="/thu-tuc?service=ho-tich"' in page
     app.extensions["sothutu"].bus.close()
     app.extensions["sothutu"].store.close()
