@@ -120,6 +120,25 @@ def _url(v: str) -> str | None:
     return None
 
 
+def _clock_time(v: str) -> str | None:
+    if v and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+        return f'must be a local time like "22:00" or "" (off), got {v!r}'
+    return None
+
+
+def _gpio_pins(v: list[str]) -> str | None:
+    if not v:
+        return None
+    if len(v) != 5:
+        return f"must list 5 pins (one per rating level) or none, got {len(v)}"
+    for pin in v:
+        if not pin or not _PIN.fullmatch(pin):
+            return f'each must be a GPIO pin such as "GPIO5" or "BOARD29", got {pin!r}'
+    if len(set(v)) != 5:
+        return "the same pin appears twice"
+    return None
+
+
 def _pin(v: str) -> str | None:
     if not re.fullmatch(r"\d{4,12}", v):
         return "must be 4 to 12 digits"
@@ -182,6 +201,10 @@ class ServerConfig:
         check=_non_empty,
     )
     admin_key: str = setting(help="Bearer key with every right.", check=_non_empty)
+    admin_password: str = setting(
+        "",
+        help="Password of the admin page (/admin: live view, reports); empty turns the page off.",
+    )
     secret_key: str = setting(help="Signs console sessions; long and random.", check=_non_empty)
     demo: bool = setting(
         False,
@@ -196,6 +219,11 @@ class ServerConfig:
         64,
         help="Event streams served at once; more are refused with 503 so the API keeps threads.",
         check=_between(1, 490),
+    )
+    phone_streams: int = setting(
+        8,
+        help="Live streams of citizens' status pages (/t/ID) at once, apart from max_streams.",
+        check=_between(0, 400),
     )
     ping_seconds: float = setting(
         10.0,
@@ -518,6 +546,48 @@ class ProceduresConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReportsConfig:
+    service_level_minutes: float = setting(
+        15.0,
+        help="Waiting longer than this counts in the share over the service level.",
+        check=_between(1, 600),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RatingsConfig:
+    window_seconds: int = setting(
+        90,
+        help="Seconds after a ticket is done during which the citizen may rate it; "
+        "the rating page shows the faces this long.",
+        check=_between(10, 3600),
+    )
+    keypad_pins: list[str] = setting(
+        [],
+        help='GPIO pins (gpiozero names, e.g. "GPIO5") of a five-button rating keypad, '
+        "from Rất hài lòng to Rất không hài lòng; [] means no keypad.",
+        check=_gpio_pins,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupConfig:
+    dir: str = setting(
+        "",
+        help='Folder for backups; "" means a "backups" folder beside the database.',
+    )
+    keep: int = setting(
+        14, help="How many backups to keep; older ones are deleted.", check=_positive
+    )
+    time: str = setting(
+        "22:00",
+        help='Local time of the nightly backup by the server ("" turns it off); a server that '
+        "was off then makes one as soon as the newest backup is over a day old.",
+        check=_clock_time,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole validated config. ``path`` is the file it came from."""
 
@@ -533,6 +603,9 @@ class Config:
     display: DisplayConfig
     keypads: tuple[KeypadConfig, ...] = ()
     procedures: ProceduresConfig = field(default_factory=ProceduresConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    ratings: RatingsConfig = field(default_factory=RatingsConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -561,6 +634,12 @@ class Config:
     def database_path(self) -> Path:
         return self.resolve(self.server.database)
 
+    @property
+    def backup_dir(self) -> Path:
+        if self.backup.dir:
+            return self.resolve(self.backup.dir)
+        return self.database_path.parent / "backups"
+
 
 # Sections: name → (dataclass, "table" | "array", required).
 SECTIONS: dict[str, tuple[type, str, bool]] = {
@@ -575,6 +654,9 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "display": (DisplayConfig, "table", False),
     "keypads": (KeypadConfig, "array", False),
     "procedures": (ProceduresConfig, "table", False),
+    "reports": (ReportsConfig, "table", False),
+    "ratings": (RatingsConfig, "table", False),
+    "backup": (BackupConfig, "table", False),
 }
 
 
@@ -728,6 +810,13 @@ def _cross_check(config: Config) -> None:
                     f"counters[{i}].services[{j}]: unknown service {sid!r} "
                     f"(configured: {', '.join(ids)})"
                 )
+    server = config.server
+    if server.max_streams + server.phone_streams > server.threads - 8:
+        raise ConfigError(
+            f"server.phone_streams: max_streams ({server.max_streams}) + phone_streams "
+            f"({server.phone_streams}) must leave 8 of the {server.threads} threads for "
+            "the API; raise threads or lower one of them"
+        )
     names = [k.name for k in config.kiosks]
     dup = _duplicates(names)
     if dup is not None:
@@ -759,6 +848,8 @@ def _cross_check(config: Config) -> None:
     ]
     secrets += [(f"counters[{i}].key", c.key) for i, c in enumerate(config.counters)]
     secrets += [(f"kiosks[{i}].key", k.key) for i, k in enumerate(config.kiosks)]
+    if config.server.admin_password:
+        secrets.append(("server.admin_password", config.server.admin_password))
     seen: dict[str, str] = {}
     for where, value in secrets:
         if value in seen:

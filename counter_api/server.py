@@ -1,8 +1,9 @@
 """Run the queue server under waitress: one process, threads for the streams.
 
 A housekeeping thread rolls the business day over at local midnight (even
-when no request comes) and feeds systemd's watchdog after checking that the
-database answers. SIGTERM and SIGINT end the streams and stop cleanly.
+when no request comes), starts the nightly backup (counter_api.backup) and
+feeds systemd's watchdog after checking that the database answers. SIGTERM
+and SIGINT end the streams and stop cleanly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import FrameType
 import waitress
 
 from counter_api import systemd
+from counter_api.backup import Nightly
 from counter_api.config import Config
 from counter_api.events import pause
 from counter_api.service import QueueService
@@ -29,7 +31,7 @@ class _Stop(KeyboardInterrupt):
     """Raised in the main thread by the signal handler to end waitress's loop."""
 
 
-def _housekeeping(svc: QueueService, stop: threading.Event) -> None:
+def _housekeeping(svc: QueueService, stop: threading.Event, nightly: Nightly) -> None:
     watchdog = systemd.watchdog_interval()
     last_ping = 0.0
     while not stop.is_set():
@@ -41,6 +43,7 @@ def _housekeeping(svc: QueueService, stop: threading.Event) -> None:
             return
         try:
             svc.ensure_day()
+            nightly.tick(svc.clock.now())
             if watchdog and time.monotonic() - last_ping >= watchdog * 0.9:
                 with svc.store.read() as db:
                     db.execute("SELECT 1").fetchone()
@@ -93,7 +96,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     keeper = threading.Thread(
-        target=_housekeeping, args=(svc, stop), name="housekeeping", daemon=True
+        target=_housekeeping, args=(svc, stop, Nightly(config)), name="housekeeping", daemon=True
     )
     keeper.start()
     where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from counter_api.clock import Clock, SystemClock
 from counter_api.config import Config, parse_hours
-from counter_api.core import transitions
+from counter_api.core import rating, transitions
 from counter_api.core.day import business_date, check_open, is_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
@@ -388,6 +388,43 @@ class QueueService:
             self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target})
             repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
             return {"ticket": tj, "kiosk": target}
+
+        return self._write(work)
+
+    # --- satisfaction ratings --------------------------------------------------------
+
+    def rate(
+        self, number: int, score: int, ticket_id: int | None = None, source: str = "tablet"
+    ) -> dict:
+        """Record a citizen's rating of the counter's last finished ticket (once, soon after);
+        emits ``rating.recorded``. 409 nothing_to_rate, not_ratable, rating_closed,
+        already_rated."""
+        if self.config.counter(number) is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        rating.check_score(score)
+
+        def work(ctx: _Ctx) -> dict:
+            last = repo.last_done_at_counter(ctx.db, ctx.day, number)
+            ticket = rating.check_rating(
+                last,
+                counter=number,
+                asked_ticket=ticket_id,
+                now=ctx.now,
+                window_seconds=self.config.ratings.window_seconds,
+                already_rated=last is not None and repo.is_rated(ctx.db, last.id),
+            )
+            repo.insert_rating(ctx.db, ticket, number, score, ctx.now, source)
+            out = {
+                "ticket": ticket.id,
+                "code": ticket.code,
+                "service": ticket.service,
+                "counter": number,
+                "score": score,
+                "level": rating.LEVELS[score],
+                "at": iso(ctx.now, self.tz),
+            }
+            self._emit(ctx, "rating.recorded", {"rating": out, "counter": number})
+            return out
 
         return self._write(work)
 

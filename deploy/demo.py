@@ -84,7 +84,8 @@ Sothutu demo is running.
   Server / API      {url}/api/v1/state
   Clerk console     {url}/console        (counter 1, PIN 1111)
   Display (browser) {url}/display
-  Admin / reports   {url}/admin          (admin key in config.example.toml)
+  Admin / reports   {url}/admin          (password {config.server.admin_password})
+  Rating tablet     {url}/rate/1         (counter 1, PIN 1111)
   Procedures        {url}/thu-tuc
   Tickets printed   {config.printer.connection}
 Issue a ticket:  curl -X POST -H 'Authorization: Bearer {kiosk_key}' \\

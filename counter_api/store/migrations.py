@@ -114,8 +114,32 @@ def _procedures(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE tickets ADD COLUMN procedure_name TEXT")
 
 
+def _ratings(db: sqlite_utils.Database) -> None:
+    # Satisfaction ratings: at most one per ticket, with the counter that served it.
+    db.execute(
+        """
+        CREATE TABLE ratings (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+            business_date TEXT NOT NULL,
+            service TEXT NOT NULL,
+            counter INTEGER NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            at REAL NOT NULL,
+            source TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX ratings_day ON ratings (business_date)")
+    # Reports read a day's log per counter.
+    db.execute("CREATE INDEX ticket_log_counter ON ticket_log (business_date, counter)")
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _procedures]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _procedures,
+    _ratings,
+]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

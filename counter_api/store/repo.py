@@ -381,3 +381,31 @@ def set_meta(db: DB, key: str, value: str) -> None:
         "excluded.value",
         (key, value),
     )
+
+
+# --- ratings -----------------------------------------------------------------------
+
+
+def last_done_at_counter(db: DB, day: date, counter: int) -> Ticket | None:
+    """The ticket ``counter`` finished (done) most recently on ``day``."""
+    found = _select(
+        db,
+        "business_date = ? AND status = 'done' AND counter = ? "
+        "ORDER BY finished_at DESC, id DESC LIMIT 1",
+        (day.isoformat(), counter),
+    )
+    return found[0] if found else None
+
+
+def is_rated(db: DB, ticket_id: int) -> bool:
+    return (
+        db.execute("SELECT 1 FROM ratings WHERE ticket_id = ?", (ticket_id,)).fetchone() is not None
+    )
+
+
+def insert_rating(db: DB, t: Ticket, counter: int, score: int, at: datetime, source: str) -> None:
+    db.execute(
+        "INSERT INTO ratings (ticket_id, business_date, service, counter, score, at, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (t.id, t.business_date.isoformat(), t.service, counter, score, at.timestamp(), source),
+    )

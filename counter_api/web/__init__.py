@@ -22,7 +22,22 @@ def create_app(
 ) -> Flask:
     """Build the app on a config; tests pass a clock, the server passes its service."""
     from counter_api.procedures.catalogue import Catalogue, sync_configured_file
-    from counter_api.web import api, auth, console, errors, procedures, stream, thu_tuc
+    from counter_api.web import (
+        admin,
+        api,
+        auth,
+        console,
+        errors,
+        procedures,
+        rating,
+        report_api,
+        status,
+        stream,
+        thu_tuc,
+    )
+    from counter_api.web.signed import CookieJar, Throttle
+
+    del report_api  # its routes are on the api blueprint
 
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)
@@ -34,6 +49,11 @@ def create_app(
     app.extensions["sothutu"] = service
     app.extensions["sothutu_keys"] = auth.KeyRing(config)
     app.extensions["sothutu_streams"] = stream.StreamSlots(config.server.max_streams)
+    app.extensions["sothutu_phone_streams"] = stream.StreamSlots(config.server.phone_streams)
+    app.extensions["sothutu_login_throttle"] = Throttle(limit=5, window=60.0)
+    key = config.server.secret_key
+    app.extensions["sothutu_admin_cookies"] = CookieJar(key, "admin", admin.SESSION_HOURS * 3600)
+    app.extensions["sothutu_rating_cookies"] = CookieJar(key, "rating", rating.TABLET_DAYS * 86400)
     app.register_blueprint(api.bp)
     console.init_app(app, config)
     problem = sync_configured_file(service.store, config)
@@ -43,6 +63,9 @@ def create_app(
     app.extensions[procedures.EXTENSION].view()  # build the search index before requests
     app.register_blueprint(procedures.bp)
     app.register_blueprint(thu_tuc.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(rating.bp)
+    app.register_blueprint(status.bp)
     errors.register(app)
 
     @app.after_request

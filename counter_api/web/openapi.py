@@ -114,7 +114,8 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "event after K is replayed from the durable log, then live events follow. Types: "
                 "ticket.issued, ticket.called, ticket.recalled, ticket.done, ticket.no_show, "
                 "ticket.held, ticket.transferred, ticket.expired, counter.paused, counter.resumed, "
-                "day.rollover, kiosk.status, ticket.reprint. `: ping` at least every 15 s.",
+                "day.rollover, kiosk.status, ticket.reprint, rating.recorded. `: ping` at least "
+                "every 15 s.",
                 "security": [],
                 "parameters": [
                     {
@@ -366,6 +367,67 @@ def document(server_url: str = "") -> dict[str, Any]:
                 },
             }
         },
+        "/counters/{n}/rating": {
+            "post": _counter_op(
+                "Record a citizen's satisfaction rating (keypad: counter key, or admin)",
+                "score 5 = Rất hài lòng, 4 = Hài lòng, 3 = Bình thường, 2 = Không hài lòng, "
+                "1 = Rất không hài lòng. Only the counter's most recently finished (done) ticket, "
+                "within [ratings] window_seconds of finishing, once; `ticket` (optional) must "
+                "name that ticket. A clerk's console session may not rate (403). Emits "
+                "rating.recorded.",
+                "RatingResult",
+                _ref("RatingRequest"),
+                "nothing_to_rate, not_ratable, rating_closed, already_rated",
+                required=True,
+            )
+        },
+        "/reports/daily": {
+            "get": {
+                "summary": "A day's or a period's figures (admin key)",
+                "description": "Per field, per counter, per hour and per day: issued, called, "
+                "served, no-show, expired, waiting time (first call − issued) mean/median/p90/max, "
+                "service time (finished − last call) mean/median, share of served tickets over "
+                "[reports] service_level_minutes, ratings; counters also open, serving and idle "
+                "minutes. Definitions: docs/reports.md. format=csv gives CSV in UTF-8 with a BOM "
+                "and Vietnamese headings, dates dd/mm/yyyy.",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "date",
+                        "in": "query",
+                        "description": "business day YYYY-MM-DD (default: today)",
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "description": "first day of a period (instead of date)",
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "description": "last day of a period (at most 366 days)",
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "schema": {"enum": ["json", "csv"], "default": "json"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the report",
+                        "content": {
+                            "application/json": {"schema": _ref("Report")},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -601,6 +663,93 @@ def document(server_url: str = "") -> dict[str, Any]:
             "properties": {"ticket": nullable_ticket, "finished": nullable_ticket},
         },
         "CounterResult": {"type": "object", "properties": {"counter": _ref("Counter")}},
+        "RatingRequest": {
+            "type": "object",
+            "required": ["score"],
+            "properties": {
+                "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                "ticket": {"type": "integer", "description": "the ticket id, to be sure"},
+            },
+        },
+        "RatingResult": {
+            "type": "object",
+            "properties": {
+                "rating": {
+                    "type": "object",
+                    "properties": {
+                        "ticket": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "service": {"type": "string"},
+                        "counter": {"type": "integer"},
+                        "score": {"type": "integer"},
+                        "level": {"type": "string"},
+                        "at": {"type": "string", "format": "date-time"},
+                    },
+                }
+            },
+        },
+        "Figures": {
+            "type": "object",
+            "description": "One row of a report; minutes as numbers, null when nothing to average.",
+            "properties": {
+                "issued": {"type": ["integer", "null"]},
+                "called": {"type": "integer"},
+                "served": {"type": "integer"},
+                "no_show": {"type": "integer"},
+                "expired": {"type": "integer"},
+                "no_show_rate": {"type": ["number", "null"]},
+                "waiting": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": ["number", "null"]} for k in ("mean", "median", "p90", "max")
+                    }
+                    | {"count": {"type": "integer"}},
+                },
+                "service": {
+                    "type": "object",
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "mean": {"type": ["number", "null"]},
+                        "median": {"type": ["number", "null"]},
+                    },
+                },
+                "over_service_level": {
+                    "type": "object",
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "share": {"type": ["number", "null"]},
+                    },
+                },
+                "ratings": {
+                    "type": "object",
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "mean": {"type": ["number", "null"]},
+                        "levels": {"type": "object", "description": "score → count"},
+                    },
+                },
+            },
+        },
+        "Report": {
+            "type": "object",
+            "properties": {
+                "centre": {"type": "string"},
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "service_level_minutes": {"type": "number"},
+                "levels": {"type": "object", "description": "score → Vietnamese words"},
+                "total": _ref("Figures"),
+                "services": {"type": "array", "items": _ref("Figures")},
+                "counters": {
+                    "type": "array",
+                    "items": _ref("Figures"),
+                    "description": "plus number, name, recalls, held, transferred, "
+                    "open_minutes, serving_minutes, idle_minutes",
+                },
+                "hours": {"type": "array", "items": _ref("Figures")},
+                "days": {"type": "array", "items": _ref("Figures")},
+            },
+        },
     }
     doc: dict[str, Any] = {
         "openapi": "3.1.0",

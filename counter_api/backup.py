@@ -1,0 +1,313 @@
+"""Online backups of the queue database, and restoring one.
+
+A backup is made with SQLite's backup API in one step, which copies one
+consistent snapshot while the server goes on writing (WAL: writers are not
+blocked). The copy is written as ``NAME.part``, checked with
+``PRAGMA integrity_check``, synced and only then renamed to
+``sothutu-YYYY-MM-DD-HHMMSS.db`` in ``[backup] dir``; the oldest beyond
+``[backup] keep`` are deleted. A lock file in the folder serializes backups,
+so the server's nightly backup and a systemd timer or a person running
+``python -m counter_api backup`` at the same moment cannot collide: one waits,
+or with ``--nightly`` skips when the other has just made tonight's backup.
+
+``python -m counter_api restore --config FILE BACKUP`` puts a backup in place
+of the database (with the server stopped): it checks the backup, keeps the
+current database beside it as ``*.before-restore-…``, copies the backup in
+and checks the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from counter_api.cli import command
+from counter_api.config import Config
+
+log = logging.getLogger(__name__)
+
+PATTERN = re.compile(r"sothutu-(\d{4}-\d\d-\d\d)-(\d{6})\.db")
+LOCK_NAME = ".backup.lock"
+
+
+class BackupError(RuntimeError):
+    """A backup or restore could not be made; the message says why."""
+
+
+def backups(folder: Path) -> list[Path]:
+    """The backups in ``folder``, oldest first (by the time in their names)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if PATTERN.fullmatch(p.name))
+
+
+def backup_time(path: Path, tz) -> datetime | None:
+    m = PATTERN.fullmatch(path.name)
+    if not m:
+        return None
+    return datetime.strptime(f"{m[1]} {m[2]}", "%Y-%m-%d %H%M%S").replace(tzinfo=tz)
+
+
+def check_integrity(path: Path) -> None:
+    """``PRAGMA integrity_check`` must say ok, and the file must be a Sothutu database."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BackupError(f"{path}: cannot open: {exc}") from None
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path}: not a usable SQLite database: {exc}") from None
+    finally:
+        conn.close()
+    if rows != [("ok",)]:
+        problems = "; ".join(r[0] for r in rows[:3])
+        raise BackupError(f"{path}: integrity check failed: {problems}")
+    if not {"tickets", "ticket_log", "meta"} <= tables:
+        raise BackupError(f"{path}: not a Sothutu database (no tickets table)")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, wait: bool) -> Iterator[bool]:
+    """The folder's backup lock; yields False when ``wait`` is off and it is taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a+") as fh:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+                if time.monotonic() > deadline:
+                    raise BackupError(
+                        f"{folder}: another backup holds the lock for 2 minutes"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """One consistent copy of ``source`` into a new file ``target`` (SQLite backup API)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)  # pages=-1: the whole database in one step, one snapshot
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"copying {source} failed: {exc}") from None
+    finally:
+        src.close()
+
+
+def make_backup(
+    config: Config, *, now: datetime | None = None, nightly: bool = False
+) -> Path | None:
+    """Back the database up into ``config.backup_dir``; returns the new file. With
+    ``nightly`` it returns None instead when the nightly backup is not due (see ``due``;
+    without ``[backup] time``, once a day) or another backup is running."""
+    source = config.database_path
+    if not source.exists():
+        raise BackupError(f"no database at {source}")
+    tz = config.centre.tz
+    now = (now or datetime.now(tz)).astimezone(tz)
+    folder = config.backup_dir
+    try:
+        with _locked(folder, wait=not nightly) as got:
+            if not got:
+                return None
+            if nightly:
+                found = backups(folder)
+                newest = backup_time(found[-1], tz) if found else None
+                if not due(now, config.backup.time or "00:00", newest):
+                    return None
+            name = f"sothutu-{now:%Y-%m-%d-%H%M%S}.db"
+            final = folder / name
+            while final.exists():  # two backups in one second
+                now += timedelta(seconds=1)
+                final = folder / f"sothutu-{now:%Y-%m-%d-%H%M%S}.db"
+            part = final.with_name(final.name + ".part")
+            part.unlink(missing_ok=True)
+            try:
+                copy_database(source, part)
+                check_integrity(part)
+                _fsync(part)
+                os.replace(part, final)
+                _fsync(folder)
+            finally:
+                part.unlink(missing_ok=True)
+            prune(folder, config.backup.keep)
+            return final
+    except OSError as exc:
+        raise BackupError(f"{folder}: {exc.strerror or exc}") from None
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete the oldest backups beyond ``keep``; returns what was deleted."""
+    old = backups(folder)[:-keep] if keep > 0 else []
+    for p in old:
+        p.unlink(missing_ok=True)
+    return old
+
+
+def due(now: datetime, at: str, newest: datetime | None) -> bool:
+    """Whether the nightly backup is due at local time ``now``: today's ``at`` ("HH:MM")
+    has passed and no backup was made since, or the newest backup is over a day old
+    (the server was off at ``at``). ``at == ""`` turns nightly backups off."""
+    if not at:
+        return False
+    if newest is None or now - newest > timedelta(hours=24):
+        return True
+    hh, mm = (int(x) for x in at.split(":"))
+    at_today = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    return now >= at_today > newest
+
+
+class Nightly:
+    """The server's nightly backup, checked from its housekeeping thread; the copy
+    runs on a thread of its own so housekeeping (rollover, watchdog) never waits."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._thread: threading.Thread | None = None
+        self.last: Path | None = None
+        self.error: str | None = None
+
+    def newest(self) -> datetime | None:
+        found = backups(self.config.backup_dir)
+        return backup_time(found[-1], self.config.centre.tz) if found else None
+
+    def tick(self, now: datetime) -> bool:
+        """Start a backup when one is due; True when one was started."""
+        if self._thread is not None and self._thread.is_alive():
+            return False
+        local = now.astimezone(self.config.centre.tz)
+        if not due(local, self.config.backup.time, self.newest()):
+            return False
+        self._thread = threading.Thread(
+            target=self._run, args=(local,), name="nightly-backup", daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, now: datetime) -> None:
+        try:
+            path = make_backup(self.config, now=now, nightly=True)
+        except BackupError as exc:
+            self.error = str(exc)
+            log.error("nightly backup failed: %s", exc)
+            return
+        if path is not None:
+            self.last = path
+            self.error = None
+            log.info("nightly backup written: %s", path)
+
+
+def restore(config: Config, backup: Path, *, now: datetime | None = None) -> Path | None:
+    """Put ``backup`` in place of the database (server stopped); returns where the
+    previous database was kept (None when there was none)."""
+    check_integrity(backup)
+    target = config.database_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    kept = None
+    if target.exists():
+        kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+        os.replace(target, kept)
+        for suffix in ("-wal", "-shm"):
+            side = target.with_name(target.name + suffix)
+            if side.exists():
+                os.replace(side, kept.with_name(kept.name + suffix))
+    part = target.with_name(target.name + ".restoring")
+    part.unlink(missing_ok=True)
+    copy_database(backup, part)
+    check_integrity(part)
+    _fsync(part)
+    os.replace(part, target)
+    _fsync(target.parent)
+    return kept
+
+
+# --- commands -----------------------------------------------------------------------
+
+
+def _backup_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nightly",
+        action="store_true",
+        help="only when the nightly backup is due ([backup] time passed and no backup since, "
+        "or the newest is over a day old): for a timer beside the server's own",
+    )
+
+
+@command("backup", "Back the database up now (safe while the server runs).", _backup_args)
+def run_backup(config: Config, args: argparse.Namespace) -> int:
+    try:
+        path = make_backup(config, nightly=args.nightly)
+    except BackupError as exc:
+        print(f"counter_api backup: {exc}", file=sys.stderr)
+        return 1
+    print(path if path else "the nightly backup is not due; nothing to do")
+    return 0
+
+
+def _restore_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("backup", help="the backup file (sothutu-YYYY-MM-DD-HHMMSS.db)")
+
+
+@command("restore", "Replace the database with a backup (stop the server first).", _restore_args)
+def run_restore(config: Config, args: argparse.Namespace) -> int:
+    from counter_api.client import ApiClient, ClientError, Unreachable
+
+    try:
+        ApiClient(config.server.client_url(), timeout=2).request("GET", "/api/v1/health")
+        running = True
+    except (Unreachable, ClientError):
+        running = False
+    if running:
+        print(
+            f"counter_api restore: a server answers at {config.server.client_url()}; stop it first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        kept = restore(config, Path(args.backup))
+    except BackupError as exc:
+        print(f"counter_api restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.backup} into {config.database_path}")
+    if kept:
+        print(f"the previous database is kept as {kept}")
+    return 0

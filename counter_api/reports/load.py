@@ -1,0 +1,98 @@
+"""Read a report's rows from the store: tickets, ticket_log and ratings of a period.
+
+The events table is pruned after two days; these three tables are kept forever.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from counter_api.config import Config
+from counter_api.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
+from counter_api.store import Store
+
+#: The longest period one report covers.
+MAX_DAYS = 366
+
+
+class PeriodError(ValueError):
+    """A bad date or period; the message says which."""
+
+
+def parse_period(
+    day: str | None, start: str | None, end: str | None, today: date
+) -> tuple[date, date]:
+    """``date=D`` or ``from=A&to=B`` (either end may be missing: one day) → (first, last)."""
+
+    def one(text: str, name: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise PeriodError(f"{name} must be a date like 2026-11-24, got {text!r}") from None
+
+    if day and (start or end):
+        raise PeriodError("give either date or from/to, not both")
+    if day:
+        first = last = one(day, "date")
+    elif start or end:
+        first = one(start, "from") if start else one(end, "to")  # type: ignore[arg-type]
+        last = one(end, "to") if end else first
+    else:
+        first = last = today
+    if last < first:
+        raise PeriodError("to is before from")
+    if (last - first) > timedelta(days=MAX_DAYS - 1):
+        raise PeriodError(f"a report covers at most {MAX_DAYS} days")
+    return first, last
+
+
+def setup_of(config: Config) -> Setup:
+    return Setup(
+        centre=config.centre.name,
+        tz=config.centre.tz,
+        services=[(s.id, s.name) for s in config.services],
+        counters=[(c.number, c.label) for c in config.counters],
+        service_level_minutes=config.reports.service_level_minutes,
+    )
+
+
+def load_rows(
+    db: sqlite_utils.Database, first: date, last: date
+) -> tuple[list[TicketRow], list[LogRow], list[RatingRow]]:
+    span = (first.isoformat(), last.isoformat())
+    tickets = [
+        TicketRow(*r)
+        for r in db.execute(
+            "SELECT id, business_date, service, original_service, code, status, counter, "
+            "issued_at, first_called_at, called_at, finished_at FROM tickets "
+            "WHERE business_date BETWEEN ? AND ? ORDER BY id",
+            span,
+        ).fetchall()
+    ]
+    log = [
+        LogRow(*r)
+        for r in db.execute(
+            "SELECT at, business_date, action, ticket_id, counter FROM ticket_log "
+            "WHERE business_date BETWEEN ? AND ? AND counter IS NOT NULL ORDER BY id",
+            span,
+        ).fetchall()
+    ]
+    ratings = [
+        RatingRow(*r)
+        for r in db.execute(
+            "SELECT ticket_id, business_date, service, counter, score, at FROM ratings "
+            "WHERE business_date BETWEEN ? AND ? ORDER BY ticket_id",
+            span,
+        ).fetchall()
+    ]
+    return tickets, log, ratings
+
+
+def build_report(config: Config, store: Store, first: date, last: date) -> dict[str, Any]:
+    """The report of ``first`` … ``last`` from one consistent read of the store."""
+    with store.read() as db:
+        rows = load_rows(db, first, last)
+    return compute(*rows, setup=setup_of(config), date_from=first, date_to=last)

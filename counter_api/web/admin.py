@@ -1,0 +1,247 @@
+"""The admin page /admin: password login, today live, reports with charts, print.
+
+Login with ``[server] admin_password`` (5 wrong tries a minute per address,
+then wait). The session is a signed cookie (HttpOnly, SameSite=Strict, path
+/admin, 12 hours) tied to the password: changing it logs everyone out. Forms
+that change something carry the session's CSRF token, and a POST from a page
+of another site is refused. "Today" is live through the public event stream;
+reports are rendered on the server, charts as inline SVG.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request
+
+from counter_api.reports import charts
+from counter_api.reports.load import PeriodError, build_report, parse_period
+from counter_api.reports.table import (
+    csv_filename,
+    period_text,
+    tables,
+    to_csv,
+    today_table,
+    vn_date,
+)
+from counter_api.service import QueueService
+from counter_api.web.signed import (
+    CookieJar,
+    Throttle,
+    client_address,
+    fingerprint,
+    foreign_origin,
+    new_token,
+    page_headers,
+    same_secret,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+COOKIE = "sothutu_admin"
+PATH = "/admin"
+SESSION_HOURS = 12
+
+PRINTER_WORDS = {
+    "ok": "Bình thường",
+    "paper_low": "Sắp hết giấy",
+    "paper_out": "Hết giấy",
+    "offline": "Mất kết nối",
+    "unknown": "Chưa rõ",
+}
+COUNTER_WORDS = {"open": "Đang mở", "serving": "Đang phục vụ", "paused": "Tạm dừng"}
+
+
+def _svc() -> QueueService:
+    return current_app.extensions["sothutu"]
+
+
+def _jar() -> CookieJar:
+    return current_app.extensions["sothutu_admin_cookies"]
+
+
+def _throttle() -> Throttle:
+    return current_app.extensions["sothutu_login_throttle"]
+
+
+def _password() -> str:
+    return _svc().config.server.admin_password
+
+
+def _session() -> dict[str, Any] | None:
+    pw = _password()
+    data = _jar().read(COOKIE)
+    if not pw or not data or data.get("p") != fingerprint(pw):
+        return None
+    return data
+
+
+def _page(template: str, status: int = 200, **ctx: Any) -> Response:
+    resp = Response(render_template(template, **ctx), status=status)
+    resp.headers["X-Frame-Options"] = "DENY"
+    return page_headers(resp)
+
+
+def _login_page(error: str = "", status: int = 200) -> Response:
+    svc = _svc()
+    return _page(
+        "pages/admin_login.html",
+        status,
+        error=error,
+        enabled=bool(_password()),
+        centre=svc.config.centre.name,
+    )
+
+
+def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages that need the admin session; without it, the login form."""
+
+    @wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = _session()
+        if session is None:
+            return _login_page(status=401 if request.method == "POST" else 200)
+        if request.method == "POST" and (
+            foreign_origin() or not same_secret(request.form.get("csrf", ""), session["c"])
+        ):
+            return _page("pages/admin_message.html", 403, message="Yêu cầu không hợp lệ.", csrf="")
+        return view(session, *args, **kwargs)
+
+    return run
+
+
+@bp.post("/login")
+def login() -> Any:
+    if not _password():
+        return _login_page(status=403)
+    if foreign_origin():
+        return _login_page("Yêu cầu không hợp lệ.", 403)
+    who = client_address()
+    wait = _throttle().wait_seconds(who)
+    if wait:
+        return _login_page(f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.", 429)
+    if not same_secret(request.form.get("password", ""), _password()):
+        _throttle().failed(who)
+        log.warning("wrong admin password from %s", who)
+        return _login_page("Mật khẩu không đúng.", 401)
+    _throttle().succeeded(who)
+    resp = redirect(PATH, code=303)
+    _jar().write(resp, COOKIE, PATH, {"p": fingerprint(_password()), "c": new_token()})
+    return resp
+
+
+@bp.post("/logout")
+@admin_only
+def logout(_session: dict) -> Any:
+    resp = redirect(PATH, code=303)
+    CookieJar.clear(resp, COOKIE, PATH)
+    return resp
+
+
+@bp.get("")
+@bp.get("/")
+@admin_only
+def today(session: dict) -> Response:
+    svc = _svc()
+    state = svc.state()
+    day = svc.today()
+    report = build_report(svc.config, svc.store, day, day)
+    return _page(
+        "pages/admin_today.html",
+        csrf=session["c"],
+        centre=svc.config.centre.name,
+        state=state,
+        report=report,
+        figures=today_table(report),
+        day_text=vn_date(day.isoformat()),
+        printer_words=PRINTER_WORDS,
+        counter_words=COUNTER_WORDS,
+        backup_dir=str(svc.config.backup_dir),
+        message=request.args.get("msg", ""),
+    )
+
+
+def _period_args() -> tuple[dict[str, str], Any]:
+    args = {k: v for k in ("date", "from", "to") if (v := request.args.get(k, "").strip())}
+    return args, parse_period(args.get("date"), args.get("from"), args.get("to"), _svc().today())
+
+
+@bp.get("/figures")
+def figures() -> Response:
+    """Today's figures table alone (the live view reloads it after events)."""
+    if _session() is None:
+        return Response("", status=401)
+    svc = _svc()
+    day = svc.today()
+    rep = build_report(svc.config, svc.store, day, day)
+    return _page("pages/admin_figures.html", t=today_table(rep))
+
+
+@bp.get("/report")
+@admin_only
+def report(session: dict) -> Response:
+    svc = _svc()
+    try:
+        _args, (first, last) = _period_args()
+    except PeriodError as exc:
+        return _page(
+            "pages/admin_message.html",
+            400,
+            message=f"Khoảng ngày không hợp lệ ({exc}).",
+            csrf=session["c"],
+        )
+    rep = build_report(svc.config, svc.store, first, last)
+    query = "&".join(f"{k}={v}" for k, v in (("from", first.isoformat()), ("to", last.isoformat())))
+    return _page(
+        "pages/admin_report.html",
+        csrf=session["c"],
+        centre=svc.config.centre.name,
+        report=rep,
+        tables=tables(rep, compact=True),
+        period=period_text(rep),
+        first=first.isoformat(),
+        last=last.isoformat(),
+        prev_day=(first - timedelta(days=1)).isoformat(),
+        next_day=(first + timedelta(days=1)).isoformat(),
+        single=first == last,
+        csv_url=f"{PATH}/report.csv?{query}",
+        chart_hours=charts.tickets_per_hour(rep),
+        chart_waits=charts.waiting_per_field(rep),
+        generated=svc.clock.now().astimezone(svc.tz).strftime("%H:%M %d/%m/%Y"),
+    )
+
+
+@bp.get("/report.csv")
+@admin_only
+def report_csv(_session: dict) -> Response:
+    svc = _svc()
+    try:
+        _args, (first, last) = _period_args()
+    except PeriodError as exc:
+        return Response(str(exc) + "\n", status=400, mimetype="text/plain")
+    rep = build_report(svc.config, svc.store, first, last)
+    resp = Response(to_csv(rep), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(rep)}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/backup")
+@admin_only
+def backup_now(_session: dict) -> Any:
+    from counter_api.backup import BackupError, make_backup
+
+    try:
+        path = make_backup(_svc().config)
+    except BackupError as exc:
+        log.error("backup from the admin page failed: %s", exc)
+        return redirect(f"{PATH}?msg=backup-failed", code=303)
+    log.info("backup from the admin page: %s", path)
+    return redirect(f"{PATH}?msg=backup-ok", code=303)

@@ -1,0 +1,121 @@
+"""The citizen's status page /t/ID (the QR code on the ticket) and its live stream.
+
+The page shows one ticket: its state, the people ahead, the estimated wait,
+the counter when called. It updates from ``/t/ID/events``, a stream that
+carries this ticket only (never other citizens' tickets), sent again each
+time it changes and closed once the ticket is done or expired. These streams
+have their own cap (``[server] phone_streams``) so the phones of a full
+waiting room never take the slots of displays, consoles and rating tablets.
+Ticket ids are sequential and can be guessed, but a ticket holds nothing
+personal: a code, a field and times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from counter_api.core.model import NotFound
+from counter_api.service import QueueService
+from counter_api.web.bodies import path_id
+from counter_api.web.signed import page_headers
+from counter_api.web.stream import StreamSlots
+
+bp = Blueprint("status", __name__)
+
+#: After these the ticket never changes again: the stream ends.
+FINAL = ("done", "expired")
+
+
+def _svc() -> QueueService:
+    return current_app.extensions["sothutu"]
+
+
+def _slots() -> StreamSlots:
+    return current_app.extensions["sothutu_phone_streams"]
+
+
+def public_view(svc: QueueService, ticket: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows of a ticket: the ticket itself and its counter's name."""
+    counter = svc.config.counter(ticket["counter"]) if ticket.get("counter") else None
+    return {"ticket": ticket, "counter_name": counter.label if counter else None}
+
+
+def _ticket_or_404(tid: str) -> tuple[int, dict[str, Any]]:
+    ticket_id = path_id(tid)
+    if ticket_id is None:
+        abort(404)
+    try:
+        return ticket_id, _svc().ticket(ticket_id)
+    except NotFound:
+        abort(404)
+
+
+def _procedures_url(service_id: str) -> str | None:
+    """The field's procedures page, once the procedure catalogue (issue 9) serves one."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == "/thu-tuc":
+            return f"/thu-tuc?service={service_id}"
+    return None
+
+
+@bp.get("/t/<tid>")
+def page(tid: str) -> Response:
+    _, ticket = _ticket_or_404(tid)
+    svc = _svc()
+    view = public_view(svc, ticket)
+    resp = Response(
+        render_template(
+            "pages/status.html",
+            t=ticket,
+            view_json=json.dumps(view, ensure_ascii=False),
+            counter_name=view["counter_name"],
+            centre=svc.config.centre.name,
+            procedures_url=_procedures_url(ticket["service"]),
+        )
+    )
+    return page_headers(resp)
+
+
+def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Iterator[bytes]:
+    """``event: ticket`` each time the ticket's view changes; ends after a final state."""
+    yield b"retry: 3000\n\n"
+    bus = svc.bus
+    last: str | None = None
+    while not bus.closed:
+        cursor = bus.last_id  # before reading: a change after this wakes the wait below
+        view = json.dumps(
+            public_view(svc, svc.ticket(ticket_id)), ensure_ascii=False, separators=(",", ":")
+        )
+        if view != last:
+            last = view
+            yield f"event: ticket\ndata: {view}\n\n".encode()
+        if json.loads(view)["ticket"]["status"] in FINAL:
+            return
+        if not bus.wait(cursor, ping_seconds) and not bus.closed:
+            yield b": ping\n\n"
+
+
+@bp.get("/t/<tid>/events")
+def events(tid: str) -> Response:
+    ticket_id, _ = _ticket_or_404(tid)
+    svc = _svc()
+    slots = _slots()
+    if not slots.take():
+        resp = Response("busy\n", status=503, mimetype="text/plain")
+        resp.headers["Retry-After"] = "30"
+        return resp
+
+    resp = Response(
+        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds),
+        mimetype="text/event-stream",
+    )
+    # The server closes every response it started, also when the phone went away before
+    # the first byte: the slot is given back then (a generator's finally would not run).
+    resp.call_on_close(slots.give)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Accel-Buffering"] = "no"
+    return resp

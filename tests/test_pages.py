@@ -1,0 +1,296 @@
+"""The admin page, the rating tablet and the citizen's status page in real Chromium
+(Playwright driving Debian's chromium) against a real server process on loopback.
+
+Screenshots go to tests/artifacts/ (admin-today.png, admin-report.png,
+admin-report-print.png, rate-*.png, status-*.png).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    ADMIN_KEY,
+    ARTIFACTS,
+    KIOSK_KEY,
+    ServerProcess,
+    counter_key,
+    counter_pin,
+    debian_tool,
+    free_port,
+    write_config,
+)
+
+pytestmark = pytest.mark.debian
+
+PASSWORD = "test-admin-password-0123"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[ServerProcess]:
+    tmp = tmp_path_factory.mktemp("pages")
+    port = free_port()
+    path = write_config(tmp, port=port, server_extra=f'admin_password = "{PASSWORD}"')
+    proc = ServerProcess(path, port).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = debian_tool("chromium", "page tests drive Debian's Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+        yield b
+        b.close()
+
+
+def watch(page) -> list[str]:
+    """Collect the page's console errors (a CSP refusal, a script error)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login_admin(page, server: ServerProcess) -> None:
+    page.goto(f"{server.url}/admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#queues")
+
+
+def test_admin_login_and_today_live(browser, server: ServerProcess) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    errors = watch(page)
+    page.goto(f"{server.url}/admin")
+    page.fill("#password", "wrong-password-here")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_have_text("Mật khẩu không đúng.")
+    login_admin(page, server)
+    cookie = next(c for c in ctx.cookies() if c["name"] == "sothutu_admin")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/admin"
+    expect(page.locator("#live")).to_have_text("● Trực tiếp")
+
+    kiosk, c1 = server.client(KIOSK_KEY), server.client(counter_key(1))
+    waiting = page.locator('[data-service="ho-tich"] [data-waiting]')
+    before = int(waiting.inner_text())
+    kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    expect(waiting).to_have_text(str(before + 2))  # live: no reload
+    called = c1.request("POST", "/api/v1/counters/1/next")["ticket"]
+    row = page.locator('[data-counter="1"]')
+    expect(row.locator("[data-current]")).to_have_text(called["code"])
+    expect(row.locator("[data-status]")).to_have_text("Đang phục vụ")
+    server.client(counter_key(3)).request("POST", "/api/v1/counters/3/pause", {"reason": "Họp"})
+    expect(page.locator('[data-counter="3"] [data-status]')).to_have_text("Tạm dừng (Họp)")
+    kiosk.request("POST", "/api/v1/kiosks/status", {"printer": "paper_out", "message": "Hết giấy"})
+    expect(page.locator('[data-kiosk="kiosk-1"] [data-printer]')).to_have_text("Hết giấy")
+    total = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")["total"]
+    assert total["issued"] >= 2
+    issued_cell = page.locator("#figures tr.total td").nth(1)
+    expect(issued_cell).to_have_text(str(total["issued"]))  # today's figures follow live
+    shot(page, "admin-today.png")
+
+    # "Sao lưu ngay" posts with the session's CSRF token.
+    page.click("text=Sao lưu ngay")
+    expect(page.locator(".notice")).to_have_text("Đã sao lưu cơ sở dữ liệu.")
+
+    page.click("text=Đăng xuất")
+    page.wait_for_selector("#password")
+    assert page.goto(f"{server.url}/admin/report").status == 200
+    assert page.locator("#password").count() == 1  # logged out: the login form again
+    server.client(counter_key(3)).request("POST", "/api/v1/counters/3/resume")
+    assert not [e for e in errors if "401" not in e], errors
+    ctx.close()
+
+
+def test_admin_report_charts_csv_and_print(browser, server: ServerProcess) -> None:
+    c2 = server.client(counter_key(2))
+    kiosk = server.client(KIOSK_KEY)
+    for _ in range(2):
+        kiosk.request("POST", "/api/v1/tickets", {"service": "chung-thuc"})
+        c2.request("POST", "/api/v1/counters/2/next")
+        c2.request("POST", "/api/v1/counters/2/done")
+    c2.request("POST", "/api/v1/counters/2/rating", {"score": 5})
+    report = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")
+
+    ctx = browser.new_context(
+        viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="vi-VN"
+    )
+    page = ctx.new_page()
+    errors = watch(page)
+    login_admin(page, server)
+    page.click("text=Xem báo cáo đầy đủ")
+    page.wait_for_selector("svg.chart")
+    assert page.inner_text("#k-issued") == str(report["total"]["issued"])
+    bars = page.locator('svg.chart rect[data-kind="issued"]')
+    assert sum(int(b.get_attribute("data-value")) for b in bars.all()) == report["total"]["issued"]
+    assert page.locator('svg.chart rect[data-service="chung-thuc"]').count() == 1
+    assert "Thời gian chờ theo lĩnh vực" in page.content()
+    heads = page.locator("table").first.locator("th").all_inner_texts()
+    assert heads[:4] == ["Lĩnh vực", "Số phiếu", "Đã gọi", "Đã phục vụ"]
+    shot(page, "admin-report.png")
+
+    with page.expect_download() as info:
+        page.click("#csv")
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith("\ufeffBáo cáo số thứ tự".encode())
+    assert "Chờ trung bình (phút)".encode() in data
+
+    page.emulate_media(media="print")
+    assert not page.locator("header").is_visible()
+    assert not page.locator("form.period").is_visible()
+    assert page.locator("svg.chart").first.is_visible()
+    shot(page, "admin-report-print.png")
+    page.emulate_media(media="screen")
+
+    # A bad period is a Vietnamese message, not a crash.
+    assert not errors, errors
+    resp = page.goto(f"{server.url}/admin/report?from=2026-12-31&to=2026-01-01")
+    assert resp.status == 400 and "Khoảng ngày không hợp lệ" in page.inner_text("main")
+    ctx.close()
+
+
+def test_rating_tablet(browser, server: ServerProcess) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    page = ctx.new_page()
+    errors = watch(page)
+    page.clock.install()
+    page.goto(f"{server.url}/rate/2")
+    page.fill("#pin", "0000")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_have_text("Mã PIN không đúng.")
+    page.fill("#pin", counter_pin(2))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#idle")
+    cookie = next(c for c in ctx.cookies() if c["name"] == "sothutu_rate_2")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/rate/2"
+    expect(page.locator("#live")).to_have_text("Đã kết nối")
+    shot(page, "rate-idle.png")
+
+    kiosk, c2 = server.client(KIOSK_KEY), server.client(counter_key(2))
+    admin = server.client(ADMIN_KEY)
+    kiosk.request("POST", "/api/v1/tickets", {"service": "chung-thuc"})
+    c2.request("POST", "/api/v1/counters/2/next")
+    done = c2.request("POST", "/api/v1/counters/2/done")["ticket"]
+    expect(page.locator("#ask")).to_be_visible()  # shows itself on ticket.done at counter 2
+    expect(page.locator("#ask-code")).to_have_text(done["code"])
+    assert page.locator(".face").count() == 5
+    assert page.locator(".face span").all_inner_texts() == [
+        "Rất hài lòng",
+        "Hài lòng",
+        "Bình thường",
+        "Không hài lòng",
+        "Rất không hài lòng",
+    ]
+    shot(page, "rate-faces.png")
+    before = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
+    page.click('.face[data-score="4"]')
+    expect(page.locator("#thanks-text")).to_have_text("Cảm ơn quý khách!")
+    after = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
+    assert after["count"] == before["count"] + 1
+    assert after["levels"]["4"] == before["levels"]["4"] + 1
+    page.clock.fast_forward(5000)
+    expect(page.locator("#idle")).to_be_visible()
+
+    # A ticket nobody rates: the faces go away after the window (90 s).
+    kiosk.request("POST", "/api/v1/tickets", {"service": "chung-thuc"})
+    c2.request("POST", "/api/v1/counters/2/next")
+    c2.request("POST", "/api/v1/counters/2/done")
+    expect(page.locator("#ask")).to_be_visible()
+    page.clock.fast_forward(91_000)
+    expect(page.locator("#idle")).to_be_visible()
+
+    # A finish at another counter does not wake this tablet.
+    c1 = server.client(counter_key(1))
+    kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    c1.request("POST", "/api/v1/counters/1/next")
+    c1.request("POST", "/api/v1/counters/1/done")
+    page.wait_for_timeout(500)
+    expect(page.locator("#idle")).to_be_visible()
+    assert not [e for e in errors if "401" not in e], errors  # the wrong PIN's page is a 401
+
+    # Another tablet (no PIN typed) sees only the PIN form, and cannot post.
+    other = browser.new_context()
+    p2 = other.new_page()
+    p2.goto(f"{server.url}/rate/2")
+    assert p2.locator("#pin").count() == 1
+    r = p2.request.post(f"{server.url}/rate/2/submit", data={"ticket": done["id"], "score": 1})
+    assert r.status == 401
+    other.close()
+    ctx.close()
+
+
+def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> None:
+    from playwright.sync_api import expect
+
+    kiosk, c1 = server.client(KIOSK_KEY), server.client(counter_key(1))
+    c1.request("POST", "/api/v1/counters/1/resume")
+    # Empty counter 1's queues first, so the people ahead are known.
+    while c1.request("POST", "/api/v1/counters/1/next")["ticket"] is not None:
+        pass
+    kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    mine = kiosk.request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+    assert mine["waiting_ahead"] == 2
+
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    page = ctx.new_page()
+    errors = watch(page)
+    page.goto(f"{server.url}/t/{mine['id']}")
+    expect(page.locator("#code")).to_have_text(mine["code"])
+    expect(page.locator("#state")).to_have_text("Đang chờ đến lượt")
+    facts = page.locator("#facts")
+    expect(facts).to_contain_text("Số người đang chờ trước bạn2")
+    expect(page.locator("#live")).to_have_text("Tự động cập nhật")
+    shot(page, "status-waiting.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
+
+    c1.request("POST", "/api/v1/counters/1/next")  # one of those ahead is called
+    expect(facts).to_contain_text("Số người đang chờ trước bạn1")
+    c1.request("POST", "/api/v1/counters/1/next")
+    expect(facts).to_contain_text("Số người đang chờ trước bạn0")
+    c1.request("POST", "/api/v1/counters/1/next")  # mine
+    expect(page.locator("#state")).to_have_text("MỜI BẠN ĐẾN QUẦY 1")
+    shot(page, "status-called.png")
+    c1.request("POST", "/api/v1/counters/1/recall")
+    expect(facts).to_contain_text("Số lần gọi2")
+    c1.request("POST", "/api/v1/counters/1/done")
+    expect(page.locator("#state")).to_have_text("Đã hoàn thành. Cảm ơn quý khách!")
+    shot(page, "status-done.png")
+
+    assert not errors, errors
+    # The page never shows another citizen's code.
+    text = page.inner_text("body")
+    assert re.findall(r"\bA\d{3}\b", text) == [mine["code"]]
+    assert page.goto(f"{server.url}/t/999999").status == 404
+    assert page.goto(f"{server.url}/t/abc").status == 404
+    ctx.close()
