@@ -8,6 +8,7 @@ admin-report-print.png, rate-*.png, status-*.png).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,8 +213,14 @@ def test_rating_tablet(browser, server: ServerProcess) -> None:
     shot(page, "rate-faces.png")
     before = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
     page.click('.face[data-score="4"]')
+    expect(page.locator("#thanks")).to_be_visible()
     expect(page.locator("#thanks-text")).to_have_text("Cảm ơn quý khách!")
-    after = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
+    deadline = time.monotonic() + 5  # the page thanks once the server said yes
+    while True:
+        after = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
+        if after["count"] > before["count"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert after["count"] == before["count"] + 1
     assert after["levels"]["4"] == before["levels"]["4"] + 1
     page.clock.fast_forward(5000)
