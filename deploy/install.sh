@@ -316,6 +316,9 @@ describe_roles() {
 
 apt_packages() {
     local p="python3 python3-venv sqlite3 fonts-dejavu-core tzdata ca-certificates"
+    # dnsmasq-base: NetworkManager's "shared" mode (the Pi as DHCP server/access point
+    # where there is no router) needs it, and later there may be no internet to get it.
+    if [ "$WANT_SERVER" = 1 ]; then p="$p dnsmasq-base"; fi
     if [ "$WANT_KIOSK" = 1 ]; then p="$p libusb-1.0-0"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then p="$p espeak-ng alsa-utils"; fi
     if needs_kmsdrm_pygame; then
