@@ -394,6 +394,8 @@ install_venv() {
     if [ "$OFFLINE" = 1 ]; then
         pip install --no-index --no-build-isolation --no-deps --force-reinstall "$SRC"
     else
+        # setuptools and wheel in the venv let a later --offline run build the project.
+        pip install --upgrade pip "setuptools>=68" wheel
         pip install --upgrade "$SRC"
         # The same version number again must still replace the code: reinstall it alone.
         pip install --no-deps --force-reinstall "$SRC"

@@ -202,9 +202,12 @@ def test_commands_of_a_one_pi_desktop_install(installed):
     assert groups[1][-2:] == ["sothutu,gpio,lp,video,render,input,audio,dialout", DESKTOP_USER]
     assert has_command(out, "python3", "-m", "venv", "/opt/sothutu/venv")
     assert has_command(out, "/opt/sothutu/venv/bin/pip", "--disable-pip-version-check")
-    pip = [c for c in commands(out) if c[0].endswith("/pip")]
-    assert pip[0][3:] == ["install", "--upgrade", str(ROOT)]
-    assert pip[2][3:] == ["install", "lgpio>=0.2.2"]
+    pip = [c[3:] for c in commands(out) if c[0].endswith("/pip")]
+    assert pip[0] == ["install", "--upgrade", "pip", "setuptools>=68", "wheel"]
+    assert pip[1] == ["install", "--upgrade", str(ROOT)]
+    assert pip[2] == ["install", "--no-deps", "--force-reinstall", str(ROOT)]
+    assert pip[3] == ["install", "lgpio>=0.2.2"]
+    assert pip[-1] == ["check"]
     assert has_command(out, "chown", "root:sothutu", "/etc/sothutu/config.toml")
     assert has_command(out, "raspi-config", "nonint", "do_boot_behaviour", "B4")
     for unit in ("sothutu-server.service", "sothutu-backup.timer", "sothutu-keypad@3.service"):
@@ -652,6 +655,41 @@ def test_shellcheck_passes_on_every_shell_script(installed):
         text=True,
     )
     assert result.returncode == 0, result.stdout
+
+
+# --- what pip installs -----------------------------------------------------------------------
+
+
+def test_a_non_editable_install_carries_every_data_file(tmp_path):
+    """install.sh pip-installs a copy of the project: fonts, templates and static files
+    (anything in a package that is not Python) must be in it, not only in the checkout."""
+    packages = [d for d in ("counter_api", "kiosk", "display") if (ROOT / d).is_dir()]
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for d in packages:
+        shutil.copytree(ROOT / d, tmp_path / d, ignore=junk)
+    build = ["build_py", "--build-lib", str(tmp_path / "out")]
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", "from setuptools import setup; setup()", *build],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+    def data(top: Path) -> set[str]:
+        return {
+            p.relative_to(top).as_posix()
+            for d in packages
+            for p in (top / d).rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+        }
+
+    wanted = data(tmp_path)
+    assert "counter_api/static/fonts/DejaVuSans.ttf" in wanted
+    assert data(tmp_path / "out") == wanted
 
 
 # --- the scripts the install leaves behind ------------------------------------------------------
