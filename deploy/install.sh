@@ -388,6 +388,11 @@ setup_dirs() {
 pip() { run "$VENV/bin/pip" --disable-pip-version-check --no-input "$@"; }
 
 install_venv() {
+    local leftovers=() d
+    # pip builds the project inside the source folder; take away what it leaves there.
+    for d in "$SRC/build" "$SRC/sothutu.egg-info"; do
+        if [ ! -e "$d" ]; then leftovers+=("$d"); fi
+    done
     if [ ! -x "$ROOT$VENV/bin/python" ]; then
         run python3 -m venv "$VENV"
     fi
@@ -410,23 +415,37 @@ install_venv() {
         if needs_kmsdrm_pygame; then kmsdrm_pygame; fi
     fi
     pip check
+    if [ "$DRY_RUN" = 0 ]; then
+        for d in "${leftovers[@]}"; do rm -rf -- "$d"; done
+    fi
 }
 
 # PyPI's pygame wheels bundle an SDL2 without the KMS/DRM video driver (pygame 2.6.1:
 # x11, wayland, offscreen, dummy), so on Lite pygame is rebuilt from its source
 # against Debian's SDL2 2.26, which has it. Skipped once it is built that way.
 kmsdrm_pygame() {
-    local version
+    local version sdl
     if [ "$DRY_RUN" = 0 ]; then
-        if ! "$VENV/bin/python" - <<'EOF'; then
-import importlib.util, pathlib, sys
+        sdl=$("$VENV/bin/python" - <<'EOF'
+import importlib.util, pathlib
 spec = importlib.util.find_spec("pygame")
-libs = pathlib.Path(spec.origin).parent.parent / "pygame.libs" if spec else None
-sys.exit(0 if libs and any(libs.glob("libSDL2*")) else 1)
+if spec is None:
+    print("absent")
+else:
+    libs = pathlib.Path(spec.origin).parent.parent / "pygame.libs"
+    print("bundled" if any(libs.glob("libSDL2*")) else "debian")
 EOF
+        )
+        case $sdl in
+        absent)
+            warn "pygame is not installed: nothing to rebuild for KMS/DRM"
+            return
+            ;;
+        debian)
             say "pygame already uses Debian's SDL2 (KMS/DRM)"
             return
-        fi
+            ;;
+        esac
         version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pygame"))')
         say "building pygame $version against Debian's SDL2 for KMS/DRM (a few minutes)"
         pip install --no-binary pygame --no-deps --force-reinstall "pygame==$version"
