@@ -73,7 +73,7 @@ Options:
   --server-url URL     where this Pi reaches the server (a Pi without --server)
   --public-url URL     where phones reach the server (QR codes); default http://THIS-PI:8080
   --config-from FILE   install this config (e.g. the server Pi's) instead of generating one
-  --voice-pack         make the default voice pack anew (replaces recorded clips)
+  --voice-pack         make every clip of the voice pack anew (replaces recorded clips)
   --offline            no apt-get, no downloads: reinstall the code from this folder
   --dry-run            change nothing on the system: write files under --root DIR and
                        print the commands instead of running them (no root needed)
@@ -485,7 +485,7 @@ setup_config() {
         fi
     fi
     chmod 0640 "$cfg"
-    run chown "root:$SVC_USER" "$CONFIG"
+    run chown -R "root:$SVC_USER" "$ETC"
     check_config
 }
 
@@ -828,23 +828,23 @@ hex4() {
 # --- display: the voice pack -------------------------------------------------------------------------
 
 # ROLE HOOK (display, issue 5): the default voice pack, made with espeak-ng by
-# deploy/voicepack.py into [voice] pack. Made once: a centre may replace clips with
-# recordings, so a re-run keeps the pack unless --voice-pack is given.
+# deploy/voicepack.py into [voice] pack. It keeps the clips that are there (a centre's
+# recordings) and adds missing ones; --voice-pack makes them all anew (--force). It runs
+# from the copy in /opt/sothutu/deploy: the service user cannot read a home folder.
 setup_voice_pack() {
-    local script=$SRC/deploy/voicepack.py pack
+    local pack args=(--config "$CONFIG")
     [ "$WANT_DISPLAY" = 1 ] || return 0
-    if [ ! -f "$script" ]; then
+    if [ ! -f "$SRC/deploy/voicepack.py" ]; then
         warn "no deploy/voicepack.py in this source: no voice pack made (the display falls back to espeak-ng)"
         return 0
     fi
     pack=$(config_value voice pack "$STATE/voice")
     case $pack in /*) ;; *) pack=$ETC/$pack ;; esac
-    if [ -f "$ROOT$pack/manifest.json" ] && [ "$VOICE_PACK_AGAIN" = 0 ]; then
-        say "keeping the voice pack in $pack (--voice-pack makes it anew)"
-        return 0
-    fi
+    if [ "$VOICE_PACK_AGAIN" = 1 ]; then args+=(--force); fi
     make_dir 0750 "$SVC_USER:$SVC_USER" "$pack"
-    run runuser -u "$SVC_USER" -- "$VENV/bin/python" "$script" --config "$CONFIG"
+    if ! run runuser -u "$SVC_USER" -- "$VENV/bin/python" "$APP/deploy/voicepack.py" "${args[@]}"; then
+        warn "the voice pack is incomplete (see above); the display says missing clips with espeak-ng"
+    fi
 }
 
 # --- desktop: labwc autostart ------------------------------------------------------------------------
@@ -1041,6 +1041,11 @@ install_support_files() {
     wrapper_script | put 0755 "$WRAPPER"
     put 0755 "$APP/deploy/install.sh" <"$SRC/deploy/install.sh"
     put 0644 "$APP/deploy/README.md" <"$SRC/deploy/README.md"
+    if [ "$WANT_DISPLAY" = 1 ] && [ -f "$SRC/deploy/voicepack.py" ]; then
+        put 0644 "$APP/deploy/voicepack.py" <"$SRC/deploy/voicepack.py"
+    else
+        remove "$APP/deploy/voicepack.py"
+    fi
 }
 
 # --- install, uninstall ------------------------------------------------------------------------

@@ -61,6 +61,13 @@ def _state_path(value: str, state_dir: str) -> str:
     return f"{m[1] or ''}{state_dir}/{m[2]}" if m else value
 
 
+def shipped_file(value: str) -> str | None:
+    """The name of a file the example takes from ``deploy/`` (e.g. the sample procedure
+    catalogue): the production config names it next to itself, where it is copied."""
+    m = re.fullmatch(r"deploy/([A-Za-z0-9_.-]+)", value)
+    return m[1] if m and (ROOT / "deploy" / m[1]).is_file() else None
+
+
 def production_text(
     example: str,
     *,
@@ -116,6 +123,8 @@ def production_text(
                 new = printer
             elif section == "counters" and key == "name":
                 counter = value or counter
+            elif shipped_file(value):
+                new = shipped_file(value)
             else:
                 new = _state_path(value, state_dir)
             line = f'{indent}{key}{eq}"{new}"{rest}'
@@ -161,16 +170,29 @@ def check(text: str, path: Path) -> None:
         raise ConfigError("server.demo: still true")
 
 
-def write_private(path: Path, text: str) -> None:
+def copy_shipped_files(text: str, directory: Path) -> list[str]:
+    """Copy the deploy/ files the config names next to it, unless already there."""
+    copied = []
+    for line in text.splitlines():
+        m = _ASSIGN.match(line)
+        if not m or "/" in m[4] or not (ROOT / "deploy" / m[4]).is_file():
+            continue
+        target = directory / m[4]
+        if not target.exists():
+            write_private(target, (ROOT / "deploy" / m[4]).read_bytes())
+            copied.append(m[4])
+    return copied
+
+
+def write_private(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` atomically, mode 0640, synced to disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.chmod(tmp, 0o640)
     os.replace(tmp, path)
 
@@ -209,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mkconfig: the new config would not load: {exc}", file=sys.stderr)
         return 1
     write_private(args.out, text)
+    if not args.source:
+        for name in copy_shipped_files(text, args.out.parent):
+            print(f"Copied deploy/{name} next to the config.")
     if shown:
         width = max(len(label) for label, _ in shown)
         print("New keys and PINs (shown once; they stay in the config file):")

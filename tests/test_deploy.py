@@ -33,6 +33,7 @@ MKCONFIG = ROOT / "deploy" / "mkconfig.py"
 UNITS = "etc/systemd/system"
 COMMON = {
     "etc/sothutu/config.toml",
+    "etc/sothutu/procedures.sample.csv",
     "etc/sothutu/environment",
     "opt/sothutu/roles",
     "opt/sothutu/deploy/install.sh",
@@ -70,6 +71,7 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
             f"{UNITS}/sothutu-keypad@.service",
             "etc/udev/rules.d/60-sothutu-printer.rules",
             "opt/sothutu/bin/sothutu-session",
+            "opt/sothutu/deploy/voicepack.py",
             AUTOSTART,
         },
     ),
@@ -81,12 +83,13 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
             f"{UNITS}/sothutu-kiosk.service",
             f"{UNITS}/sothutu-display.service",
             f"{UNITS}/sothutu-keypad@.service",
+            "opt/sothutu/deploy/voicepack.py",
         },
     ),
     "display-pi": (
         ["--display", "--server-url", "http://192.168.1.10:8080"],
         [],
-        {f"{UNITS}/sothutu-display.service"},
+        {f"{UNITS}/sothutu-display.service", "opt/sothutu/deploy/voicepack.py"},
     ),
     "kiosk-pi-lite": (
         [
@@ -208,7 +211,7 @@ def test_commands_of_a_one_pi_desktop_install(installed):
     assert pip[2] == ["install", "--no-deps", "--force-reinstall", str(ROOT)]
     assert pip[3] == ["install", "lgpio>=0.2.2"]
     assert pip[-1] == ["check"]
-    assert has_command(out, "chown", "root:sothutu", "/etc/sothutu/config.toml")
+    assert has_command(out, "chown", "-R", "root:sothutu", "/etc/sothutu")
     assert has_command(out, "raspi-config", "nonint", "do_boot_behaviour", "B4")
     for unit in ("sothutu-server.service", "sothutu-backup.timer", "sothutu-keypad@3.service"):
         assert has_command(out, "systemctl", "enable", unit)
@@ -239,6 +242,34 @@ def test_a_kiosk_on_lite_draws_through_kmsdrm(installed):
     config = load_config(root / "etc/sothutu/config.toml")
     assert config.printer.connection == "network:192.168.1.50:9100"
     assert config.server.url == "http://10.42.0.1:8080"
+
+
+VOICEPACK = ["runuser", "-u", "sothutu", "--", "/opt/sothutu/venv/bin/python"]
+VOICEPACK += ["/opt/sothutu/deploy/voicepack.py", "--config", "/etc/sothutu/config.toml"]
+
+
+def test_the_voice_pack_is_made_by_the_service_user_and_kept(installed, tmp_path):
+    root, first, second, *_ = installed["display-pi"]
+    assert VOICEPACK in commands(first)  # adds missing clips, keeps recorded ones
+    assert VOICEPACK in commands(second)
+    assert (root / "var/lib/sothutu/voice").is_dir()
+    again = install(root, "--voice-pack")
+    assert [*VOICEPACK, "--force"] in commands(again.stdout)
+    # The installed copy runs outside the source folder (it imports the installed code).
+    copy = root / "opt/sothutu/deploy/voicepack.py"
+    result = subprocess.run([sys.executable, str(copy), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "--config" in result.stdout, result.stderr
+
+
+def test_the_shipped_procedure_catalogue_is_copied_next_to_the_config(installed):
+    root, out, second, *_ = installed["server"]
+    config = load_config(root / "etc/sothutu/config.toml")
+    catalogue = config.resolve(config.procedures.catalogue)
+    assert catalogue == root / "etc/sothutu/procedures.sample.csv"
+    assert catalogue.read_bytes() == (ROOT / "deploy/procedures.sample.csv").read_bytes()
+    assert stat.S_IMODE(catalogue.stat().st_mode) == 0o640
+    assert has_command(out, "chown", "-R", "root:sothutu", "/etc/sothutu")
+    assert "Copied deploy/procedures.sample.csv" in out and "Copied" not in second
 
 
 def test_server_only_needs_no_screen_or_sound_packages(installed):
