@@ -215,7 +215,7 @@ parse_args() {
         ROOT=$(cd "$ROOT" && pwd)
         [ "$ROOT" != / ] || usage_error "--root / is the real system; leave out --dry-run"
     elif [ "$(id -u)" != 0 ]; then
-        die "run it as root: sudo $0 $*"
+        die "run it as root: sudo deploy/install.sh ... (or --dry-run --root DIR)"
     fi
     if [ -n "$CONFIG_FROM" ] && [ ! -r "$CONFIG_FROM" ]; then
         die "--config-from: cannot read $CONFIG_FROM"
