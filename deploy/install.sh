@@ -22,6 +22,7 @@ ENVFILE=$ETC/environment
 STATE=/var/lib/sothutu
 UNITS=/etc/systemd/system
 UDEV_RULE=/etc/udev/rules.d/60-sothutu-printer.rules
+UDEV_RULES_SHIPPED=/etc/udev/rules.d/99-sothutu-printer.rules
 WRAPPER=/usr/local/bin/sothutu
 SESSION=$APP/bin/sothutu-session
 ROLES_FILE=$APP/roles
@@ -594,7 +595,7 @@ RestartSec=2
 TimeoutStartSec=120
 TimeoutStopSec=20
 SyslogIdentifier=sothutu-server
-ReadWritePaths=$STATE
+ReadWritePaths=$WRITABLE
 $(hardening_no_devices)
 
 [Install]
@@ -612,7 +613,9 @@ RequiresMountsFor=$STATE
 
 [Service]
 Type=oneshot
-ExecStart=$VENV/bin/python -m counter_api backup --config $CONFIG
+# --nightly: only when the nightly backup is due; the server makes it itself at
+# [backup] time, this timer makes sure it happens (the folder's lock serializes them).
+ExecStart=$VENV/bin/python -m counter_api backup --config $CONFIG --nightly
 User=$SVC_USER
 Group=$SVC_USER
 EnvironmentFile=-$ENVFILE
@@ -620,9 +623,7 @@ WorkingDirectory=$STATE
 Nice=10
 IOSchedulingClass=idle
 SyslogIdentifier=sothutu-backup
-# A backup folder elsewhere (a USB stick) must be added here: sudo systemctl edit
-# sothutu-backup.service, then [Service] ReadWritePaths=/media/sothutu-backup
-ReadWritePaths=$STATE
+ReadWritePaths=$WRITABLE
 $(hardening_no_devices)
 EOF
 }
@@ -633,8 +634,8 @@ backup_timer() {
 Description=Nightly backup of the Sothutu database
 
 [Timer]
-OnCalendar=*-*-* 23:30:00
-# A Pi that was switched off at 23:30 makes the backup when it starts again.
+OnCalendar=*-*-* 22:30:00
+# A Pi that was switched off at 22:30 checks when it starts again.
 Persistent=true
 
 [Install]
@@ -722,6 +723,27 @@ EOF
 
 ENABLE=""
 DISABLE=""
+WRITABLE=$STATE
+
+# The server and the backup may write the database's folder and [backup] dir: outside
+# /var/lib/sothutu (a USB stick) they are added to ReadWritePaths ("-": may be missing).
+writable_paths() {
+    local db backup d
+    db=$(config_value server database "$STATE/queue.db")
+    backup=$(config_value backup dir "")
+    for d in "$(dirname "$(config_path "$db")")" "${backup:+$(config_path "$backup")}"; do
+        case $d in
+        '' | "$STATE" | "$STATE"/*) ;;
+        *[[:space:]]*) warn "a folder with spaces cannot be made writable: $d" ;;
+        *) WRITABLE="$WRITABLE -$d" ;;
+        esac
+    done
+}
+
+# A path from the config: relative ones are relative to the config's folder.
+config_path() {
+    case $1 in /*) printf '%s' "$1" ;; *) printf '%s' "$ETC/$1" ;; esac
+}
 
 # unit NAME WANTED: write the unit (content from unit_text NAME) or take it away.
 unit() {
@@ -756,6 +778,7 @@ unit_text() {
 
 setup_units() {
     local kiosk_unit=0 display_unit=0 n
+    writable_paths
     if [ "$WANT_KIOSK" = 1 ] && { [ "$KIOSK_HEADLESS" = 1 ] || [ "$MODE" = lite ]; }; then
         kiosk_unit=1
     fi
@@ -786,14 +809,20 @@ apply_units() {
 
 # --- kiosk: the printer's udev rule ----------------------------------------------------------------
 
-# ROLE HOOK (kiosk, issue 4): USB printers. Reads [printer] connection = "usb:VID:PID" from the
-# config and lets the group lp (the service user and the desktop user) open that device.
+# ROLE HOOK (kiosk, issue 4): USB printers. The kiosk's deploy/99-sothutu-printer.rules
+# (printer-class devices and known models), plus a rule for the [printer] connection =
+# "usb:VID:PID" of the config: the group lp (service user, desktop user) may open it.
 setup_printer_rule() {
-    local connection vid pid rest
+    local connection="" vid pid rest reload=0
+    if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then reload=1; fi
     if [ "$WANT_KIOSK" = 1 ]; then
+        reload=1
         connection=$(config_value printer connection "")
+        if [ -f "$SRC/deploy/99-sothutu-printer.rules" ]; then
+            put 0644 "$UDEV_RULES_SHIPPED" <"$SRC/deploy/99-sothutu-printer.rules"
+        fi
     else
-        connection=""
+        remove "$UDEV_RULES_SHIPPED"
     fi
     case $connection in
     usb:*)
@@ -805,16 +834,13 @@ setup_printer_rule() {
 # written by deploy/install.sh: members of the group lp may print to it.
 SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="$vid", ATTR{idProduct}=="$pid", MODE="0660", GROUP="lp"
 EOF
+        ;;
+    *) remove "$UDEV_RULE" ;;
+    esac
+    if [ "$reload" = 1 ]; then
         run udevadm control --reload-rules
         run udevadm trigger --action=add --subsystem-match=usb
-        ;;
-    *)
-        if [ -f "$ROOT$UDEV_RULE" ]; then
-            remove "$UDEV_RULE"
-            run udevadm control --reload-rules
-        fi
-        ;;
-    esac
+    fi
 }
 
 hex4() {
@@ -1111,8 +1137,8 @@ do_uninstall() {
         "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-kiosk.service" \
         "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service"
     run systemctl daemon-reload
-    if [ -f "$ROOT$UDEV_RULE" ]; then
-        remove "$UDEV_RULE"
+    if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then
+        remove "$UDEV_RULE" "$UDEV_RULES_SHIPPED"
         run udevadm control --reload-rules
     fi
     if [ -n "$PREV_DESKTOP_USER" ]; then set_autostart "$PREV_DESKTOP_USER" "$(prev_home)" ""; fi

@@ -46,6 +46,15 @@ def random_key() -> str:
     return secrets.token_hex(16)
 
 
+_PASSWORD_LETTERS = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0 to misread
+
+
+def random_password() -> str:
+    """A password people type: four groups of four, e.g. ``k7mq-x3vd-p9tw-h4nz`` (80 bits)."""
+    groups = ("".join(secrets.choice(_PASSWORD_LETTERS) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
 def random_pin(used: set[str]) -> str:
     """A 6-digit clerk PIN that the config accepts (not 111111, 123456, ...) and is unused."""
     while True:
@@ -79,7 +88,7 @@ def production_text(
     """Turn the example's text into a production config.
 
     Returns the new text and the (label, value) pairs the technician must be shown once:
-    the admin key and every counter's PIN.
+    the admin key, the passwords and every counter's PIN.
     """
     out: list[str] = []
     shown: list[tuple[str, str]] = []
@@ -109,7 +118,11 @@ def production_text(
             if key == "key" or key.endswith("_key"):
                 new = random_key()
                 if section == "server" and key == "admin_key":
-                    shown.append(("admin key (reports, admin page)", new))
+                    shown.append(("admin key (API, any counter)", new))
+            elif key == "password" or key.endswith("_password"):
+                new = random_password() if value else ""
+                if new:
+                    shown.append((f"{key.replace('_', ' ')} (/admin page)", new))
             elif key == "pin":
                 new = random_pin(pins)
                 shown.append((f"PIN of {counter or f'counters[{index}]'}", new))

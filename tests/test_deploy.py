@@ -47,6 +47,7 @@ SERVER = {
 }
 DESKTOP_USER = "kioskuser"
 AUTOSTART = f"home/{DESKTOP_USER}/.config/labwc/autostart"
+PRINTER_RULES = "etc/udev/rules.d/99-sothutu-printer.rules"  # the kiosk's, shipped in deploy/
 
 # name: (first run's flags, a re-run's flags, the files expected besides COMMON)
 SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
@@ -70,6 +71,7 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
         | {
             f"{UNITS}/sothutu-keypad@.service",
             "etc/udev/rules.d/60-sothutu-printer.rules",
+            PRINTER_RULES,
             "opt/sothutu/bin/sothutu-session",
             "opt/sothutu/deploy/voicepack.py",
             AUTOSTART,
@@ -84,6 +86,7 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
             f"{UNITS}/sothutu-display.service",
             f"{UNITS}/sothutu-keypad@.service",
             "opt/sothutu/deploy/voicepack.py",
+            PRINTER_RULES,
         },
     ),
     "display-pi": (
@@ -100,7 +103,7 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
             "http://10.42.0.1:8080",
         ],
         [],
-        {f"{UNITS}/sothutu-kiosk.service"},
+        {f"{UNITS}/sothutu-kiosk.service", PRINTER_RULES},
     ),
 }
 
@@ -272,6 +275,18 @@ def test_the_shipped_procedure_catalogue_is_copied_next_to_the_config(installed)
     assert "Copied deploy/procedures.sample.csv" in out and "Copied" not in second
 
 
+def test_a_backup_folder_elsewhere_is_writable_for_server_and_backup(tmp_path):
+    root = tmp_path / "pi"
+    (root / "etc/sothutu").mkdir(parents=True)
+    text = write_config(tmp_path, database="/var/lib/sothutu/queue.db").read_text()
+    text += '\n[backup]\ndir = "/media/sothutu-backup"\n'
+    (root / "etc/sothutu/config.toml").write_text(text)
+    install(root, "--server")
+    for unit in ("sothutu-server.service", "sothutu-backup.service"):
+        lines = (root / UNITS / unit).read_text().splitlines()
+        assert "ReadWritePaths=/var/lib/sothutu -/media/sothutu-backup" in lines
+
+
 def test_server_only_needs_no_screen_or_sound_packages(installed):
     _, out, *_ = installed["server"]
     apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
@@ -282,6 +297,8 @@ def test_server_only_needs_no_screen_or_sound_packages(installed):
 
 def test_usb_printer_udev_rule_reads_the_configs_vendor_and_product(installed):
     root, *_ = installed["one-pi-desktop"]
+    shipped = (ROOT / "deploy/99-sothutu-printer.rules").read_bytes()
+    assert (root / PRINTER_RULES).read_bytes() == shipped
     rule = (root / "etc/udev/rules.d/60-sothutu-printer.rules").read_text()
     line = [x for x in rule.splitlines() if x and not x.startswith("#")]
     assert line == [
@@ -326,6 +343,8 @@ def test_generated_config_is_a_valid_production_config(installed):
     keys += [c.key for c in config.counters] + [k.key for k in config.kiosks]
     assert all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys)
     assert len(set(keys)) == len(keys)
+    assert re.fullmatch(r"([a-z2-9]{4}-){3}[a-z2-9]{4}", config.server.admin_password)
+    assert config.server.admin_password in out
     pins = [c.pin for c in config.counters]
     assert all(re.fullmatch(r"\d{6}", p) and not _weak_pin(p) for p in pins)
     assert len(set(pins)) == len(pins)
@@ -468,7 +487,9 @@ def test_help_names_every_option_and_the_guide_explains_each(tmp_path):
 def test_dropping_a_role_disables_and_removes_its_units(tmp_path):
     root = tmp_path / "pi"
     install(root, "--server", "--kiosk-headless", "--keypad", "1,2", "--mode", "lite")
+    assert (root / PRINTER_RULES).exists()
     result = install(root, "--server", "--keypad", "2")
+    assert not (root / PRINTER_RULES).exists()
     assert has_command(result.stdout, "systemctl", "disable", "--now", "sothutu-kiosk.service")
     assert has_command(result.stdout, "systemctl", "disable", "--now", "sothutu-keypad@1.service")
     assert not has_command(result.stdout, "systemctl", "disable", "--now", "sothutu-server.service")
@@ -496,6 +517,7 @@ def test_uninstall_keeps_config_data_and_the_users_own_autostart(tmp_path):
     for path in (
         "/etc/systemd/system/sothutu-server.service",
         "/etc/udev/rules.d/60-sothutu-printer.rules",
+        f"/{PRINTER_RULES}",
         "/usr/local/bin/sothutu",
         "/opt/sothutu",
     ):
@@ -604,7 +626,8 @@ def test_server_unit_runs_the_server_under_notify_and_watchdog(installed):
     timer = (root / UNITS / "sothutu-backup.timer").read_text()
     assert "Persistent=true" in timer
     backup = (root / UNITS / "sothutu-backup.service").read_text()
-    assert " -m counter_api backup --config /etc/sothutu/config.toml\n" in backup
+    # Beside the server's own nightly backup: --nightly only acts when that one is due.
+    assert " -m counter_api backup --config /etc/sothutu/config.toml --nightly\n" in backup
 
 
 @pytest.mark.slow
