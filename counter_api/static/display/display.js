@@ -428,7 +428,16 @@
     return size;
   }
 
-  /** Fit the given texts; a text of a data-group shares the smallest size of its group. */
+  // Counts are never much larger than the names of their fields (render.py: 1.2 times).
+  var CAPPED = { wcount: ['wname', 1.2] };
+
+  // Stand-ins in a column of codes ("—", "Tạm dừng") fit on their own, no larger than
+  // the codes, so that one long word does not shrink every code (as in render.py).
+  function standIn(el) {
+    return el.classList.contains('none') || el.classList.contains('paused');
+  }
+
+  /** Fit the given texts; the texts of a data-group share the smallest size among them. */
   function fit(elements) {
     var groups = {};
     elements.forEach(function (el) {
@@ -436,12 +445,24 @@
       if (g) groups[g] = true;
       else el.style.fontSize = fitSize(el) + 'px';
     });
-    Object.keys(groups).forEach(function (g) {
-      var members = Array.prototype.slice.call(document.querySelectorAll('[data-group="' + g + '"]'));
+    // A group capped by another (CAPPED) is fitted again, after it, when that one is.
+    Object.keys(CAPPED).forEach(function (g) { if (groups[CAPPED[g][0]]) groups[g] = true; });
+    var order = Object.keys(groups).sort(function (a, b) {
+      return (CAPPED[a] ? 1 : 0) - (CAPPED[b] ? 1 : 0);
+    });
+    order.forEach(function (g) {
+      var all = Array.prototype.slice.call(document.querySelectorAll('[data-group="' + g + '"]'));
+      var members = all.filter(function (m) { return !standIn(m); });
       var sizes = members.map(function (m) { return shown(m) && m.textContent ? fitSize(m) : Infinity; });
       var size = Math.min.apply(null, sizes);
-      members.forEach(function (m, i) {
-        m.style.fontSize = (isFinite(size) ? size : sizes[i] === Infinity ? parseFloat(getComputedStyle(m).fontSize) : sizes[i]) + 'px';
+      var cap = CAPPED[g] && document.querySelector('[data-group="' + CAPPED[g][0] + '"]');
+      if (cap && cap.style.fontSize) size = Math.min(size, parseFloat(cap.style.fontSize) * CAPPED[g][1]);
+      members.forEach(function (m) {
+        m.style.fontSize = (isFinite(size) ? size : fitSize(m)) + 'px';
+      });
+      all.filter(standIn).forEach(function (m) {
+        var own = fitSize(m);
+        m.style.fontSize = (isFinite(size) ? Math.min(own, size) : own) + 'px';
       });
     });
   }
