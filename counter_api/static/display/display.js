@@ -378,7 +378,6 @@
   var body = document.body;
   var $ = function (id) { return document.getElementById(id); };
   var dirty = [];
-  var fitCache = {};
 
   function setText(el, text) {
     text = text === null || text === undefined ? '' : String(text);
@@ -403,17 +402,26 @@
     return el.offsetParent !== null || getComputedStyle(el).position === 'fixed';
   }
 
+  // What a fit depends on: the text, its classes, the box it sits in (its parent's, which
+  // the text's own size never changes), the screen and the fonts. Unchanged: not measured.
+  var fitGeneration = 0;
+
+  function fitKey(el) {
+    var p = el.parentNode;
+    return [el.className, el.textContent, p.clientWidth, p.clientHeight, window.innerWidth,
+      window.innerHeight, fitGeneration].join('|');
+  }
+
   /** The largest font size (px, at most the stylesheet's) at which el's text fits. */
   function fitSize(el) {
+    var key = fitKey(el);
+    if (el.sothutuFitKey === key) return el.sothutuFitSize;
     el.style.fontSize = '';
-    var max = parseFloat(getComputedStyle(el).fontSize);
-    if (!el.textContent || !shown(el)) return max;
-    var key = el.className + '|' + el.textContent + '|' + el.clientWidth + 'x' + el.clientHeight + '|' + max;
-    if (fitCache[key]) return fitCache[key];
-    var size = max;
+    var size = parseFloat(getComputedStyle(el).fontSize);
+    if (!el.textContent || !shown(el)) return size;
     if (!fitsNow(el)) {
-      var lo = Math.max(4, max * 0.15);
-      var hi = max;
+      var lo = Math.max(4, size * 0.15);
+      var hi = size;
       el.style.fontSize = lo + 'px';
       if (fitsNow(el)) {
         while (hi - lo > 0.5) {
@@ -424,7 +432,8 @@
       }
       size = Math.floor(lo * 10) / 10;
     }
-    fitCache[key] = size;
+    el.sothutuFitKey = key;
+    el.sothutuFitSize = size;
     return size;
   }
 
@@ -475,7 +484,7 @@
   }
 
   function fitAll() {
-    fitCache = {};
+    fitGeneration += 1;
     dirty = [];
     fit(Array.prototype.slice.call(document.querySelectorAll('.fit')));
     if (MODE === 'wall') layoutNotice();
