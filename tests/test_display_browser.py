@@ -10,6 +10,7 @@ on what the browser was asked to play, not only on the page's own log.
 
 from __future__ import annotations
 
+import http.client
 import io
 import itertools
 import json
@@ -17,6 +18,7 @@ import math
 import os
 import re
 import signal
+import threading
 import time
 import wave
 from array import array
@@ -58,7 +60,7 @@ ARGS = [
 SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
 NOTICE = "Thời gian làm việc: Sáng 7h30–11h30, Chiều 13h30–17h00, từ thứ Hai đến thứ Sáu"
 GAP = 0.3  # [voice] gap of the test configs
-MAX_AGE = 6.0  # [voice] max_age of the live server's config (60 elsewhere)
+MAX_AGE = 10.0  # [voice] max_age of the live server's config (60 elsewhere)
 # The test pack lacks "chu-c": a call of field C (prefix C) is announced by the chime alone.
 MISSING_CLIP = "chu-c"
 
@@ -307,6 +309,46 @@ def expected_clips(code: str, counter: int, recall: bool = False) -> list[str]:
     return list(announce.announcement(code, counter, recall=recall).clips)
 
 
+def simultaneously(srv: ServerProcess, counters: tuple[int, ...]) -> list[float]:
+    """Counters call "next" together (threads released at once); when each request began."""
+    clients = {n: srv.client(counter_key(n)) for n in counters}
+    gate = threading.Barrier(len(counters))
+    started: list[float] = []
+
+    def press(n: int) -> None:
+        gate.wait()
+        started.append(time.perf_counter())
+        clients[n].counter(n, "next")
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in counters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return started
+
+
+def called_in_order(srv: ServerProcess, after: int, count: int) -> list[tuple[str, int]]:
+    """(code, counter) of the first ``count`` ticket.called events after event ``after``,
+    in the server's order, read from the event stream itself."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    conn.request("GET", "/api/v1/events", headers={"Last-Event-ID": str(after)})
+    resp = conn.getresponse()
+    calls: list[tuple[str, int]] = []
+    kind = ""
+    try:
+        while len(calls) < count:
+            line = resp.fp.readline().decode().rstrip("\n")
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind == "ticket.called":
+                data = json.loads(line[6:])
+                calls.append((data["ticket"]["code"], data["counter"]))
+    finally:
+        conn.close()
+    return calls
+
+
 def wait_spoken(page, count: int, timeout: float = 15000) -> list[dict]:
     """Wait until the page has started ``count`` clips and the audio clock passed the last."""
     page.wait_for_function(
@@ -431,10 +473,11 @@ def test_a_call_shows_within_a_second_and_three_calls_are_said_in_order(
     assert time.perf_counter() - t0 < 1.0
     before = len(wait_spoken(page, len(expected_clips(first, 1))))
 
-    clients = {n: live.client(counter_key(n)) for n in (1, 2, 4)}
-    t0 = time.perf_counter()
-    calls = [(clients[n].counter(n, "next")["ticket"]["code"], n) for n in (2, 4, 1)]
-    assert time.perf_counter() - t0 < 0.1, "the three calls took longer than 100 ms"
+    # Three counters press "next" at the same moment; the server decides the order.
+    after = live.client().state()["last_event_id"]
+    started = simultaneously(live, (2, 4, 1))
+    assert max(started) - min(started) < 0.1, "the three calls were not made within 100 ms"
+    calls = called_in_order(live, after, 3)
 
     want = [clip for code, n in calls for clip in expected_clips(code, n)]
     spoken = wait_spoken(page, before + len(want))[before:]
@@ -450,7 +493,7 @@ def test_a_call_shows_within_a_second_and_three_calls_are_said_in_order(
     starts = [i for i, e in enumerate(spoken) if e["clip"] == "chime"]
     for i in starts[1:]:
         pause = spoken[i]["start"] - spoken[i - 1]["end"]
-        assert GAP - 0.02 <= pause <= GAP + 0.8, f"{pause:.3f} s between announcements"
+        assert GAP - 0.02 <= pause <= GAP + 1.5, f"{pause:.3f} s between announcements"
     assert page.js_errors == []
 
 
