@@ -72,7 +72,7 @@ def main() -> int:
         return 1
     screen = has_screen()
     pack_tool = ROOT / "deploy" / "voicepack.py"
-    if screen and pack_tool.exists():  # the display's default voice (espeak-ng), once
+    if pack_tool.exists():  # the displays' default voice (espeak-ng), once; /display uses it too
         subprocess.run([py, str(pack_tool), "--config", args.config], cwd=ROOT, check=False)
     for name, argv in parts(args.config, screen):
         procs.append((name, subprocess.Popen(argv, cwd=ROOT)))

@@ -27,6 +27,7 @@ def create_app(
         api,
         auth,
         console,
+        display_page,
         errors,
         procedures,
         rating,
@@ -66,6 +67,7 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(rating.bp)
     app.register_blueprint(status.bp)
+    display_page.init_app(app, config)
     errors.register(app)
 
     @app.after_request

@@ -115,7 +115,10 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "ticket.issued, ticket.called, ticket.recalled, ticket.done, ticket.no_show, "
                 "ticket.held, ticket.transferred, ticket.expired, counter.paused, counter.resumed, "
                 "day.rollover, kiosk.status, ticket.reprint, rating.recorded. `: ping` at least "
-                "every 15 s.",
+                "every 15 s; with "
+                '`?heartbeat=S` a `heartbeat` event (no id, data `{"time"}`) instead, whenever '
+                "S seconds (or the ping interval, when shorter) pass without another event: "
+                "browsers' EventSource hides comments, so a page can see that the stream lives.",
                 "security": [],
                 "parameters": [
                     {
@@ -123,14 +126,83 @@ def document(server_url: str = "") -> dict[str, Any]:
                         "in": "header",
                         "required": False,
                         "schema": {"type": "integer"},
-                    }
+                    },
+                    {
+                        "name": "lastEventId",
+                        "in": "query",
+                        "required": False,
+                        "description": "as Last-Event-ID, for clients that cannot set headers; "
+                        "the header wins",
+                        "schema": {"type": "integer"},
+                    },
+                    {
+                        "name": "heartbeat",
+                        "in": "query",
+                        "required": False,
+                        "description": "seconds (1-60) between `heartbeat` events while the "
+                        "stream is quiet; absent: `: ping` comments. Anything else is 400.",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 60},
+                    },
                 ],
                 "responses": {
                     "200": {
                         "description": "the stream",
                         "content": {"text/event-stream": {"schema": {"type": "string"}}},
                     },
-                    **_errors(503),
+                    **_errors(400, 503),
+                },
+            }
+        },
+        "/voice/announcement": {
+            "get": {
+                "summary": "The words and voice-pack clips of one call's announcement",
+                "description": "What the display says for a call, from the same pure function "
+                "as the pygame display (display/announce.py) with the config's [voice] dialect, "
+                "repeat, chime and announce: the sentence, and the clip names in order with the "
+                "silence after each (ms). The browser display plays these clips from /voice/clip.",
+                "security": [],
+                "parameters": [
+                    {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "counter",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0},
+                    },
+                    {
+                        "name": "recall",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "boolean", "default": False},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "OK", **_json(_ref("Announcement"))},
+                    **_errors(400),
+                },
+            }
+        },
+        "/voice/clip": {
+            "get": {
+                "summary": "One clip of the voice pack, as WAV",
+                "description": "`name` is a clip name of the README's table (`moi-cong-dan`, "
+                "`so-5`, `chu-a`, `chime`, ...). Read from [voice] pack on each request (a "
+                "clip a centre replaced is served at once), 16-bit files trimmed of their silent "
+                "ends. Without a chime in the pack, the synthesized chime; a missing word is said "
+                "by espeak-ng when [voice] espeak allows and it is installed, else 404.",
+                "security": [],
+                "parameters": [
+                    {"name": "name", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the clip",
+                        "content": {
+                            "audio/wav": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    "304": {"description": "not modified (If-None-Match)"},
+                    **_errors(404),
                 },
             }
         },
@@ -456,6 +528,18 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "time": {"type": "string", "format": "date-time"},
                 "version": {"type": "string"},
                 "business_date": {"type": "string", "format": "date"},
+            },
+        },
+        "Announcement": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "counter": {"type": "integer"},
+                "recall": {"type": "boolean"},
+                "sentence": {"type": "string", "description": "said once"},
+                "text": {"type": "string", "description": "all that is said; empty: chime only"},
+                "clips": {"type": "array", "items": {"type": "string"}},
+                "pauses_ms": {"type": "array", "items": {"type": "integer"}},
             },
         },
         "Service": {
