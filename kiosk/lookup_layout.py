@@ -113,9 +113,10 @@ def result_rows(state: KioskState, size: tuple[int, int]) -> list[tuple[Hit, Rec
     main, _ = results_area(size)
     x, y, w, h = main
     step = row_height(size) + pad_of(size) // 2
+    offset = min(state.lookup.list_scroll, results_limit(state, size))
     out = []
     for i, hit_ in enumerate(state.lookup.hits):
-        top = y + i * step - state.lookup.list_scroll
+        top = y + i * step - offset
         if top + row_height(size) > y and top < y + h:
             out.append((hit_, (x, top, w, row_height(size))))
     return out
