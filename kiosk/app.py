@@ -224,7 +224,7 @@ class App:
                 return
             self._drag_y = self._press[1]
         delta = round(self._drag_y - pos[1])  # finger up: the content moves up
-        self._drag_y = pos[1]
+        self._drag_y -= delta  # the rounding's remainder carries to the next move
         limit = lookup_render.scroll_limit(self.controller.state, size)
         self._message(st.Scroll(delta, limit))
 

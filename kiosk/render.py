@@ -152,6 +152,7 @@ def _ticket(p: Painter, state: KioskState) -> None:
         lines.append((words.TICKET_PRIORITY, 0.11, True, ORANGE))
     if shown.ahead is not None:
         lines.append((words.TICKET_AHEAD.format(n=shown.ahead), 0.11, False, MUTED))
+    procedure_prefix = words.TICKET_PROCEDURE.format(name="")  # no larger than the field's
     total = sum(share for _, share, _, _ in lines)
     y = y0
     for text, share, bold, color in lines:
@@ -165,6 +166,7 @@ def _ticket(p: Painter, state: KioskState) -> None:
             color=color,
             max_lines=1 if is_code else 4,
             min_size=round(p.h * 0.12) if is_code else None,
+            max_size=round(p.h * 0.06) if text.startswith(procedure_prefix) else None,
         )
         y += h
 

@@ -220,7 +220,7 @@ def test_printing_a_checklist_one_at_a_time_then_the_notice_goes() -> None:
     assert w.s.lookup.printing == lk.PRINTED and w.s.screen is Screen.DETAIL
     w.tick(w.s.timing.done + 0.1)
     assert w.s.lookup.printing == lk.IDLE
-    (again,) = w.tap("print")
+    assert w.tap("print") == (st.PrintChecklist(PROCEDURE),)
     w.send(st.ChecklistPrinted(KS.code, "paper_out"))
     assert w.s.lookup.printing == lk.FAULT and w.s.printer == "paper_out"
     # a print job that never answers ends as a fault, not a spinner forever
