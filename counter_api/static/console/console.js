@@ -436,12 +436,12 @@
     body.appendChild(input);
     var kiosks = Object.keys(state.kiosks).sort();
     var kioskSelect = null;
-    if (kiosks.length > 1) {
-      var label = el('label', { class: 'proc-kiosk' }, 'In tại máy lấy số: ');
+    var kioskLabel = null;
+    if (kiosks.length > 1) {  // which kiosk prints, shown with the print button
+      kioskLabel = el('label', { class: 'proc-kiosk' }, 'In tại máy: ');
       kioskSelect = el('select', { id: 'proc-kiosk' });
       kiosks.forEach(function (k) { kioskSelect.appendChild(el('option', { value: k }, k)); });
-      label.appendChild(kioskSelect);
-      body.appendChild(label);
+      kioskLabel.appendChild(kioskSelect);
     }
     var list = el('div', { id: 'proc-results', class: 'choices proc-results' });
     var detail = el('div', { id: 'proc-detail', class: 'proc-detail' });
@@ -508,6 +508,7 @@
       var print = el('button', { type: 'button', class: 'primary', id: 'proc-print' }, 'In danh sách giấy tờ tại máy lấy số');
       print.addEventListener('click', function () { printChecklist(p, kioskSelect ? kioskSelect.value : null); });
       buttons.appendChild(print);
+      if (kioskLabel) buttons.appendChild(kioskLabel);
       if (boot.counter.guidance) {
         var issue = el('button', { type: 'button', id: 'proc-issue' }, 'Cấp số cho thủ tục này');
         issue.addEventListener('click', function () { issueFor(p); });
