@@ -73,9 +73,6 @@ def measure(path: Path):
     return measure_text
 
 
-_font, _measure = font, measure  # the names render.py used
-
-
 class Painter:
     """Draws fitted text and boxes on one surface and collects overflows."""
 

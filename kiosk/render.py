@@ -11,18 +11,14 @@ from __future__ import annotations
 import pygame
 
 from kiosk import layout, lookup_render, words
-from kiosk.paint import (  # noqa: F401 (re-exported: tests and tools draw with these)
+from kiosk.paint import (
     BG,
-    BLUE,
     GREEN,
     INK,
     MUTED,
     NAVY,
     ORANGE,
     RED,
-    SHADOW,
-    SLATE,
-    STYLE,
     WHITE,
     Painter,
 )
