@@ -400,6 +400,17 @@ class KioskConfig:
         check=_between(0, 4320),
     )
     priority: bool = setting(True, help="Offer the priority (ƯU TIÊN) choice.")
+    lookup: bool = setting(
+        True,
+        help="Offer the procedure look-up (Tra cứu thủ tục) on the start screen when the "
+        "server has a catalogue.",
+    )
+    lookup_idle_seconds: float = setting(
+        90.0,
+        help="Back to the start screen after this long without a touch on the look-up "
+        "screens (citizens read the documents to bring).",
+        check=_between(10, 3600),
+    )
     idle_seconds: float = setting(
         20.0, help="Back to the start screen after this long without a tap.", check=_positive
     )

@@ -428,6 +428,29 @@ class QueueService:
 
         return self._write(work)
 
+    def checklist_print(
+        self, procedure: tuple[str, str], kiosk: str | None = None, counter: int | None = None
+    ) -> dict:
+        """Ask a kiosk (the named one, else the first) to print a procedure's documents
+        checklist for a citizen: event ``checklist.print``, which that kiosk follows."""
+        names = [k.name for k in self.config.kiosks]
+        if kiosk is not None and kiosk not in names:
+            raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
+        target = kiosk or (names[0] if names else None)
+        if target is None:
+            raise Conflict("no_kiosk", "no kiosk is configured to print on")
+        data = {
+            "procedure": {"code": procedure[0], "name": procedure[1]},
+            "kiosk": target,
+            "counter": counter,
+        }
+
+        def work(ctx: _Ctx) -> dict:
+            self._emit(ctx, "checklist.print", data)
+            return data
+
+        return self._write(work)
+
     # --- reads ------------------------------------------------------------------
 
     def ticket(self, ticket_id: int) -> dict:

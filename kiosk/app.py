@@ -8,7 +8,9 @@ events. Between taps it sleeps on its message queue, looking at touch input abou
 
 Touch arrives twice (a finger event and a mouse event synthesized from
 it); mouse events flagged as coming from touch are dropped, and the state's
-tap guard drops whatever duplicate is left. Escape does nothing; a
+tap guard drops whatever duplicate is left. A tap counts when the finger
+touches, except inside a list or text that scrolls: there it counts when the
+finger lifts without having moved, and a moving finger drags the content. Escape does nothing; a
 technician closes the kiosk with ``[kiosk] exit_keys`` (default Ctrl+Shift+Q).
 """
 
@@ -29,7 +31,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
 from counter_api.config import Config
-from kiosk import layout, render
+from kiosk import layout, lookup_layout, lookup_render, render
 from kiosk import state as st
 from kiosk.controller import Kiosk
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1024, 600)
 POLL = 0.03  # seconds between looks at touch input while idle
+DRAG = 0.02  # share of the screen's height a finger moves before it drags, not taps
 
 
 def parse_keys(combo: str) -> tuple[int, int]:
@@ -90,6 +93,8 @@ class App:
         self.frames = 0
         self.overflows: list[Any] = []
         self._stop = threading.Event()
+        self._press: tuple[float, float] | None = None  # where a finger went down in a list
+        self._drag_y: float | None = None  # the finger's last height while dragging
 
     def _open_display(self, size: tuple[int, int] | None) -> pygame.Surface:
         k = self.config.kiosk
@@ -161,12 +166,22 @@ class App:
             self.redraw()
 
     def handle(self, event: pygame.event.Event) -> None:
+        w, h = self.surface.get_size()
+        mouse = event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION)
+        if mouse and getattr(event, "touch", False):
+            return  # SDL's copy of a finger event
         if event.type == pygame.FINGERDOWN:
-            w, h = self.surface.get_size()
-            self.tap((event.x * w, event.y * h))
-        elif event.type == pygame.MOUSEBUTTONDOWN:
-            if event.button == 1 and not getattr(event, "touch", False):
-                self.tap(event.pos)
+            self.press((event.x * w, event.y * h))
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.press(event.pos)
+        elif event.type == pygame.FINGERMOTION:
+            self.move((event.x * w, event.y * h))
+        elif event.type == pygame.MOUSEMOTION and event.buttons[0]:
+            self.move(event.pos)
+        elif event.type == pygame.FINGERUP or (
+            event.type == pygame.MOUSEBUTTONUP and event.button == 1
+        ):
+            self.release()
         elif event.type == pygame.KEYDOWN:
             if (
                 event.key == self.exit_key
@@ -191,8 +206,43 @@ class App:
         if self.panel is not None:
             self.panel.show(self.controller.state)
 
+    def press(self, pos: tuple[float, float]) -> None:
+        """A finger (or the mouse) went down: a tap, or the start of a drag in a list."""
+        area = lookup_layout.scroll_area(self.controller.state, self.surface.get_size())
+        if area is not None and _inside(pos, area):
+            self._press, self._drag_y = pos, None
+        else:
+            self._press = self._drag_y = None
+            self.tap(pos)
+
+    def move(self, pos: tuple[float, float]) -> None:
+        if self._press is None:
+            return
+        size = self.surface.get_size()
+        if self._drag_y is None:
+            if abs(pos[1] - self._press[1]) < max(8, size[1] * DRAG):
+                return
+            self._drag_y = self._press[1]
+        delta = round(self._drag_y - pos[1])  # finger up: the content moves up
+        self._drag_y -= delta  # the rounding's remainder carries to the next move
+        limit = lookup_render.scroll_limit(self.controller.state, size)
+        self._message(st.Scroll(delta, limit))
+
+    def release(self) -> None:
+        pressed, dragged = self._press, self._drag_y is not None
+        self._press = self._drag_y = None
+        if pressed is not None and not dragged:
+            self.tap(pressed)
+
     def tap(self, pos: tuple[float, float]) -> None:
-        target = layout.hit(self.controller.state, self.surface.get_size(), pos)
+        size = self.surface.get_size()
+        state = self.controller.state
+        target = layout.hit(state, size, pos)
+        if target is not None and target[0] == "scroll":
+            step = lookup_layout.page(state, size)
+            limit = lookup_render.scroll_limit(state, size)
+            self._message(st.Scroll(step if target[1] == "down" else -step, limit, tap=True))
+            return
         self._message(st.Tap(target))
 
     def redraw(self) -> None:
@@ -207,3 +257,8 @@ class App:
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.surface, str(path))
         return path
+
+
+def _inside(pos: tuple[float, float], rect: layout.Rect) -> bool:
+    x, y, w, h = rect
+    return x <= pos[0] < x + w and y <= pos[1] < y + h

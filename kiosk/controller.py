@@ -1,7 +1,8 @@
 """The kiosk's moving parts put together, shared by the touchscreen and headless loops.
 
 ``Controller`` owns the current ``KioskState``: it feeds messages to the pure
-``state.update``, runs the effects it returns (issue a ticket, beep) and tells
+``state.update``, runs the effects it returns (issue a ticket, beep, ask the
+procedure catalogue, print a checklist) and tells
 the server about the printer when its status changes, with the codes of any
 ticket that could not be printed, so no issued ticket is silently lost.
 
@@ -23,7 +24,16 @@ from kiosk import state as st
 from kiosk import words
 from kiosk.printer import Printer, Target, parse_connection, profile_info
 from kiosk.ticket import Header
-from kiosk.workers import EventFeed, Issuer, Post, PrintWorker, ServerMonitor, StatusReporter
+from kiosk.workers import (
+    ChecklistJob,
+    EventFeed,
+    Issuer,
+    Librarian,
+    Post,
+    PrintWorker,
+    ServerMonitor,
+    StatusReporter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +47,22 @@ class Controller:
         self,
         state: st.KioskState,
         *,
-        issue: Callable[[str, bool], Any],
+        issue: Callable[..., Any],
         beep: Callable[[], None] | None = None,
         report: Callable[[str, str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        librarian: Librarian | None = None,
+        print_checklist: Callable[[ChecklistJob], None] | None = None,
+        server_doubt: Callable[[], None] | None = None,
     ) -> None:
         self.state = state
         self.issue = issue
         self.beep = beep
         self.report = report
         self.clock = clock
+        self.librarian = librarian
+        self.print_checklist = print_checklist
+        self.server_doubt = server_doubt  # a request found no server: check now
         self.unprinted: list[str] = []
         self._reported: tuple[str, str] | None = None
 
@@ -56,17 +72,42 @@ class Controller:
         new, effects = st.update(old, msg, self.clock())
         self.state = new
         for effect in effects:
-            if isinstance(effect, st.IssueTicket):
-                self.issue(effect.service, effect.priority)
-            elif isinstance(effect, st.Beep) and self.beep is not None:
-                self.beep()
+            self._run(effect)
         if isinstance(msg, st.Printed):
             self._printed(msg)
-        if new.printer != old.printer or isinstance(msg, st.Printed | st.PrinterStatus):
+        unreachable = isinstance(msg, st.LookupFailed) and msg.reason == "unreachable"
+        if unreachable and self.server_doubt is not None:
+            self.server_doubt()
+        if new.printer != old.printer or isinstance(
+            msg, st.Printed | st.PrinterStatus | st.ChecklistPrinted
+        ):
             self._report()
         if new.screen != old.screen:
             log.info("screen %s → %s", old.screen, new.screen)
         return new != old
+
+    def _run(self, effect: st.Effect) -> None:
+        lib = self.librarian
+        if isinstance(effect, st.IssueTicket):
+            if effect.procedure:
+                self.issue(effect.service, effect.priority, effect.procedure)
+            else:
+                self.issue(effect.service, effect.priority)
+        elif isinstance(effect, st.Beep):
+            if self.beep is not None:
+                self.beep()
+        elif isinstance(effect, st.FetchCatalogue):
+            if lib is not None:
+                lib.catalogue()
+        elif isinstance(effect, st.Search):
+            if lib is not None:
+                lib.search(effect.seq, effect.query, effect.service)
+        elif isinstance(effect, st.FetchProcedure):
+            if lib is not None:
+                lib.procedure(effect.code)
+        elif isinstance(effect, st.PrintChecklist) and self.print_checklist is not None:
+            sample = self.state.catalogue is not None and self.state.catalogue.sample
+            self.print_checklist(ChecklistJob(effect.procedure, sample=sample))
 
     def tick(self) -> bool:
         return self.handle(st.Tick())
@@ -147,6 +188,7 @@ def timing(config: Config, headless: bool) -> st.Timing:
         tap_guard=k.tap_guard_seconds,
         fault_min=min(5.0, k.fault_seconds),
         issuing_limit=k.request_timeout + 4 * config.printer.timeout + 10,
+        lookup_idle=k.lookup_idle_seconds,
     )
 
 
@@ -176,10 +218,18 @@ class Kiosk:
             self.printer, s.header, config.printer.width, post, config.printer.probe_seconds
         )
         self.issuer = Issuer(self.client, self.print_worker, post)
+        self.librarian = Librarian(
+            ApiClient(url, timeout=config.kiosk.request_timeout), post, self.print_worker
+        )
         self.reporter = StatusReporter(ApiClient(url, s.key, timeout=5.0))
         self.monitor = ServerMonitor(ApiClient(url, timeout=3.0), post, on_up=self.reporter.resend)
         self.feed = EventFeed(
-            url, s.kiosk_name, post, self.print_worker, on_status=lambda _up: self.monitor.poke()
+            url,
+            s.kiosk_name,
+            post,
+            self.print_worker,
+            on_status=lambda _up: self.monitor.poke(),
+            on_checklist=self.librarian.print_remote,
         )
         initial = st.initial(
             s.fields,
@@ -187,6 +237,7 @@ class Kiosk:
             priority=config.kiosk.priority,
             hours_text=s.hours_text,
             now=clock(),
+            lookup=config.kiosk.lookup and not headless,
         )
         self.controller = Controller(
             initial,
@@ -194,6 +245,9 @@ class Kiosk:
             beep=beep,
             report=self.reporter.report,
             clock=clock,
+            librarian=self.librarian,
+            print_checklist=self.print_worker.put,
+            server_doubt=self.monitor.poke,
         )
 
     def start(self) -> Kiosk:
@@ -207,6 +261,7 @@ class Kiosk:
         )
         self.reporter.start()
         self.print_worker.start()
+        self.librarian.start()
         self.monitor.start()
         self.feed.start()
         return self
@@ -214,5 +269,6 @@ class Kiosk:
     def stop(self) -> None:
         self.feed.stop()
         self.monitor.stop()
+        self.librarian.stop()
         self.print_worker.stop()
         self.reporter.stop()

@@ -4,9 +4,9 @@ Everything is a proportion of the screen, so 800×480 and 1920×1080 get the
 same layout. The renderer draws these boxes and the app hit-tests taps
 against the same ones, so what a citizen sees is what a tap hits.
 
-The start screen's bottom row holds "extra" buttons (today: priority); a
-later big button (the procedure look-up) is one more entry in
-``extra_buttons``.
+The start screen's bottom row holds "extra" buttons: priority and the
+procedure look-up ("Tra cứu thủ tục"). The look-up's own screens are laid out
+in ``kiosk.lookup_layout``; ``buttons`` and ``hit`` cover every screen.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from kiosk import words
-from kiosk.state import KioskState, Screen
+from kiosk.state import LOOKUP_SCREENS, KioskState, Screen
 
 Rect = tuple[int, int, int, int]  # x, y, w, h
 
@@ -26,7 +26,8 @@ class ButtonBox:
     rect: Rect
     label: str
     detail: str = ""  # second line, e.g. the waiting count
-    style: str = "field"  # field, priority, back
+    style: str = "field"  # field, priority, back, lookup, and the look-up's styles
+    enabled: bool = True  # drawn greyed when False (a tap on it does nothing)
 
 
 @dataclass(frozen=True)
@@ -80,17 +81,26 @@ def grid(n: int, area: Rect, gap: int, aspect: float = 3.0) -> list[Rect]:
     return rects
 
 
-def extra_buttons(state: KioskState) -> list[tuple[tuple[str, ...], str, str]]:
-    """The bottom row: (target, label, style)."""
-    if state.screen is Screen.START and state.priority_enabled:
-        return [(("priority",), words.PRIORITY_BUTTON, "priority")]
+def extra_buttons(state: KioskState) -> list[tuple[tuple[str, ...], str, str, str]]:
+    """The bottom row: (target, label, detail, style)."""
+    if state.screen is Screen.START:
+        out = []
+        if state.priority_enabled:
+            out.append((("priority",), words.PRIORITY_BUTTON, "", "priority"))
+        if state.lookup_available:
+            out.append((("lookup",), words.LOOKUP_BUTTON, words.LOOKUP_DETAIL, "lookup"))
+        return out
     if state.screen is Screen.PRIORITY:
-        return [(("back",), words.BACK, "back")]
+        return [(("back",), words.BACK, "", "back")]
     return []
 
 
 def buttons(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
     """Every tappable box of the current screen."""
+    if state.screen in LOOKUP_SCREENS:
+        from kiosk import lookup_layout  # it builds on this module
+
+        return lookup_layout.buttons(state, size)
     if state.screen not in (Screen.START, Screen.PRIORITY):
         return []
     extras = extra_buttons(state)
@@ -103,13 +113,14 @@ def buttons(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
     if extras and fr.footer is not None:
         fx, fy, fw, fh = fr.footer
         gap = fr.pad
-        each = (fw - gap * (len(extras) - 1)) / len(extras)
-        for i, (target, label, style) in enumerate(extras):
-            out.append(
-                ButtonBox(
-                    target, (round(fx + i * (each + gap)), fy, round(each), fh), label, "", style
-                )
-            )
+        # Priority's long label gets more of the row than the look-up's short one.
+        shares = [1.25 if e[3] == "priority" and len(extras) > 1 else 1.0 for e in extras]
+        free = fw - gap * (len(extras) - 1)
+        x = float(fx)
+        for share, (target, label, detail, style) in zip(shares, extras, strict=True):
+            bw = free * share / sum(shares)
+            out.append(ButtonBox(target, (round(x), fy, round(bw), fh), label, detail, style))
+            x += bw + gap
     return out
 
 
@@ -119,6 +130,8 @@ def hit(
     """The target under ``pos``, or None."""
     px, py = pos
     for b in buttons(state, size):
+        if not b.enabled:
+            continue
         x, y, w, h = b.rect
         if x <= px < x + w and y <= py < y + h:
             return b.target

@@ -8,98 +8,22 @@ as well as it can be and returned as an ``Overflow`` so tests fail on it.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pygame
 
-from kiosk import layout, words
-from kiosk.state import KioskState, Screen
-from kiosk.textfit import Overflow, fit
-from kiosk.ticket import BOLD, REGULAR
-
-BG = (245, 247, 250)
-INK = (20, 24, 28)
-MUTED = (69, 79, 89)
-WHITE = (255, 255, 255)
-NAVY = (11, 60, 125)
-BLUE = (21, 101, 192)
-ORANGE = (191, 54, 12)
-SLATE = (69, 90, 100)
-GREEN = (27, 94, 32)
-RED = (183, 28, 28)
-SHADOW = (200, 206, 214)
-
-STYLE = {
-    "field": (BLUE, WHITE),
-    "priority_field": (ORANGE, WHITE),
-    "priority": (ORANGE, WHITE),
-    "back": (SLATE, WHITE),
-}
-
-
-@functools.lru_cache(maxsize=512)
-def _font(path: Path, size: int) -> pygame.font.Font:
-    return pygame.font.Font(str(path), size)
-
-
-def _measure(path: Path):
-    def measure(text: str, size: int) -> tuple[int, int]:
-        font = _font(path, size)
-        w, _ = font.size(text)
-        return w, font.get_height()
-
-    return measure
-
-
-class Painter:
-    """Draws fitted text and boxes on one surface and collects overflows."""
-
-    def __init__(self, surface: pygame.Surface) -> None:
-        self.surface = surface
-        self.w, self.h = surface.get_size()
-        self.min_size = max(16, round(self.h * 0.03))
-        self.overflows: list[Overflow] = []
-
-    def text(
-        self,
-        text: str,
-        rect: layout.Rect,
-        *,
-        where: str,
-        bold: bool = False,
-        color: tuple[int, int, int] = INK,
-        max_size: int | None = None,
-        min_size: int | None = None,
-        max_lines: int = 2,
-    ) -> None:
-        x, y, w, h = rect
-        if not text or w <= 0 or h <= 0:
-            return
-        path = BOLD if bold else REGULAR
-        top = max_size or h
-        low = min(min_size or self.min_size, top)
-        fitted = fit(
-            text,
-            _measure(path),
-            w,
-            h,
-            max_size=top,
-            min_size=low,
-            max_lines=max_lines,
-            spacing=1.08,
-        )
-        if fitted.overflow:
-            self.overflows.append(Overflow(where, text, (w, h), fitted.size))
-        font = _font(path, fitted.size)
-        ty = y + (h - fitted.height) // 2
-        for line in fitted.lines:
-            img = font.render(line, True, color)
-            self.surface.blit(img, (x + (w - img.get_width()) // 2, ty))
-            ty += fitted.line_height
-
-    def box(self, rect: layout.Rect, color: tuple[int, int, int], radius: int = 0) -> None:
-        pygame.draw.rect(self.surface, color, pygame.Rect(rect), border_radius=radius)
+from kiosk import layout, lookup_render, words
+from kiosk.paint import (
+    BG,
+    GREEN,
+    INK,
+    MUTED,
+    NAVY,
+    ORANGE,
+    RED,
+    WHITE,
+    Painter,
+)
+from kiosk.state import LOOKUP_SCREENS, KioskState, Screen
+from kiosk.textfit import Overflow
 
 
 def draw(surface: pygame.Surface, state: KioskState) -> list[Overflow]:
@@ -107,7 +31,9 @@ def draw(surface: pygame.Surface, state: KioskState) -> list[Overflow]:
     p = Painter(surface)
     surface.fill(BG)
     screen = state.screen
-    if screen in (Screen.START, Screen.PRIORITY):
+    if screen in LOOKUP_SCREENS:
+        lookup_render.draw(p, state)
+    elif screen in (Screen.START, Screen.PRIORITY):
         _choose(p, state)
     elif screen is Screen.ISSUING:
         _issuing(p, state)
@@ -146,47 +72,13 @@ def _choose(p: Painter, state: KioskState) -> None:
     priority = state.screen is Screen.PRIORITY
     title = f"{words.TITLE} — {words.PRIORITY}" if priority else words.TITLE
     _header(p, title, words.PROMPT, ORANGE if priority else NAVY)
-    radius = max(6, round(min(p.w, p.h) * 0.02))
-    shadow = max(2, round(p.h * 0.006))
     for b in layout.buttons(state, (p.w, p.h)):
-        x, y, w, h = b.rect
-        bg, fg = STYLE[b.style]
-        p.box((x, y + shadow, w, h), SHADOW, radius)
-        p.box(b.rect, bg, radius)
-        padx = max(8, round(w * 0.04))
-        pady = max(4, round(h * 0.05))
-        inner = (x + padx, y + pady, w - 2 * padx, h - 2 * pady)
-        where = f"button {'/'.join(b.target)}"
         if b.style in ("field", "priority_field"):
-            ix, iy, iw, ih = inner
-            name_h = round(ih * (0.62 if b.detail else 1.0))
-            p.text(
-                b.label,
-                (ix, iy, iw, name_h),
-                where=where,
-                bold=True,
-                color=fg,
-                max_size=round(p.h * 0.085),
-                max_lines=3,
-            )
-            p.text(
-                b.detail,
-                (ix, iy + name_h + round(ih * 0.04), iw, ih - name_h - round(ih * 0.04)),
-                where=where + " count",
-                color=fg,
-                max_size=round(p.h * 0.05),
-                max_lines=1,
-            )
+            p.button(b, max_size=round(p.h * 0.085), max_lines=3)
+        elif b.style == "lookup":
+            p.button(b, max_size=round(p.h * 0.06), detail_size=round(p.h * 0.04), max_lines=1)
         else:
-            p.text(
-                b.label,
-                inner,
-                where=where,
-                bold=True,
-                color=fg,
-                max_size=round(p.h * 0.06),
-                max_lines=2,
-            )
+            p.button(b, max_size=round(p.h * 0.06), max_lines=3)
 
 
 def _issuing(p: Painter, state: KioskState) -> None:
@@ -250,10 +142,13 @@ def _ticket(p: Painter, state: KioskState) -> None:
         lines.append((words.TICKET_TITLE, 0.11, True, MUTED))
     lines.append((shown.code, 0.50, True, INK))
     lines.append((words.TICKET_FIELD.format(service=shown.service_name), 0.14, True, INK))
+    if shown.procedure:
+        lines.append((words.TICKET_PROCEDURE.format(name=shown.procedure), 0.2, False, INK))
     if shown.priority:
         lines.append((words.TICKET_PRIORITY, 0.11, True, ORANGE))
     if shown.ahead is not None:
         lines.append((words.TICKET_AHEAD.format(n=shown.ahead), 0.11, False, MUTED))
+    procedure_prefix = words.TICKET_PROCEDURE.format(name="")  # no larger than the field's
     total = sum(share for _, share, _, _ in lines)
     y = y0
     for text, share, bold, color in lines:
@@ -265,8 +160,9 @@ def _ticket(p: Painter, state: KioskState) -> None:
             where="code" if is_code else "ticket line",
             bold=bold,
             color=color,
-            max_lines=1 if is_code else 2,
+            max_lines=1 if is_code else 4,
             min_size=round(p.h * 0.12) if is_code else None,
+            max_size=round(p.h * 0.06) if text.startswith(procedure_prefix) else None,
         )
         y += h
 

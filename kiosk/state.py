@@ -1,7 +1,8 @@
 """What the kiosk is doing, as plain data, and the pure rules that change it.
 
 ``update(state, message, now)`` returns the next state and the effects to run
-(issue a ticket, beep). It never touches pygame, the network or the printer,
+(issue a ticket, beep, search the procedure catalogue, print a checklist). It
+never touches pygame, the network or the printer,
 so the touchscreen app and the headless button loop share it, and tests can
 walk every screen without hardware. ``now`` is a monotonic time in seconds.
 
@@ -9,6 +10,11 @@ Rules that protect citizens live here: one tap is one action (taps too soon
 after another tap or after a screen change are ignored), nothing happens on
 a tap while a ticket is being issued, a failed or timed-out request is never
 repeated by itself, and a ticket the server issued is always shown.
+
+The procedure look-up (LOOKUP → SEARCH or RESULTS → DETAIL) follows the same
+rules; its typed search is debounced here (``Timing.debounce``), each search is
+numbered so that a late answer to an older query is dropped, and its screens
+return to the start after ``Timing.lookup_idle`` without a touch.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from kiosk.lookup import FAULT, IDLE, PRINTED, PRINTING, Catalogue, Hit, Lookup, clamp, typed
 
 PRINTER_OK = ("ok", "paper_low")
 
@@ -31,6 +39,13 @@ class Screen(enum.StrEnum):
     LIMIT = "limit"  # the field's daily limit is reached
     OFFLINE = "offline"  # the server does not answer
     ERROR = "error"  # the server refused for another reason
+    LOOKUP = "lookup"  # procedure look-up: the fields, and "type a name"
+    SEARCH = "search"  # the on-screen keyboard with the first results
+    RESULTS = "results"  # a list of procedures (one field's, or a search's)
+    DETAIL = "detail"  # one procedure: documents, time, fees; take a number; print
+
+
+LOOKUP_SCREENS = frozenset({Screen.LOOKUP, Screen.SEARCH, Screen.RESULTS, Screen.DETAIL})
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,11 @@ class Shown:
     priority: bool
     ahead: int | None = None
     minutes: int | None = None
+    procedure: str = ""  # the procedure's name when the ticket was issued for one
 
     @classmethod
     def of(cls, ticket: Mapping[str, Any]) -> Shown:
+        procedure = ticket.get("procedure")
         return cls(
             id=int(ticket["id"]),
             code=str(ticket["code"]),
@@ -63,6 +80,7 @@ class Shown:
             priority=bool(ticket.get("priority", False)),
             ahead=ticket.get("waiting_ahead"),
             minutes=ticket.get("estimated_wait_minutes"),
+            procedure=str(procedure.get("name", "")) if isinstance(procedure, Mapping) else "",
         )
 
 
@@ -77,6 +95,8 @@ class Timing:
     tap_guard: float = 0.4
     fault_min: float = 5.0  # the fault screen ignores taps this long: the code must be seen
     issuing_limit: float = 30.0  # safety net: a worker that never answered
+    lookup_idle: float = 90.0  # the look-up screens: time to read a procedure
+    debounce: float = 0.3  # after the last key, before the search goes out
 
 
 # --- messages ----------------------------------------------------------------------
@@ -85,9 +105,21 @@ class Timing:
 @dataclass(frozen=True)
 class Tap:
     """A tap or a button press on ``target``: ("field", id), ("priority",),
-    ("back",) or None (nowhere in particular)."""
+    ("back",), ("lookup",), the look-up's ("search",), ("browse", id), ("key", k),
+    ("result", code), ("issue",), ("print",), or None (nowhere in particular)."""
 
     target: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Scroll:
+    """Move the results list or the detail by ``delta`` pixels (positive: further
+    down), within 0..``limit`` (the app measures the content). ``tap``: the ▲/▼
+    buttons, under the tap rules; otherwise a finger dragging the content."""
+
+    delta: int
+    limit: int
+    tap: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +166,64 @@ class Tick:
     """Time passed; screens with a timeout may change."""
 
 
-Message = Tap | Issued | IssueFailed | Printed | PrinterStatus | ServerStatus | Waiting | Tick
+@dataclass(frozen=True)
+class CatalogueInfo:
+    catalogue: Catalogue
+
+
+@dataclass(frozen=True)
+class Found:
+    """The answer to ``Search`` number ``seq``."""
+
+    seq: int
+    hits: tuple[Hit, ...]
+    total: int
+    query: str = ""
+    service: str = ""
+    catalogue: Catalogue | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One procedure's API JSON (GET /api/v1/procedures/CODE)."""
+
+    code: str
+    procedure: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LookupFailed:
+    """A catalogue request failed: ``reason`` is unreachable or error."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ChecklistPrinted:
+    """A checklist print ended; ``remote`` when a clerk asked for it (not this screen)."""
+
+    code: str
+    status: str
+    remote: bool = False
+
+
+Message = (
+    Tap
+    | Issued
+    | IssueFailed
+    | Printed
+    | PrinterStatus
+    | ServerStatus
+    | Waiting
+    | Tick
+    | Scroll
+    | CatalogueInfo
+    | Found
+    | Loaded
+    | LookupFailed
+    | ChecklistPrinted
+)
 
 
 # --- effects -------------------------------------------------------------------------
@@ -144,6 +233,7 @@ Message = Tap | Issued | IssueFailed | Printed | PrinterStatus | ServerStatus | 
 class IssueTicket:
     service: str
     priority: bool
+    procedure: str = ""  # a procedure's code: the server issues in its field
 
 
 @dataclass(frozen=True)
@@ -151,7 +241,34 @@ class Beep:
     pass
 
 
-Effect = IssueTicket | Beep
+@dataclass(frozen=True)
+class FetchCatalogue:
+    """Ask how many procedures each field has (and whether it is the sample)."""
+
+
+@dataclass(frozen=True)
+class Search:
+    """Search (``query``) or list one field's (``service``) procedures; answered by
+    ``Found`` with the same ``seq``."""
+
+    seq: int
+    query: str
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class FetchProcedure:
+    code: str
+
+
+@dataclass(frozen=True)
+class PrintChecklist:
+    """Print the documents checklist of ``procedure`` (its API JSON)."""
+
+    procedure: Mapping[str, Any]
+
+
+Effect = IssueTicket | Beep | FetchCatalogue | Search | FetchProcedure | PrintChecklist
 
 
 # --- the state -------------------------------------------------------------------------
@@ -172,6 +289,10 @@ class KioskState:
     uncertain: bool = False  # a request timed out: a ticket may exist unprinted
     server_up: bool = False
     printer: str = "unknown"
+    lookup_enabled: bool = True  # offer "Tra cứu thủ tục" on the start screen
+    catalogue: Catalogue | None = None  # None until the server told us
+    lookup: Lookup = field(default_factory=Lookup)
+    touched: float = float("-inf")  # last drag (keeps the look-up from timing out)
 
     def field_named(self, service_id: str) -> Field | None:
         for f in self.fields:
@@ -183,6 +304,12 @@ class KioskState:
     def priority_mode(self) -> bool:
         return self.screen is Screen.PRIORITY
 
+    @property
+    def lookup_available(self) -> bool:
+        """Whether the start screen offers the look-up: enabled, and the catalogue
+        is not known to be empty (unknown: offer it; the look-up screen then asks)."""
+        return self.lookup_enabled and (self.catalogue is None or self.catalogue.total > 0)
+
 
 def initial(
     fields: tuple[Field, ...],
@@ -191,10 +318,16 @@ def initial(
     priority: bool = True,
     hours_text: str = "",
     now: float = 0.0,
+    lookup: bool = True,
 ) -> KioskState:
     """The state at start: offline until the server answered once."""
     return KioskState(
-        fields=fields, timing=timing, priority_enabled=priority, hours_text=hours_text, since=now
+        fields=fields,
+        timing=timing,
+        priority_enabled=priority,
+        hours_text=hours_text,
+        since=now,
+        lookup_enabled=lookup,
     )
 
 
@@ -204,7 +337,16 @@ def _go(state: KioskState, screen: Screen, now: float, **changes: Any) -> KioskS
 
 def _start(state: KioskState, now: float) -> KioskState:
     screen = Screen.START if state.server_up else Screen.OFFLINE
-    return _go(state, screen, now, pending=None, shown=None, refused_service="", uncertain=False)
+    return _go(
+        state,
+        screen,
+        now,
+        pending=None,
+        shown=None,
+        refused_service="",
+        uncertain=False,
+        lookup=Lookup(),
+    )
 
 
 def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
@@ -212,7 +354,7 @@ def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tup
     if isinstance(msg, Tap):
         return _tap(state, msg.target, now)
     if isinstance(msg, Tick):
-        return _tick(state, now), ()
+        return _tick(state, now)
     if isinstance(msg, Issued):
         if state.screen is not Screen.ISSUING or state.shown is not None:
             return state, ()
@@ -233,13 +375,29 @@ def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tup
     if isinstance(msg, PrinterStatus):
         return replace(state, printer=msg.status), ()
     if isinstance(msg, ServerStatus):
-        return _server(state, msg.up, now), ()
+        ask = msg.up and not state.server_up and state.lookup_enabled
+        return _server(state, msg.up, now), (FetchCatalogue(),) if ask else ()
     if isinstance(msg, Waiting):
         fields = tuple(
             replace(f, waiting=int(msg.counts[f.id])) if f.id in msg.counts else f
             for f in state.fields
         )
         return replace(state, fields=fields), ()
+    if isinstance(msg, Scroll):
+        return _scroll(state, msg, now), ()
+    if isinstance(msg, CatalogueInfo):
+        return replace(state, catalogue=msg.catalogue), ()
+    if isinstance(msg, Found):
+        return _found(state, msg), ()
+    if isinstance(msg, Loaded):
+        lk = state.lookup
+        if state.screen is not Screen.DETAIL or lk.code != msg.code or lk.procedure is not None:
+            return state, ()
+        return replace(state, lookup=replace(lk, procedure=msg.procedure)), ()
+    if isinstance(msg, LookupFailed):
+        return _lookup_failed(state, msg, now), ()
+    if isinstance(msg, ChecklistPrinted):
+        return _checklist_printed(state, msg, now), ()
     raise TypeError(f"not a kiosk message: {msg!r}")
 
 
@@ -255,7 +413,12 @@ def _tap(
         return state, ()
     if screen in (Screen.DONE, Screen.PRINTER_FAULT, Screen.CLOSED, Screen.LIMIT, Screen.ERROR):
         return replace(_start(state, now), last_tap=now), ()
+    if screen in LOOKUP_SCREENS:
+        return _lookup_tap(replace(state, last_tap=now), target, now)
     kind = target[0] if target else None
+    if kind == "lookup" and screen is Screen.START and state.lookup_available:
+        nxt = _go(state, Screen.LOOKUP, now, lookup=Lookup())
+        return replace(nxt, last_tap=now), (FetchCatalogue(),)
     if kind == "field" and target is not None and state.field_named(target[1]) is not None:
         priority = screen is Screen.PRIORITY
         nxt = _go(state, Screen.ISSUING, now, pending=(target[1], priority), shown=None)
@@ -294,17 +457,23 @@ def _server(state: KioskState, up: bool, now: float) -> KioskState:
     if up == state.server_up:
         return state
     state = replace(state, server_up=up)
-    if not up and state.screen in (Screen.START, Screen.PRIORITY):
-        return _go(state, Screen.OFFLINE, now)
+    if not up and (state.screen in (Screen.START, Screen.PRIORITY) or _looking(state)):
+        return _go(state, Screen.OFFLINE, now, lookup=Lookup())
     if up and state.screen is Screen.OFFLINE and not state.uncertain:
         return _start(state, now)
     return state  # an uncertain request's message stays its full time (see _tick)
 
 
-def _tick(state: KioskState, now: float) -> KioskState:
+def _tick(state: KioskState, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    if _looking(state):
+        return _lookup_tick(state, now)
     deadline = next_deadline(state)
     if deadline is None or now < deadline:
-        return state
+        return state, ()
+    return _timeout(state, now), ()
+
+
+def _timeout(state: KioskState, now: float) -> KioskState:
     if state.screen is Screen.ISSUING:
         # A worker never answered: show what we have, never lose an issued code.
         if state.shown is not None:
@@ -317,6 +486,8 @@ def next_deadline(state: KioskState) -> float | None:
     """When the current screen times out (monotonic seconds), or None."""
     t = state.timing
     screen = state.screen
+    if _looking(state):
+        return min(_lookup_deadlines(state))
     if screen is Screen.PRIORITY:
         return max(state.since, state.last_tap) + t.idle
     if screen is Screen.DONE:
@@ -330,3 +501,164 @@ def next_deadline(state: KioskState) -> float | None:
     if screen is Screen.OFFLINE and state.uncertain and state.server_up:
         return state.since + t.message
     return None
+
+
+# --- the procedure look-up ----------------------------------------------------------
+
+
+def _looking(state: KioskState) -> bool:
+    return state.screen in LOOKUP_SCREENS
+
+
+def _lookup_tap(
+    state: KioskState, target: tuple[str, ...] | None, now: float
+) -> tuple[KioskState, tuple[Effect, ...]]:
+    """A tap on a look-up screen (``state`` already counts it as the last tap)."""
+    kind = target[0] if target else None
+    arg = target[1] if target and len(target) > 1 else ""
+    lk = state.lookup
+    screen = state.screen
+    if kind == "back":
+        return _lookup_back(state, now), ()
+    if screen is Screen.LOOKUP:
+        if kind == "search":
+            return _go(state, Screen.SEARCH, now, lookup=Lookup(seq=lk.seq)), ()
+        if kind == "browse" and state.field_named(arg) is not None:
+            seq = lk.seq + 1
+            found = Lookup(service=arg, seq=seq)
+            return _go(state, Screen.RESULTS, now, lookup=found), (Search(seq, "", arg),)
+    elif screen is Screen.SEARCH:
+        if kind == "key" and arg == "results":
+            if not lk.hits:
+                return state, ()
+            return _go(state, Screen.RESULTS, now, lookup=replace(lk, list_scroll=0)), ()
+        if kind == "key":
+            return _typed(state, typed(lk.query, arg), now), ()
+        if kind == "result":
+            return _open(state, arg, now)
+    elif screen is Screen.RESULTS:
+        if kind == "result":
+            return _open(state, arg, now)
+    elif screen is Screen.DETAIL and lk.procedure is not None:
+        if kind == "issue":
+            service = str(lk.procedure.get("service", ""))
+            nxt = _go(state, Screen.ISSUING, now, pending=(service, False), shown=None)
+            return nxt, (IssueTicket(service, False, lk.code),)
+        if kind == "print" and lk.printing != PRINTING:
+            printing = replace(lk, printing=PRINTING, printing_since=now)
+            return replace(state, lookup=printing), (PrintChecklist(lk.procedure),)
+    return state, ()
+
+
+def _typed(state: KioskState, query: str, now: float) -> KioskState:
+    lk = state.lookup
+    if query == lk.query:
+        return state
+    if not query.strip():
+        # Nothing to search: no results, and an answer still on its way is dropped.
+        empty = replace(lk, query=query, hits=(), total=0, answered=("", ""), due=None)
+        return replace(state, lookup=replace(empty, seq=lk.seq + 1))
+    return replace(state, lookup=replace(lk, query=query, due=now + state.timing.debounce))
+
+
+def _open(state: KioskState, code: str, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    lk = state.lookup
+    if not any(h.code == code for h in lk.hits):
+        return state, ()
+    detail = replace(
+        lk, came_from=state.screen.value, code=code, procedure=None, scroll=0, printing=IDLE
+    )
+    return _go(state, Screen.DETAIL, now, lookup=detail), (FetchProcedure(code),)
+
+
+def _lookup_back(state: KioskState, now: float) -> KioskState:
+    lk = state.lookup
+    screen = state.screen
+    if screen is Screen.LOOKUP:
+        return _start(state, now)
+    if screen is Screen.SEARCH or (screen is Screen.RESULTS and lk.service):
+        return _go(state, Screen.LOOKUP, now, lookup=Lookup(seq=lk.seq))
+    if screen is Screen.RESULTS:
+        return _go(state, Screen.SEARCH, now)
+    back = Screen(lk.came_from) if lk.came_from else Screen.LOOKUP
+    kept = replace(lk, code="", procedure=None, scroll=0, printing=IDLE)
+    return _go(state, back, now, lookup=kept)
+
+
+def _scroll(state: KioskState, msg: Scroll, now: float) -> KioskState:
+    if state.screen not in (Screen.RESULTS, Screen.DETAIL):
+        return state
+    if msg.tap:
+        if now - max(state.last_tap, state.since) < state.timing.tap_guard:
+            return state
+        state = replace(state, last_tap=now)
+    else:
+        state = replace(state, touched=now)
+    lk = state.lookup
+    if state.screen is Screen.RESULTS:
+        lk = replace(lk, list_scroll=clamp(lk.list_scroll + msg.delta, msg.limit))
+    else:
+        lk = replace(lk, scroll=clamp(lk.scroll + msg.delta, msg.limit))
+    return replace(state, lookup=lk)
+
+
+def _found(state: KioskState, msg: Found) -> KioskState:
+    if msg.catalogue is not None:
+        state = replace(state, catalogue=msg.catalogue)
+    lk = state.lookup
+    if not _looking(state) or msg.seq != lk.seq:
+        return state  # an answer to an older query, or the citizen has left
+    answer = replace(lk, hits=msg.hits, total=msg.total, answered=(msg.query, msg.service))
+    return replace(state, lookup=answer)
+
+
+def _lookup_failed(state: KioskState, msg: LookupFailed, now: float) -> KioskState:
+    if not _looking(state):
+        return state
+    if msg.reason == "unreachable":
+        return _go(state, Screen.OFFLINE, now, server_up=False, lookup=Lookup())
+    return _go(state, Screen.ERROR, now, lookup=Lookup())
+
+
+def _checklist_printed(state: KioskState, msg: ChecklistPrinted, now: float) -> KioskState:
+    state = replace(state, printer=msg.status)
+    lk = state.lookup
+    if (
+        msg.remote
+        or state.screen is not Screen.DETAIL
+        or lk.printing != PRINTING
+        or lk.code != msg.code
+    ):
+        return state
+    result = PRINTED if msg.status in PRINTER_OK else FAULT
+    return replace(state, lookup=replace(lk, printing=result, printing_since=now))
+
+
+def _lookup_deadlines(state: KioskState) -> list[float]:
+    t = state.timing
+    lk = state.lookup
+    out = [max(state.since, state.last_tap, state.touched) + t.lookup_idle]
+    if lk.due is not None:
+        out.append(lk.due)
+    if lk.printing in (PRINTED, FAULT):
+        out.append(lk.printing_since + t.done)
+    elif lk.printing == PRINTING:
+        out.append(lk.printing_since + t.issuing_limit)
+    return out
+
+
+def _lookup_tick(state: KioskState, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    t = state.timing
+    lk = state.lookup
+    if now >= max(state.since, state.last_tap, state.touched) + t.lookup_idle:
+        return _start(state, now), ()
+    effects: tuple[Effect, ...] = ()
+    if lk.due is not None and now >= lk.due:
+        seq = lk.seq + 1
+        lk = replace(lk, due=None, seq=seq)
+        effects = (Search(seq, lk.query.strip(), lk.service),)
+    if lk.printing in (PRINTED, FAULT) and now >= lk.printing_since + t.done:
+        lk = replace(lk, printing=IDLE)
+    elif lk.printing == PRINTING and now >= lk.printing_since + t.issuing_limit:
+        lk = replace(lk, printing=FAULT, printing_since=now)  # a print job never answered
+    return replace(state, lookup=lk), effects

@@ -85,6 +85,19 @@ class Text:
     max_lines: int = 2
     gap: float = 6  # px (at 576) below the block
     box_height: float | None = None  # for the code: the height it may fill
+    align: str = "center"  # or "left"
+    indent: float = 0  # px (at 576) from the left margin, for left-aligned text
+
+
+@dataclass(frozen=True)
+class Item:
+    """A checklist line: an empty box to tick, then the text (left-aligned, wrapped)
+    and under it the ``detail`` (how many originals and copies, the form) in bold."""
+
+    text: str
+    detail: str = ""
+    size: float = 24
+    gap: float = 8
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ class QrWithText:
     gap: float = 10
 
 
-Block = Text | Rule | QrWithText
+Block = Text | Rule | QrWithText | Item
 
 
 def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
@@ -114,6 +127,10 @@ def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
     blocks.append(Text(str(ticket["code"]), 150, bold=True, max_lines=1, box_height=150, gap=4))
     service = str(ticket.get("service_name") or ticket.get("service", ""))
     blocks.append(Text(words.TICKET_FIELD.format(service=service), 30, bold=True, gap=6))
+    procedure = ticket.get("procedure")
+    if isinstance(procedure, Mapping) and procedure.get("name"):
+        name = words.nfc(str(procedure["name"]))
+        blocks.append(Text(words.TICKET_PROCEDURE.format(name=name), 24, max_lines=10, gap=6))
     if ticket.get("priority"):
         blocks.append(Text(words.TICKET_PRIORITY, 32, bold=True, gap=6))
     if ticket.get("waiting_ahead") is not None:
@@ -145,7 +162,13 @@ def render(blocks: Sequence[Block], width: int) -> Rendered:
     overflows: list[Overflow] = []
     y = round(8 * scale)
     for block in blocks:
-        if isinstance(block, Rule):
+        if canvas.height - y < 2000:  # a long checklist: room for the tallest block
+            taller = Image.new("L", (width, canvas.height * 2), 255)
+            taller.paste(canvas, (0, 0))
+            canvas, draw = taller, ImageDraw.Draw(taller)
+        if isinstance(block, Item):
+            y = _draw_item(draw, block, margin, inner, y, scale, overflows)
+        elif isinstance(block, Rule):
             line = max(2, round(3 * scale))
             draw.rectangle((margin, y, width - margin - 1, y + line - 1), fill=0)
             y += line + round(block.gap * scale)
@@ -180,16 +203,44 @@ def _draw_text(draw, block: Text, margin, inner, y, scale, overflows) -> int:
         path = BOLD
     else:
         box_h = size * 2 * block.max_lines  # height is not the limit; width is
-    fitted = _fit(block.text, path, inner, box_h, size, block.max_lines)
+    indent = round(block.indent * scale)
+    fitted = _fit(block.text, path, inner - indent, box_h, size, block.max_lines)
     if fitted.overflow:
-        overflows.append(Overflow("ticket", block.text, (inner, box_h), fitted.size))
+        overflows.append(Overflow("ticket", block.text, (inner - indent, box_h), fitted.size))
     font = _font(path, fitted.size)
     for line in fitted.lines:
         w = font.getlength(line)
-        draw.text((margin + (inner - w) / 2, y), line, font=font, fill=0, anchor="la")
+        x = margin + indent if block.align == "left" else margin + (inner - w) / 2
+        draw.text((x, y), line, font=font, fill=0, anchor="la")
         if block.box_height is not None:  # the code: capitals and digits, no descent
             y += font.getbbox(line, anchor="la")[3] + round(6 * scale)
         else:
+            y += fitted.line_height
+    return y + round(block.gap * scale)
+
+
+def _draw_item(draw, block: Item, margin, inner, y, scale, overflows) -> int:
+    size = max(round(block.size * scale), 1)
+    side = round(size * 0.85)
+    edge = max(2, round(2.5 * scale))
+    top = y + round(size * 0.12)
+    draw.rectangle((margin, top, margin + side, top + side), outline=0, width=edge)
+    indent = side + round(size * 0.6)
+    fitted = _fit(block.text, REGULAR, inner - indent, size * 2 * 12, size, 12)
+    if fitted.overflow:
+        overflows.append(Overflow("checklist item", block.text, (inner - indent, 0), fitted.size))
+    font = _font(REGULAR, fitted.size)
+    for line in fitted.lines:
+        draw.text((margin + indent, y), line, font=font, fill=0, anchor="la")
+        y += fitted.line_height
+    if block.detail:
+        small = max(round(size * 0.9), 1)
+        fitted = _fit(block.detail, BOLD, inner - indent, small * 2 * 6, small, 6)
+        if fitted.overflow:
+            overflows.append(Overflow("checklist item", block.detail, (inner - indent, 0), small))
+        font = _font(BOLD, fitted.size)
+        for line in fitted.lines:
+            draw.text((margin + indent, y), line, font=font, fill=0, anchor="la")
             y += fitted.line_height
     return y + round(block.gap * scale)
 

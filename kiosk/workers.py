@@ -2,12 +2,15 @@
 
 - ``Issuer``: one thread per ticket request (at most one at a time, by the
   state rules): POST /api/v1/tickets, then hands the ticket to the printer.
-- ``PrintWorker``: one thread that prints tickets in order (new ones and
-  reprints) and asks an idle printer its status now and then.
+- ``PrintWorker``: one thread that prints tickets and documents checklists in
+  order (new ones and reprints) and asks an idle printer its status now and then.
 - ``StatusReporter``: sends the printer status to POST /api/v1/kiosks/status,
   retrying until the server has it.
 - ``ServerMonitor``: polls /api/v1/health; says when the server comes or goes.
-- ``EventFeed``: follows the event stream for waiting counts and reprints.
+- ``EventFeed``: follows the event stream for waiting counts, reprints and
+  checklists a clerk sends to this kiosk.
+- ``Librarian``: asks the procedure catalogue (fields' counts, searches, one
+  procedure) on one thread; of several searches waiting, only the newest is sent.
 
 None of them touches the state or the screen: they call ``post(message)``.
 """
@@ -18,12 +21,17 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from counter_api.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
 from kiosk import state as st
+from kiosk.checklist import checklist_image
+from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
 
@@ -38,6 +46,15 @@ REFUSALS = {"closed": "closed", "daily_limit_reached": "limit"}
 class PrintJob:
     ticket: Mapping[str, Any]
     reprint: bool = False
+
+
+@dataclass(frozen=True)
+class ChecklistJob:
+    """A procedure's documents checklist (its API JSON); ``remote`` when a clerk sent it."""
+
+    procedure: Mapping[str, Any]
+    sample: bool = False
+    remote: bool = False
 
 
 class PrintWorker:
@@ -56,14 +73,14 @@ class PrintWorker:
         self.width = width
         self.post = post
         self.probe_seconds = probe_seconds
-        self.jobs: queue.Queue[PrintJob | None] = queue.Queue()
+        self.jobs: queue.Queue[PrintJob | ChecklistJob | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
 
     def start(self) -> PrintWorker:
         self._thread.start()
         return self
 
-    def put(self, job: PrintJob) -> None:
+    def put(self, job: PrintJob | ChecklistJob) -> None:
         self.jobs.put(job)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -84,6 +101,25 @@ class PrintWorker:
             log.error("ticket %s not printed: %s", ticket.get("code"), fault)
             return fault.status
 
+    def print_checklist(self, job: ChecklistJob) -> str:
+        """Render and print one checklist now (this thread); returns the status."""
+        today = datetime.now(ZoneInfo(self.header.timezone)).date()
+        rendered = checklist_image(
+            job.procedure, self.header, self.width, sample=job.sample, today=today
+        )
+        for problem in rendered.overflows:
+            log.warning("checklist text does not fit: %s", problem)
+        code = str(job.procedure.get("code", ""))
+        try:
+            status = self.printer.send(
+                build_job(rendered.image, self.printer.profile), rendered.image, f"thu-tuc-{code}"
+            )
+        except PrinterFault as fault:
+            log.error("checklist of %s not printed: %s", code, fault)
+            return fault.status
+        log.info("checklist of %s printed (%s)", code, "a clerk's" if job.remote else "kiosk")
+        return status
+
     def _run(self) -> None:
         # Warm up (imports, fonts) so the first citizen's ticket is as fast as any.
         try:
@@ -103,6 +139,15 @@ class PrintWorker:
                 continue
             if job is None:
                 return
+            if isinstance(job, ChecklistJob):
+                try:
+                    status = self.print_checklist(job)
+                except Exception:  # a bug must not stop the printer thread
+                    log.exception("printing a checklist failed")
+                    status = "offline"
+                code = str(job.procedure.get("code", ""))
+                self.post(st.ChecklistPrinted(code, status, remote=job.remote))
+                continue
             try:
                 status = self.print_ticket(job.ticket)
             except Exception:  # a bug must not stop the printer thread
@@ -126,14 +171,21 @@ class Issuer:
         self.printer = printer
         self.post = post
 
-    def issue(self, service: str, priority: bool) -> threading.Thread:
-        t = threading.Thread(target=self._run, args=(service, priority), name="issue", daemon=True)
+    def issue(self, service: str, priority: bool, procedure: str = "") -> threading.Thread:
+        """Request a ticket for ``service``, or for ``procedure`` (a code: the server
+        issues it in the procedure's field, and the ticket carries the procedure)."""
+        t = threading.Thread(
+            target=self._run, args=(service, priority, procedure), name="issue", daemon=True
+        )
         t.start()
         return t
 
-    def _run(self, service: str, priority: bool) -> None:
+    def _run(self, service: str, priority: bool, procedure: str = "") -> None:
         try:
-            ticket = self.client.issue(service, priority)
+            if procedure:
+                ticket = self.client.issue_for_procedure(procedure, priority)
+            else:
+                ticket = self.client.issue(service, priority)
         except ClientError as exc:
             log.warning("ticket for %s refused: %s", service, exc)
             self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
@@ -278,10 +330,12 @@ class EventFeed:
         post: Post,
         printer: PrintWorker,
         on_status: Callable[[bool], None] | None = None,
+        on_checklist: Callable[[str], None] | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
         self.printer = printer
+        self.on_checklist = on_checklist
         self.stream = EventStream(base_url, self._on_event, on_status)
 
     def start(self) -> EventFeed:
@@ -300,8 +354,119 @@ class EventFeed:
             if data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict):
                 log.info("reprint of %s requested", data["ticket"].get("code"))
                 self.printer.put(PrintJob(data["ticket"], reprint=True))
+        elif event.type == "checklist.print":
+            procedure = data.get("procedure")
+            if (
+                data.get("kiosk") == self.kiosk_name
+                and isinstance(procedure, dict)
+                and procedure.get("code")
+                and self.on_checklist is not None
+            ):
+                log.info("checklist of %s requested by a clerk", procedure["code"])
+                self.on_checklist(str(procedure["code"]))
         elif event.type.startswith("ticket.") and isinstance(data.get("waiting"), dict):
             self.post(st.Waiting(data["waiting"]))
+
+
+class Librarian:
+    """Asks the server's procedure catalogue on its own thread and posts the answers
+    (``CatalogueInfo``, ``Found``, ``Loaded`` or ``LookupFailed``).
+
+    A citizen typing fast may queue several searches: only the newest waiting one
+    is sent. ``print_remote`` fetches a procedure a clerk chose and hands its
+    checklist to the printer."""
+
+    RESULTS = 200  # at most this many results in a list
+
+    def __init__(self, client: ApiClient, post: Post, printer: PrintWorker | None = None) -> None:
+        self.client = client
+        self.post = post
+        self.printer = printer
+        self.catalogue_info: Catalogue | None = None
+        self._jobs: deque[tuple[Any, ...]] = deque()
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="catalogue", daemon=True)
+
+    def start(self) -> Librarian:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(2)
+
+    def catalogue(self) -> None:
+        self._put(("catalogue",))
+
+    def search(self, seq: int, query: str, service: str = "") -> None:
+        with self._cond:
+            for job in [j for j in self._jobs if j[0] == "search"]:
+                self._jobs.remove(job)  # superseded by this newer search
+            self._jobs.append(("search", seq, query, service))
+            self._cond.notify()
+
+    def procedure(self, code: str) -> None:
+        self._put(("procedure", code))
+
+    def print_remote(self, code: str) -> None:
+        self._put(("print", code))
+
+    def _put(self, job: tuple[Any, ...]) -> None:
+        with self._cond:
+            self._jobs.append(job)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                job = self._jobs.popleft()
+            try:
+                self._do(job)
+            except Unreachable as exc:
+                log.warning("catalogue %s: server unreachable: %s", job[0], exc)
+                if job[0] != "print":
+                    self.post(st.LookupFailed("unreachable", str(exc)))
+            except ClientError as exc:
+                log.warning("catalogue %s refused: %s", job[0], exc)
+                if job[0] != "print":
+                    self.post(st.LookupFailed("error", str(exc)))
+            except Exception:  # a bug must not stop the thread
+                log.exception("catalogue %s failed", job[0])
+                if job[0] != "print":
+                    self.post(st.LookupFailed("error", "internal"))
+
+    def _do(self, job: tuple[Any, ...]) -> None:
+        kind = job[0]
+        if kind == "catalogue":
+            self.post(st.CatalogueInfo(self._catalogue(self.client.procedures(limit=1))))
+        elif kind == "search":
+            _, seq, query, service = job
+            answer = self.client.procedures(query, service or None, limit=self.RESULTS)
+            hits = tuple(Hit.of(h) for h in answer.get("procedures", []))
+            catalogue = self._catalogue(answer)
+            self.post(st.Found(seq, hits, len(hits), query, service, catalogue))
+        elif kind == "procedure":
+            code = job[1]
+            self.post(st.Loaded(code, self.client.procedure(code)))
+        elif kind == "print":
+            procedure = self.client.procedure(job[1])
+            if self.catalogue_info is None:
+                self._catalogue(self.client.procedures(limit=1))
+            sample = bool(self.catalogue_info and self.catalogue_info.sample)
+            if self.printer is not None:
+                self.printer.put(ChecklistJob(procedure, sample=sample, remote=True))
+
+    def _catalogue(self, answer: Mapping[str, Any]) -> Catalogue:
+        self.catalogue_info = Catalogue.of(answer)
+        return self.catalogue_info
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:

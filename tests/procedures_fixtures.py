@@ -18,21 +18,30 @@ def _services() -> str:
     )
 
 
-def _counters() -> str:
+def _counters(guidance: bool = False) -> str:
     ids = ", ".join(f'"{sid}"' for sid in SERVICES)
+    numbers = (1, 2, 3) if guidance else (1, 2)
     return "".join(
         f'\n[[counters]]\nnumber = {n}\nservices = [{ids}]\nkey = "{counter_key(n)}"\n'
-        f'pin = "{counter_pin(n)}"\n'
-        for n in (1, 2)
+        f'pin = "{counter_pin(n)}"\n' + ("guidance = true\n" if n == 3 else "")
+        for n in numbers
     )
 
 
-def write_procedures_config(directory: Path, catalogue: str | Path = "", **kwargs) -> Path:
-    """A valid config with the five example fields, two counters, two kiosks and,
-    when given, ``[procedures] catalogue``."""
-    extra = f'\n[procedures]\ncatalogue = "{catalogue}"\n' if catalogue else ""
+def write_procedures_config(
+    directory: Path,
+    catalogue: str | Path = "",
+    *,
+    extra: str = "",
+    guidance: bool = False,
+    **kwargs,
+) -> Path:
+    """A valid config with the five example fields, two counters (and a third, the
+    guidance counter, with ``guidance``), two kiosks and, when given, ``[procedures]
+    catalogue``; ``extra`` TOML is appended (a kiosk's [printer] and [kiosk])."""
+    table = f'\n[procedures]\ncatalogue = "{catalogue}"\n' if catalogue else ""
     return write_config(
-        directory, services=_services(), counters=_counters(), extra=extra, **kwargs
+        directory, services=_services(), counters=_counters(guidance), extra=table + extra, **kwargs
     )
 
 

@@ -64,9 +64,7 @@ def screens(fields: tuple[st.Field, ...]) -> dict[str, st.KioskState]:
 
 @pytest.fixture(scope="module", autouse=True)
 def fonts():
-    pygame.font.init()
-    yield
-    pygame.font.quit()
+    pygame.font.init()  # left running: the renderer caches its fonts across modules
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -96,7 +94,7 @@ def test_buttons_are_big_and_hit_where_drawn(size: tuple[int, int]) -> None:
     for name in ("start", "priority"):
         state = screens(NINE)[name]
         boxes = layout.buttons(state, size)
-        assert len(boxes) == len(NINE) + 1
+        assert len(boxes) == len(NINE) + (2 if name == "start" else 1)  # + priority, look-up
         for b in boxes:
             x, y, w, h = b.rect
             assert h >= 0.1 * size[1] and w >= 0.2 * size[0], b
@@ -111,11 +109,18 @@ def test_buttons_are_big_and_hit_where_drawn(size: tuple[int, int]) -> None:
     assert layout.buttons(screens(NINE)["done"], size) == []
 
 
-def test_start_screen_leaves_room_for_another_big_button() -> None:
-    """Issue 9 will add the procedure look-up beside the priority button."""
+def test_start_screen_offers_the_lookup_beside_priority() -> None:
+    """The procedure look-up shares the bottom row with priority, unless it is off
+    or the server said its catalogue is empty; then priority has the whole row."""
+    from kiosk.lookup import Catalogue
+
     state = screens(FIVE)["start"]
-    boxes = layout.buttons(state, (800, 480))
-    assert boxes[-1].target == ("priority",) and boxes[-1].rect[2] > 700
+    *_, prio, lookup = layout.buttons(state, (800, 480))
+    assert (prio.target, lookup.target) == (("priority",), ("lookup",))
+    assert prio.rect[1] == lookup.rect[1] and prio.rect[2] > lookup.rect[2] > 300
+    for off in (replace(state, lookup_enabled=False), replace(state, catalogue=Catalogue())):
+        boxes = layout.buttons(off, (800, 480))
+        assert boxes[-1].target == ("priority",) and boxes[-1].rect[2] > 700
 
 
 def test_drawing_is_a_function_of_the_state() -> None:

@@ -114,11 +114,12 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "event after K is replayed from the durable log, then live events follow. Types: "
                 "ticket.issued, ticket.called, ticket.recalled, ticket.done, ticket.no_show, "
                 "ticket.held, ticket.transferred, ticket.expired, counter.paused, counter.resumed, "
-                "day.rollover, kiosk.status, ticket.reprint, rating.recorded. `: ping` at least "
-                "every 15 s; with "
-                '`?heartbeat=S` a `heartbeat` event (no id, data `{"time"}`) instead, whenever '
-                "S seconds (or the ping interval, when shorter) pass without another event: "
-                "browsers' EventSource hides comments, so a page can see that the stream lives.",
+                "day.rollover, kiosk.status, ticket.reprint, rating.recorded, checklist.print "
+                "(data: procedure {code, name}, kiosk, counter). `: ping` at least every 15 s; "
+                'with `?heartbeat=S` a `heartbeat` event (no id, data `{"time"}`) instead, '
+                "whenever S seconds (or the ping interval, when shorter) pass without another "
+                "event: browsers' EventSource hides comments, so a page can see that the stream "
+                "lives.",
                 "security": [],
                 "parameters": [
                     {
@@ -500,6 +501,27 @@ def document(server_url: str = "") -> dict[str, Any]:
                 },
             }
         },
+        "/procedures/{code}/print": {
+            "post": {
+                "summary": "Print a procedure's documents checklist at a kiosk (counter or admin)",
+                "description": "For a citizen at the counter: emits checklist.print, on which the "
+                'kiosk prints the checklist. Optional body {"kiosk": NAME} picks the kiosk (else '
+                "the first configured). 404 codes: unknown_procedure, unknown_kiosk. "
+                "409 code: no_kiosk.",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                    "required": False,
+                    **_json({"type": "object", "properties": {"kiosk": {"type": "string"}}}),
+                },
+                "responses": {
+                    "200": {"description": "OK", **_json(_ref("ChecklistPrint"))},
+                    **_errors(*_WRITE, 404, 409),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -644,6 +666,17 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "service": {"type": "string"},
                 "priority": {"type": "boolean", "default": False},
                 "procedure": {"type": "string", "description": "a code of the catalogue"},
+            },
+        },
+        "ChecklistPrint": {
+            "type": "object",
+            "properties": {
+                "procedure": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
+                "kiosk": {"type": "string"},
+                "counter": {"type": ["integer", "null"]},
             },
         },
         "ProcedureHit": {

@@ -2,8 +2,10 @@
 
 ``GET /api/v1/procedures?q=&service=&limit=`` ranks procedures for a query
 (``q`` empty: the catalogue in its order, optionally one field's);
-``GET /api/v1/procedures/CODE`` is one procedure with its checklist. Tickets
-for a procedure go through ``POST /api/v1/tickets`` (``ticket_procedure``).
+``GET /api/v1/procedures/CODE`` is one procedure with its checklist;
+``POST /api/v1/procedures/CODE/print`` (a counter or the admin) has a kiosk print
+that checklist for a citizen. Tickets for a procedure go through
+``POST /api/v1/tickets`` (``ticket_procedure``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from counter_api.procedures.catalogue import Catalogue, View
 from counter_api.procedures.checklist import checklist
 from counter_api.procedures.model import Procedure
 from counter_api.procedures.search import Hit
-from counter_api.web.api import PUBLIC, endpoint
-from counter_api.web.bodies import check_size
+from counter_api.web import auth
+from counter_api.web.api import COUNTER, PUBLIC, endpoint, service
+from counter_api.web.bodies import Field, check_size
 from counter_api.web.errors import ApiError
 
 bp = Blueprint("procedures_api", __name__, url_prefix="/api/v1")
@@ -138,6 +141,18 @@ def get_procedure(_p: Any, _b: Any, code: str) -> dict:
     if p is None:
         raise ApiError(404, "unknown_procedure", f"no procedure {code!r} in the catalogue")
     return procedure_json(_config(), p)
+
+
+@bp.post("/procedures/<code>/print")
+@endpoint(COUNTER, body={"kiosk": Field(str, max_length=100)})
+def print_checklist(p: auth.Principal, b: dict, code: str) -> dict:
+    """A clerk (any counter, typically the guidance counter) sends a procedure's
+    checklist to a kiosk's printer: event ``checklist.print``."""
+    proc = catalogue().view().get(code)
+    if proc is None:
+        raise ApiError(404, "unknown_procedure", f"no procedure {code!r} in the catalogue")
+    counter = p.counter if p.kind == "counter" else None
+    return service().checklist_print((proc.code, proc.name), b.get("kiosk"), counter)
 
 
 def ticket_procedure(

@@ -38,6 +38,8 @@
     unavailable: 'Máy chủ đang bận, vui lòng thử lại sau giây lát.',
     too_many_streams: 'Máy chủ đang quá tải kết nối, vui lòng thử lại sau.',
     internal: 'Máy chủ gặp lỗi, vui lòng thử lại.',
+    unknown_procedure: 'Không tìm thấy thủ tục này trong danh mục (danh mục có thể vừa được cập nhật).',
+    service_mismatch: 'Thủ tục này thuộc lĩnh vực khác.',
     network: 'Không liên lạc được máy chủ. Thao tác có thể chưa được thực hiện — xem lại màn hình trước khi bấm lại.'
   };
 
@@ -267,7 +269,8 @@
         say(paused ? 'Quầy đã mở lại.' : 'Quầy đang tạm dừng.', 'ok');
       });
     },
-    issue: function () { openIssue(); }
+    issue: function () { openIssue(); },
+    procedures: function () { openProcedures(); }
   };
 
   function simple(action, text) {
@@ -311,7 +314,8 @@
     return e;
   }
 
-  function openDialog(title, body, onKey) {
+  function openDialog(title, body, onKey, wide) {
+    $('dialog').className = 'dialog' + (wide ? ' wide' : '');
     $('dialog-title').textContent = title;
     var holder = $('dialog-body');
     holder.innerHTML = '';
@@ -421,6 +425,134 @@
     });
   }
 
+  // Procedure look-up: search the catalogue, see what to bring, print the checklist at
+  // a kiosk for the citizen, or (guidance counter) issue a ticket for the procedure.
+  function openProcedures() {
+    var body = el('div', { class: 'proc-dialog' });
+    var input = el('input', {
+      id: 'proc-q', type: 'search', class: 'proc-search', autocomplete: 'off', maxlength: '100',
+      placeholder: 'Tên thủ tục, không cần dấu (ví dụ: khai sinh)', 'aria-label': 'Tìm thủ tục'
+    });
+    body.appendChild(input);
+    var kiosks = Object.keys(state.kiosks).sort();
+    var kioskSelect = null;
+    var kioskLabel = null;
+    if (kiosks.length > 1) {  // which kiosk prints, shown with the print button
+      kioskLabel = el('label', { class: 'proc-kiosk' }, 'In tại máy: ');
+      kioskSelect = el('select', { id: 'proc-kiosk' });
+      kiosks.forEach(function (k) { kioskSelect.appendChild(el('option', { value: k }, k)); });
+      kioskLabel.appendChild(kioskSelect);
+    }
+    var list = el('div', { id: 'proc-results', class: 'choices proc-results' });
+    var detail = el('div', { id: 'proc-detail', class: 'proc-detail' });
+    detail.hidden = true;
+    body.appendChild(list);
+    body.appendChild(detail);
+    var seq = 0;
+    var timer = null;
+    var shown = [];
+
+    async function search() {
+      var mine = ++seq;
+      var q = input.value.trim();
+      try {
+        var data = await api('GET', '/api/v1/procedures?limit=30' + (q ? '&q=' + encodeURIComponent(q) : ''));
+        if (mine === seq) showList(data.procedures);
+      } catch (err) {
+        if (mine === seq) { list.innerHTML = ''; list.appendChild(el('p', { class: 'empty' }, errorText(err))); }
+      }
+    }
+
+    function showList(procedures) {
+      shown = procedures;
+      list.innerHTML = '';
+      if (!procedures.length) list.appendChild(el('p', { class: 'empty' }, 'Không tìm thấy thủ tục nào.'));
+      procedures.forEach(function (p) {
+        var b = el('button', { type: 'button', class: 'choice proc-choice', 'data-code': p.code });
+        b.appendChild(el('span', { class: 'name' }, p.name));
+        b.appendChild(el('span', { class: 'field' }, p.service_name + ' · ' + p.code));
+        b.addEventListener('click', function () { showDetail(p.code); });
+        list.appendChild(b);
+      });
+    }
+
+    async function showDetail(code) {
+      var p;
+      try {
+        p = await api('GET', '/api/v1/procedures/' + encodeURIComponent(code));
+      } catch (err) {
+        say(errorText(err), 'error');
+        return;
+      }
+      list.hidden = true;
+      input.hidden = true;
+      detail.hidden = false;
+      detail.innerHTML = '';
+      detail.appendChild(el('h3', {}, p.name));
+      detail.appendChild(el('p', { class: 'meta' }, 'Mã thủ tục: ' + p.code + ' · Lĩnh vực: ' + p.service_name));
+      var ul = null;
+      p.checklist.forEach(function (b) {
+        if (b.kind === 'heading') {
+          detail.appendChild(el('h4', {}, b.text));
+          ul = null;
+        } else if (b.kind === 'item') {
+          if (!ul) { ul = el('ul'); detail.appendChild(ul); }
+          var li = el('li', {}, b.text + ' ');
+          if (b.detail) li.appendChild(el('span', { class: 'detail' }, '(' + b.detail + ')'));
+          ul.appendChild(li);
+        } else if (b.kind === 'text' || b.kind === 'note') {
+          detail.appendChild(el('p', {}, b.text));
+        }
+      });
+      var buttons = el('div', { class: 'proc-buttons' });
+      var print = el('button', { type: 'button', class: 'primary', id: 'proc-print' }, 'In danh sách giấy tờ tại máy lấy số');
+      print.addEventListener('click', function () { printChecklist(p, kioskSelect ? kioskSelect.value : null); });
+      buttons.appendChild(print);
+      if (kioskLabel) buttons.appendChild(kioskLabel);
+      if (boot.counter.guidance) {
+        var issue = el('button', { type: 'button', id: 'proc-issue' }, 'Cấp số cho thủ tục này');
+        issue.addEventListener('click', function () { issueFor(p); });
+        buttons.appendChild(issue);
+      }
+      var back = el('button', { type: 'button', id: 'proc-back' }, '← Kết quả tìm');
+      back.addEventListener('click', function () {
+        detail.hidden = true; list.hidden = false; input.hidden = false; input.focus();
+      });
+      buttons.appendChild(back);
+      detail.appendChild(buttons);
+      print.focus();
+    }
+
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 250);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && shown.length) { e.preventDefault(); showDetail(shown[0].code); }
+    });
+    openDialog('Tra cứu thủ tục', body, null, true);
+    search();
+  }
+
+  function printChecklist(p, kiosk) {
+    closeDialog();
+    run(async function () {
+      var data = await api('POST', '/api/v1/procedures/' + encodeURIComponent(p.code) + '/print',
+        kiosk ? { kiosk: kiosk } : undefined);
+      say('Đã gửi lệnh in danh sách giấy tờ (' + p.name + ') tới máy ' + data.kiosk + '.', 'ok');
+    });
+  }
+
+  function issueFor(p) {
+    closeDialog();
+    run(async function () {
+      var t = await api('POST', '/api/v1/tickets', { procedure: p.code });
+      say('Đã cấp số ' + t.code + ' (' + t.service_name + ') cho thủ tục ' + p.name +
+        '. Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
+      showIssued(t);
+    });
+  }
+
   function showIssued(t) {
     var m = $('message');
     var b = el('button', { type: 'button', class: 'inline' }, 'In phiếu ' + t.code);
@@ -452,6 +584,8 @@
     $('field').textContent = t ? t.service_name
       : (paused ? 'Quầy đang tạm dừng — bấm D để mở lại' : 'Bấm T để gọi số tiếp theo');
     $('priority').hidden = !(t && t.priority);
+    $('procedure').textContent = t && t.procedure ? 'Thủ tục: ' + t.procedure.name : '';
+    $('procedure').hidden = !(t && t.procedure);
     if (t && t.called_at) {
       var mins = minutesSince(t.called_at);
       $('since').textContent = 'Gọi lúc ' + clock(t.called_at) + ' · ' +
@@ -500,6 +634,7 @@
       again.addEventListener('click', function () { reprint(h); });
       li.appendChild(call);
       li.appendChild(again);
+      if (h.procedure) li.appendChild(el('span', { class: 'proc' }, 'Thủ tục: ' + h.procedure.name));
       held.appendChild(li);
     });
     $('held-empty').hidden = list.length > 0;

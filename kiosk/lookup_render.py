@@ -1,0 +1,432 @@
+"""Draw the procedure look-up screens (called by ``kiosk.render.draw``).
+
+The detail screen's text is laid out as a flow (``detail_flow``): the checklist
+blocks of ``counter_api.procedures.checklist`` wrapped at the content's width,
+with the whole name however long, so nothing is cut. Its height gives the
+scroll range (``scroll_limit``), which the app passes to the state with each
+scroll. A word wider than the content (a long URL) is an ``Overflow``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pygame
+
+from counter_api.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
+from counter_api.procedures.model import Procedure
+from kiosk import lookup_layout as ll
+from kiosk import words
+from kiosk.layout import ButtonBox, Rect, frame
+from kiosk.lookup import FAULT, PRINTED, PRINTING
+from kiosk.paint import (
+    AMBER,
+    BG,
+    GREEN,
+    INK,
+    KEY_EDGE,
+    MUTED,
+    NAVY,
+    RED,
+    SLATE,
+    TEAL,
+    WHITE,
+    Painter,
+    font,
+    measure,
+)
+from kiosk.state import KioskState, Screen
+from kiosk.textfit import Overflow, wrap
+from kiosk.ticket import BOLD, REGULAR
+
+
+def draw(p: Painter, state: KioskState) -> None:
+    screen = state.screen
+    if screen is Screen.LOOKUP:
+        _lookup(p, state)
+    elif screen is Screen.SEARCH:
+        _search(p, state)
+    elif screen is Screen.RESULTS:
+        _results(p, state)
+    elif screen is Screen.DETAIL:
+        _detail(p, state)
+
+
+# --- shared pieces -------------------------------------------------------------------
+
+
+def _sample(state: KioskState) -> bool:
+    return state.catalogue is not None and state.catalogue.sample
+
+
+def _tag(p: Painter, rect: Rect) -> None:
+    """The small "Dữ liệu mẫu" mark of a sample catalogue."""
+    p.box(rect, AMBER, max(4, rect[3] // 4))
+    x, y, w, h = rect
+    pad = max(2, h // 8)
+    p.text(
+        words.SAMPLE,
+        (x + pad, y + pad, w - 2 * pad, h - 2 * pad),
+        where="sample tag",
+        bold=True,
+        color=INK,
+        max_lines=1,
+        min_size=min(p.min_size, 12),
+    )
+
+
+def _tag_size(p: Painter) -> tuple[int, int]:
+    return round(p.h * 0.06 * 5.2), round(p.h * 0.06)
+
+
+def _header(p: Painter, state: KioskState, title: str, subtitle: str) -> None:
+    fr = frame((p.w, p.h), footer=False)
+    _, y, w, h = fr.header
+    p.box(fr.header, TEAL)
+    side = 0
+    if _sample(state):
+        tw, th = _tag_size(p)
+        _tag(p, (w - fr.pad - tw, y + fr.pad // 2, tw, th))
+        side = tw + fr.pad  # the title stays centred, clear of the mark
+    inner = (fr.pad + side, w - 2 * fr.pad - 2 * side)
+    p.text(
+        title,
+        (inner[0], y + round(h * 0.06), inner[1], round(h * 0.56)),
+        where="title",
+        bold=True,
+        color=WHITE,
+        max_lines=1,
+    )
+    if subtitle:
+        p.text(
+            subtitle,
+            (fr.pad, y + round(h * 0.62), w - 2 * fr.pad, round(h * 0.32)),
+            where="subtitle",
+            color=WHITE,
+            max_lines=1,
+        )
+
+
+def _row(p: Painter, rect: Rect, name: str, where: str) -> None:
+    """A result: the procedure's whole name on a white card with a teal edge."""
+    x, y, w, h = rect
+    r = max(4, round(p.h * 0.012))
+    p.box((x, y + 2, w, h), KEY_EDGE, r)
+    p.box(rect, WHITE, r)
+    bar = max(4, round(p.w * 0.008))
+    p.box((x, y, bar, h), TEAL, r)
+    padx = bar + max(6, round(p.h * 0.02))
+    pady = max(3, round(h * 0.06))
+    arrow_w = round(p.h * 0.05)
+    p.text(
+        name,
+        (x + padx, y + pady, w - padx - arrow_w - padx // 2, h - 2 * pady),
+        where=where,
+        bold=True,
+        color=INK,
+        max_size=round(p.h * 0.05),
+        max_lines=4,
+        align="left",
+    )
+    p.text(
+        "›",
+        (x + w - arrow_w - padx // 2, y, arrow_w, h),
+        where=where + " arrow",
+        bold=True,
+        color=TEAL,
+        max_size=round(p.h * 0.08),
+        max_lines=1,
+    )
+
+
+def _note(p: Painter, rect: Rect, text: str, color: tuple[int, int, int] = MUTED) -> None:
+    p.text(text, rect, where="note", color=color, max_size=round(p.h * 0.05), max_lines=3)
+
+
+# --- the screens ---------------------------------------------------------------------
+
+
+def _lookup(p: Painter, state: KioskState) -> None:
+    _header(p, state, words.LOOKUP_TITLE, words.LOOKUP_PROMPT)
+    if state.catalogue is not None and state.catalogue.total == 0:
+        _note(p, frame((p.w, p.h), footer=True).body, words.LOOKUP_EMPTY, INK)
+    for b in ll.buttons(state, (p.w, p.h)):
+        if b.style == "search":
+            p.button(b, max_size=round(p.h * 0.075), detail_size=round(p.h * 0.042), max_lines=1)
+        elif b.style == "field":
+            p.button(b, max_size=round(p.h * 0.065), detail_size=round(p.h * 0.042), max_lines=2)
+        else:
+            p.button(b, max_size=round(p.h * 0.06))
+
+
+def _search(p: Painter, state: KioskState) -> None:
+    size = (p.w, p.h)
+    boxes = ll.search_boxes(size)
+    lk = state.lookup
+    # the query box: what was typed, with a caret, or a hint
+    x, y, w, h = boxes.query
+    edge = max(2, round(p.h * 0.006))
+    p.box(boxes.query, TEAL, p.radius())
+    p.box((x + edge, y + edge, w - 2 * edge, h - 2 * edge), WHITE, p.radius())
+    inner_x, inner_w = x + 3 * edge, w - 6 * edge
+    if _sample(state):
+        tw, th = _tag_size(p)
+        _tag(p, (x + w - 2 * edge - tw, y + (h - th) // 2, tw, th))
+        inner_w -= tw + 2 * edge
+    text_box = (inner_x, y + edge, inner_w, h - 2 * edge)
+    if lk.query:
+        p.text(
+            lk.query + "|",
+            text_box,
+            where="query",
+            bold=True,
+            color=INK,
+            max_size=round(h * 0.6),
+            max_lines=1,
+            align="left",
+        )
+    else:
+        p.text(
+            words.QUERY_HINT,
+            text_box,
+            where="query hint",
+            color=MUTED,
+            max_size=round(h * 0.45),
+            max_lines=1,
+            align="left",
+        )
+    # the first results, or what is happening
+    rows = ll.strip_rows(state, size)
+    if not lk.query.strip():
+        _note(p, boxes.strip, words.TYPE_HINT)
+    elif not rows:
+        _note(p, boxes.strip, words.SEARCHING if lk.searching else words.NOT_FOUND, INK)
+    for hit, rect in rows:
+        _row(p, rect, hit.name, f"result {hit.code}")
+    for b in ll.keys(state, size):
+        key_max = round(b.rect[3] * (0.55 if b.style == "key" else 0.42))
+        p.button(b, max_size=key_max, max_lines=1, radius=max(4, round(p.h * 0.012)))
+    p.button(ll.buttons(state, size)[0], max_size=round(p.h * 0.055))  # back
+
+
+def _scrollbar(p: Painter, area: Rect, offset: int, limit: int, content: int) -> None:
+    if limit <= 0:
+        return
+    x, y, w, h = area
+    bar_w = max(4, round(p.w * 0.006))
+    track = (x + w - bar_w, y, bar_w, h)
+    p.box(track, (222, 226, 231), bar_w // 2)
+    thumb_h = max(bar_w * 3, round(h * h / max(content, 1)))
+    thumb_y = y + round((h - thumb_h) * offset / limit)
+    p.box((x + w - bar_w, thumb_y, bar_w, thumb_h), SLATE, bar_w // 2)
+
+
+def _side_buttons(p: Painter, boxes: list[ButtonBox], offset: int, limit: int) -> None:
+    for b in boxes:
+        if b.target == ("scroll", "up"):
+            b = replace(b, enabled=offset > 0)
+        elif b.target == ("scroll", "down"):
+            b = replace(b, enabled=offset < limit)
+        size = round(p.h * 0.065) if b.style == "scroll" and len(b.label) == 1 else None
+        if b.style in ("issue", "print"):
+            p.button(b, max_size=round(p.h * 0.06), max_lines=3)
+        else:
+            p.button(b, max_size=size or round(p.h * 0.055), max_lines=2)
+
+
+def _results(p: Painter, state: KioskState) -> None:
+    size = (p.w, p.h)
+    lk = state.lookup
+    if lk.service:
+        field = state.field_named(lk.service)
+        title = words.RESULTS_FIELD.format(service=field.name if field else lk.service)
+    else:
+        title = words.RESULTS_QUERY.format(query=lk.query.strip())
+    subtitle = words.SEARCHING if lk.searching else words.RESULTS_COUNT.format(n=lk.total)
+    _header(p, state, title, subtitle)
+    main, _ = ll.results_area(size)
+    limit = ll.results_limit(state, size)
+    offset = min(lk.list_scroll, limit)
+    if not lk.hits:
+        _note(p, main, words.SEARCHING if lk.searching else words.NOT_FOUND, INK)
+    p.surface.set_clip(pygame.Rect(main))
+    try:
+        for hit, rect in ll.result_rows(state, size):
+            _row(p, rect, hit.name, f"result {hit.code}")
+    finally:
+        p.surface.set_clip(None)
+    step = ll.row_height(size) + ll.pad_of(size) // 2
+    _scrollbar(p, main, offset, limit, len(lk.hits) * step)
+    boxes = [b for b in ll.buttons(state, size) if b.target[0] != "result"]
+    _side_buttons(p, boxes, offset, limit)
+
+
+# --- the detail ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One line of the detail's flow (or a checkbox): where, what, how."""
+
+    x: int
+    y: int
+    text: str
+    size: int
+    bold: bool = False
+    color: tuple[int, int, int] = INK
+    box: bool = False  # a checkbox square of side ``size`` instead of text
+
+
+@dataclass(frozen=True)
+class Flow:
+    pieces: tuple[Piece, ...]
+    height: int
+    overflows: tuple[Overflow, ...]
+
+
+def blocks_of(procedure: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """The checklist blocks (kind, text, detail) of a procedure's API JSON."""
+    p = Procedure.from_json(dict(procedure))
+    service_name = str(procedure.get("service_name", ""))
+    return tuple((b.kind, b.text, b.detail) for b in checklist(p, service_name))
+
+
+def text_size(h: int) -> int:
+    """The detail's body text: large, and never below the legible minimum."""
+    return max(16, round(h * 0.03), round(h * 0.045))
+
+
+@functools.lru_cache(maxsize=32)
+def detail_flow(blocks: tuple[tuple[str, str, str], ...], width: int, screen_h: int) -> Flow:
+    """Lay the checklist out at ``width`` px: every line of it, top to bottom."""
+    s = text_size(screen_h)
+    small = max(16, round(s * 0.86))
+    title = max(s, round(screen_h * 0.058))
+    pieces: list[Piece] = []
+    overflows: list[Overflow] = []
+    y = 0
+
+    def lines(text, x, size, bold, color, gap_after):
+        nonlocal y
+        path = BOLD if bold else REGULAR
+        m = measure(path)
+        for line in wrap(text, m, size, width - x):
+            if m(line, size)[0] > width - x:
+                overflows.append(Overflow("detail", line, (width - x, 0), size))
+            pieces.append(Piece(x, y, line, size, bold, color))
+            y += round(m(line or " ", size)[1] * 1.1)
+        y += gap_after
+
+    for kind, text, detail in blocks:
+        if kind == TITLE:
+            lines(text, 0, title, True, NAVY, round(s * 0.4))
+        elif kind == META:
+            lines(text, 0, small, False, MUTED, round(s * 0.1))
+        elif kind == HEADING:
+            y += round(s * 0.7)
+            lines(text, 0, s, True, TEAL, round(s * 0.3))
+        elif kind == ITEM:
+            indent = round(s * 1.5)
+            box = round(s * 0.8)
+            pieces.append(Piece(0, y + round(s * 0.25), "", box, box=True))
+            lines(text, indent, s, False, INK, round(s * 0.05))
+            if detail:
+                lines(detail, indent, small, False, MUTED, 0)
+            y += round(s * 0.35)
+        elif kind == NOTE:
+            y += round(s * 0.6)
+            lines(text, 0, s, True, GREEN, 0)
+        else:
+            lines(text, 0, s, False, INK, round(s * 0.15))
+    return Flow(tuple(pieces), y, tuple(overflows))
+
+
+def _content_box(size: tuple[int, int]) -> tuple[Rect, Rect]:
+    """The detail's card and the text area inside it (room for the scrollbar)."""
+    card, _ = ll.detail_area(size)
+    x, y, w, h = card
+    pad = max(8, round(size[1] * 0.03))
+    bar = max(4, round(size[0] * 0.006))
+    return card, (x + pad, y + pad, w - 2 * pad - bar, h - 2 * pad)
+
+
+def scroll_limit(state: KioskState, size: tuple[int, int]) -> int:
+    """How far the current screen's content scrolls, in pixels (0: it all fits)."""
+    if state.screen is Screen.RESULTS:
+        return ll.results_limit(state, size)
+    if state.screen is not Screen.DETAIL or state.lookup.procedure is None:
+        return 0
+    if not pygame.font.get_init():
+        pygame.font.init()
+    _, inner = _content_box(size)
+    flow = detail_flow(blocks_of(state.lookup.procedure), inner[2], size[1])
+    return max(0, flow.height - inner[3])
+
+
+def _detail(p: Painter, state: KioskState) -> None:
+    size = (p.w, p.h)
+    lk = state.lookup
+    proc = lk.procedure
+    subtitle = words.LOADING
+    if proc is not None:
+        subtitle = words.RESULTS_FIELD.format(service=proc.get("service_name", ""))
+    _header(p, state, words.DETAIL_TITLE, subtitle)
+    card, inner = _content_box(size)
+    p.box(card, WHITE, p.radius())
+    offset = limit = 0
+    if proc is None:
+        _note(p, inner, words.LOADING)
+    else:
+        flow = detail_flow(blocks_of(proc), inner[2], p.h)
+        p.overflows.extend(flow.overflows)
+        limit = max(0, flow.height - inner[3])
+        offset = min(lk.scroll, limit)
+        ix, iy, _, ih = inner
+        p.surface.set_clip(pygame.Rect(card[0], inner[1], card[2], inner[3]))
+        try:
+            for piece in flow.pieces:
+                top = iy + piece.y - offset
+                if top > iy + ih or top + piece.size * 2 < iy:
+                    continue
+                if piece.box:
+                    edge = max(2, piece.size // 9)
+                    rect = pygame.Rect(ix + piece.x, top, piece.size, piece.size)
+                    pygame.draw.rect(p.surface, INK, rect, width=edge)
+                else:
+                    face = font(BOLD if piece.bold else REGULAR, piece.size)
+                    p.surface.blit(face.render(piece.text, True, piece.color), (ix + piece.x, top))
+        finally:
+            p.surface.set_clip(None)
+        _scrollbar(p, (card[0], inner[1], card[2] - 4, inner[3]), offset, limit, flow.height)
+    _side_buttons(p, ll.buttons(state, size), offset, limit)
+    _printing(p, state, card)
+
+
+def _printing(p: Painter, state: KioskState, card: Rect) -> None:
+    """The checklist print's progress, over the bottom of the detail."""
+    status = state.lookup.printing
+    if status not in (PRINTING, PRINTED, FAULT):
+        return
+    text, bg = {
+        PRINTING: (words.LIST_PRINTING, NAVY),
+        PRINTED: (words.LIST_PRINTED, GREEN),
+        FAULT: (words.LIST_FAULT, RED),
+    }[status]
+    x, y, w, h = card
+    bh = round(p.h * 0.16)
+    band = (x, y + h - bh, w, bh)
+    p.box((x, y + h - bh - 3, w, bh + 3), BG, p.radius())
+    p.box(band, bg, p.radius())
+    pad = max(6, round(p.h * 0.02))
+    p.text(
+        text,
+        (x + pad, band[1] + pad // 2, w - 2 * pad, bh - pad),
+        where="checklist print",
+        bold=True,
+        color=WHITE,
+        max_size=round(p.h * 0.055),
+        max_lines=2,
+    )
