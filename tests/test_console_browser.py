@@ -17,13 +17,13 @@ import pytest
 from playwright.sync_api import expect
 
 from counter_api.client import ApiClient
+from tests.browser import chromium
 from tests.support import (
     ARTIFACTS,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
     counter_pin,
-    debian_tool,
     free_port,
     write_config,
 )
@@ -31,25 +31,13 @@ from tests.support import (
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "console"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    chromium = debian_tool("chromium", "the console's browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium("the console's browser tests") as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from counter_api.config import load_config
 from kiosk.checklist import checklist_image
 from kiosk.controller import Kiosk
+from tests.browser import chromium
 from tests.kiosk_lookup_support import BIRTH, longest
 from tests.kiosk_support import drive, kiosk_extra, preview_files, raster_image, same_pixels
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
@@ -28,33 +29,20 @@ from tests.support import (
     ServerProcess,
     counter_key,
     counter_pin,
-    debian_tool,
     free_port,
 )
 
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "console"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1366, "height": 768}
 GUIDANCE = 3
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    chromium = debian_tool("chromium", "the console's browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium("the console's browser tests") as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,13 @@ from counter_api.service import QueueService
 from counter_api.store import Store
 from display import announce
 from display import state as st
+from tests.browser import chromium
 from tests.support import (
     ARTIFACTS,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
     counter_pin,
-    debian_tool,
     free_port,
     write_config,
 )
@@ -49,14 +49,6 @@ from tests.support import (
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "webdisplay"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
 NOTICE = "Thời gian làm việc: Sáng 7h30–11h30, Chiều 13h30–17h00, từ thứ Hai đến thứ Sáu"
 GAP = 0.3  # [voice] gap of the test configs
@@ -122,13 +114,10 @@ INK_HEIGHT = """(id) => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    chromium = debian_tool("chromium", "the browser display's tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium(
+        "the browser display's tests", ["--autoplay-policy=no-user-gesture-required"]
+    ) as b:
         yield b
-        b.close()
 
 
 def tone_wav(freq: float, seconds: float, rate: int = 22050) -> bytes:

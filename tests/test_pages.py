@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.support import (
     ADMIN_KEY,
     ARTIFACTS,
@@ -21,7 +22,6 @@ from tests.support import (
     ServerProcess,
     counter_key,
     counter_pin,
-    debian_tool,
     free_port,
     write_config,
 )
@@ -29,13 +29,6 @@ from tests.support import (
 pytestmark = pytest.mark.debian
 
 PASSWORD = "test-admin-password-0123"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +43,8 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = debian_tool("chromium", "page tests drive Debian's Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium("page tests drive Debian's Chromium") as b:
         yield b
-        b.close()
 
 
 def watch(page) -> list[str]:

@@ -14,19 +14,13 @@ import pytest
 from playwright.sync_api import expect
 
 from counter_api.config import load_config
+from tests.browser import chromium
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ARTIFACTS, ROOT, ServerProcess, debian_tool, free_port
 
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "thu-tuc"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 POSTER = [sys.executable, "-m", "counter_api", "procedures", "poster"]
 
@@ -42,12 +36,8 @@ def site(tmp_path_factory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def phone(site: ServerProcess) -> Iterator:
-    chromium = debian_tool("chromium", "the /thu-tuc browser tests")
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium("the /thu-tuc browser tests") as browser:
         ctx = browser.new_context(
             viewport=PHONE,
             device_scale_factor=2,
@@ -60,7 +50,6 @@ def phone(site: ServerProcess) -> Iterator:
         page = ctx.new_page()
         yield page
         ctx.close()
-        browser.close()
 
 
 def no_sideways_scroll(page) -> None:
