@@ -44,6 +44,7 @@ WANT_KIOSK=0
 KIOSK_HEADLESS=0
 WANT_DISPLAY=0
 KEYPADS=""
+RATING_KEYPADS=""
 MODE=""
 DESKTOP_USER=""
 PRINTER=""
@@ -62,6 +63,8 @@ Roles (any combination; none on a re-run means the roles of the last install):
   --kiosk-headless     the ticket machine without a screen: push buttons and printer only
   --display            the waiting-room TV: calls on screen and announced aloud
   --keypad N[,N...]    push-button keypads of these counters (repeat or list them)
+  --rating-keypad N[,N...]
+                       five-button satisfaction keypads at these counters ([ratings] keypad_pins)
 
 Options:
   --mode desktop|lite  how the screen programs start: desktop = labwc autostart of the
@@ -147,17 +150,20 @@ make_dir() {
     run chown "$2" "$3"
 }
 
-add_keypads() {
-    local n
-    for n in ${1//,/ }; do
+# add_counters VAR OPTION LIST: add the counter numbers of LIST ("1,2") to the
+# space-separated, sorted list in VAR.
+add_counters() {
+    local var=$1 option=$2 n list
+    list=${!var}
+    for n in ${3//,/ }; do
         case $n in
-        '' | *[!0-9]* | 0*) usage_error "--keypad takes counter numbers (1, 2, ...), got '$n'" ;;
+        '' | *[!0-9]* | 0*) usage_error "$option takes counter numbers (1, 2, ...), got '$n'" ;;
         esac
-        KEYPADS="$KEYPADS $n"
+        list="$list $n"
     done
     # shellcheck disable=SC2086  # one number per line
-    KEYPADS=$(printf '%s\n' $KEYPADS | sort -n -u | tr '\n' ' ')
-    KEYPADS=${KEYPADS% }
+    list=$(printf '%s\n' $list | sort -n -u | tr '\n' ' ')
+    printf -v "$var" '%s' "${list% }"
 }
 
 parse_args() {
@@ -175,12 +181,16 @@ parse_args() {
         --kiosk) WANT_KIOSK=1 ROLE_FLAGS=1 ;;
         --kiosk-headless) WANT_KIOSK=1 KIOSK_HEADLESS=1 ROLE_FLAGS=1 ;;
         --display) WANT_DISPLAY=1 ROLE_FLAGS=1 ;;
-        --keypad | --mode | --desktop-user | --printer | --server-url | --public-url | \
-            --config-from | --root)
+        --keypad | --rating-keypad | --mode | --desktop-user | --printer | --server-url | \
+            --public-url | --config-from | --root)
             [ $# -ge 2 ] || usage_error "$arg needs a value"
             case $arg in
             --keypad)
-                add_keypads "$2"
+                add_counters KEYPADS --keypad "$2"
+                ROLE_FLAGS=1
+                ;;
+            --rating-keypad)
+                add_counters RATING_KEYPADS --rating-keypad "$2"
                 ROLE_FLAGS=1
                 ;;
             --mode) MODE=$2 ;;
@@ -235,6 +245,7 @@ load_roles() {
         kiosk_headless) PREV_KIOSK_HEADLESS=$value ;;
         display) PREV_DISPLAY=$value ;;
         keypads) PREV_KEYPADS=$value ;;
+        rating_keypads) PREV_RATING_KEYPADS=$value ;;
         mode) PREV_MODE=$value ;;
         desktop_user) PREV_DESKTOP_USER=$value ;;
         esac
@@ -242,6 +253,7 @@ load_roles() {
 }
 
 PREV_SERVER=0 PREV_KIOSK=0 PREV_KIOSK_HEADLESS=0 PREV_DISPLAY=0 PREV_KEYPADS="" PREV_MODE=""
+PREV_RATING_KEYPADS=""
 PREV_DESKTOP_USER=""
 
 save_roles() {
@@ -252,6 +264,7 @@ kiosk=$WANT_KIOSK
 kiosk_headless=$KIOSK_HEADLESS
 display=$WANT_DISPLAY
 keypads=$KEYPADS
+rating_keypads=$RATING_KEYPADS
 mode=$MODE
 desktop_user=$DESKTOP_USER
 EOF
@@ -261,7 +274,7 @@ resolve_roles() {
     if [ "$ROLE_FLAGS" = 0 ]; then
         load_roles || usage_error "choose at least one role: --server, --kiosk, --display, --keypad N"
         WANT_SERVER=$PREV_SERVER WANT_KIOSK=$PREV_KIOSK KIOSK_HEADLESS=$PREV_KIOSK_HEADLESS
-        WANT_DISPLAY=$PREV_DISPLAY KEYPADS=$PREV_KEYPADS
+        WANT_DISPLAY=$PREV_DISPLAY KEYPADS=$PREV_KEYPADS RATING_KEYPADS=$PREV_RATING_KEYPADS
         say "same roles as last time:$(describe_roles)"
     else
         load_roles || true
@@ -310,6 +323,7 @@ describe_roles() {
     if [ "$WANT_KIOSK" = 1 ] && [ "$KIOSK_HEADLESS" = 0 ]; then out="$out kiosk"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then out="$out display"; fi
     if [ -n "$KEYPADS" ]; then out="$out keypad(${KEYPADS// /,})"; fi
+    if [ -n "$RATING_KEYPADS" ]; then out="$out rating-keypad(${RATING_KEYPADS// /,})"; fi
     printf '%s' "$out"
 }
 
@@ -336,7 +350,7 @@ needs_kmsdrm_pygame() {
 }
 
 needs_gpio() {
-    [ "$WANT_KIOSK" = 1 ] || [ -n "$KEYPADS" ]
+    [ "$WANT_KIOSK" = 1 ] || [ -n "$KEYPADS" ] || [ -n "$RATING_KEYPADS" ]
 }
 
 install_packages() {
@@ -694,26 +708,27 @@ WantedBy=multi-user.target
 EOF
 }
 
+# keypad_unit NAME MODULE DESCRIPTION: a template unit running a GPIO keypad per counter.
 keypad_unit() {
     cat <<EOF
 [Unit]
-Description=Sothutu push-button keypad of counter %i
+Description=$3 of counter %i
 Documentation=file://$APP/deploy/README.md
 Wants=network-online.target
 After=network-online.target sothutu-server.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=$VENV/bin/python -m counter_api.keypad --config $CONFIG --counter %i
+ExecStart=$VENV/bin/python -m $2 --config $CONFIG --counter %i
 User=$SVC_USER
 Group=$SVC_USER
 EnvironmentFile=-$ENVFILE
 # lgpio (gpiozero's pin library) makes its notification pipes in the working directory.
-RuntimeDirectory=sothutu-keypad-%i
-WorkingDirectory=/run/sothutu-keypad-%i
+RuntimeDirectory=$1-%i
+WorkingDirectory=/run/$1-%i
 Restart=always
 RestartSec=3
-SyslogIdentifier=sothutu-keypad
+SyslogIdentifier=$1
 $(hardening)
 
 [Install]
@@ -772,7 +787,13 @@ unit_text() {
         fi
         ;;
     sothutu-display.service) screen_unit display "Sothutu waiting-room display" "" 1 0 ;;
-    sothutu-keypad@.service) keypad_unit ;;
+    sothutu-keypad@.service)
+        keypad_unit sothutu-keypad counter_api.keypad "Sothutu push-button keypad"
+        ;;
+    sothutu-rating-keypad@.service)
+        keypad_unit sothutu-rating-keypad counter_api.rating_keypad \
+            "Sothutu five-button satisfaction keypad"
+        ;;
     esac
 }
 
@@ -788,11 +809,22 @@ setup_units() {
     unit sothutu-backup.timer "$WANT_SERVER"
     unit sothutu-kiosk.service "$kiosk_unit"
     unit sothutu-display.service "$display_unit"
-    if [ -n "$KEYPADS" ]; then n=1; else n=0; fi
-    unit sothutu-keypad@.service "$n"
-    for n in $KEYPADS; do ENABLE="$ENABLE sothutu-keypad@$n.service"; done
-    for n in $PREV_KEYPADS; do
-        case " $KEYPADS " in *" $n "*) ;; *) DISABLE="$DISABLE sothutu-keypad@$n.service" ;; esac
+    counter_units sothutu-keypad "$KEYPADS" "$PREV_KEYPADS"
+    counter_units sothutu-rating-keypad "$RATING_KEYPADS" "$PREV_RATING_KEYPADS"
+    if [ -n "$RATING_KEYPADS" ] && [ "$(config_value ratings keypad_pins "[]")" = "[]" ]; then
+        warn "--rating-keypad: set [ratings] keypad_pins in $CONFIG (the five pins), then: sothutu restart"
+    fi
+}
+
+# counter_units NAME NOW BEFORE: the template NAME@.service and one instance per counter
+# in NOW; instances of counters only in BEFORE are stopped.
+counter_units() {
+    local name=$1 now=$2 before=$3 n
+    if [ -n "$now" ]; then n=1; else n=0; fi
+    unit "$name@.service" "$n"
+    for n in $now; do ENABLE="$ENABLE $name@$n.service"; done
+    for n in $before; do
+        case " $now " in *" $n "*) ;; *) DISABLE="$DISABLE $name@$n.service" ;; esac
     done
 }
 
@@ -1133,9 +1165,13 @@ do_uninstall() {
         if [ -f "$ROOT$UNITS/$u" ]; then run systemctl disable --now "$u"; fi
     done
     for n in $PREV_KEYPADS; do run systemctl disable --now "sothutu-keypad@$n.service"; done
+    for n in $PREV_RATING_KEYPADS; do
+        run systemctl disable --now "sothutu-rating-keypad@$n.service"
+    done
     remove "$UNITS/sothutu-server.service" "$UNITS/sothutu-backup.service" \
         "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-kiosk.service" \
-        "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service"
+        "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service" \
+        "$UNITS/sothutu-rating-keypad@.service"
     run systemctl daemon-reload
     if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then
         remove "$UDEV_RULE" "$UDEV_RULES_SHIPPED"

@@ -78,13 +78,24 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
         },
     ),
     "one-pi-lite": (
-        ["--server", "--kiosk-headless", "--display", "--keypad", "1,2", "--mode", "lite"],
+        [
+            "--server",
+            "--kiosk-headless",
+            "--display",
+            "--keypad",
+            "1,2",
+            "--rating-keypad",
+            "2",
+            "--mode",
+            "lite",
+        ],
         [],
         SERVER
         | {
             f"{UNITS}/sothutu-kiosk.service",
             f"{UNITS}/sothutu-display.service",
             f"{UNITS}/sothutu-keypad@.service",
+            f"{UNITS}/sothutu-rating-keypad@.service",
             "opt/sothutu/deploy/voicepack.py",
             PRINTER_RULES,
         },
@@ -180,8 +191,12 @@ def test_a_second_run_changes_nothing_and_keeps_the_config(installed, name):
 
 def test_a_rerun_without_roles_reuses_the_last_ones(installed):
     _, _, second, _, _ = installed["one-pi-lite"]
-    assert "same roles as last time: server kiosk(headless) display keypad(1,2)" in second
+    assert (
+        "same roles as last time: server kiosk(headless) display keypad(1,2) rating-keypad(2)"
+        in second
+    )
     assert has_command(second, "systemctl", "enable", "sothutu-keypad@2.service")
+    assert has_command(second, "systemctl", "enable", "sothutu-rating-keypad@2.service")
 
 
 def test_modes_of_private_and_executable_files(installed):
@@ -439,6 +454,7 @@ def test_mkconfig_refuses_a_broken_source_and_writes_nothing(tmp_path):
         ([], 2, "choose at least one role"),
         (["--keypad", "x"], 2, "--keypad takes counter numbers"),
         (["--keypad", "0"], 2, "--keypad takes counter numbers"),
+        (["--rating-keypad", "a"], 2, "--rating-keypad takes counter numbers"),
         (["--server", "--mode", "tv"], 2, "--mode is desktop or lite"),
         (["--server", "--bogus"], 2, "unknown option '--bogus'"),
         (["--server", "--printer"], 2, "--printer needs a value"),
