@@ -1077,7 +1077,7 @@ print(f"{sys.argv[1]}: OK: {len(c.services)} fields, {len(c.counters)} counters,
 status) exec systemctl --no-pager status 'sothutu-*' ;;
 logs)
     exec journalctl -f -t sothutu-server -t sothutu-kiosk -t sothutu-display \
-        -t sothutu-keypad -t sothutu-backup
+        -t sothutu-keypad -t sothutu-rating-keypad -t sothutu-backup
     ;;
 restart)
     systemctl restart 'sothutu-*.service'
