@@ -134,6 +134,62 @@ def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
         waiting = repo.waiting_tickets(db, day, ["ho-tich", "chung-thuc"])
         for services in (["ho-tich"], ["chung-thuc"], ["ho-tich", "chung-thuc"]):
             assert repo.first_waiting(db, day, services) == [pick_next(waiting, services)]
-        for t in waiting:
+        for t in waiting:  # front and back of the queue: both ways of counting
             assert repo.count_ahead(db, t) == waiting_ahead(t, waiting)
+    svc.store.close()
+
+
+def test_queue_counts_follow_every_change(tmp_path: Path) -> None:
+    """The triggers keep queue_counts equal to counting the tickets, through issue,
+    call, transfer, hold, call by code, no-show and the rollover."""
+    import random
+
+    from counter_api.store import repo
+
+    config = load_config(write_config(tmp_path))
+    clock = ManualClock(datetime(2026, 11, 24, 8, 0, tzinfo=VN))
+    svc = QueueService(config, Store(tmp_path / "q.db"), clock)
+    rng = random.Random(11)
+
+    def check() -> None:
+        with svc.store.read() as db:
+            counted = db.execute(
+                "SELECT business_date, service, priority, COUNT(*) FROM tickets "
+                "WHERE status = 'waiting' GROUP BY 1, 2, 3"
+            ).fetchall()
+            kept = db.execute(
+                "SELECT business_date, service, priority, waiting FROM queue_counts "
+                "WHERE waiting != 0"
+            ).fetchall()
+            assert sorted(counted) == sorted(kept)
+            day = svc.today().isoformat()
+            per_service: dict[str, int] = {}
+            for d, s, _, n in counted:
+                if d == day:
+                    per_service[s] = per_service.get(s, 0) + n
+            got = {s: n for s, n in repo.waiting_counts(db, svc.today()).items() if n}
+            assert got == per_service
+
+    for step in range(300):
+        action = rng.choice(["issue"] * 4 + ["next", "transfer", "hold", "call", "no-show"])
+        n = rng.choice([1, 2])
+        try:
+            if action == "issue":
+                svc.issue(rng.choice(["ho-tich", "chung-thuc"]), priority=rng.random() < 0.2)
+            elif action == "next":
+                svc.next(n)
+            elif action == "transfer":
+                svc.transfer(n, rng.choice(["ho-tich", "chung-thuc"]))
+            elif action == "hold":
+                svc.hold(n)
+            elif action == "no-show":
+                svc.no_show(n)
+            else:
+                svc.call(n, f"A{rng.randint(1, 40):03d}")
+        except Exception as exc:  # 404/409 answers are part of the walk
+            assert getattr(exc, "status", None) in (404, 409), exc
+        clock.advance(rng.choice([1, 30, 120]))
+        if step == 150:
+            clock.advance(days=1)  # the rollover expires the waiting ones
+        check()
     svc.store.close()

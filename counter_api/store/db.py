@@ -75,6 +75,9 @@ class Store:
             if mode.lower() != "wal" and str(self.path) != ":memory:":
                 raise StoreError(f"{self.path}: cannot switch to WAL (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
+            # 1 MiB of page cache per pooled connection (SQLite's default is 2): the
+            # hot pages are few, the OS caches the file anyway, and RAM on a Pi is dear.
+            conn.execute("PRAGMA cache_size = -1024")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: {exc}") from None

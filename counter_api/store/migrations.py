@@ -133,12 +133,59 @@ def _ratings(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX ticket_log_counter ON ticket_log (business_date, counter)")
 
 
+def _queue_counts(db: sqlite_utils.Database) -> None:
+    # How many wait per day, service and priority, kept by triggers in the same
+    # transaction as every ticket change: /state, /services and every event read
+    # a handful of rows instead of counting a long queue.
+    db.execute(
+        """
+        CREATE TABLE queue_counts (
+            business_date TEXT NOT NULL,
+            service TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            waiting INTEGER NOT NULL,
+            PRIMARY KEY (business_date, service, priority)
+        ) WITHOUT ROWID"""
+    )
+    add = (
+        "INSERT INTO queue_counts (business_date, service, priority, waiting) "
+        "VALUES ({t}.business_date, {t}.service, {t}.priority, {n}) "
+        "ON CONFLICT (business_date, service, priority) DO UPDATE SET waiting = waiting + {n};"
+    )
+    db.execute(
+        "CREATE TRIGGER queue_counts_insert AFTER INSERT ON tickets "
+        "WHEN NEW.status = 'waiting' BEGIN " + add.format(t="NEW", n=1) + " END"
+    )
+    db.execute(
+        "CREATE TRIGGER queue_counts_leave AFTER UPDATE OF status, service, priority, "
+        "business_date ON tickets WHEN OLD.status = 'waiting' BEGIN "
+        + add.format(t="OLD", n=-1)
+        + " END"
+    )
+    db.execute(
+        "CREATE TRIGGER queue_counts_enter AFTER UPDATE OF status, service, priority, "
+        "business_date ON tickets WHEN NEW.status = 'waiting' BEGIN "
+        + add.format(t="NEW", n=1)
+        + " END"
+    )
+    db.execute(
+        "CREATE TRIGGER queue_counts_delete AFTER DELETE ON tickets "
+        "WHEN OLD.status = 'waiting' BEGIN " + add.format(t="OLD", n=-1) + " END"
+    )
+    db.execute(
+        "INSERT INTO queue_counts (business_date, service, priority, waiting) "
+        "SELECT business_date, service, priority, COUNT(*) FROM tickets "
+        "WHERE status = 'waiting' GROUP BY business_date, service, priority"
+    )
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
     _procedures,
     _ratings,
+    _queue_counts,
 ]
 
 

@@ -152,17 +152,35 @@ def first_waiting(db: DB, day: date, services: Collection[str]) -> list[Ticket]:
     )
 
 
-_AHEAD_SQL = (
-    "WITH me AS (SELECT " + ", ".join(name for name, _ in CALLING_ORDER) + " FROM tickets "
-    "WHERE id = ?) SELECT COUNT(*) FROM tickets AS t, me WHERE t.business_date = ? "
-    "AND t.service = ? AND t.status = 'waiting' AND " + _before_sql(CALLING_ORDER, "t", "me")
-)
+def _ahead_sql(fields: tuple[tuple[str, bool], ...], row: str, me: str) -> str:
+    """Waiting tickets of ``me``'s service on the ``row`` side of it (``row``/``me``
+    swapped: the ones after it), counted from the ``tickets_order`` index."""
+    cols = ", ".join(name for name, _ in fields)
+    return (
+        f"WITH me AS (SELECT {cols} FROM tickets WHERE id = ?) SELECT COUNT(*) FROM "
+        "(SELECT 1 FROM tickets AS t, me WHERE t.business_date = ? AND t.service = ? "
+        f"AND t.status = 'waiting' AND {_before_sql(fields, row, me)} LIMIT ?)"
+    )
+
+
+_BEFORE_SQL = _ahead_sql(CALLING_ORDER, "t", "me")
+_AFTER_SQL = _ahead_sql(CALLING_ORDER, "me", "t")
 
 
 def count_ahead(db: DB, t: Ticket) -> int:
-    """Waiting tickets of ``t``'s service that come before it in the calling order."""
-    row = db.execute(_AHEAD_SQL, (t.id, t.business_date.isoformat(), t.service)).fetchone()
-    return row[0]
+    """Waiting tickets of ``t``'s service that come before it in the calling order.
+
+    ``t`` must be waiting. An index can count only by walking, so walk the
+    shorter side: a ticket just issued has nobody after it (ahead = all the
+    others, from ``queue_counts``), one near the front few before it.
+    """
+    day = t.business_date.isoformat()
+    others = waiting_in(db, t.business_date, t.service) - 1
+    half = others // 2 + 1
+    after = db.execute(_AFTER_SQL, (t.id, day, t.service, half)).fetchone()[0]
+    if after < half:
+        return others - after
+    return db.execute(_BEFORE_SQL, (t.id, day, t.service, -1)).fetchone()[0]
 
 
 def counter_tickets(
@@ -204,9 +222,9 @@ def number_stats(db: DB, day: date, service: str) -> tuple[int | None, int]:
 
 
 def waiting_counts(db: DB, day: date) -> dict[str, int]:
+    """How many wait in each service (kept by triggers in ``queue_counts``)."""
     rows = db.execute(
-        "SELECT service, COUNT(*) FROM tickets WHERE business_date = ? AND status = 'waiting' "
-        "GROUP BY service",
+        "SELECT service, SUM(waiting) FROM queue_counts WHERE business_date = ? GROUP BY service",
         (day.isoformat(),),
     ).fetchall()
     return dict(rows)
@@ -214,11 +232,19 @@ def waiting_counts(db: DB, day: date) -> dict[str, int]:
 
 def priority_waiting_counts(db: DB, day: date) -> dict[str, int]:
     rows = db.execute(
-        "SELECT service, COUNT(*) FROM tickets WHERE business_date = ? AND status = 'waiting' "
-        "AND priority = 1 GROUP BY service",
+        "SELECT service, waiting FROM queue_counts WHERE business_date = ? AND priority = 1",
         (day.isoformat(),),
     ).fetchall()
     return dict(rows)
+
+
+def waiting_in(db: DB, day: date, service: str) -> int:
+    row = db.execute(
+        "SELECT COALESCE(SUM(waiting), 0) FROM queue_counts WHERE business_date = ? "
+        "AND service = ?",
+        (day.isoformat(), service),
+    ).fetchone()
+    return row[0]
 
 
 def service_time_stats(db: DB, day: date, service: str) -> tuple[float, int]:

@@ -64,18 +64,33 @@ class KeepAlive:
         return resp.status, json.loads(resp.read())
 
 
-def bench_issue(srv: ServerProcess, kiosks: int = 8, per_kiosk: int = 250) -> dict:
+def bench_issue(
+    srv: ServerProcess, kiosks: int = 8, per_kiosk: int = 250, rate: float | None = None
+) -> dict:
+    """``kiosks`` threads each issue ``per_kiosk`` tickets on a kept-alive connection.
+
+    With ``rate`` (tickets/s for all kiosks together) each kiosk sends on a fixed
+    schedule and latency is measured from the scheduled time (no coordinated
+    omission); without it they send as fast as answers come (saturation).
+    """
     latencies: list[float] = []
     lock = threading.Lock()
     start = threading.Barrier(kiosks + 1)
+    t_start = [0.0]
 
     def run(i: int) -> None:
         k = KeepAlive(srv.port, KIOSK_KEY)
         service = ["ho-tich", "chung-thuc"][i % 2]
         mine = []
         start.wait()
-        for _ in range(per_kiosk):
-            t0 = time.perf_counter()
+        for j in range(per_kiosk):
+            if rate:
+                due = t_start[0] + (j * kiosks + i) / rate
+                while (now := time.perf_counter()) < due:
+                    time.sleep(min(due - now, 0.002))
+                t0 = due
+            else:
+                t0 = time.perf_counter()
             status, _ = k.post("/api/v1/tickets", {"service": service})
             mine.append(time.perf_counter() - t0)
             assert status == 201, status
@@ -85,6 +100,7 @@ def bench_issue(srv: ServerProcess, kiosks: int = 8, per_kiosk: int = 250) -> di
     threads = [threading.Thread(target=run, args=(i,)) for i in range(kiosks)]
     for t in threads:
         t.start()
+    t_start[0] = time.perf_counter() + 0.05
     start.wait()
     t0 = time.perf_counter()
     for t in threads:
@@ -237,12 +253,14 @@ def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
 
 
 def run() -> list[str]:
+    t = TARGETS
     tmp = Path(tempfile.mkdtemp(prefix="sothutu-bench-"))
     port = free_port()
     (tmp / "a").mkdir()
     srv = ServerProcess(write_config(tmp / "a", port=port), port).start()
     time.sleep(0.5)
     rss_idle = rss_mb(srv.proc.pid)
+    paced = bench_issue(srv, per_kiosk=200, rate=t["issue_per_s"])
     issue = bench_issue(srv)
     d20 = bench_delivery(srv, 20)
     d50 = bench_delivery(srv, 50)
@@ -253,18 +271,20 @@ def run() -> list[str]:
     busy = bench_busy_day(srv)
     srv.stop()
     cold = bench_cold_start(tmp)
-    t = TARGETS
     return [
         "## Queue server",
         "",
         "| measure | result | target | |",
         "|---|---|---|---|",
-        f"| issue a ticket, 8 kiosks on kept-alive connections, {issue['n']} tickets: p50 | "
-        f"{issue['p50_ms']:.1f} ms | | |",
-        f"| same: p99 | {issue['p99_ms']:.1f} ms | ≤ {t['issue_p99_ms']:.0f} ms | "
-        f"{verdict(issue['p99_ms'], t['issue_p99_ms'])} |",
-        f"| same: throughput | {issue['per_s']:.0f} tickets/s | ≥ {t['issue_per_s']:.0f}/s | "
+        f"| issue a ticket, 8 kiosks together at {t['issue_per_s']:.0f} tickets/s "
+        f"({paced['n']} tickets): p50 | {paced['p50_ms']:.1f} ms | | |",
+        f"| same: p99 | {paced['p99_ms']:.1f} ms | ≤ {t['issue_p99_ms']:.0f} ms | "
+        f"{verdict(paced['p99_ms'], t['issue_p99_ms'])} |",
+        f"| 8 kiosks issuing as fast as answers come ({issue['n']} tickets): throughput | "
+        f"{issue['per_s']:.0f} tickets/s | ≥ {t['issue_per_s']:.0f}/s | "
         f"{verdict(issue['per_s'], t['issue_per_s'], False)} |",
+        f"| same, latency at saturation: p50 / p99 | {issue['p50_ms']:.1f} / "
+        f"{issue['p99_ms']:.1f} ms | | |",
         f"| call → event at 20 stream clients ({d20['n']}/{d20['expected']} deliveries): p50 | "
         f"{d20['p50_ms']:.1f} ms | | |",
         f"| same: p99 | {d20['p99_ms']:.1f} ms | ≤ {t['delivery20_p99_ms']:.0f} ms | "
@@ -282,7 +302,11 @@ def run() -> list[str]:
         f"| call next after 1,000 tickets: p50 / p99 | "
         f"{busy['next_p50_ms']:.1f} / {busy['next_p99_ms']:.1f} ms | | |",
         "",
-        "The load generator runs on the same two cores as the server, so the figures",
-        "include its own CPU use; stream clients are raw sockets read by one selector",
-        "thread so the client side adds little delay.",
+        "Issue latency is measured at the target rate (each kiosk sends on a fixed",
+        "schedule; latency counts from the scheduled time), throughput with the kiosks",
+        "sending as fast as answers come: at saturation latency is only queueing",
+        "(8 requests in flight × the time of one). Every request is a full issue: one",
+        "`BEGIN IMMEDIATE` transaction with the ticket, its event and log row, fsync'd",
+        "(`synchronous=FULL`). The load generator runs on the same two cores as the",
+        "server; stream clients are raw sockets read by one selector thread.",
     ]
