@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -281,6 +282,24 @@ def test_second_clerk_sees_calls_live_and_reconnects(clerk, srv: ServerProcess) 
     srv.client(counter_key(1)).counter(1, "recall")
     text(second, "#since", re.compile("2 lần"))
     assert not second.is_disabled("[data-action=recall]")
+
+
+def test_a_silent_dead_connection_shows_the_banner(clerk, srv: ServerProcess) -> None:
+    """A frozen server (or a pulled cable) closes nothing: the page notices the missing
+    heartbeats (every 1 s with the tests' ping_seconds = 1) and says so."""
+    page = clerk(1)
+    page.wait_for_selector("#banner", state="hidden")
+    srv.proc.send_signal(signal.SIGSTOP)
+    try:
+        page.wait_for_selector("#banner:not([hidden])", timeout=10000)
+        assert page.is_disabled("[data-action=next]")
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+    page.wait_for_selector("#banner", state="hidden", timeout=15000)
+    kiosk(srv).issue("ho-tich")
+    text(page, "#waiting [data-service=ho-tich] .count", "1")  # once, not twice
+    time.sleep(0.5)
+    assert page.inner_text("#waiting [data-service=ho-tich] .count") == "1"
 
 
 def test_guidance_counter_issues_tickets_and_sees_printers(clerk, srv: ServerProcess) -> None:

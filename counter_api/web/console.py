@@ -33,6 +33,7 @@ from flask import (
 from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.web import auth
+from counter_api.web.stream import page_heartbeat
 from counter_api.web.throttle import LoginThrottle
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -163,6 +164,7 @@ def page() -> Response:
         },
         "services": services,
         "csrf": data["t"],
+        "heartbeat": page_heartbeat(svc.config),
         "state": svc.state(),
         "held": svc.counter_tickets(counter.number, ["held", "no_show"]),
     }

@@ -34,6 +34,7 @@ from flask import Blueprint, Flask, Response, current_app, make_response, render
 from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.web.errors import ApiError
+from counter_api.web.stream import page_heartbeat
 from display import announce
 from display import state as display_state
 from display.chime import chime_wav
@@ -49,9 +50,6 @@ CSP = (
     "font-src 'self'; connect-src 'self'; media-src 'self'; form-action 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
-
-#: Seconds between heartbeat events the page asks for (capped by [server] ping_seconds).
-HEARTBEAT_SECONDS = 5
 
 MSG_NO_COUNTER = "Quầy không tồn tại."
 
@@ -84,10 +82,6 @@ def _counter_arg(raw: str | None, config: Config) -> int | None:
     return number
 
 
-def _heartbeat(config: Config) -> int:
-    return max(1, min(HEARTBEAT_SECONDS, round(config.server.ping_seconds)))
-
-
 def boot(svc: QueueService, counter: int | None, voice: bool) -> dict[str, Any]:
     """What the page's script starts from: settings, words, rules and the state now."""
     config = svc.config
@@ -108,7 +102,7 @@ def boot(svc: QueueService, counter: int | None, voice: bool) -> dict[str, Any]:
             "gap": config.voice.gap,
             "max_age": config.voice.max_age,
         },
-        "heartbeat": _heartbeat(config),
+        "heartbeat": page_heartbeat(config),
         "text": texts(),
         "rules": {
             "recent_kept": display_state.RECENT_KEPT,

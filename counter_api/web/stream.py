@@ -21,12 +21,24 @@ from collections.abc import Iterator
 
 from flask import Response, current_app, request
 
+from counter_api.config import Config
 from counter_api.present import iso
 from counter_api.service import QueueService
 from counter_api.web.api import bp
 from counter_api.web.errors import ApiError
 
 log = logging.getLogger(__name__)
+
+
+#: Seconds between ``heartbeat`` events browser pages ask for (``?heartbeat=``): their
+#: EventSource hides ``: ping`` comments, so a quiet but live stream needs a visible
+#: event to be told from a dead one (a pulled cable sends nothing at all).
+PAGE_HEARTBEAT_SECONDS = 5
+
+
+def page_heartbeat(config: Config) -> int:
+    """The heartbeat interval for pages: 5 s, or the ping interval when shorter."""
+    return max(1, min(PAGE_HEARTBEAT_SECONDS, round(config.server.ping_seconds)))
 
 
 class StreamSlots:

@@ -135,27 +135,58 @@
     'counter.resumed', 'day.rollover', 'kiosk.status', 'ticket.reprint'];
   var source = null;
   var retryTimer = null;
+  var watchdog = null;
+  // The server sends a `heartbeat` event when the stream is quiet (EventSource hides
+  // `: ping` comments). Nothing at all for two of them and a bit: the connection is
+  // dead even if the browser has not noticed (a pulled cable): say so, reconnect.
+  var HEARTBEAT = boot.heartbeat || 5;
+  var SILENT_MS = (2 * HEARTBEAT + 3) * 1000;
 
   function connect() {
+    clearTimeout(retryTimer);
     retryTimer = null;
-    source = new EventSource('/api/v1/events?lastEventId=' + encodeURIComponent(state.lastId));
-    source.onopen = function () { setOnline(true); };
-    source.onerror = function () {
+    if (source) source.close();
+    var es = source = new EventSource('/api/v1/events?heartbeat=' + HEARTBEAT +
+      '&lastEventId=' + encodeURIComponent(state.lastId));
+    es.onopen = function () {
+      if (es !== source) return;
+      heard();
+      setOnline(true);
+    };
+    es.onerror = function () {
+      if (es !== source) return;
       setOnline(false);
-      if (source.readyState === EventSource.CLOSED && !retryTimer) {
+      if (es.readyState === EventSource.CLOSED && !retryTimer) {
         // The server answered but not with a stream (e.g. busy): start again later.
+        source = null;
         retryTimer = setTimeout(connect, 3000);
       }
     };
     TYPES.forEach(function (type) {
-      source.addEventListener(type, function (e) {
+      es.addEventListener(type, function (e) {
+        if (es !== source) return;
+        heard();
         var id = parseInt(e.lastEventId, 10);
+        // After a reconnect the server replays from state.lastId; never apply twice.
+        if (type !== 'snapshot' && !isNaN(id) && id <= state.lastId) return;
         if (!isNaN(id)) state.lastId = id;
         var data;
         try { data = JSON.parse(e.data); } catch (err) { return; }
         onEvent(type, data);
       });
     });
+    es.addEventListener('heartbeat', function () { if (es === source) heard(); });
+    heard();
+  }
+
+  function heard() {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(silent, SILENT_MS);
+  }
+
+  function silent() {
+    setOnline(false);
+    connect();
   }
 
   function setOnline(value) {
