@@ -28,7 +28,7 @@ from counter_api.reports.table import (
     today_table,
     vn_date,
 )
-from counter_api.service import QueueService
+from counter_api.web.api import service as _svc
 from counter_api.web.signed import (
     CookieJar,
     Throttle,
@@ -56,10 +56,6 @@ PRINTER_WORDS = {
     "unknown": "Chưa rõ",
 }
 COUNTER_WORDS = {"open": "Đang mở", "serving": "Đang phục vụ", "paused": "Tạm dừng"}
-
-
-def _svc() -> QueueService:
-    return current_app.extensions["sothutu"]
 
 
 def _jar() -> CookieJar:

@@ -33,6 +33,7 @@ from flask import (
 from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.web import auth
+from counter_api.web.api import service as _svc
 from counter_api.web.stream import page_heartbeat
 from counter_api.web.throttle import LoginThrottle
 
@@ -51,10 +52,6 @@ MSG_FORM = "Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui 
 MSG_FOREIGN = "Yêu cầu bị từ chối: không gửi từ trang của hệ thống."
 MSG_BYE = "Đã đăng xuất."
 MSG_EXPIRED = "Phiên làm việc đã hết. Vui lòng đăng nhập lại."
-
-
-def _svc() -> QueueService:
-    return current_app.extensions["sothutu"]
 
 
 def _throttle() -> LoginThrottle:

@@ -33,6 +33,7 @@ from flask import Blueprint, Flask, Response, current_app, make_response, render
 
 from counter_api.config import Config
 from counter_api.service import QueueService
+from counter_api.web.api import service as _svc
 from counter_api.web.errors import ApiError
 from counter_api.web.stream import page_heartbeat
 from display import announce
@@ -52,10 +53,6 @@ CSP = (
 )
 
 MSG_NO_COUNTER = "Quầy không tồn tại."
-
-
-def _svc() -> QueueService:
-    return current_app.extensions["sothutu"]
 
 
 def _clips() -> ClipSource:

@@ -22,10 +22,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
 from counter_api.core.rating import LEVELS
-from counter_api.service import QueueService
 from counter_api.web import auth
 from counter_api.web.api import COUNTER, endpoint
 from counter_api.web.api import bp as api_bp
+from counter_api.web.api import service as _svc
 from counter_api.web.bodies import Field, parse_body, path_id
 from counter_api.web.errors import ApiError
 from counter_api.web.signed import (
@@ -42,10 +42,6 @@ from counter_api.web.signed import (
 bp = Blueprint("rating", __name__)
 
 TABLET_DAYS = 400
-
-
-def _svc() -> QueueService:
-    return current_app.extensions["sothutu"]
 
 
 def _jar() -> CookieJar:

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, current_app, render_template
 
 from counter_api.core.model import NotFound
 from counter_api.service import QueueService
+from counter_api.web.api import service as _svc
 from counter_api.web.bodies import path_id
 from counter_api.web.signed import page_headers
 from counter_api.web.stream import StreamSlots
@@ -28,10 +29,6 @@ bp = Blueprint("status", __name__)
 
 #: After these the ticket never changes again: the stream ends.
 FINAL = ("done", "expired")
-
-
-def _svc() -> QueueService:
-    return current_app.extensions["sothutu"]
 
 
 def _slots() -> StreamSlots:
