@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_api.config import Config
 from counter_api.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 from counter_api.store import Store
+from sothutu.config import Config
 
 #: The longest period one report covers.
 MAX_DAYS = 366
