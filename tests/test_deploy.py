@@ -734,9 +734,7 @@ def test_a_non_editable_install_carries_every_data_file(tmp_path):
     """install.sh pip-installs a copy of the project: fonts, templates and static files
     (anything in a package that is not Python) must be in it, not only in the checkout."""
     packages = [
-        d
-        for d in ("sothutu", "counter_api", "kiosk", "display", "keypads")
-        if (ROOT / d).is_dir()
+        d for d in ("sothutu", "counter_api", "kiosk", "display", "keypads") if (ROOT / d).is_dir()
     ]
     junk = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("pyproject.toml", "README.md"):
