@@ -127,6 +127,16 @@ SECURITY_SCHEMES = {
 }
 SESSIONS = {"admin": "adminSession", "tablet": "ratingTablet"}
 
+#: Routes Flask makes itself, declared here.
+FLASK_ROUTES = {
+    "static": Route(
+        kind="page",
+        doc="The pages' own scripts, styles and images (counter_api/static).",
+        path={"filename": Param(str, "a file's path under counter_api/static")},
+        answer=Answer({"type": "string", "format": "binary"}, media="application/octet-stream"),
+    )
+}
+
 WHO = {"admin": "the admin key", "kiosk": "a kiosk's key", "counter": "a counter's key"}
 
 
@@ -153,7 +163,8 @@ def document(app: Flask) -> dict[str, Any]:
         (api_paths if is_api else page_paths).add(path)
         item = paths.setdefault(path, {})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            item[method.lower()] = _operation(rule, method, route_of(view), view, is_api, schemas)
+            route = route_of(view) or FLASK_ROUTES.get(rule.endpoint)
+            item[method.lower()] = _operation(rule, method, route, view, is_api, schemas)
     if api_paths & page_paths:
         raise ValueError(f"pages and API paths share keys: {sorted(api_paths & page_paths)}")
     for path in page_paths:
@@ -288,17 +299,17 @@ def _parameter(name: str, p: Param, where: str | None = None) -> dict[str, Any]:
         out["style"], out["explode"] = "form", False
         return out
     schema: dict[str, Any] = {"type": _JSON_TYPE[p.type]}
-    for key, value in (
-        ("format", p.format),
-        ("maxLength", p.max_length),
-        ("minimum", p.minimum),
-        ("maximum", p.maximum),
-        ("default", p.default),
-    ):
+    # a lenient parameter's limits answer no 400: they are not in its schema
+    limits = {"maxLength": p.max_length, "minimum": p.minimum, "maximum": p.maximum}
+    for key, value in {"format": p.format, **({} if p.lenient else limits)}.items():
         if value is not None:
             schema[key] = value
+    if p.default is not None:
+        schema["default"] = p.default
     if p.choices is not None:
         schema["enum"] = list(p.choices)
+    if p.example is not None:
+        schema["examples"] = [p.example]
     out["schema"] = schema
     return out
 
@@ -322,10 +333,10 @@ def _request_body(fields: Mapping[str, Field]) -> dict[str, Any]:
 
 def _field(f: Field) -> dict[str, Any]:
     out: dict[str, Any] = {"type": _JSON_TYPE[f.type]}
-    if f.type is str:
-        out["maxLength"] = f.max_length
     if f.choices is not None:
         out["enum"] = list(f.choices)
+    elif f.type is str:
+        out["maxLength"] = f.max_length
     if f.minimum is not None:
         out["minimum"] = f.minimum
     if f.maximum is not None:

@@ -27,8 +27,8 @@ class Param:
     ``type`` is ``str`` (NFC, trimmed), ``int`` (ASCII digits), ``bool`` (true/false,
     1/0, yes/no) or ``list`` (comma-separated words of ``choices``). An empty value
     counts as absent, except for an ``int`` (400). ``lenient``: an unreadable value
-    counts as none (``None``) instead of a 400. ``format`` only documents (the view
-    checks, e.g. dates).
+    counts as none (``None``) instead of a 400. ``format`` and ``example`` only
+    document (the view checks formats, e.g. dates).
     """
 
     type: type = str
@@ -42,6 +42,7 @@ class Param:
     format: str | None = None
     header: bool = False
     lenient: bool = False
+    example: Any = None
 
 
 def parse_params(params: Mapping[str, Param]) -> dict[str, Any]:

@@ -57,8 +57,11 @@ SCORE = Field(
     description=", ".join(f"{k} = {v}" for k, v in LEVELS.items()),
     example=max(LEVELS),
 )
-TICKET = Field(int, description="the ticket's id, to be sure it is the one rated")
-SUBMIT = {"score": SCORE, "ticket": Field(int, required=True, description=TICKET.description)}
+TICKET = Field(int, description="the ticket's id, to be sure it is the one rated", example=1)
+SUBMIT = {
+    "score": SCORE,
+    "ticket": Field(int, required=True, description=TICKET.description, example=1),
+}
 
 
 def _jar() -> CookieJar:

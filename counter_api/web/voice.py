@@ -38,8 +38,10 @@ ANNOUNCEMENT_SCHEMA = {
 @endpoint(
     PUBLIC,
     query={
-        "code": Param(str, "the ticket's code, like A015", required=True),
-        "counter": Param(int, "the counter's number", required=True, minimum=0, maximum=99999),
+        "code": Param(str, "the ticket's code, like A015", required=True, example="A015"),
+        "counter": Param(
+            int, "the counter's number", required=True, minimum=0, maximum=99999, example=3
+        ),
         "recall": Param(bool, "a recall (said a little differently)", default=False),
     },
     answer=Answer(ANNOUNCEMENT_SCHEMA),
