@@ -16,46 +16,49 @@ bp = api_blueprint("reports", __name__)
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 
-#: One row of a report (``counter_api.reports.compute`` makes them; docs/reports.md).
-FIGURES_SCHEMA: dict[str, Any] = {
-    "title": "Figures",
-    "type": "object",
-    "description": "One row of a report; minutes as numbers, null when nothing to average.",
-    "properties": {
-        "issued": {"type": ["integer", "null"]},
-        "called": {"type": "integer"},
-        "served": {"type": "integer"},
-        "no_show": {"type": "integer"},
-        "expired": {"type": "integer"},
-        "no_show_rate": _NUMBER_OR_NULL,
-        "waiting": {
-            "type": "object",
-            "properties": {k: _NUMBER_OR_NULL for k in ("mean", "median", "p90", "max")}
-            | {"count": {"type": "integer"}},
+#: The figures of one row of a report (``counter_api.reports.compute`` makes them;
+#: definitions in docs/reports.md). Minutes as numbers, null when nothing to average.
+FIGURES: dict[str, Any] = {
+    "issued": {"type": ["integer", "null"]},
+    "called": {"type": "integer"},
+    "served": {"type": "integer"},
+    "no_show": {"type": "integer"},
+    "expired": {"type": "integer"},
+    "no_show_rate": _NUMBER_OR_NULL,
+    "waiting": {
+        "type": "object",
+        "properties": {k: _NUMBER_OR_NULL for k in ("mean", "median", "p90", "max")}
+        | {"count": {"type": "integer"}},
+    },
+    "service": {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "mean": _NUMBER_OR_NULL,
+            "median": _NUMBER_OR_NULL,
         },
-        "service": {
-            "type": "object",
-            "properties": {
-                "count": {"type": "integer"},
-                "mean": _NUMBER_OR_NULL,
-                "median": _NUMBER_OR_NULL,
-            },
-        },
-        "over_service_level": {
-            "type": "object",
-            "properties": {"count": {"type": "integer"}, "share": _NUMBER_OR_NULL},
-        },
-        "ratings": {
-            "type": "object",
-            "properties": {
-                "count": {"type": "integer"},
-                "mean": _NUMBER_OR_NULL,
-                "levels": {"type": "object", "description": "score → count"},
-            },
+    },
+    "over_service_level": {
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "share": _NUMBER_OR_NULL},
+    },
+    "ratings": {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "mean": _NUMBER_OR_NULL,
+            "levels": {"type": "object", "description": "score → count"},
         },
     },
 }
 
+
+def _rows(title: str, **key: Any) -> dict[str, Any]:
+    """A report's row schema: what the row is about, then its figures."""
+    return {"title": title, "type": "object", "properties": {**key, **FIGURES}}
+
+
+_MINUTES = {"type": "number"}
 REPORT_SCHEMA: dict[str, Any] = {
     "title": "Report",
     "type": "object",
@@ -65,16 +68,33 @@ REPORT_SCHEMA: dict[str, Any] = {
         "to": {"type": "string", "format": "date"},
         "service_level_minutes": {"type": "number"},
         "levels": {"type": "object", "description": "score → Vietnamese words"},
-        "total": FIGURES_SCHEMA,
-        "services": {"type": "array", "items": FIGURES_SCHEMA},
+        "total": _rows("Figures"),
+        "services": {
+            "type": "array",
+            "items": _rows("ServiceFigures", id={"type": "string"}, name={"type": "string"}),
+        },
         "counters": {
             "type": "array",
-            "items": FIGURES_SCHEMA,
-            "description": "plus number, name, recalls, held, transferred, "
-            "open_minutes, serving_minutes, idle_minutes",
+            "items": _rows(
+                "CounterFigures",
+                number={"type": "integer"},
+                name={"type": "string"},
+                recalls={"type": "integer"},
+                held={"type": "integer"},
+                transferred={"type": "integer"},
+                open_minutes=_MINUTES,
+                serving_minutes=_MINUTES,
+                idle_minutes=_MINUTES,
+            ),
         },
-        "hours": {"type": "array", "items": FIGURES_SCHEMA},
-        "days": {"type": "array", "items": FIGURES_SCHEMA},
+        "hours": {
+            "type": "array",
+            "items": _rows("HourFigures", hour={"type": "integer", "minimum": 0, "maximum": 23}),
+        },
+        "days": {
+            "type": "array",
+            "items": _rows("DayFigures", date={"type": "string", "format": "date"}),
+        },
     },
 }
 
