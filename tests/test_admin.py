@@ -64,6 +64,19 @@ def test_rating_pins_share_the_throttle(client) -> None:
     assert login(client).status_code == 429
 
 
+def test_console_pins_count_against_the_admin_and_tablet_logins(app, client, clock) -> None:
+    """One throttle for every login of the app: wrong console PINs lock the admin
+    password and the tablets' PINs out from that address too, for the same minute."""
+    from tests.test_console_auth import login as console_login
+
+    for _ in range(5):
+        assert console_login(client, 1, "99999").status_code == 401
+    assert login(client).status_code == 429
+    assert client.post("/rate/1/login", data={"pin": counter_pin(1)}).status_code == 429
+    clock.advance(61)
+    assert login(client).status_code == 303
+
+
 def test_forms_need_the_csrf_token_and_same_origin(client) -> None:
     login(client)
     token = csrf_of(client.get("/admin").text)
