@@ -27,6 +27,13 @@ def iso(dt: datetime | None, tz: ZoneInfo) -> str | None:
     return None if dt is None else dt.astimezone(tz).isoformat(timespec="seconds")
 
 
+#: A procedure as a ticket or a checklist print names it: its code and its name then.
+PROCEDURE_NAMED_SCHEMA: dict[str, Any] = {
+    "title": "ProcedureNamed",
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+}
+
 TICKET_SCHEMA: dict[str, Any] = {
     "title": "Ticket",
     "type": "object",
@@ -61,9 +68,8 @@ TICKET_SCHEMA: dict[str, Any] = {
         "finished_at": _TIME_OR_NULL,
         "original_service": {"type": "string", "description": "present after a transfer"},
         "procedure": {
-            "type": "object",
             "description": "present when issued for a procedure of the catalogue",
-            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+            "allOf": [PROCEDURE_NAMED_SCHEMA],
         },
         "waiting_ahead": {"type": "integer", "minimum": 0, "description": "while waiting"},
         "estimated_wait_minutes": {

@@ -290,7 +290,11 @@ def test_the_document_is_cached_but_names_the_host_asked(app) -> None:
 
 
 def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
+    """The schema a ``$ref`` (or a lone ``allOf``) stands for."""
+    while "$ref" in schema or len(schema.get("allOf", ())) == 1:
+        if "allOf" in schema:
+            schema = schema["allOf"][0]
+            continue
         schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from counter_api.present import PROCEDURE_NAMED_SCHEMA
 from counter_api.procedures.catalogue import Catalogue, View
 from counter_api.procedures.search import Hit
 from counter_api.web.bodies import Field
@@ -202,10 +203,7 @@ PRINT_SCHEMA: dict[str, Any] = {
     "title": "ChecklistPrint",
     "type": "object",
     "properties": {
-        "procedure": {
-            "type": "object",
-            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-        },
+        "procedure": PROCEDURE_NAMED_SCHEMA,
         "kiosk": {"type": "string"},
         "counter": {"type": ["integer", "null"]},
     },
