@@ -120,7 +120,7 @@ def get_ticket(_c: Call, id: str) -> dict:
     ISSUERS_OR_GUIDANCE,
     allow=Allow(
         lambda p: p.kind != "counter" or p.guidance,
-        "a counter only if it is a guidance counter (guidance = true)",
+        "only a guidance counter (guidance = true)",
     ),
     body={
         "service": Field(str, description="the field's id", example="ho-tich"),

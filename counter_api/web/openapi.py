@@ -132,7 +132,7 @@ FLASK_ROUTES = {
     "static": Route(
         kind="page",
         doc="The pages' own scripts, styles and images (counter_api/static).",
-        path={"filename": Param(str, "a file's path under counter_api/static")},
+        path={"filename": Param(str, "a file's path under counter_api/static (slashes allowed)")},
         answer=Answer({"type": "string", "format": "binary"}, media="application/octet-stream"),
     )
 }
@@ -146,7 +146,7 @@ def openapi(_c: Call) -> dict:
     """This document, generated from the app's routes and their declarations."""
     p = parts()
     if p.openapi is None:
-        p.openapi = document(current_app)  # type: ignore[arg-type]
+        p.openapi = document(current_app)
     return {**p.openapi, "servers": [{"url": request.host_url.rstrip("/") + API_PREFIX}]}
 
 
@@ -249,12 +249,12 @@ def _who(route: Route) -> str:
         return ""
     if route.who is PUBLIC:
         return "Public: no key needed."
-    kinds = [WHO[k] for k in ("admin", "counter", "kiosk") if k in route.who]
+    kinds = [WHO[k] for k in ("admin", "kiosk", "counter") if k in route.who]
     if "counter" in route.who:
         own = " (for its own counter)" if route.counter_path else ""
         session = " or its clerk's console session" if route.console else ""
         kinds[kinds.index(WHO["counter"])] = f"{WHO['counter']}{session}{own}"
-    text = "Who: " + ", ".join(kinds) + "."
+    text = "Who: " + "; ".join(kinds) + "."
     if route.allow is not None:
         text += f" Of the counters, {route.allow.says}."
     if not route.console and "counter" in route.who:
