@@ -33,6 +33,7 @@ import pygame
 from kiosk import layout, lookup_layout, lookup_render, render
 from kiosk import state as st
 from kiosk.controller import Kiosk
+from kiosk.geometry import hit, inside
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ class App:
     def press(self, pos: tuple[float, float]) -> None:
         """A finger (or the mouse) went down: a tap, or the start of a drag in a list."""
         area = lookup_layout.scroll_area(self.controller.state, self.surface.get_size())
-        if area is not None and _inside(pos, area):
+        if area is not None and inside(pos, area):
             self._press, self._drag_y = pos, None
         else:
             self._press = self._drag_y = None
@@ -237,7 +238,7 @@ class App:
     def tap(self, pos: tuple[float, float]) -> None:
         size = self.surface.get_size()
         state = self.controller.state
-        target = layout.hit(state, size, pos)
+        target = hit(layout.buttons(state, size), pos)
         if target is not None and target[0] == "scroll":
             step = lookup_layout.page(state, size)
             limit = lookup_render.scroll_limit(state, size)
@@ -257,8 +258,3 @@ class App:
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.surface, str(path))
         return path
-
-
-def _inside(pos: tuple[float, float], rect: layout.Rect) -> bool:
-    x, y, w, h = rect
-    return x <= pos[0] < x + w and y <= pos[1] < y + h

@@ -18,7 +18,7 @@ import pygame
 
 from kiosk import lookup_layout as ll
 from kiosk import words
-from kiosk.layout import ButtonBox, Rect, frame
+from kiosk.geometry import ButtonBox, Rect, frame
 from kiosk.lookup import FAULT, PRINTED, PRINTING
 from kiosk.paint import (
     AMBER,

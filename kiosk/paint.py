@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygame
 
-from kiosk.layout import ButtonBox
+from kiosk.geometry import ButtonBox
 from kiosk.textfit import Overflow, fit
 from sothutu.fonts import BOLD, REGULAR
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pygame
 
 from kiosk import layout, lookup_render, words
+from kiosk.geometry import frame
 from kiosk.paint import (
     BG,
     GREEN,
@@ -45,7 +46,7 @@ def draw(surface: pygame.Surface, state: KioskState) -> list[Overflow]:
 
 
 def _header(p: Painter, title: str, subtitle: str, color: tuple[int, int, int]) -> None:
-    fr = layout.frame((p.w, p.h), footer=False)
+    fr = frame((p.w, p.h), footer=False)
     _x, y, w, h = fr.header
     p.box(fr.header, color)
     inner_w = w - 2 * fr.pad
@@ -83,7 +84,7 @@ def _choose(p: Painter, state: KioskState) -> None:
 
 def _issuing(p: Painter, state: KioskState) -> None:
     _header(p, words.TITLE, "", NAVY)
-    fr = layout.frame((p.w, p.h), footer=False)
+    fr = frame((p.w, p.h), footer=False)
     x, y, w, h = fr.body
     if state.shown is None:
         p.text(words.PRINTING, fr.body, where="printing", bold=True, max_size=round(p.h * 0.09))
@@ -170,7 +171,7 @@ def _ticket(p: Painter, state: KioskState) -> None:
 def _message(p: Painter, state: KioskState) -> None:
     """Outside hours, daily limit, server unreachable, other refusals."""
     _header(p, words.TITLE, "", NAVY)
-    fr = layout.frame((p.w, p.h), footer=False)
+    fr = frame((p.w, p.h), footer=False)
     x, y, w, h = fr.body
     lines: list[tuple[str, bool, tuple[int, int, int]]] = []
     if state.screen is Screen.CLOSED:
