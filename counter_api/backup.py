@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,8 @@ def check_integrity(path: Path) -> None:
         raise BackupError(f"{path}: cannot open: {exc}") from None
     try:
         rows = conn.execute("PRAGMA integrity_check").fetchall()
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+        tables = set(db.table_names())
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path}: not a usable SQLite database: {exc}") from None
     finally:
