@@ -295,14 +295,14 @@ def test_citizens_cannot_leave_technicians_can(server, tmp_path) -> None:
         ):
             pygame.event.post(event)
             step(app)
-            assert not app._stop.is_set()
+            assert not app.stopping
         pygame.event.post(
             pygame.event.Event(
                 pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL | pygame.KMOD_RSHIFT
             )
         )
         step(app)
-        assert app._stop.is_set()
+        assert app.stopping
     finally:
         app.close()
 
