@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
+from tests.browser import watch_errors
 from tests.support import (
     ADMIN_KEY,
     ARTIFACTS,
@@ -41,18 +41,10 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium("page tests drive Debian's Chromium") as b:
-        yield b
-
-
 def watch(page) -> list[str]:
-    """Collect the page's console errors (a CSP refusal, a script error)."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
+    """Collect the page's console errors (a CSP refusal, a script error, a file that
+    did not load)."""
+    return watch_errors(page, failed_loads=True)
 
 
 def shot(page, name: str) -> Path:
