@@ -139,19 +139,3 @@ def test_client_says_whether_a_request_may_have_been_sent() -> None:
         assert silent.value.maybe_sent is True
     finally:
         fake.close()
-
-
-def test_every_kiosk_and_printer_key_is_documented_in_the_example() -> None:
-    from sothutu.config import KioskConfig, PrinterConfig, settings_of
-
-    lines = (ROOT / "config.example.toml").read_text(encoding="utf-8").splitlines()
-    for section, cls in (("kiosk", KioskConfig), ("printer", PrinterConfig)):
-        start = lines.index(f"[{section}]")
-        block = lines[start + 1 :]
-        block = block[: next((i for i, x in enumerate(block) if x.startswith("[")), len(block))]
-        for f in settings_of(cls):
-            at = next((i for i, x in enumerate(block) if x.startswith(f"{f.name} = ")), None)
-            assert at is not None, f"[{section}] {f.name} missing from config.example.toml"
-            assert block[at - 1].startswith("#"), f"[{section}] {f.name} has no comment above"
-    example = load_config(ROOT / "config.example.toml")
-    assert example.kiosk.name == "kiosk-1" and example.printer.connection.startswith("preview:")
