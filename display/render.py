@@ -284,19 +284,9 @@ class Renderer:
         )
 
     def _recent(self, p: Painter, lay: Layout, view: View) -> None:
-        box = lay.recent
-        u = lay.unit
-        self._panel(p, box)
-        pad = round(1.2 * u)
-        title_h = round(4 * u) if not lay.portrait else round(3.4 * u)
-        title = pygame.Rect(box.x + pad, box.y + pad // 2, box.w - 2 * pad, title_h)
-        title_size = round((3.2 if not lay.portrait else 2.4) * u)
-        p.text("recent_title", TEXT_RECENT, title, SOFT, max_size=title_size, align="left")
+        area, pad = self._titled(p, lay, lay.recent, "recent_title", TEXT_RECENT)
         shown = view.recent[: lay.recent_chips]
         n = lay.recent_chips
-        area = pygame.Rect(
-            box.x + pad, title.bottom + pad // 2, box.w - 2 * pad, box.bottom - title.bottom - pad
-        )
         gap = pad
         chip_w = (area.w - gap * (n - 1)) / n
         for i, r in enumerate(shown):
@@ -341,7 +331,11 @@ class Renderer:
             )
         return cells
 
-    def _titled(self, p: Painter, lay: Layout, box: pygame.Rect, name: str, text: str):
+    def _titled(
+        self, p: Painter, lay: Layout, box: pygame.Rect, name: str, text: str
+    ) -> tuple[pygame.Rect, int]:
+        """A panel with its title at the top left; returns the area below the title
+        and the panel's padding."""
         u = lay.unit
         self._panel(p, box)
         pad = round(1.2 * u)

@@ -112,13 +112,20 @@ class QrWithText:
 Block = Text | Rule | QrWithText | Item
 
 
-def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
-    """The ticket's content, top to bottom, as in vietnamese.md."""
+def header_blocks(header: Header, authority_size: int, centre_size: int) -> list[Block]:
+    """The top of every printout: the authority (if any) and the centre in capitals,
+    then a rule."""
     blocks: list[Block] = []
     if header.authority:
-        blocks.append(Text(words.nfc(header.authority.upper()), 27, bold=True, gap=2))
-    blocks.append(Text(words.nfc(header.centre.upper()), 24, bold=True, gap=4))
+        blocks.append(Text(words.nfc(header.authority.upper()), authority_size, bold=True, gap=2))
+    blocks.append(Text(words.nfc(header.centre.upper()), centre_size, bold=True, gap=4))
     blocks.append(Rule(gap=8))
+    return blocks
+
+
+def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
+    """The ticket's content, top to bottom, as in vietnamese.md."""
+    blocks = header_blocks(header, 27, 24)
     blocks.append(Text(words.TICKET_TITLE, 36, bold=True, gap=0))
     blocks.append(Text(str(ticket["code"]), 150, bold=True, max_lines=1, box_height=150, gap=4))
     service = str(ticket.get("service_name") or ticket.get("service", ""))
