@@ -136,7 +136,7 @@ class ApiClient:
     def kiosk_status(self, printer: str, message: str = "") -> dict:
         return self.post("/api/v1/kiosks/status", {"printer": printer, "message": message})
 
-    # the procedure catalogue (issue 9) ------------------------------------------------
+    # the procedure catalogue (tra cứu thủ tục) ------------------------------------------
 
     def procedures(self, q: str = "", service: str | None = None, limit: int | None = None) -> dict:
         """Search (``q``) or list (all, or one field's) procedures: the API's answer."""
