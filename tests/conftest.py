@@ -1,5 +1,5 @@
 """Fixtures: a real app on a temp database with an injected clock; a real server;
-Debian's Chromium for the page tests."""
+gpiozero's mock pins; Debian's Chromium for the page tests."""
 
 from __future__ import annotations
 
@@ -115,3 +115,21 @@ def pages(browser) -> Iterator[Pages]:
     opened = Pages(browser)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def mock_factory() -> Iterator:
+    """gpiozero's ``MockFactory`` for one test, also as ``Device.pin_factory`` (for a
+    device made without a factory); afterwards its pins and reservations are cleared
+    and ``Device.pin_factory`` is what it was, so no pin state reaches the next test."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    before = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    try:
+        yield factory
+    finally:
+        factory.reset()
+        Device.pin_factory = before

@@ -59,13 +59,15 @@ def wait_for(check: Callable[[], object], timeout: float = 5.0, what: str = "") 
 class Rig:
     """A server, a keypad on mock pins, and hands to press its buttons."""
 
-    def __init__(self, tmp: Path, retry: float = 15.0, server_extra: str = "") -> None:
+    def __init__(
+        self, tmp: Path, factory: MockFactory, retry: float = 15.0, server_extra: str = ""
+    ) -> None:
         self.port = free_port()
         self.path = write_config(
             tmp, port=self.port, extra=KEYPAD.format(retry=retry), server_extra=server_extra
         )
         self.server = ServerProcess(self.path, self.port).start()
-        self.factory = MockFactory()
+        self.factory = factory
         self.keypad = Keypad(load_config(self.path), 1, pin_factory=self.factory).start()
         self.kiosk = self.server.client(KIOSK_KEY)
         self.admin = self.server.client(ADMIN_KEY)
@@ -103,8 +105,8 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
-    r = Rig(tmp_path)
+def rig(tmp_path: Path, mock_factory: MockFactory) -> Iterator[Rig]:
+    r = Rig(tmp_path, mock_factory)
     yield r
     r.close()
 
@@ -187,8 +189,10 @@ def test_press_during_restart_is_done_once(rig: Rig) -> None:
     assert rig.beeps() == 1  # accepted, no failure signal
 
 
-def test_press_while_server_stays_away_fails_loudly(tmp_path: Path) -> None:
-    r = Rig(tmp_path, retry=1.0)
+def test_press_while_server_stays_away_fails_loudly(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    r = Rig(tmp_path, mock_factory, retry=1.0)
     try:
         r.kiosk.issue("ho-tich")
         wait_for(lambda: r.pin("GPIO24").state, what="LED on")
@@ -256,7 +260,7 @@ class DropFirstAnswer:
         self.listener.close()
 
 
-def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
+def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
     server_port = free_port()
     proxy = DropFirstAnswer(server_port)
     path = write_config(
@@ -266,7 +270,7 @@ def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
         server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
     )
     server = ServerProcess(path, server_port).start()
-    factory = MockFactory()
+    factory = mock_factory
     keypad = Keypad(load_config(path), 1, pin_factory=factory).start()
     try:
         server.client(KIOSK_KEY).issue("ho-tich")

@@ -115,13 +115,11 @@ def test_ratings_are_in_the_report(api, clock) -> None:
     assert (c[1], c[2], c[3]) == (5.0, 1.0, None)
 
 
-def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
-    from gpiozero.pins.mock import MockFactory
-
+def test_gpio_keypad_against_a_real_server(server: ServerProcess, mock_factory) -> None:
     from keypads.rating import RatingKeypad
 
     pins = ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO26"]  # as in [ratings] keypad_pins
-    factory = MockFactory()
+    factory = mock_factory
     results: list[tuple[int, str]] = []
     got = threading.Event()
 
@@ -163,9 +161,7 @@ def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
         keypad.close()
 
 
-def test_keypad_says_unreachable_when_the_server_is_gone() -> None:
-    from gpiozero.pins.mock import MockFactory
-
+def test_keypad_says_unreachable_when_the_server_is_gone(mock_factory) -> None:
     from keypads.rating import RatingKeypad
     from tests.support import free_port
 
@@ -175,7 +171,7 @@ def test_keypad_says_unreachable_when_the_server_is_gone() -> None:
         ApiClient(f"http://127.0.0.1:{free_port()}", "k" * 20, timeout=1),
         1,
         [5, 6, 13, 19, 26],
-        pin_factory=MockFactory(),
+        pin_factory=mock_factory,
         on_result=lambda s, o: (results.append((s, o)), done.set()),
     )
     try:
