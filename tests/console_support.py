@@ -4,6 +4,7 @@ console to settle, save a screenshot. Not a test module."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any
 
 from playwright.sync_api import expect
@@ -35,6 +36,19 @@ def wait_online(page: Any) -> None:
 def settle(page: Any) -> None:
     """Wait until the console accepts actions again (request answered, quiet time over)."""
     expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
+
+
+def posts(page: Any) -> list[str]:
+    """The paths of the POST requests (the clerk's actions) the page sends from now
+    on, in order: proof of what a key or a click did, and of what it did not."""
+    sent: list[str] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST":
+            sent.append(urllib.parse.urlsplit(request.url).path)
+
+    page.on("request", record)
+    return sent
 
 
 def shot(page: Any, name: str) -> None:

@@ -246,7 +246,7 @@ def test_backup_under_write_load_and_restore_into_a_new_server(tmp_path: Path) -
 
 def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> None:
     """The wiring in counter_api.server: housekeeping ticks the nightly backup."""
-    from counter_api.server import _housekeeping
+    from counter_api.server import housekeeping
     from counter_api.service import QueueService
     from counter_api.store import Store
     from sothutu.clock import ManualClock
@@ -256,7 +256,7 @@ def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> No
     svc = QueueService(config, Store(config.database_path), clock)
     nightly = Nightly(config)
     stop = threading.Event()
-    keeper = threading.Thread(target=_housekeeping, args=(svc, stop, nightly), daemon=True)
+    keeper = threading.Thread(target=housekeeping, args=(svc, stop, nightly), daemon=True)
     keeper.start()
     try:
         deadline = time.monotonic() + 10

@@ -713,8 +713,9 @@ def test_silent_link_restart_and_a_call_made_while_reconnecting(open_page, tmp_p
         page.route(events, lambda route: route.abort())
         srv.start()
         during = srv.client(counter_key(2)).counter(2, "next")["ticket"]["code"]
-        time.sleep(0.5)
-        link(page, "lost")  # still away: the call is not on the screen yet
+        # the page tries the stream again and is refused: still away, the call not shown
+        page.wait_for_event("requestfailed", lambda r: bool(events.search(r.url)), timeout=15000)
+        link(page, "lost")
         page.unroute(events)
         link(page, "live", timeout=15000)
         shown(page, "#code", during)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from tests.support import (
     ServerProcess,
     counter_key,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -44,16 +45,6 @@ buzzer = "GPIO25"
 quiet_ms = 300
 retry_seconds = {retry}
 """
-
-
-def wait_for(check: Callable[[], object], timeout: float = 5.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 class Rig:
@@ -148,8 +139,11 @@ def test_bounce_and_double_press_call_one_ticket(rig: Rig) -> None:
     pin.drive_low()
     pin.drive_high()
     wait_for(lambda: rig.keypad.results, what="the press")
-    time.sleep(0.5)
-    assert len(rig.keypad.results) == 1
+    time.sleep(0.35)  # quiet time
+    rig.press("recall")  # after every earlier press: presses are done one by one, in order
+    assert len(rig.keypad.results) == 2
+    recalled = rig.keypad.results[1].ticket
+    assert (recalled["code"], recalled["calls"]) == ("A001", 2)  # one call, then the recall
     assert rig.counter()["current"]["code"] == "A001"
     waiting = {s["id"]: s["waiting"] for s in rig.server.client().state()["services"]}
     assert waiting["ho-tich"] == 2
@@ -201,7 +195,9 @@ def test_press_while_server_stays_away_fails_loudly(
         assert r.keypad.results[-1].code == "unreachable"
         wait_for(lambda: r.beeps() == 4, what="one beep, then three")
         r.server.start()
-        time.sleep(0.5)
+        wait_for(lambda: r.keypad.stream.connected, 10, "the stream to reconnect")
+        r.press("recall")  # done after anything the keypad might still do
+        assert r.keypad.results[-1].code == "no_current_ticket"
         assert r.counter()["current"] is None, "a failed press is not done later behind the back"
     finally:
         r.close()
@@ -310,15 +306,19 @@ def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
     assert "no [[keypads]] with counter = 2" in run.stderr
 
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "1"],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.0)
-    assert proc.poll() is None, "runs (and waits for its server) until stopped"
-    proc.terminate()
-    _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0, err
+    log = tmp_path / "keypad.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "1"],
+            cwd=ROOT,
+            env=env,
+            stderr=out,
+        )
+    try:
+        wait_for(lambda: "keypad of counter 1 serving" in log.read_text(), 10, "the keypad")
+        assert proc.poll() is None, "runs (and waits for its server) until stopped"
+        proc.terminate()
+        assert proc.wait(10) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime
 
 import pytest
 
 from sothutu.client import ApiClient
 from tests.conftest import VN
-from tests.support import ADMIN_KEY, KIOSK_KEY, ServerProcess, counter_key
+from tests.support import ADMIN_KEY, KIOSK_KEY, ServerProcess, counter_key, wait_for
 
 
 def rate(api, n: int, body: dict, key: str | None = None):
@@ -145,13 +144,12 @@ def test_gpio_keypad_against_a_real_server(server: ServerProcess, mock_factory) 
         press(6)
         press(26)
         assert got.wait(5)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and keypad._busy.locked():
-            time.sleep(0.02)
+        wait_for(lambda: not keypad.busy, what="every accepted press answered")
         assert results[0] == (4, "recorded")
         assert all(outcome == "already_rated" for _, outcome in results[1:])
+        sent = len(results)
         press(5)  # the ticket is rated: the server says so, nothing is stored
-        time.sleep(0.3)
+        wait_for(lambda: len(results) > sent, what="the answer to the last press")
         report = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")
         assert report["total"]["ratings"]["count"] == 1
         assert report["total"]["ratings"]["levels"]["4"] == 1
