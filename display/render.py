@@ -347,10 +347,31 @@ class Renderer:
             box.x + pad, title.bottom + pad // 2, box.w - 2 * pad, box.bottom - title.bottom - pad
         ), pad
 
+    def _cells(
+        self,
+        p: Painter,
+        lay: Layout,
+        box: pygame.Rect,
+        name: str,
+        text: str,
+        count: int,
+        columns: int,
+    ) -> tuple[list[pygame.Rect], int]:
+        """A titled panel cut into ``count`` cells (at most 9 units tall) in ``columns``;
+        returns the cells and the panel's padding."""
+        area, pad = self._titled(p, lay, box, name, text)
+        return self._grid(area, count, columns, max(2, pad // 2), lay.unit * 9), pad
+
     def _counters(self, p: Painter, lay: Layout, view: View) -> None:
-        area, pad = self._titled(p, lay, lay.counters, "serving_title", TEXT_SERVING)
-        gap = max(2, pad // 2)
-        cells = self._grid(area, len(view.counters), lay.counter_columns, gap, lay.unit * 9)
+        cells, pad = self._cells(
+            p,
+            lay,
+            lay.counters,
+            "serving_title",
+            TEXT_SERVING,
+            len(view.counters),
+            lay.counter_columns,
+        )
         if not cells:
             return
         inner0 = cells[0].inflate(-pad, -max(2, cells[0].h // 7))
@@ -394,9 +415,15 @@ class Renderer:
             )
 
     def _waiting(self, p: Painter, lay: Layout, view: View) -> None:
-        area, pad = self._titled(p, lay, lay.waiting, "waiting_title", TEXT_WAITING)
-        gap = max(2, pad // 2)
-        cells = self._grid(area, len(view.waiting), lay.waiting_columns, gap, lay.unit * 9)
+        cells, pad = self._cells(
+            p,
+            lay,
+            lay.waiting,
+            "waiting_title",
+            TEXT_WAITING,
+            len(view.waiting),
+            lay.waiting_columns,
+        )
         if not cells:
             return
         inner0 = cells[0].inflate(-pad, -2)
