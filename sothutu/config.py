@@ -771,7 +771,8 @@ _WEAK_MARK = "demo"
 KEYPAD_PINS = ("next", "recall", "no_show", "done", "led", "buzzer")
 
 
-def _weak_pin(pin: str) -> bool:
+def weak_pin(pin: str) -> bool:
+    """A PIN anyone would try first: one digit repeated, or digits counting up or down."""
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in itertools.pairwise(digits)}
     return len(set(digits)) == 1 or steps in ({1}, {-1})
@@ -865,7 +866,7 @@ def _cross_check(config: Config) -> None:
                 "deploy/install.sh generates random keys"
             )
     for i, c in enumerate(config.counters):
-        if _weak_pin(c.pin):
+        if weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
 
 

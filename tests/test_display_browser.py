@@ -35,7 +35,7 @@ from display import state as st
 from sothutu.clock import ManualClock
 from sothutu.config import load_config
 from sothutu.voice import announce
-from tests.browser import chromium
+from tests.browser import Pages
 from tests.support import (
     ARTIFACTS,
     KIOSK_KEY,
@@ -49,6 +49,7 @@ from tests.support import (
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "webdisplay"
+CHROMIUM_SWITCHES = ["--autoplay-policy=no-user-gesture-required"]  # the voice plays unasked
 SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
 NOTICE = "Thời gian làm việc: Sáng 7h30–11h30, Chiều 13h30–17h00, từ thứ Hai đến thứ Sáu"
 GAP = 0.3  # [voice] gap of the test configs
@@ -110,14 +111,6 @@ INK_HEIGHT = """(id) => {
 
 
 # --- fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with chromium(
-        "the browser display's tests", ["--autoplay-policy=no-user-gesture-required"]
-    ) as b:
-        yield b
 
 
 def tone_wav(freq: float, seconds: float, rate: int = 22050) -> bytes:
@@ -237,34 +230,16 @@ def live(tmp_path_factory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable]:
+def open_page(pages: Pages) -> Callable:
     """``open_page(url, size)``: a page in a fresh context, recording audio and errors."""
-    contexts = []
 
     def open_(url: str, size: tuple[int, int] = (1366, 768), init: str = ""):
-        ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="vi-VN")
-        ctx.set_default_timeout(5000)
-        contexts.append(ctx)
-        ctx.add_init_script(RECORD_AUDIO + init)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource")
-                else None
-            ),
-        )
-        page.js_errors = errors  # type: ignore[attr-defined]
-        page.goto(url)
+        viewport = {"width": size[0], "height": size[1]}
+        page = pages.open(url, viewport=viewport, init=RECORD_AUDIO + init)
         page.evaluate("document.fonts.ready")
         return page
 
-    yield open_
-    for ctx in contexts:
-        ctx.close()
+    return open_
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -738,8 +713,9 @@ def test_silent_link_restart_and_a_call_made_while_reconnecting(open_page, tmp_p
         page.route(events, lambda route: route.abort())
         srv.start()
         during = srv.client(counter_key(2)).counter(2, "next")["ticket"]["code"]
-        time.sleep(0.5)
-        link(page, "lost")  # still away: the call is not on the screen yet
+        # the page tries the stream again and is refused: still away, the call not shown
+        page.wait_for_event("requestfailed", lambda r: bool(events.search(r.url)), timeout=15000)
+        link(page, "lost")
         page.unroute(events)
         link(page, "live", timeout=15000)
         shown(page, "#code", during)

@@ -21,14 +21,13 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.reports.table import (
-    csv_filename,
     period_text,
     tables,
-    to_csv,
     today_table,
     vn_date,
 )
 from counter_api.web.api import service as _svc
+from counter_api.web.report_api import csv_response
 from counter_api.web.signed import (
     CookieJar,
     Throttle,
@@ -221,12 +220,7 @@ def report_csv(_session: dict) -> Response:
         _args, (first, last) = _period_args()
     except PeriodError as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    rep = build_report(svc.config, svc.store, first, last)
-    resp = Response(to_csv(rep), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(rep)}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return csv_response(build_report(svc.config, svc.store, first, last))
 
 
 @bp.post("/backup")

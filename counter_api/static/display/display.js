@@ -540,11 +540,17 @@
 
   var lastLink = null;
 
-  function renderWall(v) {
+  // The link's state on <body> (both screens); true when it changed since the last view.
+  function renderLink(v) {
     body.setAttribute('data-link', v.link);
     setClass(body, 'stale', v.stale);
-    var linkChanged = v.link !== lastLink;
+    var changed = v.link !== lastLink;
     lastLink = v.link;
+    return changed;
+  }
+
+  function renderWall(v) {
+    var linkChanged = renderLink(v);
     setText($('centre'), v.centre);
     setText($('clock'), v.clock);
     setText($('date'), v.date);
@@ -601,10 +607,7 @@
   }
 
   function renderCounter(v) {
-    body.setAttribute('data-link', v.link);
-    setClass(body, 'stale', v.stale);
-    var linkChanged = v.link !== lastLink;
-    lastLink = v.link;
+    var linkChanged = renderLink(v);
     setText($('cs-name'), v.name);
     var code = $('cs-code');
     var pausedIdle = v.status === 'paused' && !v.code;
