@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from counter_api.procedures import synonyms as synonyms_file
 from counter_api.procedures.csvio import CatalogueError, Problem, read_catalogue
 from counter_api.procedures.search import Hit, SearchIndex
+from counter_api.procedures.synonyms import SynonymError, Synonyms
 from counter_api.store import Store
 from sothutu.config import Config
 from sothutu.procedures.model import Procedure
@@ -135,6 +137,21 @@ def sync_configured_file(store: Store, config: Config) -> str | None:
     return None
 
 
+def load_synonyms(config: Config) -> tuple[Synonyms, str | None]:
+    """The shipped list of citizens' words plus ``[procedures] synonyms``; with a
+    one-line error when the province's file is bad (then the shipped list alone)."""
+    shipped = synonyms_file.shipped()
+    if not config.procedures.synonyms:
+        return shipped, None
+    path = config.resolve(config.procedures.synonyms)
+    try:
+        return shipped.extended(synonyms_file.read(path)), None
+    except OSError as exc:
+        return shipped, f"procedures.synonyms: cannot read {path}: {exc.strerror}"
+    except SynonymError as exc:
+        return shipped, f"procedures.synonyms: {exc}"
+
+
 # --- the server's view -------------------------------------------------------------------
 
 
@@ -167,6 +184,9 @@ class Catalogue:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.synonyms, problem = load_synonyms(config)
+        if problem:
+            log.error("%s; only the shipped list of words is used", problem)
         self._lock = threading.Lock()
         self._view: View | None = None
 
@@ -192,6 +212,11 @@ class Catalogue:
             for p in usable:
                 counts[p.service] += 1
             self._view = View(
-                version, tuple(usable), SearchIndex(usable), imported_at, source, counts
+                version,
+                tuple(usable),
+                SearchIndex(usable, self.synonyms),
+                imported_at,
+                source,
+                counts,
             )
             return self._view
