@@ -291,3 +291,8 @@ def test_kiosk_side_modules_load_no_web_framework() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
+
+
+def test_an_empty_catalogue_finds_nothing() -> None:
+    empty = SearchIndex([], synonyms.shipped())
+    assert empty.search("khai sinh") == [] and empty.search("") == []

@@ -219,7 +219,7 @@ class SearchIndex:
         #: term → how many segments have it
         self._postings = {t: len(main.get(t, ())) + len(docs.get(t, ())) for t in holders}
         self._single = frozenset(words_seen)
-        self._vocab = sorted(postings)  # words and pairs: exact and typo matches
+        self._vocab = sorted(holders)  # words and pairs: exact and typo matches
         self._words = sorted(words_seen)  # single words only: prefix matches
         n = max(1, len(self.procedures))
         self._idf = {t: math.log(1 + n / len(ps)) for t, ps in holders.items()}
