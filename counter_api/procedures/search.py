@@ -87,6 +87,7 @@ LOWER_TIER_CUT = 0.8
 #: at least this share of it (a long query seldom has every word in one procedure).
 DOCUMENTS_SPARED = 0.8
 MAX_QUERY_WORDS = 12
+SEGMENTS_GUESS = 4  # segments of a procedure, on average, when choosing how to look
 TOP_GUESSES = 6  # per word, when looking for its pair with its neighbour
 
 #: Tiers: the whole query side by side in a name or keyword; every word somewhere.
@@ -188,11 +189,13 @@ class SearchIndex:
         self._seg_text: list[str | None] = []
         self._seg_head: list[str] = []
         self._name_seg: list[int] = []
+        self._first_seg: list[int] = []  # procedure i has segments first[i] to first[i + 1]
         main: dict[str, list[int]] = {}
         docs: dict[str, list[int]] = {}
         holders: dict[str, set[int]] = {}
         words_seen: set[str] = set()
         for i, p in enumerate(self.procedures):
+            self._first_seg.append(len(self._seg_proc))
             segments: list[tuple[int, str | None, list[str]]] = [(NAME, None, fold(p.name).split())]
             segments += [(KEYWORDS, kw, fold(kw).split()) for kw in p.keywords]
             segments += [
@@ -214,6 +217,7 @@ class SearchIndex:
                 for t in dict.fromkeys(_terms(words)):
                     postings.setdefault(t, []).append(s)
                     holders.setdefault(t, set()).add(i)
+        self._first_seg.append(len(self._seg_proc))
         self._main = main
         self._docs = docs
         #: term → how many segments have it
@@ -349,21 +353,35 @@ class SearchIndex:
         gain, mask, count, paired = met.gain, met.mask, met.count, met.paired
         empty: list[int] = []
         added: set[int] = set()
+        allowed = self._phrase_segments(plan, postings)
+        a, b = plan.span or (0, 0)
         for n, g in enumerate(plan.groups):
             open_ = not g.pair and left >= floor
             if not g.pair:
                 left -= g.rarity
             best_q: dict[int, float] = {}
-            for term, q in g.found:
-                segs = postings.get(term, empty)
-                if open_:
-                    for s in segs:
-                        if q > best_q.get(s, 0.0):
-                            best_q[s] = q
-                else:
-                    for s in segs:
-                        if seg_proc[s] in procs and q > best_q.get(s, 0.0):
-                            best_q[s] = q
+            if allowed is not None and a <= g.k < (b - 1 if g.pair else b):
+                # a word of a synonym's phrase: only where the whole phrase stands
+                within = allowed if open_ else [s for s in allowed if seg_proc[s] in procs]
+                self._look_in(within, g.found, postings, best_q)
+            elif not open_ and len(procs) * SEGMENTS_GUESS * len(g.found) < sum(
+                len(postings.get(t, empty)) for t, _ in g.found
+            ):
+                # a common word once few procedures are left: look in theirs only
+                starts = self._first_seg
+                within = [s for i in procs for s in range(starts[i], starts[i + 1])]
+                self._look_in(within, g.found, postings, best_q)
+            else:
+                for term, q in g.found:
+                    segs = postings.get(term, empty)
+                    if open_:
+                        for s in segs:
+                            if q > best_q.get(s, 0.0):
+                                best_q[s] = q
+                    else:
+                        for s in segs:
+                            if seg_proc[s] in procs and q > best_q.get(s, 0.0):
+                                best_q[s] = q
             if open_:
                 procs.update(map(seg_proc.__getitem__, best_q))
             met.per_group[n].update(best_q)
@@ -381,6 +399,40 @@ class SearchIndex:
                     count[s] = count.get(s, 0) + width
         if plan.span is not None and plan.span[1] - plan.span[0] > 1:
             self._require_phrase(plan, met, added)
+
+    @staticmethod
+    def _look_in(
+        segments: Iterable[int],
+        found: list[tuple[str, float]],
+        postings: dict[str, list[int]],
+        best_q: dict[int, float],
+    ) -> None:
+        """Which of ``segments`` have which of the terms ``found`` (postings are sorted)."""
+        lists = [(postings[t], q) for t, q in found if t in postings]
+        for s in segments:
+            for lst, q in lists:
+                j = bisect.bisect_left(lst, s)
+                if j < len(lst) and lst[j] == s and q > best_q.get(s, 0.0):
+                    best_q[s] = q
+
+    def _phrase_segments(self, plan: _Plan, postings: dict[str, list[int]]) -> list[int] | None:
+        """The segments of ``postings`` where the plan's synonym phrase (two words or
+        more) may stand: those with each of its pairs of neighbours; None without one."""
+        if plan.span is None or plan.span[1] - plan.span[0] < 2:
+            return None
+        a, b = plan.span
+        pairs = [g for g in plan.groups if g.pair and a <= g.k < b - 1]
+        if len(pairs) < b - a - 1:
+            return []  # a pair of the phrase is nowhere in the catalogue
+        sizes = [sum(len(postings.get(t, ())) for t, _ in g.found) for g in pairs]
+        first = pairs[sizes.index(min(sizes))]
+        segs = sorted({s for t, _ in first.found for s in postings.get(t, ())})
+        for g in pairs:
+            if g is not first and segs:
+                hits: dict[int, float] = {}
+                self._look_in(segs, g.found, postings, hits)
+                segs = sorted(hits)
+        return segs
 
     @staticmethod
     def _require_phrase(plan: _Plan, met: _Met, segments: Iterable[int]) -> None:
