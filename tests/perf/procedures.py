@@ -12,8 +12,8 @@ import random
 import statistics
 import time
 
-from counter_api.procedures.csvio import read_catalogue
 from counter_api.procedures import synonyms
+from counter_api.procedures.csvio import read_catalogue
 from counter_api.procedures.search import SearchIndex
 from sothutu.procedures.model import Document, Procedure
 from tests.support import ROOT
