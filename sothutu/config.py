@@ -538,6 +538,12 @@ class ProceduresConfig:
         "start when the database has not imported this content of it yet; a relative path "
         'is relative to this config file; "" means none.',
     )
+    synonyms: str = setting(
+        "",
+        help="A file of the province's own words for procedures, added to the shipped "
+        "list for the look-up (README, 'Procedures': 'sổ đỏ => giấy chứng nhận quyền "
+        'sử dụng đất\'); a relative path is relative to this config file; "" means none.',
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -533,6 +533,66 @@ def test_sound_button_until_sound_is_on(open_page, live: ServerProcess) -> None:
     assert skipped[0]["skipped"] > MAX_AGE
 
 
+# Visible boxes that the sound button overlaps (other than the page itself).
+COVERED_BY_SOUND = """() => {
+  const button = document.getElementById('sound');
+  const b = button.getBoundingClientRect();
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e === button || e.contains(button) || e.tagName === 'SCRIPT') continue;
+    if (e.getClientRects().length === 0 || getComputedStyle(e).visibility === 'hidden') continue;
+    const r = e.getBoundingClientRect();
+    const w = Math.min(r.right, b.right) - Math.max(r.left, b.left);
+    const h = Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top);
+    if (w > 0.5 && h > 0.5) out.push((e.id || e.className) + ' ' + JSON.stringify(r));
+  }
+  return out;
+}"""
+
+
+def test_the_sound_button_hides_nothing(open_page, live: ServerProcess) -> None:
+    """At every screen size, the button takes its own room: no box of the notice, the
+    waiting counts, the counters or "ĐANG PHỤC VỤ" lies under it; after a press the
+    screen takes the room back, and nothing overflows either way."""
+    kiosk = live.client(KIOSK_KEY)
+    kiosk.issue("ho-tich")
+    kiosk.issue("chung-thuc")
+    code = live.client(counter_key(4)).counter(4, "next")["ticket"]["code"]
+    screens = [(live.url + "/display", size) for size in SIZES] + [
+        (live.url + "/display?counter=4", (1280, 800)),
+        (live.url + "/display?counter=4", (800, 1280)),
+    ]
+    for url, size in screens:
+        page = open_page(url, size, init=CTX_TIME + SUSPENDED_AUDIO)
+        link(page, "live")
+        button = page.locator("#sound")
+        expect(button).to_be_visible()
+        expect(button).to_be_focused()  # the OK key of a TV's remote presses it
+        wall = "counter=" not in url
+        if wall:
+            shown(page, "#code", code)
+            must_show = ["#notice", "#notice-text", "#fields .wcount", "#fields .wname",
+                         "#counters .ccode", "#centre", "#clock"]  # fmt: skip
+        else:
+            shown(page, "#cs-status", "ĐANG PHỤC VỤ")
+            must_show = ["#cs-status", "#cs-code", "#cs-name"]
+        name = ("wall" if wall else "counter") + "-sound-off"
+        check_screen(page, name)
+        assert page.evaluate(COVERED_BY_SOUND) == [], f"{name} at {size}"
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 0.04 * size[1] and box["width"] >= size[0] - 1
+        for selector in must_show:
+            for el in page.locator(selector).all():
+                expect(el).to_be_visible()
+                r = el.bounding_box()
+                assert r is not None and r["y"] >= box["y"] + box["height"] - 0.5, (selector, size)
+        button.click()
+        expect(button).to_be_hidden()
+        expect(page.locator("body")).not_to_have_class(re.compile(r"\bsound-off\b"))
+        check_screen(page, name.replace("-off", "-on"))
+    live.client(counter_key(4)).counter(4, "done")
+
+
 def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
     """The page's reducer and display/state.py give the same views for the same events."""
     import tests.display_support as ds

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from counter_api.procedures import synonyms as synonyms_file
 from counter_api.procedures.csvio import CatalogueError, Problem, read_catalogue
 from counter_api.procedures.search import Hit, SearchIndex
+from counter_api.procedures.synonyms import SynonymError, Synonyms
 from counter_api.store import Store
 from counter_api.store.repo import DB, get_meta, set_meta
 from sothutu.config import Config
@@ -126,6 +128,21 @@ def sync_configured_file(store: Store, config: Config) -> str | None:
     return None
 
 
+def load_synonyms(config: Config) -> tuple[Synonyms, str | None]:
+    """The shipped list of citizens' words plus ``[procedures] synonyms``; with a
+    one-line error when the province's file is bad (then the shipped list alone)."""
+    shipped = synonyms_file.shipped()
+    if not config.procedures.synonyms:
+        return shipped, None
+    path = config.resolve(config.procedures.synonyms)
+    try:
+        return shipped.extended(synonyms_file.read(path)), None
+    except OSError as exc:
+        return shipped, f"procedures.synonyms: cannot read {path}: {exc.strerror}"
+    except SynonymError as exc:
+        return shipped, f"procedures.synonyms: {exc}"
+
+
 # --- the server's view -------------------------------------------------------------------
 
 
@@ -158,6 +175,9 @@ class Catalogue:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.synonyms, problem = load_synonyms(config)
+        if problem:
+            log.error("%s; only the shipped list of words is used", problem)
         self._lock = threading.Lock()
         self._view: View | None = None
 
@@ -183,6 +203,11 @@ class Catalogue:
             for p in usable:
                 counts[p.service] += 1
             self._view = View(
-                version, tuple(usable), SearchIndex(usable), imported_at, source, counts
+                version,
+                tuple(usable),
+                SearchIndex(usable, self.synonyms),
+                imported_at,
+                source,
+                counts,
             )
             return self._view
