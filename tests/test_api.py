@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import pytest
@@ -464,9 +465,11 @@ def test_a_full_disk_answers_503_and_loses_nothing(app, api) -> None:
     for _ in range(3):
         api.issue()
     store = app.extensions["sothutu"].service.store
-    for db in list(store._pool.queue):  # every pooled connection: the file may not grow
-        pages = db.execute("PRAGMA page_count").fetchone()[0]
-        db.execute(f"PRAGMA max_page_count = {pages}")
+    with contextlib.ExitStack() as held:  # every connection the store lends: no growth
+        for _ in range(store.pool_size):
+            db = held.enter_context(store.read())
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            db.execute(f"PRAGMA max_page_count = {pages}")
     answers = [api.issue() for _ in range(400)]
     refused = [r for r in answers if r.status_code == 503]
     assert refused, "the database never filled up"

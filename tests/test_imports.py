@@ -23,22 +23,6 @@ from tests.support import ROOT
 PACKAGES = ("sothutu", "counter_api", "kiosk", "display", "keypads", "hub")
 DEVICES = ("kiosk", "display", "keypads", "hub")
 
-#: Cycles another change removes (``run_backup``/``run_restore`` into their own module;
-#: the kiosk's geometry into ``kiosk/geometry.py``); each entry is the set of modules
-#: of one cycle. The test fails when one is gone, so its entry is removed then.
-KNOWN_CYCLES: list[frozenset[str]] = [
-    frozenset(
-        {
-            "counter_api.backup",
-            "counter_api.cli",
-            "counter_api.server",
-            "counter_api.web",
-            "counter_api.web.admin",
-        }
-    ),
-    frozenset({"kiosk.layout", "kiosk.lookup_layout"}),
-]
-
 
 def module_files() -> dict[str, Path]:
     """Every module of ours by dotted name: the packages (hub when it exists) and
@@ -159,10 +143,7 @@ def test_the_walk_sees_imports_inside_functions(tmp_path: Path) -> None:
 def test_no_import_cycle_between_our_modules(graph) -> None:
     assert "counter_api.web.endpoint" in graph and "sothutu.config" in graph
     found = cycles(graph)
-    new = [c for c in found if c not in KNOWN_CYCLES]
-    assert not new, "import cycles: " + "; ".join(" → ".join(a_cycle(graph, c)) for c in new)
-    gone = [sorted(c) for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"these cycles are gone: remove them from KNOWN_CYCLES: {gone}"
+    assert not found, "import cycles: " + "; ".join(" → ".join(a_cycle(graph, c)) for c in found)
 
 
 def imports_of(graph: dict[str, set[str]], prefix: str) -> dict[str, set[str]]:

@@ -47,9 +47,9 @@ def test_search_answers_ranked_results_with_their_field(pc) -> None:
         "name": "Đăng ký khai sinh",
         "service": "ho-tich",
         "service_name": "Hộ tịch",
-        "matched": "name",
-        "snippet": None,
-        "score": first["score"],
+        "matched": "keywords",  # the staff's keyword "giấy khai sinh"
+        "snippet": "giấy khai sinh",
+        "score": 1.0,
     }
     scores = [p["score"] for p in body["procedures"]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= scores[0] <= 1
@@ -60,6 +60,29 @@ def test_search_answers_ranked_results_with_their_field(pc) -> None:
     assert [s["procedures"] for s in body["services"]] == [10, 4, 2, 4, 2]
     docs = pc.get("/api/v1/procedures?q=căn+cước").get_json()["procedures"]
     assert docs[0]["matched"] == "documents" and docs[0]["snippet"].startswith("Căn cước")
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "absent"),
+    [
+        # what citizens stumbled on: loose results after the first hit
+        ("khai sinh", "1.001193", ["1.004194"]),  # not Đăng ký tạm trú ("sinh viên")
+        ("giay khia sinh", "1.001193", ["1.004194", "1.000656", "1.001699"]),
+        ("sổ đỏ", "1.012753", ["1.001699"]),  # not the disability certificate
+        ("dang ky ket hon", "1.000894", ["1.000689"]),  # not "khai sinh kết hợp …"
+        ("cccd", "1.001193", []),  # căn cước: the documents that ask for it
+    ],
+)
+def test_the_api_and_the_phone_page_rank_alike(pc, query: str, first: str, absent: list) -> None:
+    """GET /api/v1/procedures (the kiosk's look-up) and /thu-tuc (phones) use one search."""
+    body = pc.get("/api/v1/procedures", query_string={"q": query}).get_json()
+    codes = [p["code"] for p in body["procedures"]]
+    assert codes[0] == first and not set(absent) & set(codes), codes
+    assert body["total"] == len(codes) < 22
+    html = pc.get("/thu-tuc", query_string={"q": query}).get_data(as_text=True)
+    assert f"/thu-tuc/{first}" in html
+    for code in absent:
+        assert f"/thu-tuc/{code}" not in html
 
 
 def test_list_by_field_and_limits(pc) -> None:

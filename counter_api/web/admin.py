@@ -19,21 +19,21 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from counter_api.backup import BackupError, make_backup
 from counter_api.core.model import CounterStatus
 from counter_api.present import PRINTER_UNKNOWN
 from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.reports.table import (
-    csv_filename,
     period_text,
     tables,
-    to_csv,
     today_table,
     vn_date,
 )
 from counter_api.web.endpoint import REDIRECT, Answer, page
 from counter_api.web.endpoint import service as _svc
 from counter_api.web.parts import parts
+from counter_api.web.report_api import csv_response
 from counter_api.web.signed import (
     CookieJar,
     client_address,
@@ -248,12 +248,7 @@ def report_csv(_session: dict) -> Response:
         _args, (first, last) = _period_args()
     except PeriodError as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    rep = build_report(svc.config, svc.store, first, last)
-    resp = Response(to_csv(rep), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(rep)}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return csv_response(build_report(svc.config, svc.store, first, last))
 
 
 @bp.post("/backup")
@@ -261,8 +256,6 @@ def report_csv(_session: dict) -> Response:
 @page(session="admin", answer=REDIRECT)
 def backup_now(_session: dict) -> Any:
     """Make a backup of the database now (form field `csrf`); the page says how it went."""
-    from counter_api.backup import BackupError, make_backup
-
     try:
         path = make_backup(_svc().config)
     except BackupError as exc:
