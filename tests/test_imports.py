@@ -171,21 +171,13 @@ def test_the_queue_core_is_pure(graph) -> None:
             )
 
 
-#: Known breaches of the shared package's contract, (module, what it imports), to move out:
-#: ``VoicePack`` decodes clips with pygame's mixer for the pygame display only.
-SHARED_EXCEPTIONS = {("sothutu.voice.pack", "pygame")}
-
-
 def test_the_shared_package_imports_no_framework_and_no_program(graph) -> None:
     forbidden = {"flask", "werkzeug", "pygame", "waitress", "sqlite3", "sqlite_utils", "psycopg"}
     programs = {"counter_api", "kiosk", "display", "keypads", "hub", "deploy"}
-    seen = set()
     for module, names in imports_of(graph, "sothutu").items():
         bad = {(module, r) for r in {root(n) for n in names} & forbidden}
-        seen |= bad & SHARED_EXCEPTIONS
-        assert not bad - SHARED_EXCEPTIONS, sorted(bad)
+        assert not bad, sorted(bad)
         assert not {root(t) for t in graph[module]} & programs, (module, sorted(graph[module]))
-    assert seen == SHARED_EXCEPTIONS, f"no longer imported, remove: {SHARED_EXCEPTIONS - seen}"
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import subprocess
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 from sothutu.config import Config
 from sothutu.voice import announce
 from sothutu.voice.chime import chime_wav
-from sothutu.voice.pack import KEEP_MS, MANIFEST, espeak_path, espeak_wav, trim
+from sothutu.voice.pack import KEEP_MS, clip_file, espeak_path, espeak_wav, trim
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +42,7 @@ class ClipSource:
         self._lock = threading.Lock()
 
     def _file(self, name: str) -> Path:
-        default = self.folder / f"{name}.wav"
-        try:
-            manifest = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
-            entry = manifest.get("clips", {}).get(name)
-            file = entry.get("file") if isinstance(entry, dict) else None
-        except (OSError, ValueError, AttributeError):
-            return default
-        if not isinstance(file, str) or not file:
-            return default
-        path = self.folder / file
-        try:
-            path.resolve().relative_to(self.folder.resolve())
-        except (OSError, ValueError):
-            log.warning("voice pack manifest names %r outside the pack; using %s", file, default)
-            return default
-        return path
+        return clip_file(self.folder, name)
 
     def wav(self, name: str) -> tuple[bytes, str] | None:
         """(WAV bytes, ETag) of a clip, or None when neither the pack nor espeak-ng has it."""
