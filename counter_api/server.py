@@ -1,5 +1,9 @@
 """Run the queue server under waitress: one process, threads for the streams.
 
+waitress is guarded so that one device cannot take the server
+(``counter_api.connections``: connections per address, request deadlines,
+vanished clients).
+
 A housekeeping thread rolls the business day over at local midnight (even
 when no request comes), starts the nightly backup (counter_api.backup) and
 feeds systemd's watchdog after checking that the database answers. SIGTERM
@@ -17,9 +21,8 @@ import threading
 import time
 from types import FrameType
 
-import waitress
-
 from counter_api.backup import Nightly
+from counter_api.connections import create_server
 from counter_api.events import pause
 from counter_api.service import QueueService
 from counter_api.store import Store, StoreError
@@ -81,17 +84,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     svc = QueueService(config, store)
     app = create_app(config, service=svc)
     try:
-        server = waitress.create_server(
-            app,
-            host=host,
-            port=port,
-            threads=config.server.threads,
-            ident="sothutu",
-            channel_timeout=60,
-            max_request_body_size=1 << 20,
-            connection_limit=max(100, config.server.threads * 2),
-            clear_untrusted_proxy_headers=True,
-        )
+        server = create_server(app, config.server, host, port)
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
         return 1
@@ -115,7 +108,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
         target=housekeeping, args=(svc, stop, Nightly(config)), name="housekeeping", daemon=True
     )
     keeper.start()
-    where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    where = f"http://{host}:{server.where[1]}"
     log.info(
         "Sothutu %s serving %s on %s (business day %s)",
         _version(),

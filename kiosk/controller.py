@@ -230,6 +230,7 @@ class Kiosk:
             self.print_worker,
             on_status=lambda _up: self.monitor.poke(),
             on_checklist=self.librarian.print_remote,
+            key=s.key,
         )
         initial = st.initial(
             s.fields,

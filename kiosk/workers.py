@@ -314,12 +314,15 @@ class EventFeed:
         printer: PrintWorker,
         on_status: Callable[[bool], None] | None = None,
         on_checklist: Callable[[str], None] | None = None,
+        key: str | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
         self.printer = printer
         self.on_checklist = on_checklist
-        self.stream = EventStream(base_url, self._on_event, on_status)
+        # with its key the kiosk keeps a stream (and its whole replay) when displays and
+        # phones without one fill theirs: a reprint must not be lost
+        self.stream = EventStream(base_url, self._on_event, on_status, key=key)
 
     def start(self) -> EventFeed:
         self.stream.start()

@@ -88,9 +88,16 @@ def create_app(
         login_throttle=LoginThrottle(lambda: svc.clock.now().timestamp()),
         admin_cookies=CookieJar(key, "admin", admin.SESSION_HOURS * 3600),
         rating_cookies=CookieJar(key, "rating", rating.TABLET_DAYS * 86400),
-        streams=StreamSlots(config.server.max_streams),
-        phone_streams=StreamSlots(config.server.phone_streams),
+        streams=StreamSlots(
+            config.server.max_streams,
+            per_address=config.server.streams_per_address,
+            reserved=config.server.reserved_streams,
+        ),
+        phone_streams=StreamSlots(
+            config.server.phone_streams, per_address=config.server.phone_streams_per_address
+        ),
         console_session=console.session_principal,
+        console_viewer=lambda: console.logged_in() is not None,
     )
     parts.catalogue.view()  # build the search index before requests
     app.extensions[KEY] = parts
