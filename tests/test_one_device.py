@@ -535,3 +535,11 @@ def test_a_refused_device_sends_its_key_and_waits_as_asked() -> None:
     assert asked and all(f"Bearer {KIOSK_KEY}".encode() in head for _, head in asked)
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(asked)]
     assert 2 <= len(asked) <= 4 and min(gaps) >= 0.9, gaps
+
+
+def test_the_api_document_says_when_to_come_back(srv: ServerProcess) -> None:
+    doc = srv.client().get("/api/v1/openapi.json")
+    for path in ("/events", "/t/{tid}/events"):  # the API's paths are under its server url
+        refused = doc["paths"][path]["get"]["responses"]["503"]
+        assert "too_many_streams" in refused["description"]
+        assert "Retry-After" in refused["headers"], path
