@@ -230,6 +230,8 @@ def _operation(
     op["security"] = _security(route, method)
     if route.body is not None and method in ("POST", "PUT", "PATCH"):
         op["requestBody"] = _request_body(route.body)
+    elif route.form and method == "POST":
+        op["requestBody"] = _form_body(route.form)
     op["responses"] = _responses(route, method, schemas)
     return op
 
@@ -329,6 +331,22 @@ def _request_body(fields: Mapping[str, Field]) -> dict[str, Any]:
         body["description"] = "optional: an empty body is allowed, with any content type"
     body["content"] = {"application/json": {"schema": schema}}
     return body
+
+
+def _form_body(fields: Mapping[str, Param]) -> dict[str, Any]:
+    """A page's HTML form, its fields' schemas as the query's."""
+    properties = {}
+    for name, p in fields.items():
+        described = _parameter(name, p)
+        properties[name] = described["schema"] | (
+            {"description": p.description} if p.description else {}
+        )
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [name for name, p in fields.items() if p.required]
+    if required:
+        schema["required"] = required
+    media = "application/x-www-form-urlencoded"
+    return {"required": bool(required), "content": {media: {"schema": schema}}}
 
 
 def _field(f: Field) -> dict[str, Any]:
