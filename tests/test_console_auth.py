@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from counter_api.web.throttle import LoginThrottle
 from tests.support import ADMIN_KEY, KIOSK_KEY, counter_key, counter_pin
 

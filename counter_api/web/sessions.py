@@ -146,7 +146,7 @@ class Sessions:
             gone = rows.delete_unbound(tx.db, self._bindings())
             gone += rows.delete_stale(tx.db, now, today)
         if gone:
-            log.info("%d login sessions ended (expired, or their PIN, password or key changed)", gone)
+            log.info("%d login sessions ended (expired, or a PIN, password or key changed)", gone)
         return gone
 
 
