@@ -15,6 +15,7 @@ from flask import request
 
 from counter_api.web.errors import ApiError
 from counter_api.web.params import MAX_WHOLE, whole_number
+from sothutu.safetext import unsafe_char
 
 MAX_BODY = 16 * 1024
 
@@ -23,7 +24,8 @@ MAX_BODY = 16 * 1024
 class Field:
     """One body field: its JSON type, whether it is required, its limits.
 
-    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters;
+    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters,
+    and may hold no control character or text-direction override (``sothutu.safetext``);
     ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer
     (``params.whole_number``: within ±``MAX_WHOLE`` in any case).
     ``example`` and ``description`` only document.
@@ -117,8 +119,9 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
                 raise ApiError(
                     400, "invalid_request", f"field {name!r} is over {f.max_length} characters"
                 )
-            if any(unicodedata.category(ch) == "Cc" for ch in value):
-                raise ApiError(400, "invalid_request", f"field {name!r} holds control characters")
+            bad = unsafe_char(value)
+            if bad:
+                raise ApiError(400, "invalid_request", f"field {name!r} holds {bad}")
         if f.type is int:
             value = whole_number(name, value, f.minimum, f.maximum, what="field")
         if f.choices is not None and value not in f.choices:
