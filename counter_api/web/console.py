@@ -44,7 +44,7 @@ CSP = (
 )
 
 MSG_WRONG = "Số quầy hoặc mã PIN không đúng. Vui lòng thử lại."
-MSG_BAD_COUNTER = "Số quầy không hợp lệ."
+MSG_BAD_COUNTER = "Số quầy không hợp lệ: counter phải là số quầy."
 MSG_FORM = "Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."
 MSG_FOREIGN = "Yêu cầu bị từ chối: không gửi từ trang của hệ thống."
 MSG_BYE = "Đã đăng xuất."
