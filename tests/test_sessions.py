@@ -285,3 +285,23 @@ def test_the_database_keeps_no_token_a_backup_could_replay(app, client) -> None:
     assert any(hashlib.sha256(token.encode()).hexdigest() in row for row in rows)
     binding = hmac.new(SECRET_KEY.encode(), f"admin\n\n{PASSWORD}".encode(), "sha256")
     assert any(binding.hexdigest() in row for row in rows)  # keyed: no offline check
+
+
+def test_backups_keep_no_session_and_a_restore_brings_none_back(app, client, config_path) -> None:
+    from counter_api.backup import make_backup, restore
+
+    assert client.post("/admin/login", data={"password": PASSWORD}).status_code == 303
+    token = client.get_cookie("sothutu_admin", path="/admin").value
+    mark = hashlib.sha256(token.encode()).hexdigest().encode()
+    config = load_config(config_path)
+    backup = make_backup(config)
+    assert backup is not None and mark not in backup.read_bytes()
+    app.extensions["sothutu"].service.store.close()
+    restore(config, backup)
+    from counter_api.web import create_app
+
+    restored = create_app(config)
+    again = restored.test_client()
+    again.set_cookie("sothutu_admin", token, path="/admin")
+    assert 'name="password"' in again.get("/admin").text
+    restored.extensions["sothutu"].service.store.close()
