@@ -210,7 +210,11 @@ class ServerConfig:
         "",
         help="Password of the admin page (/admin: live view, reports); empty turns the page off.",
     )
-    secret_key: str = setting(help="Signs console sessions; long and random.", check=_non_empty)
+    secret_key: str = setting(
+        help="Keys the login sessions (console, admin, tablets); long and random; "
+        "changing it signs everyone out.",
+        check=_non_empty,
+    )
     demo: bool = setting(
         False,
         help="Demo mode: allows the example's weak keys and PINs, and then only on 127.0.0.1.",

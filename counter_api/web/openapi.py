@@ -102,7 +102,9 @@ SECURITY_SCHEMES = {
         "in": "cookie",
         "name": "sothutu_console",
         "description": "A clerk's console login (POST /console/login with the counter's "
-        "PIN): that counter's rights, with csrfToken.",
+        "PIN): that counter's rights, with csrfToken. The cookie holds a random session "
+        "token; the session ends at logout, at the end of the business day and when "
+        "the PIN or [server] secret_key changes.",
     },
     "csrfToken": {
         "type": "apiKey",
@@ -115,14 +117,17 @@ SECURITY_SCHEMES = {
         "in": "cookie",
         "name": "sothutu_admin",
         "description": "The admin page's login (POST /admin/login with [server] "
-        "admin_password); without it the page shows the login form.",
+        "admin_password); without it the page shows the login form. A random session "
+        "token, for 12 hours at most; ended by logout and by a change of the password "
+        "or [server] secret_key.",
     },
     "ratingTablet": {
         "type": "apiKey",
         "in": "cookie",
         "name": "sothutu_rate_N",
         "description": "A rating tablet set up for counter N with its PIN (POST "
-        "/rate/N/login); without it the page shows the PIN form.",
+        "/rate/N/login); without it the page shows the PIN form. A random session "
+        "token, valid until the PIN or [server] secret_key changes.",
     },
 }
 SESSIONS = {"admin": "adminSession", "tablet": "ratingTablet"}
