@@ -305,3 +305,25 @@ def test_backups_keep_no_session_and_a_restore_brings_none_back(app, client, con
     again.set_cookie("sothutu_admin", token, path="/admin")
     assert 'name="password"' in again.get("/admin").text
     restored.extensions["sothutu"].service.store.close()
+
+
+def test_form_tokens_are_accepted_once_even_when_many_are_remembered() -> None:
+    from counter_api.web.sessions import FormTokens
+
+    now = [1000.0]
+    forms = FormTokens(lambda: now[0], lifetime=3600, remember=3)
+    tokens = []
+    for _ in range(6):
+        now[0] += 1
+        tokens.append(forms.issue())
+    assert forms.use(tokens[0]) and not forms.use(tokens[0])
+    assert not forms.use(tokens[1][:-1] + ("0" if tokens[1][-1] != "0" else "1"))  # forged
+    for t in tokens[1:4]:
+        assert forms.use(t)
+    # only 3 are remembered: the oldest were forgotten, so their time is refused now
+    assert not forms.use(tokens[0])
+    assert forms.use(tokens[5]) and not forms.use(tokens[5])
+    now[0] += 3600
+    assert not forms.use(tokens[4])  # expired
+    other = FormTokens(lambda: now[0])  # another process (a restart): another key
+    assert not other.use(forms.issue())
