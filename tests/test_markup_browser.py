@@ -110,7 +110,7 @@ def _guard(page: Any) -> list[str]:
 
 def check(page: Any, dialogs: list[str], *shown: str) -> None:
     """Nothing of the markup ran or became an element; ``shown`` texts show as typed."""
-    page.wait_for_timeout(300)  # the page's script has rendered its data
+    page.wait_for_timeout(100)  # the page's script has rendered its data
     assert page.evaluate("typeof window.pwned") == "undefined", page.url
     assert not dialogs, (page.url, dialogs)
     assert page.locator("img[src=x], b:text-is(\"'q'\")").count() == 0, page.url
