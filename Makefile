@@ -12,7 +12,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml deploy/mkvenv.py
 	$(PYTHON) deploy/mkvenv.py $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,hub]'
 	touch $(STAMP)
 
 ## Run the server, the kiosk and the display on the example config.

@@ -11,8 +11,8 @@ from typing import Any
 import sqlite_utils
 
 from counter_api.config import Config
-from counter_api.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 from counter_api.store import Store
+from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 
 #: The longest period one report covers.
 MAX_DAYS = 366

@@ -18,16 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
-from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
-from counter_api.reports.table import (
-    csv_filename,
-    period_text,
-    tables,
-    to_csv,
-    today_table,
-    vn_date,
-)
 from counter_api.web.api import service as _svc
 from counter_api.web.signed import (
     CookieJar,
@@ -38,6 +29,15 @@ from counter_api.web.signed import (
     new_token,
     page_headers,
     same_secret,
+)
+from sothutu.reports import charts
+from sothutu.reports.table import (
+    csv_filename,
+    period_text,
+    tables,
+    to_csv,
+    today_table,
+    vn_date,
 )
 
 log = logging.getLogger(__name__)

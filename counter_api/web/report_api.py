@@ -7,9 +7,9 @@ from typing import Any
 from flask import Response, request
 
 from counter_api.reports.load import PeriodError, build_report, parse_period
-from counter_api.reports.table import csv_filename, to_csv
 from counter_api.web.api import ADMIN, bp, endpoint, service
 from counter_api.web.errors import ApiError
+from sothutu.reports.table import csv_filename, to_csv
 
 
 def report_from_args(args: Any) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""What every Sothutu program shares (no Flask, no pygame at import)."""
