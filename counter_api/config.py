@@ -598,6 +598,50 @@ class BackupConfig:
     )
 
 
+_CENTRE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _centre_id(v: str) -> str | None:
+    if v and not _CENTRE_ID.fullmatch(v):
+        return f"must be lower-case letters, digits and '-' (as registered at the hub), got {v!r}"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubLinkConfig:
+    """The outbound link to the province hub; without ``url`` nothing is pushed."""
+
+    url: str = setting(
+        "",
+        help='The province hub, e.g. "https://hub.example.gov.vn"; "" (the default) means '
+        "no hub. An https hub's certificate is verified.",
+        check=_url,
+    )
+    centre_id: str = setting(
+        "", help="This centre's id at the hub (python -m hub centre add ID).", check=_centre_id
+    )
+    token: str = setting(
+        "", help="The token the hub printed when it registered this centre (a secret)."
+    )
+    push_seconds: float = setting(
+        30.0,
+        help="Seconds between pushes of new ticket rows and health to the hub.",
+        check=_between(0.2, 3600),
+    )
+    timeout_seconds: float = setting(
+        20.0, help="How long one push may take before it counts as failed.", check=_between(1, 300)
+    )
+    ca_file: str = setting(
+        "",
+        help="A CA bundle (PEM) to verify the hub's certificate with, for a province CA; "
+        '"" uses the system\'s certificates.',
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole validated config. ``path`` is the file it came from."""
@@ -617,6 +661,7 @@ class Config:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     ratings: RatingsConfig = field(default_factory=RatingsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    hub: HubLinkConfig = field(default_factory=HubLinkConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -668,6 +713,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "reports": (ReportsConfig, "table", False),
     "ratings": (RatingsConfig, "table", False),
     "backup": (BackupConfig, "table", False),
+    "hub": (HubLinkConfig, "table", False),
 }
 
 
@@ -853,6 +899,7 @@ def _cross_check(config: Config) -> None:
     if dup is not None:
         raise ConfigError(f"keypads: two [[keypads]] for counter {dup}")
 
+    _check_hub(config.hub)
     secrets: list[tuple[str, str]] = [
         ("server.admin_key", config.server.admin_key),
         ("server.secret_key", config.server.secret_key),
@@ -861,6 +908,8 @@ def _cross_check(config: Config) -> None:
     secrets += [(f"kiosks[{i}].key", k.key) for i, k in enumerate(config.kiosks)]
     if config.server.admin_password:
         secrets.append(("server.admin_password", config.server.admin_password))
+    if config.hub.token:
+        secrets.append(("hub.token", config.hub.token))
     seen: dict[str, str] = {}
     for where, value in secrets:
         if value in seen:
@@ -883,6 +932,17 @@ def _cross_check(config: Config) -> None:
     for i, c in enumerate(config.counters):
         if _weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
+
+
+def _check_hub(hub: HubLinkConfig) -> None:
+    if not hub.url:
+        if hub.centre_id or hub.token:
+            raise ConfigError("hub.url: missing; give the hub's address or remove [hub]")
+        return
+    if not hub.centre_id:
+        raise ConfigError("hub.centre_id: missing required key (the id registered at the hub)")
+    if not hub.token:
+        raise ConfigError("hub.token: missing required key (printed by the hub's centre add)")
 
 
 def _check_kiosk(config: Config, names: list[str]) -> None:

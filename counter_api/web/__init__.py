@@ -36,9 +36,10 @@ def create_app(
         stream,
         thu_tuc,
     )
+    from counter_api.uplink import api as uplink_api
     from counter_api.web.signed import CookieJar, Throttle
 
-    del report_api  # its routes are on the api blueprint
+    del report_api, uplink_api  # their routes are on the api blueprint
 
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)

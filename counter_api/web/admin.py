@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from counter_api.reports.load import PeriodError, build_report, parse_period
+from counter_api.uplink.api import link_status
 from counter_api.web.api import service as _svc
 from counter_api.web.signed import (
     CookieJar,
@@ -160,6 +161,7 @@ def today(session: dict) -> Response:
         counter_words=COUNTER_WORDS,
         backup_dir=str(svc.config.backup_dir),
         message=request.args.get("msg", ""),
+        hub=link_status(),
     )
 
 

@@ -454,6 +454,40 @@ def document(server_url: str = "") -> dict[str, Any]:
                 required=True,
             )
         },
+        "/hub": {
+            "get": {
+                "summary": "The link to the province hub (admin key)",
+                "description": "Rows are pushed to the hub's POST /api/v1/ingest every [hub] "
+                "push_seconds when [hub] url is set. pending = rows the hub has not "
+                "acknowledged; acked = the last row it acknowledged; last_error is empty "
+                "after a successful push. See docs/hub.md.",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": {
+                        "description": "the link",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "configured": {"type": "boolean"},
+                                    "url": {"type": ["string", "null"]},
+                                    "centre_id": {"type": ["string", "null"]},
+                                    "push_seconds": {"type": "number"},
+                                    "acked": {"type": "integer"},
+                                    "newest": {"type": "integer"},
+                                    "pending": {"type": "integer"},
+                                    "last_ok_at": {"type": ["string", "null"]},
+                                    "last_try_at": {"type": ["string", "null"]},
+                                    "last_error": {"type": ["string", "null"]},
+                                    "last_error_at": {"type": ["string", "null"]},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403),
+                },
+            }
+        },
         "/reports/daily": {
             "get": {
                 "summary": "A day's or a period's figures (admin key)",
