@@ -794,6 +794,28 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     return cls(**values)
 
 
+def build_section(cls: type, raw: Any, where: str) -> Any:
+    """Validate one TOML table against a dataclass of ``setting()`` fields (other programs'
+    configs, e.g. the province hub's, are built from the same parts)."""
+    return _build(cls, raw, where)
+
+
+def read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Read a TOML file; ``ConfigError`` naming the file when it cannot be read or parsed."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return p, tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not valid UTF-8") from None
+
+
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate parsed TOML ``data``; errors are ``ConfigError`` without the file name."""
     for key in data:
@@ -968,18 +990,7 @@ def _check_kiosk(config: Config, names: list[str]) -> None:
 
 def load_config(path: str | Path) -> Config:
     """Read and validate a config file; raises ``ConfigError`` naming file and key."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not valid UTF-8") from None
+    p, data = read_toml(path)
     try:
         return parse_config(data, p.resolve())
     except ConfigError as exc:

@@ -95,3 +95,8 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     proc.start()
     yield proc
     proc.stop()
+
+
+from tests.hub_support import pg_cluster  # noqa: E402  (session fixture: one PostgreSQL)
+
+__all__ = ["pg_cluster"]

@@ -1,0 +1,8 @@
+"""The province hub: every centre's rows, health and reports in PostgreSQL.
+
+``python -m hub --config hub.toml`` serves the pages and the API; other
+commands (``init-db``, ``centre add``, ``user add``…) live in ``hub.cli``.
+It imports the shared ``sothutu`` package and nothing of the centre's programs.
+"""
+
+__version__ = "0.1.0"
