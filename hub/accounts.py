@@ -204,8 +204,13 @@ def open_session(db: Database, secret: str, user: User, now: datetime) -> tuple[
         conn.execute(
             "INSERT INTO sessions (token_hash, user_name, csrf, created_at, expires_at) "
             "VALUES (%s, %s, %s, %s, %s)",
-            (_session_key(secret, token), user.name, csrf, now,
-             now + timedelta(hours=SESSION_HOURS)),
+            (
+                _session_key(secret, token),
+                user.name,
+                csrf,
+                now,
+                now + timedelta(hours=SESSION_HOURS),
+            ),
         )
     return token, Session(user, csrf)
 

@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     tok = centre.add_parser("token", help="give a centre a new token (the old one stops)")
     tok.add_argument("id")
     centre.add_parser("list", help="list the centres")
-    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action", required=True)
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", required=True
+    )
     uadd = user.add_parser("add", help="add a staff account; the password is read on stdin")
     uadd.add_argument("name")
     uadd.add_argument("--role", required=True, help="province, or centre:ID for a centre's head")

@@ -53,7 +53,8 @@ class ServerSection:
         help="Bearer key with every right on the JSON API (scripts, monitoring).", check=_secret
     )
     threads: int = setting(
-        16, help="waitress worker threads (pushes, pages and API calls at once).",
+        16,
+        help="waitress worker threads (pushes, pages and API calls at once).",
         check=_between(4, 256),
     )
     trusted_proxy: str = setting(
@@ -81,10 +82,10 @@ class DatabaseSection:
 class HubSection:
     name: str = setting(
         "Hệ thống số thứ tự của tỉnh",
-        help="The province's title on every page, e.g. \"Sở Nội vụ tỉnh Sóc Trăng\".",
+        help='The province\'s title on every page, e.g. "Sở Nội vụ tỉnh Sóc Trăng".',
     )
     timezone: str = setting(
-        "Asia/Ho_Chi_Minh", help="IANA timezone of \"today\" on the pages.", check=_timezone
+        "Asia/Ho_Chi_Minh", help='IANA timezone of "today" on the pages.', check=_timezone
     )
     online_seconds: int = setting(
         120,
@@ -137,7 +138,9 @@ def parse_config(data: dict[str, Any], path: Path) -> HubConfig:
         built[name] = build_section(cls, raw, name)
     config = HubConfig(path=path, **built)
     if config.server.secret_key == config.server.admin_key:
-        raise ConfigError("server.secret_key: same value as server.admin_key; every key must differ")
+        raise ConfigError(
+            "server.secret_key: same value as server.admin_key; every key must differ"
+        )
     problem = _secret(config.server.secret_key)
     if problem:
         raise ConfigError(f"server.secret_key: {problem}")

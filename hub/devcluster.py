@@ -28,7 +28,9 @@ def find_bindir() -> Path | None:
     """The newest installed PostgreSQL's bin dir, or None when there is none."""
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     if found:
         return Path(found[-1]).parent
@@ -65,32 +67,79 @@ class DevCluster:
         self.log = self.dir / "postgres.log"
 
     def _env(self) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.dir),
-                "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.dir),
+            "LC_ALL": "C.UTF-8",
+            "LANG": "C.UTF-8",
+        }
 
     def start(self, timeout: float = 60.0) -> DevCluster:
         out = subprocess.run(
-            [str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"],
-            cwd=self.dir, env=self._env(), capture_output=True, text=True, **self._as,
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            cwd=self.dir,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            **self._as,
         )
         if out.returncode != 0:
             raise ClusterError(f"initdb failed: {out.stderr.strip() or out.stdout.strip()}")
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [str(self.bindir / "postgres"), "-D", str(self.data), "-h", self.host,
-                 "-p", str(self.port), "-k", str(self.dir),
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=300", "-c", "shared_buffers=256MB",
-                 "-c", "log_min_messages=warning"],
-                cwd=self.dir, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, **self._as,
+                [
+                    str(self.bindir / "postgres"),
+                    "-D",
+                    str(self.data),
+                    "-h",
+                    self.host,
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.dir),
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=300",
+                    "-c",
+                    "shared_buffers=256MB",
+                    "-c",
+                    "log_min_messages=warning",
+                ],
+                cwd=self.dir,
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **self._as,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ClusterError(f"postgres exited: {self.log.read_text(errors='replace')[-800:]}")
-            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), 0.5):
+                raise ClusterError(
+                    f"postgres exited: {self.log.read_text(errors='replace')[-800:]}"
+                )
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((self.host, self.port), 0.5),
+            ):
                 if self._ready():
                     return self
             time.sleep(0.1)
@@ -100,7 +149,8 @@ class DevCluster:
     def _ready(self) -> bool:
         r = subprocess.run(
             [str(self.bindir / "pg_isready"), "-h", self.host, "-p", str(self.port), "-q"],
-            env=self._env(), capture_output=True,
+            env=self._env(),
+            capture_output=True,
         )
         return r.returncode == 0
 

@@ -157,7 +157,9 @@ class Delta:
     ratings: list[int] = field(default_factory=lambda: [0] * 5)  # count per score 1..5
 
     def empty(self) -> bool:
-        return not (any(self.counts.values()) or self.waits or self.served_waits or any(self.ratings))
+        return not (
+            any(self.counts.values()) or self.waits or self.served_waits or any(self.ratings)
+        )
 
 
 def _contribution(t: TicketState | None) -> dict[tuple[str, str], int]:

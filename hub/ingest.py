@@ -116,7 +116,9 @@ def parse(body: Any) -> Push:
             tid = _int(ticket.get("id"), f"{where}.ticket.id", low=1)
             day = _date(ticket.get("date"), f"{where}.ticket.date")
             code = _str(ticket.get("code"), f"{where}.ticket.code", optional=True, limit=20)
-            service = _str(ticket.get("service"), f"{where}.ticket.service", optional=True, limit=63)
+            service = _str(
+                ticket.get("service"), f"{where}.ticket.service", optional=True, limit=63
+            )
             procedure = _str(ticket.get("procedure"), f"{where}.ticket.procedure", optional=True)
             pr = ticket.get("priority", False)
             if not isinstance(pr, bool):
@@ -274,8 +276,19 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
     cols = _columns(
         rows,
         (
-            "day", "seq", "business_date", "at", "action", "ticket_id", "code", "service",
-            "counter", "calls", "priority", "procedure", "score",
+            "day",
+            "seq",
+            "business_date",
+            "at",
+            "action",
+            "ticket_id",
+            "code",
+            "service",
+            "counter",
+            "calls",
+            "priority",
+            "procedure",
+            "score",
         ),
     )
     cols[3] = [datetime.fromtimestamp(t, UTC) for t in cols[3]]
@@ -293,9 +306,19 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
             (centre_id, ids),
         ).fetchall():
             states[t[0]] = fold.TicketState(
-                ticket_id=t[0], day=t[1], code="", original_service=t[2], service=t[3],
-                status=t[4], counter=t[5], calls=t[6], priority=t[7], issued_at=t[8],
-                first_called_at=t[9], called_at=t[10], finished_at=t[11],
+                ticket_id=t[0],
+                day=t[1],
+                code="",
+                original_service=t[2],
+                service=t[3],
+                status=t[4],
+                counter=t[5],
+                calls=t[6],
+                priority=t[7],
+                issued_at=t[8],
+                first_called_at=t[9],
+                called_at=t[10],
+                finished_at=t[11],
             )
     changed, deltas = fold.rollup(states, fresh)
     if changed:
@@ -307,8 +330,17 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
                 *_columns(
                     ts,
                     (
-                        "ticket_id", "day", "original_service", "service", "status", "counter",
-                        "calls", "priority", "issued_at", "first_called_at", "called_at",
+                        "ticket_id",
+                        "day",
+                        "original_service",
+                        "service",
+                        "status",
+                        "counter",
+                        "calls",
+                        "priority",
+                        "issued_at",
+                        "first_called_at",
+                        "called_at",
                         "finished_at",
                     ),
                 ),
@@ -320,8 +352,13 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
                 _UPSERT_DAILY,
                 [
                     (
-                        centre_id, day, service, *(d.counts[k] for k in fold.COUNTS),
-                        d.waits, d.served_waits, d.ratings,
+                        centre_id,
+                        day,
+                        service,
+                        *(d.counts[k] for k in fold.COUNTS),
+                        d.waits,
+                        d.served_waits,
+                        d.ratings,
                     )
                     for (day, service), d in sorted(deltas.items())
                 ],

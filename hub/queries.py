@@ -83,8 +83,7 @@ def centres(
     with db.connection() as conn:
         rows = conn.execute(sql, params).fetchall()
     out = []
-    for (cid, name, district, seen, health, version, acked, offset,
-         issued, served, avg, p90) in rows:
+    for cid, name, district, seen, health, version, acked, offset, issued, served, avg, p90 in rows:
         online = seen is not None and (now - seen).total_seconds() <= online_seconds
         health = health or {}
         out.append(
@@ -132,8 +131,12 @@ def centre_info(db: Database, centre_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return {
-        "id": row[0], "name": row[1], "district": row[2], "setup": row[3] or {},
-        "health": row[4] or {}, "last_seen": row[5],
+        "id": row[0],
+        "name": row[1],
+        "district": row[2],
+        "setup": row[3] or {},
+        "health": row[4] or {},
+        "last_seen": row[5],
     }
 
 
@@ -150,8 +153,9 @@ def setup_of(info: dict[str, Any], default_tz: ZoneInfo) -> Setup:
         centre=s.get("name") or info["name"],
         tz=tz,
         services=[(x["id"], x.get("name") or x["id"]) for x in s.get("services", [])],
-        counters=[(x["number"], x.get("name") or f"Quầy {x['number']}")
-                  for x in s.get("counters", [])],
+        counters=[
+            (x["number"], x.get("name") or f"Quầy {x['number']}") for x in s.get("counters", [])
+        ],
         service_level_minutes=float(s.get("service_level_minutes") or 15.0),
     )
 

@@ -88,7 +88,10 @@ def serve(config: HubConfig, host: str | None = None, port: int | None = None) -
     signal.signal(signal.SIGINT, on_signal)
     threading.Thread(target=keeper, name="maintenance", daemon=True).start()
     log.info(
-        "Sothutu hub %s serving on http://%s:%s", __version__, host, server.effective_port  # type: ignore[union-attr]
+        "Sothutu hub %s serving on http://%s:%s",
+        __version__,
+        host,
+        server.effective_port,  # type: ignore[union-attr]
     )
     try:
         server.run()

@@ -94,7 +94,11 @@ def write_hub_config(directory: Path, url: str, port: int | None = None, extra: 
 def hub_cli(config: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "hub", "--config", str(config), *args],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -147,10 +151,19 @@ class HubProcess:
         self.log = self.config.parent / f"hub-{self.port}-{time.monotonic_ns()}.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub", "--config", str(self.config),
-                 "--port", str(self.port)],
-                cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
-                stdout=out, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "hub",
+                    "--config",
+                    str(self.config),
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

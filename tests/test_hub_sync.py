@@ -46,7 +46,9 @@ class Province:
             self.hub.config.read_text().replace("port = ", f"port = {self.hub.port} #"), "utf-8"
         )
         self.tokens = {
-            "cu-lao-dung": add_centre(self.hub.config, "cu-lao-dung", "Xã Cù Lao Dung", "Sóc Trăng"),
+            "cu-lao-dung": add_centre(
+                self.hub.config, "cu-lao-dung", "Xã Cù Lao Dung", "Sóc Trăng"
+            ),
             "an-thanh": add_centre(self.hub.config, "an-thanh", "Xã An Thạnh", "Cù Lao Dung"),
         }
         self.hub.start()
@@ -84,8 +86,9 @@ def play(server: ServerProcess, tickets: int = 6) -> None:
     """A few citizens through the real API: issue, call, recall, done, no-show, rate."""
     kiosk = server.client(KIOSK_KEY)
     for i in range(tickets):
-        kiosk.post("/api/v1/tickets", {"service": ["ho-tich", "chung-thuc"][i % 2],
-                                       "priority": i == 3})
+        kiosk.post(
+            "/api/v1/tickets", {"service": ["ho-tich", "chung-thuc"][i % 2], "priority": i == 3}
+        )
     c1 = server.client(counter_key(1))
     c2 = server.client(counter_key(2))
     c1.post("/api/v1/counters/1/next")
@@ -108,11 +111,19 @@ def test_rows_arrive_once_in_order_and_the_day_matches(province: Province, tmp_p
         newest = centre_newest(server.config)
         assert newest >= 15
         wait_until(lambda: province.acked("cu-lao-dung") == newest)
-        seqs = [r[0] for r in province.sql(
-            "SELECT seq FROM rows WHERE centre_id = 'cu-lao-dung' ORDER BY seq")]
+        seqs = [
+            r[0]
+            for r in province.sql(
+                "SELECT seq FROM rows WHERE centre_id = 'cu-lao-dung' ORDER BY seq"
+            )
+        ]
         assert seqs == list(range(1, newest + 1))
-        actions = [r[0] for r in province.sql(
-            "SELECT action FROM rows WHERE centre_id = 'cu-lao-dung' ORDER BY seq")]
+        actions = [
+            r[0]
+            for r in province.sql(
+                "SELECT action FROM rows WHERE centre_id = 'cu-lao-dung' ORDER BY seq"
+            )
+        ]
         assert actions[:6] == ["issued"] * 6 and "rated" in actions and "transferred" in actions
 
         link = server.client(ADMIN_KEY).get("/api/v1/hub")
@@ -122,7 +133,8 @@ def test_rows_arrive_once_in_order_and_the_day_matches(province: Province, tmp_p
         day = server.client(ADMIN_KEY).get("/api/v1/health")["business_date"]
         at_centre = server.client(ADMIN_KEY).get(f"/api/v1/reports/daily?date={day}")
         status, at_hub, _ = province.hub.get(
-            f"/api/v1/centres/cu-lao-dung/report?from={day}&to={day}")
+            f"/api/v1/centres/cu-lao-dung/report?from={day}&to={day}"
+        )
         assert status == 200
         assert at_hub == at_centre
 
@@ -141,3 +153,194 @@ def test_rows_arrive_once_in_order_and_the_day_matches(province: Province, tmp_p
         assert rep["total"]["issued"] == at_centre["total"]["issued"]
     finally:
         server.stop()
+
+
+def _yesterday() -> date:
+    return datetime.now().astimezone().date() - timedelta(days=1)
+
+
+def _parity(server: ServerProcess, province: Province, centre: str, day: date) -> dict:
+    at_centre = server.client(ADMIN_KEY).get(f"/api/v1/reports/daily?date={day}")
+    status, at_hub, _ = province.hub.get(f"/api/v1/centres/{centre}/report?from={day}&to={day}")
+    assert status == 200
+    assert at_hub == at_centre
+    return at_centre
+
+
+def test_link_down_for_a_day_then_caught_up_in_batches(province: Province, tmp_path: Path) -> None:
+    server = centre_server(tmp_path, province, "an-thanh", push=0.2)
+    day = _yesterday()
+    simulate_day(server.config, day, tickets=450, seed=7)
+    province.hub.stop()  # the link is down
+    try:
+        server.start()
+        link = wait_until(
+            lambda: (s := server.client(ADMIN_KEY).get("/api/v1/hub"))["last_error"] and s
+        )
+        newest = centre_newest(server.config)
+        assert "cannot reach the hub" in link["last_error"]
+        assert link["pending"] == newest > 1000  # more than one batch
+        assert server.client(KIOSK_KEY).post("/api/v1/tickets", {"service": "ho-tich"})["code"]
+    finally:
+        province.hub.start()
+    try:
+        newest = centre_newest(server.config)
+        wait_until(lambda: province.acked("an-thanh") == newest, timeout=60)
+        count = province.sql("SELECT count(*), max(seq) FROM rows WHERE centre_id = 'an-thanh'")
+        assert count[0] == (newest, newest)
+        report = _parity(server, province, "an-thanh", day)
+        assert report["total"]["issued"] >= 250 and report["total"]["expired"] >= 0
+        assert wait_until(lambda: server.client(ADMIN_KEY).get("/api/v1/hub")["pending"] == 0)
+        assert server.client(ADMIN_KEY).get("/api/v1/hub")["last_error"] is None
+    finally:
+        server.stop()
+
+
+def test_hub_killed_mid_push_and_restarted(province: Province, tmp_path: Path) -> None:
+    token = add_centre(province.hub.config, "long-phu", "Xã Long Phú", "Sóc Trăng")
+    province.tokens["long-phu"] = token
+    server = centre_server(tmp_path, province, "long-phu", push=0.2)
+    day = _yesterday()
+    simulate_day(server.config, day, tickets=900, seed=11)
+    newest = centre_newest(server.config)
+    server.start()
+    try:
+        seen = wait_until(lambda: province.acked("long-phu"), timeout=30, interval=0.01)
+        province.hub.kill()
+        assert 0 < seen < newest, "the hub must die in the middle of the backlog"
+        province.hub.start()
+        newest = centre_newest(server.config)
+        wait_until(lambda: province.acked("long-phu") == newest, timeout=60)
+        rows = province.sql(
+            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM rows "
+            "WHERE centre_id = 'long-phu'"
+        )
+        assert rows[0] == (newest, newest, 1, newest)
+        _parity(server, province, "long-phu", day)
+    finally:
+        server.stop()
+
+
+def _post(province: Province, token: str, body: dict, gz: bool = True) -> tuple[int, Any]:
+    data = json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if gz:
+        data = gzip.compress(data)
+        headers["Content-Encoding"] = "gzip"
+    status, answer, _ = request(
+        province.hub.url + "/api/v1/ingest", "POST", data=data, headers=headers
+    )
+    return status, answer
+
+
+def test_the_same_batch_replayed_is_stored_once(province: Province, tmp_path: Path) -> None:
+    token = add_centre(province.hub.config, "replay", "Xã Phát Lại")
+    config = write_config(tmp_path)
+    simulate_day(config, _yesterday(), tickets=90, seed=3)
+    cfg = load_config(config)
+    store = Store(cfg.database_path)
+    rows = outbox.read_batch(store, 0, cfg.centre.tz, limit=150)
+    store.close()
+    assert len(rows) == 150
+    body = {"centre": "replay", "after": 0, "rows": rows[:100], "health": {}, "setup": {}}
+    status, first = _post(province, token, body)
+    assert status == 200 and first["ack"] == 100 and first["stored"] == 100
+
+    def totals() -> tuple:
+        return province.sql(
+            "SELECT sum(issued), sum(called), sum(served), sum(no_show), "
+            "sum(cardinality(waits)), (SELECT count(*) FROM rows WHERE centre_id = 'replay') "
+            "FROM daily WHERE centre_id = 'replay'"
+        )[0]
+
+    before = totals()
+    status, again = _post(province, token, body, gz=False)  # a lost answer: sent again
+    assert status == 200 and again == {"ack": 100, "stored": 0, "received": 100}
+    assert totals() == before
+    overlap = {**body, "after": 50, "rows": rows[50:150]}  # half old, half new
+    status, third = _post(province, token, overlap)
+    assert third["ack"] == 150 and third["stored"] == 50
+    ahead = {**body, "after": 400, "rows": []}  # the hub lacks rows: it asks from its cursor
+    assert _post(province, token, ahead)[1]["ack"] == 150
+
+
+def test_tokens_write_only_their_own_centre(province: Province) -> None:
+    row = {
+        "seq": 1,
+        "action": "issued",
+        "at": "2026-11-24T08:00:00+07:00",
+        "business_date": "2026-11-24",
+        "ticket": {
+            "id": 1,
+            "date": "2026-11-24",
+            "code": "A001",
+            "service": "ho-tich",
+            "priority": False,
+            "procedure": None,
+        },
+        "counter": None,
+        "calls": 0,
+    }
+    count = lambda: province.sql("SELECT count(*) FROM rows")[0][0]  # noqa: E731
+    before = count()
+    body = {"centre": "an-thanh", "after": 0, "rows": [row]}
+    status, answer = _post(province, "not-a-token", body)
+    assert status == 401 and answer["error"]["code"] == "unauthorized"
+    status, answer = _post(province, province.tokens["cu-lao-dung"], body)
+    assert status == 403 and "cu-lao-dung" in answer["error"]["message"]
+    status, answer, _ = request(province.hub.url + "/api/v1/ingest", "POST", body=body)
+    assert status == 401
+    assert count() == before
+    status, _, _ = province.hub.get("/api/v1/centres", key=province.tokens["cu-lao-dung"])
+    assert status == 401  # a centre's token reads nothing
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"centre": "cu-lao-dung", "rows": "x"}, "rows"),
+        ({"centre": "cu-lao-dung", "rows": [{"seq": 0}]}, "rows[0].seq"),
+        (
+            {"centre": "cu-lao-dung", "rows": [{"seq": 5, "action": "issued", "at": "yesterday"}]},
+            "rows[0].at",
+        ),
+        ({"centre": "cu-lao-dung", "rows": [{"seq": 1}] * 1001}, "at most 1000"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_malformed_pushes_are_400_naming_the_field(province: Province, body: Any, field: str):
+    status, answer = _post(province, province.tokens["cu-lao-dung"], body)  # type: ignore[arg-type]
+    assert status == 400 and field in answer["error"]["message"]
+
+
+def test_garbage_bodies_never_500(province: Province) -> None:
+    token = province.tokens["cu-lao-dung"]
+    url = province.hub.url + "/api/v1/ingest"
+    auth = {"Authorization": f"Bearer {token}"}
+    for data, ctype, enc in [
+        (b"\xff\xfe", "application/json", None),
+        (b"not gzip", "application/json", "gzip"),
+        (b"{}", "text/plain", None),
+        (gzip.compress(b"[" * 100000), "application/json", "gzip"),
+        (b"{}", "application/json", "br"),
+    ]:
+        headers = {**auth, "Content-Type": ctype}
+        if enc:
+            headers["Content-Encoding"] = enc
+        status, answer, _ = request(url, "POST", data=data, headers=headers)
+        assert status in (400, 413, 415), (data[:20], status)
+        assert "error" in answer
+    status, answer, _ = request(url, "POST", data=b"x" * (5 << 20), headers=auth)
+    assert status == 413
+
+
+def test_admin_key_reads_and_wrong_key_does_not(province: Province) -> None:
+    status, body, _ = province.hub.get("/api/v1/centres")
+    assert status == 200 and {c["id"] for c in body["centres"]} >= {"cu-lao-dung", "an-thanh"}
+    assert province.hub.get("/api/v1/centres", key="wrong")[0] == 401
+    status, body, _ = province.hub.get("/api/v1/report?from=2026-13-01")
+    assert status == 400 and "from" in body["error"]["message"]
+    assert province.hub.get("/api/v1/report?centre=nowhere")[0] == 404
+    status, raw, headers = province.hub.get("/api/v1/report.csv")
+    assert status == 200 and raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+    assert HUB_ADMIN_KEY not in province.hub.output()

@@ -84,7 +84,11 @@ class Pusher:
                 failures += 1
                 more = False
                 log.exception("push to the hub failed")
-            pause = 0.0 if more else self.link.push_seconds * min(MAX_BACKOFF, 2 ** max(0, failures - 1))
+            pause = (
+                0.0
+                if more
+                else self.link.push_seconds * min(MAX_BACKOFF, 2 ** max(0, failures - 1))
+            )
             self._stop.wait(pause)
 
     # --- one push ---------------------------------------------------------------------

@@ -46,6 +46,8 @@ def _decode(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_request", "the body's JSON is nested too deep") from None
 
 
 @bp.post("/ingest")
@@ -65,7 +67,9 @@ def ingest_push() -> Any:
     except ingest.IngestError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from None
     if push.centre != centre:
-        raise ApiError(403, "forbidden", f"this token belongs to centre {centre!r}, not {push.centre!r}")
+        raise ApiError(
+            403, "forbidden", f"this token belongs to centre {centre!r}, not {push.centre!r}"
+        )
     return ingest.store(h.db, centre, push, h.now())
 
 
@@ -101,9 +105,7 @@ def centres() -> Any:
 
 def _period() -> tuple[Any, Any]:
     try:
-        return queries.parse_period(
-            request.args.get("from"), request.args.get("to"), hub().today()
-        )
+        return queries.parse_period(request.args.get("from"), request.args.get("to"), hub().today())
     except queries.PeriodError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from None
 
@@ -128,8 +130,11 @@ def report() -> Any:
 @bp.get("/report.csv")
 def report_csv() -> Response:
     rep = province_report()
-    return download(exports.to_csv(rep, hub().config.hub.name), "text/csv; charset=utf-8",
-                    exports.filename(rep, "csv"))
+    return download(
+        exports.to_csv(rep, hub().config.hub.name),
+        "text/csv; charset=utf-8",
+        exports.filename(rep, "csv"),
+    )
 
 
 @bp.get("/report.xlsx")
