@@ -211,9 +211,9 @@ def rollup(
             deltas[(after.day, after.original_service)].waits.append(
                 after.first_called_at - after.issued_at  # type: ignore[operator]
             )
-        if after.status == "done" and (before is None or before.status != "done"):
-            if after.first_called_at is not None:
-                deltas[(after.day, after.original_service)].served_waits.append(
-                    after.first_called_at - after.issued_at
-                )
+        served_now = after.status == "done" and (before is None or before.status != "done")
+        if served_now and after.first_called_at is not None:
+            deltas[(after.day, after.original_service)].served_waits.append(
+                after.first_called_at - after.issued_at
+            )
     return changed, {k: v for k, v in deltas.items() if not v.empty()}

@@ -341,6 +341,6 @@ def test_admin_key_reads_and_wrong_key_does_not(province: Province) -> None:
     status, body, _ = province.hub.get("/api/v1/report?from=2026-13-01")
     assert status == 400 and "from" in body["error"]["message"]
     assert province.hub.get("/api/v1/report?centre=nowhere")[0] == 404
-    status, raw, headers = province.hub.get("/api/v1/report.csv")
+    status, raw, _headers = province.hub.get("/api/v1/report.csv")
     assert status == 200 and raw.startswith("\ufeff".encode()) and b"\r\n" in raw
     assert HUB_ADMIN_KEY not in province.hub.output()

@@ -22,6 +22,7 @@ def create_app(
 ) -> Flask:
     """Build the app on a config; tests pass a clock, the server passes its service."""
     from counter_api.procedures.catalogue import Catalogue, sync_configured_file
+    from counter_api.uplink import api as uplink_api
     from counter_api.web import (
         admin,
         api,
@@ -36,7 +37,6 @@ def create_app(
         stream,
         thu_tuc,
     )
-    from counter_api.uplink import api as uplink_api
     from counter_api.web.signed import CookieJar, Throttle
 
     del report_api, uplink_api  # their routes are on the api blueprint
