@@ -1,7 +1,8 @@
-"""Sothutu's queue server, plus the config loader and API client its devices share.
+"""Sothutu's queue server: the queue core, the SQLite store and the Flask app.
 
-Importing this package loads nothing heavy (no Flask): the kiosk, the display
-and the keypads import ``counter_api.config`` and ``counter_api.client``.
+Shared code (config, client, clock, words, voice) lives in ``sothutu``.
 """
 
-__version__ = "0.1.0"
+from sothutu import __version__
+
+__all__ = ["__version__"]

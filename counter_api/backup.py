@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from counter_api.cli import command
-from counter_api.config import Config
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ def _restore_args(parser: argparse.ArgumentParser) -> None:
 
 @command("restore", "Replace the database with a backup (stop the server first).", _restore_args)
 def run_restore(config: Config, args: argparse.Namespace) -> int:
-    from counter_api.client import ApiClient, ClientError, Unreachable
+    from sothutu.client import ApiClient, ClientError, Unreachable
 
     try:
         ApiClient(config.server.client_url(), timeout=2).request("GET", "/api/v1/health")

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from counter_api.config import Config, load_or_exit
+from sothutu.config import Config, load_or_exit
 
 #: name → (help, add_arguments(parser), run(config, args) -> exit status)
 COMMANDS: dict[

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_api.config import Config
 from counter_api.core.model import CounterState, Status, Ticket
+from sothutu.config import Config
 
 
 def iso(dt: datetime | None, tz: ZoneInfo) -> str | None:

@@ -19,13 +19,13 @@ from types import FrameType
 
 import waitress
 
-from counter_api import systemd
 from counter_api.backup import Nightly
-from counter_api.config import Config
 from counter_api.events import pause
 from counter_api.service import QueueService
 from counter_api.store import Store, StoreError
 from counter_api.web import create_app
+from sothutu import systemd
+from sothutu.config import Config
 
 log = logging.getLogger("counter_api")
 

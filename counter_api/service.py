@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from counter_api.clock import Clock, SystemClock
-from counter_api.config import Config, parse_hours
 from counter_api.core import rating, transitions
-from counter_api.core.day import business_date, check_open, is_open, next_midnight
+from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
 from counter_api.present import counter_json, iso, kiosk_json, ticket_json
 from counter_api.store import Store, repo
 from counter_api.store.db import Tx
+from sothutu.clock import Clock, SystemClock
+from sothutu.config import Config
+from sothutu.hours import is_open, parse_hours
 
 log = logging.getLogger(__name__)
 

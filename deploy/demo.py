@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from counter_api.config import load_or_exit  # noqa: E402
+from sothutu.config import load_or_exit  # noqa: E402
 
 
 def has_screen() -> bool:

@@ -508,7 +508,7 @@ setup_config() {
 check_config() {
     if ! PYTHONPATH=$SRC python3 -c '
 import sys
-from counter_api.config import load_or_exit
+from sothutu.config import load_or_exit
 load_or_exit(sys.argv[1], "install.sh")' "$ROOT$CONFIG"; then
         die "fix $CONFIG (the line above names the key), then run install.sh again"
     fi
@@ -788,10 +788,10 @@ unit_text() {
         ;;
     sothutu-display.service) screen_unit display "Sothutu waiting-room display" "" 1 0 ;;
     sothutu-keypad@.service)
-        keypad_unit sothutu-keypad counter_api.keypad "Sothutu push-button keypad"
+        keypad_unit sothutu-keypad keypads.counter "Sothutu push-button keypad"
         ;;
     sothutu-rating-keypad@.service)
-        keypad_unit sothutu-rating-keypad counter_api.rating_keypad \
+        keypad_unit sothutu-rating-keypad keypads.rating \
             "Sothutu five-button satisfaction keypad"
         ;;
     esac
@@ -1069,7 +1069,7 @@ case $command in
 check)
     as_service_user "$python" -c '
 import sys
-from counter_api.config import load_or_exit
+from sothutu.config import load_or_exit
 c = load_or_exit(sys.argv[1], "sothutu")
 print(f"{sys.argv[1]}: OK: {len(c.services)} fields, {len(c.counters)} counters, "
       f"{len(c.kiosks)} kiosks, server {c.server.host}:{c.server.port}")' "$config"

@@ -3,7 +3,7 @@
 
 deploy/install.sh runs it with the system python3 (standard library only) on the first
 install, or with ``--from`` to take over another Pi's config (a display or kiosk Pi uses
-the server's keys). The result is checked with ``counter_api.config`` before it is
+the server's keys). The result is checked with ``sothutu.config`` before it is
 written, so the server accepts it, and it is written atomically with mode 0640.
 
     python3 deploy/mkconfig.py --out /etc/sothutu/config.toml [--printer usb:0416:5011]
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from counter_api.config import ConfigError, _weak_pin, parse_config  # noqa: E402
+from sothutu.config import ConfigError, _weak_pin, parse_config  # noqa: E402
 
 STATE_DIR = "/var/lib/sothutu"
 HEADER = """\

@@ -4,7 +4,7 @@
     python deploy/voicepack.py --config /etc/sothutu/config.toml   # into [voice] pack
     python deploy/voicepack.py --out var/voice [--dialect south]
 
-Writes NAME.wav for each clip of display.announce.CLIPS (phrases, number words,
+Writes NAME.wav for each clip of sothutu.voice.announce.CLIPS (phrases, number words,
 letter names), chime.wav (synthesized) and manifest.json. Files that exist are
 kept, so a centre's own recordings survive a re-run; --force rewrites them all.
 Exits 1 when espeak-ng (Debian package espeak-ng) is missing, after writing the
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from display import announce  # noqa: E402
-from display.chime import chime_wav  # noqa: E402
-from display.voicepack import ESPEAK_VOICES, MANIFEST, espeak_path, espeak_wav  # noqa: E402
+from sothutu.voice import announce  # noqa: E402
+from sothutu.voice.chime import chime_wav  # noqa: E402
+from sothutu.voice.pack import ESPEAK_VOICES, MANIFEST, espeak_path, espeak_wav  # noqa: E402
 
 
 def generate(out: Path, dialect: str = "north", force: bool = False) -> tuple[int, list[str]]:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dialect = args.dialect or "north"
     if args.config:
-        from counter_api.config import load_or_exit
+        from sothutu.config import load_or_exit
 
         config = load_or_exit(args.config, "voicepack")
         out = config.resolve(config.voice.pack)

@@ -1,6 +1,6 @@
 """The waiting-room display: the calls on the TV and Vietnamese voice announcements.
 
-``python -m display --config FILE``. Pure parts (``numbers``, ``announce``,
-``state``) import no pygame, so the server and the browser display (issue 10)
-can reuse them.
+``python -m display --config FILE``. ``state`` is pure (no pygame); the words
+and clips of an announcement come from ``sothutu.voice``, which the browser
+display served by the queue server uses too.
 """

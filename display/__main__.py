@@ -19,9 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from counter_api.clock import SystemClock
-from counter_api.config import Config, load_or_exit
-from display.announce import announcement, split_code
+from sothutu.clock import SystemClock
+from sothutu.config import Config, load_or_exit
+from sothutu.voice.announce import announcement, split_code
 
 log = logging.getLogger("display")
 
@@ -89,7 +89,7 @@ def say(config: Config, args: argparse.Namespace) -> int:
         return 0
     from display.audio import Announcer, NullOutput, open_output
     from display.state import Spoken
-    from display.voicepack import VoicePack
+    from sothutu.voice.pack import VoicePack
 
     output = open_output()
     if isinstance(output, NullOutput):
@@ -113,10 +113,10 @@ def screenshot(config: Config, out: str, size: tuple[int, int], url: str | None)
     """Draw the running server's current state into ``out`` (PNG); 1 when unreachable."""
     import pygame
 
-    from counter_api.client import ApiClient, ClientError, Unreachable
     from display import state as st
     from display.app import initial_state
     from display.render import Renderer
+    from sothutu.client import ApiClient, ClientError, Unreachable
 
     clock = SystemClock()
     now = clock.now()
@@ -146,7 +146,7 @@ def _announcer(config: Config):
     if config.voice.announce == "off":
         return None
     from display.audio import Announcer, MixerOutput, open_output
-    from display.voicepack import VoicePack
+    from sothutu.voice.pack import VoicePack
 
     output = open_output()
     if not isinstance(output, MixerOutput):

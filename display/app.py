@@ -20,12 +20,12 @@ from datetime import datetime
 
 import pygame
 
-from counter_api.client import EventStream, StreamEvent
-from counter_api.clock import Clock, SystemClock
-from counter_api.config import Config
 from display import state as st
 from display.audio import Announcer
 from display.render import Renderer
+from sothutu.client import EventStream, StreamEvent
+from sothutu.clock import Clock, SystemClock
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 

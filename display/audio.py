@@ -17,11 +17,11 @@ import threading
 import time
 from typing import Protocol
 
-from counter_api.clock import Clock
-from counter_api.config import VoiceConfig
-from display.announce import Announcement, announcement
 from display.state import Spoken
-from display.voicepack import VoicePack
+from sothutu.clock import Clock
+from sothutu.config import VoiceConfig
+from sothutu.voice.announce import Announcement, announcement
+from sothutu.voice.pack import VoicePack
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pygame
 import pygame.freetype
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "counter_api" / "static" / "fonts"
+from sothutu.fonts import FONT_DIR
+
 FONT_FILES = {
     "regular": "DejaVuSans.ttf",
     "bold": "DejaVuSans-Bold.ttf",

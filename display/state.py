@@ -20,24 +20,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-# Words on the screen (shared/design/vietnamese.md).
-TEXT_CALL = "MỜI CÔNG DÂN CÓ SỐ"
-TEXT_TO_COUNTER = "ĐẾN QUẦY"
-TEXT_SERVING = "ĐANG PHỤC VỤ"
-TEXT_RECENT = "SỐ VỪA GỌI"
-TEXT_WAITING = "Số người đang chờ"
-TEXT_LOST = "Mất kết nối máy chủ"
-TEXT_LAST_UPDATE = "Cập nhật lần cuối"
-TEXT_CONNECTING = "Đang kết nối máy chủ…"
-TEXT_STALE = "Các số trên màn hình có thể chưa được cập nhật"
-TEXT_NO_CALL = "Chưa có số nào được gọi"
-TEXT_PAUSED = "Tạm dừng"
-TEXT_COUNTER = "Quầy"
-
-RECENT_KEPT = 10  # calls remembered, newest first (as /state's recent_calls)
-BLINK_SECONDS = 0.5  # half a blink period
-LIVE_AFTER = 2.0  # seconds after a (re)connect: earlier events may be a replay burst
-CONNECT_GRACE = 5.0  # seconds "connecting" may show before it counts as lost
+from sothutu.wall import (  # noqa: F401  (re-exported: render and tests read them here)
+    BLINK_SECONDS,
+    CONNECT_GRACE,
+    LIVE_AFTER,
+    RECENT_KEPT,
+    TEXT_CALL,
+    TEXT_CONNECTING,
+    TEXT_COUNTER,
+    TEXT_LAST_UPDATE,
+    TEXT_LOST,
+    TEXT_NO_CALL,
+    TEXT_PAUSED,
+    TEXT_RECENT,
+    TEXT_SERVING,
+    TEXT_STALE,
+    TEXT_TO_COUNTER,
+    TEXT_WAITING,
+)
 
 LINK_CONNECTING = "connecting"
 LINK_LIVE = "live"
@@ -83,7 +83,7 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Spoken:
-    """A call to announce: what ``display.announce`` needs, and when it was made."""
+    """A call to announce: what ``sothutu.voice.announce`` needs, and when it was made."""
 
     code: str
     counter: int

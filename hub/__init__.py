@@ -5,4 +5,6 @@ commands (``init-db``, ``centre add``, ``user add``…) live in ``hub.cli``.
 It imports the shared ``sothutu`` package and nothing of the centre's programs.
 """
 
-__version__ = "0.1.0"
+from sothutu import __version__
+
+__all__ = ["__version__"]

@@ -79,8 +79,8 @@ def run_command(config: HubConfig, args: argparse.Namespace) -> int:
         if args.command == "init-db":
             with db.connection() as conn:
                 before, after = schema.migrate(conn)
-            from counter_api.clock import SystemClock
             from hub.server import maintain
+            from sothutu.clock import SystemClock
 
             maintain(db, SystemClock())
             print(f"schema at version {after}" + (f" (was {before})" if before != after else ""))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from counter_api.config import ConfigError, build_section, read_toml, setting, settings_of
+from sothutu.config import ConfigError, build_section, read_toml, setting, settings_of
 
 __all__ = ["ConfigError", "HubConfig", "load_config", "load_or_exit", "settings_of"]
 

@@ -13,11 +13,11 @@ from types import FrameType
 
 import waitress
 
-from counter_api.clock import SystemClock
 from hub import __version__
 from hub.config import HubConfig
 from hub.db import Database, DatabaseError, month_start, next_month
 from hub.web import create_app
+from sothutu.clock import SystemClock
 
 log = logging.getLogger("hub")
 

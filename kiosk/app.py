@@ -30,10 +30,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from counter_api.config import Config
 from kiosk import layout, lookup_layout, lookup_render, render
 from kiosk import state as st
 from kiosk.controller import Kiosk
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +80,9 @@ class App:
         self.exit_mods, self.exit_key = parse_keys(config.kiosk.exit_keys)
         self.panel = None
         if any(config.kiosk.button_pins) or config.kiosk.priority_pin or config.kiosk.led_pin:
-            from kiosk.buttons import Panel
+            from kiosk.buttons import ButtonPanel
 
-            self.panel = Panel(
+            self.panel = ButtonPanel(
                 config.kiosk, [s.id for s in config.services], self.post, panel_factory
             )
         self.kiosk = Kiosk(

@@ -9,8 +9,8 @@ while a ticket is being issued are ignored by the state rules as well.
 
 The LED is on when the kiosk is ready, blinks when the printer has a fault
 or the server is unreachable. gpiozero's pin factory is chosen by
-``[kiosk] pin_factory``; with none available (a PC, the demo) the mock
-factory stands in, so the kiosk still runs.
+``[kiosk] pin_factory`` through ``sothutu.gpio``; with none available (a PC,
+the demo) mock pins stand in, so the kiosk still runs.
 """
 
 from __future__ import annotations
@@ -18,41 +18,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from counter_api.config import KioskConfig
 from kiosk import state as st
+from sothutu.config import KioskConfig
+from sothutu.gpio import pin_factory
 
 log = logging.getLogger(__name__)
-
-_FACTORIES = {
-    "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory"),
-    "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory"),
-    "pigpio": ("gpiozero.pins.pigpio", "PiGPIOFactory"),
-    "native": ("gpiozero.pins.native", "NativeFactory"),
-}
-
-
-def pin_factory(name: str) -> Any:
-    """The gpiozero pin factory for ``[kiosk] pin_factory`` (see the module doc)."""
-    from gpiozero import Device
-    from gpiozero.exc import BadPinFactory
-    from gpiozero.pins.mock import MockFactory
-
-    if name == "mock":
-        return MockFactory()
-    if name:
-        module, cls = _FACTORIES[name]
-        return getattr(__import__(module, fromlist=[cls]), cls)()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # gpiozero warns for every factory it falls back from
-        try:
-            return Device._default_pin_factory()
-        except BadPinFactory:
-            log.warning("no GPIO on this machine: using gpiozero's mock pins (buttons inert)")
-            return MockFactory()
 
 
 class Lockout:
@@ -73,7 +46,7 @@ class Lockout:
             return True
 
 
-class Panel:
+class ButtonPanel:
     """The GPIO devices of one kiosk; presses are posted as ``Tap`` messages."""
 
     def __init__(
@@ -89,7 +62,9 @@ class Panel:
         self.post = post
         self.beep_seconds = kiosk.beep_seconds
         self.lockout = Lockout(kiosk.press_lockout_seconds, clock)
-        self.factory = factory if factory is not None else pin_factory(kiosk.pin_factory)
+        self.factory = (
+            factory if factory is not None else pin_factory(kiosk.pin_factory, fallback=True)
+        )
         self.buttons: dict[tuple[str, ...], Any] = {}
         pins: list[tuple[str, tuple[str, ...]]] = [
             (pin, ("field", sid))

@@ -1,6 +1,6 @@
 """The printed documents checklist as a pure function: procedure → 1-bit image.
 
-Its content is ``counter_api.procedures.checklist`` (the same blocks the phone
+Its content is ``sothutu.procedures.checklist`` (the same blocks the phone
 page and the kiosk's detail screen show): the procedure's whole name, its code
 and field, a box to tick before each document with how many originals and
 copies, the processing time, the fees and who may submit. It is drawn by the
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from counter_api.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
-from counter_api.procedures.model import Procedure
 from kiosk import words
 from kiosk.ticket import Block, Header, Item, QrWithText, Rendered, Rule, Text, render
+from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
+from sothutu.procedures.model import Procedure
 
 
 def procedure_url(phone_url: str, code: str) -> str:

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from counter_api.config import Config, ConfigError, load_or_exit
+from sothutu.config import Config, ConfigError, load_or_exit
 
 PROGRAM = "kiosk"
 

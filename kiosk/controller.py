@@ -17,9 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from counter_api.client import ApiClient
-from counter_api.config import Config, ConfigError, parse_hours
-from counter_api.core.day import hours_text
 from kiosk import state as st
 from kiosk import words
 from kiosk.printer import Printer, Target, parse_connection, profile_info
@@ -34,6 +31,9 @@ from kiosk.workers import (
     ServerMonitor,
     StatusReporter,
 )
+from sothutu.client import ApiClient
+from sothutu.config import Config, ConfigError
+from sothutu.hours import hours_text, parse_hours
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from counter_api.config import Config
-from kiosk.buttons import Panel
+from kiosk.buttons import ButtonPanel
 from kiosk.controller import Kiosk
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Headless:
     ) -> None:
         self.clock = clock
         self.queue: queue.Queue[Any] = queue.Queue()
-        self.panel = Panel(config.kiosk, [s.id for s in config.services], self.post, factory)
+        self.panel = ButtonPanel(config.kiosk, [s.id for s in config.services], self.post, factory)
         if not self.panel.buttons:
             log.warning("headless kiosk without buttons: set [kiosk] button_pins")
         self.kiosk = Kiosk(config, self.post, headless=True, beep=self.panel.beep, clock=clock)

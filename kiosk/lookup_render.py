@@ -1,7 +1,7 @@
 """Draw the procedure look-up screens (called by ``kiosk.render.draw``).
 
 The detail screen's text is laid out as a flow (``detail_flow``): the checklist
-blocks of ``counter_api.procedures.checklist`` wrapped at the content's width,
+blocks of ``sothutu.procedures.checklist`` wrapped at the content's width,
 with the whole name however long, so nothing is cut. Its height gives the
 scroll range (``scroll_limit``), which the app passes to the state with each
 scroll. A word wider than the content (a long URL) is an ``Overflow``.
@@ -16,8 +16,6 @@ from typing import Any
 
 import pygame
 
-from counter_api.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
-from counter_api.procedures.model import Procedure
 from kiosk import lookup_layout as ll
 from kiosk import words
 from kiosk.layout import ButtonBox, Rect, frame
@@ -40,7 +38,9 @@ from kiosk.paint import (
 )
 from kiosk.state import KioskState, Screen
 from kiosk.textfit import Overflow, wrap
-from kiosk.ticket import BOLD, REGULAR
+from sothutu.fonts import BOLD, REGULAR
+from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
+from sothutu.procedures.model import Procedure
 
 
 def draw(p: Painter, state: KioskState) -> None:

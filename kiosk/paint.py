@@ -15,7 +15,7 @@ import pygame
 
 from kiosk.layout import ButtonBox
 from kiosk.textfit import Overflow, fit
-from kiosk.ticket import BOLD, REGULAR
+from sothutu.fonts import BOLD, REGULAR
 
 Rect = tuple[int, int, int, int]
 Color = tuple[int, int, int]

@@ -23,11 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kiosk import words
 from kiosk.textfit import Fit, Overflow, fit_one_line_first
-
-FONT_DIR = Path(__file__).resolve().parent.parent / "counter_api" / "static" / "fonts"
-REGULAR = FONT_DIR / "DejaVuSans.ttf"
-BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
-CONDENSED_BOLD = FONT_DIR / "DejaVuSansCondensed-Bold.ttf"
+from sothutu.fonts import BOLD, REGULAR
 
 WIDTHS = (384, 512, 576)
 MIN_SIZE = 15  # px at 203 dpi ≈ 1.9 mm: still readable on thermal paper

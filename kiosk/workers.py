@@ -28,12 +28,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_api.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
 from kiosk import state as st
 from kiosk.checklist import checklist_image
 from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
+from sothutu.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
 
 log = logging.getLogger(__name__)
 

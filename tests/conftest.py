@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from counter_api.clock import ManualClock
-from counter_api.config import Config, load_config
+from sothutu.clock import ManualClock
+from sothutu.config import Config, load_config
 from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from counter_api.procedures.checklist import checklist
 from counter_api.procedures.csvio import read_catalogue
-from counter_api.procedures.model import Procedure
 from kiosk.lookup import Catalogue, Hit
+from sothutu.procedures.checklist import checklist
+from sothutu.procedures.model import Procedure
 from tests.perf.procedures import SAMPLE, SERVICES
 
 BIRTH = "1.001193"  # Đăng ký khai sinh

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from counter_api.config import Config, load_config
+from sothutu.config import Config, load_config
 from tests.perf.procedures import SAMPLE, SERVICES
 from tests.support import counter_key, counter_pin, write_config
 

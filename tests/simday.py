@@ -12,11 +12,11 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from counter_api.clock import ManualClock
-from counter_api.config import load_config
 from counter_api.core.model import QueueError
 from counter_api.service import QueueService
 from counter_api.store import Store
+from sothutu.clock import ManualClock
+from sothutu.config import load_config
 
 
 def simulate_day(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from counter_api.client import ApiClient, wait_for_server
+from sothutu.client import ApiClient, wait_for_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

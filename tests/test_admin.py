@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import ConfigError, load_config
 from counter_api.web.signed import Throttle
+from sothutu.config import ConfigError, load_config
 from tests.support import KIOSK_KEY, counter_key, counter_pin, write_config
 
 PASSWORD = "test-admin-password-0123"

@@ -139,8 +139,8 @@ def test_held_and_no_show_called_back_by_code(api) -> None:
 
 
 def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
-    from counter_api.config import load_config
     from counter_api.web import create_app
+    from sothutu.config import load_config
 
     services = """
 [[services]]
@@ -254,8 +254,8 @@ def test_daily_limit_and_hours(api, tmp_path, clock) -> None:
         assert api.issue("dat-dai").get_json()["code"] == f"C00{i + 1}"
     r = api.issue("dat-dai")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "daily_limit_reached"
-    from counter_api.config import load_config
     from counter_api.web import create_app
+    from sothutu.config import load_config
 
     d = tmp_path / "hours"
     d.mkdir()

@@ -23,8 +23,8 @@ from counter_api.backup import (
     due,
     make_backup,
 )
-from counter_api.client import ClientError, Unreachable
-from counter_api.config import load_config
+from sothutu.client import ClientError, Unreachable
+from sothutu.config import load_config
 from tests.conftest import VN
 from tests.support import (
     ADMIN_KEY,
@@ -45,9 +45,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def seeded_config(tmp_path: Path, extra: str = "", **kw):
     """A config whose database holds a few tickets (made through the real service)."""
-    from counter_api.clock import ManualClock
     from counter_api.service import QueueService
     from counter_api.store import Store
+    from sothutu.clock import ManualClock
 
     config = load_config(write_config(tmp_path, extra=extra, **kw))
     svc = QueueService(
@@ -166,7 +166,7 @@ def test_nightly_backup_runs_once_and_skips_when_another_holds_the_lock(tmp_path
 
 def _load(url: str, stop: threading.Event, errors: list[str]) -> None:
     """Issue and serve tickets as fast as one client can, until told to stop."""
-    from counter_api.client import ApiClient
+    from sothutu.client import ApiClient
 
     kiosk = ApiClient(url, KIOSK_KEY)
     counters = [ApiClient(url, counter_key(n)) for n in (1, 2)]
@@ -243,10 +243,10 @@ def test_backup_under_write_load_and_restore_into_a_new_server(tmp_path: Path) -
 
 def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> None:
     """The wiring in counter_api.server: housekeeping ticks the nightly backup."""
-    from counter_api.clock import ManualClock
     from counter_api.server import _housekeeping
     from counter_api.service import QueueService
     from counter_api.store import Store
+    from sothutu.clock import ManualClock
 
     config = seeded_config(tmp_path)
     clock = ManualClock(datetime(2026, 11, 24, 23, 59, 59, 500000, tzinfo=VN))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import SECTIONS, ConfigError, load_config, settings_of
+from sothutu.config import SECTIONS, ConfigError, load_config, settings_of
 from tests.support import ROOT, config_text
 
 EXAMPLE = ROOT / "config.example.toml"
@@ -143,7 +143,7 @@ def test_missing_pieces(tmp_path: Path) -> None:
     assert "not valid TOML" in _bad(tmp_path, BASE + "\n[[services]\n")
     import tomllib
 
-    from counter_api.config import parse_config
+    from sothutu.config import parse_config
 
     data = tomllib.loads(BASE)
     data["services"] = "x"
@@ -199,7 +199,7 @@ def test_relative_database_is_relative_to_the_config(tmp_path: Path) -> None:
 
 def test_devices_import_no_web_framework() -> None:
     code = (
-        "import sys, counter_api, counter_api.config, counter_api.client; "
+        "import sys, counter_api, sothutu.config, sothutu.client; "
         "assert 'flask' not in sys.modules and 'werkzeug' not in sys.modules, "
         "[m for m in sys.modules if m.startswith(('flask', 'werkzeug'))]"
     )

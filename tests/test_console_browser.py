@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from counter_api.client import ApiClient
+from sothutu.client import ApiClient
 from tests.browser import chromium
 from tests.support import (
     ARTIFACTS,

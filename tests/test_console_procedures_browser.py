@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from counter_api.config import load_config
 from kiosk.checklist import checklist_image
 from kiosk.controller import Kiosk
+from sothutu.config import load_config
 from tests.browser import chromium
 from tests.kiosk_lookup_support import BIRTH, longest
 from tests.kiosk_support import drive, kiosk_extra, preview_files, raster_image, same_pixels

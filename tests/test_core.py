@@ -9,10 +9,11 @@ import pytest
 
 from counter_api.core import transitions as tr
 from counter_api.core.codes import check_daily_limit, format_code, next_number
-from counter_api.core.day import business_date, check_open, hours_text, is_open, next_midnight
+from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.core.order import calling_key, pick_next, waiting_ahead
+from sothutu.hours import hours_text, is_open
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=VN)

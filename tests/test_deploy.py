@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import _weak_pin, load_config
+from sothutu.config import _weak_pin, load_config
 from tests.support import ROOT, debian_tool, free_port, write_config
 
 INSTALL = ROOT / "deploy" / "install.sh"
@@ -733,7 +733,9 @@ def test_shellcheck_passes_on_every_shell_script(installed):
 def test_a_non_editable_install_carries_every_data_file(tmp_path):
     """install.sh pip-installs a copy of the project: fonts, templates and static files
     (anything in a package that is not Python) must be in it, not only in the checkout."""
-    packages = [d for d in ("counter_api", "kiosk", "display") if (ROOT / d).is_dir()]
+    packages = [
+        d for d in ("sothutu", "counter_api", "kiosk", "display", "keypads") if (ROOT / d).is_dir()
+    ]
     junk = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, tmp_path / name)
@@ -758,7 +760,7 @@ def test_a_non_editable_install_carries_every_data_file(tmp_path):
         }
 
     wanted = data(tmp_path)
-    assert "counter_api/static/fonts/DejaVuSans.ttf" in wanted
+    assert "sothutu/fonts/DejaVuSans.ttf" in wanted
     assert data(tmp_path / "out") == wanted
 
 

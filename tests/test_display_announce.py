@@ -1,4 +1,4 @@
-"""Announcement words and clip sequences (display.announce, pure)."""
+"""Announcement words and clip sequences (sothutu.voice.announce, pure)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from display import announce
-from display.announce import CLIPS, LETTER_NAMES, announcement, split_code
-from display.numbers import MAX
+from sothutu.voice import announce
+from sothutu.voice.announce import CLIPS, LETTER_NAMES, announcement, split_code
+from sothutu.voice.numbers import MAX
 from tests.support import ROOT
 
 FIRST = "Mời công dân có số thứ tự"
@@ -201,7 +201,7 @@ def test_json_for_the_browser_display() -> None:
 
 def test_announce_module_imports_without_pygame() -> None:
     code = (
-        "import sys; import display.announce, display.numbers, display.state; "
+        "import sys; import sothutu.voice.announce, sothutu.voice.numbers, display.state; "
         "sys.exit(1 if any(m.startswith('pygame') for m in sys.modules) else 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)

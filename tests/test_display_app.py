@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import tests.display_support as ds  # sets the SDL drivers first
-from counter_api.clock import ManualClock
-from counter_api.config import load_config
 from display.app import DisplayApp
+from sothutu.clock import ManualClock
+from sothutu.config import load_config
 from tests.support import (
     KIOSK_KEY,
     ROOT,

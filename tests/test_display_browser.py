@@ -29,12 +29,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from counter_api.clock import ManualClock
-from counter_api.config import load_config
 from counter_api.service import QueueService
 from counter_api.store import Store
-from display import announce
 from display import state as st
+from sothutu.clock import ManualClock
+from sothutu.config import load_config
+from sothutu.voice import announce
 from tests.browser import chromium
 from tests.support import (
     ARTIFACTS,

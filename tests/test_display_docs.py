@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-from counter_api.config import DisplayConfig, VoiceConfig, load_config, settings_of
-from display.announce import CLIPS
+from sothutu.config import DisplayConfig, VoiceConfig, load_config, settings_of
+from sothutu.voice.announce import CLIPS
 from tests.support import ROOT
 
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from display.numbers import read, words
+from sothutu.voice.numbers import read, words
 
 # The table of shared/design/vietnamese.md, verbatim.
 TABLE = [

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import load_config
 from counter_api.web import create_app
 from counter_api.web.stream import event_stream
-from display import announce
-from display.chime import chime_wav
-from display.voicepack import KEEP_MS, trim
+from sothutu.config import load_config
+from sothutu.voice import announce
+from sothutu.voice.chime import chime_wav
+from sothutu.voice.pack import KEEP_MS, trim
 from tests.support import KIOSK_KEY, write_config
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from counter_api.config import load_config
 from counter_api.store import Store
 from counter_api.uplink import outbox
+from sothutu.config import load_config
 from tests.hub_support import (
     HUB_ADMIN_KEY,
     HubProcess,

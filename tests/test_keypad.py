@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from counter_api.config import load_config
-from counter_api.keypad.app import Keypad
+from keypads.counter.app import Keypad
+from sothutu.config import load_config
 from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,
@@ -288,7 +288,7 @@ def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
 
 def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
     code = (
-        "import sys, counter_api.keypad.app, counter_api.keypad.__main__\n"
+        "import sys, keypads.counter.app, keypads.counter.__main__\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug'))\n"
         "assert not bad, bad\n"
     )
@@ -296,7 +296,7 @@ def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
 
     path = write_config(tmp_path, extra=KEYPAD.format(retry=1))
     run = subprocess.run(
-        [sys.executable, "-m", "counter_api.keypad", "--config", str(path), "--counter", "2"],
+        [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "2"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -307,7 +307,7 @@ def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
 
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "counter_api.keypad", "--config", str(path), "--counter", "1"],
+        [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "1"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,

@@ -17,11 +17,11 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from counter_api.config import load_config
 from kiosk import layout
 from kiosk.app import App
 from kiosk.state import Screen
 from kiosk.ticket import ticket_image
+from sothutu.config import load_config
 from tests.kiosk_support import (
     FakeNetworkPrinter,
     drive,

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from counter_api.config import load_config
-from kiosk.buttons import Lockout, Panel
+from kiosk.buttons import ButtonPanel, Lockout
 from kiosk.headless import Headless
 from kiosk.state import Screen
+from sothutu.config import load_config
 from tests.kiosk_support import FakeNetworkPrinter, drive, kiosk_extra, preview_files
 from tests.support import ServerProcess, free_port, write_config
 
@@ -168,7 +168,7 @@ def test_lockout_with_an_injected_clock() -> None:
 
 def test_panel_without_pins_has_no_devices(tmp_path, factory) -> None:
     config = load_config(write_config(tmp_path, extra=kiosk_extra("preview:t")))
-    panel = Panel(config.kiosk, [s.id for s in config.services], lambda _m: None, factory)
+    panel = ButtonPanel(config.kiosk, [s.id for s in config.services], lambda _m: None, factory)
     assert panel.buttons == {} and panel.led is None and panel.buzzer is None
     panel.beep()
     panel.close()

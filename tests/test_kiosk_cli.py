@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.client import ApiClient, Unreachable
-from counter_api.config import ConfigError, load_config
+from sothutu.client import ApiClient, Unreachable
+from sothutu.config import ConfigError, load_config
 from tests.kiosk_support import FakeNetworkPrinter, kiosk_extra, preview_files, raster_image
 from tests.support import ROOT, free_port, write_config
 
@@ -142,7 +142,7 @@ def test_client_says_whether_a_request_may_have_been_sent() -> None:
 
 
 def test_every_kiosk_and_printer_key_is_documented_in_the_example() -> None:
-    from counter_api.config import KioskConfig, PrinterConfig, settings_of
+    from sothutu.config import KioskConfig, PrinterConfig, settings_of
 
     lines = (ROOT / "config.example.toml").read_text(encoding="utf-8").splitlines()
     for section, cls in (("kiosk", KioskConfig), ("printer", PrinterConfig)):

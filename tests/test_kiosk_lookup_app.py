@@ -18,13 +18,13 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from counter_api.config import load_config
 from kiosk import layout, lookup_layout, lookup_render
 from kiosk.app import App
 from kiosk.checklist import checklist_image
 from kiosk.lookup import PRINTED
 from kiosk.state import Screen
 from kiosk.ticket import ticket_image
+from sothutu.config import load_config
 from tests.kiosk_lookup_support import BIRTH, longest
 from tests.kiosk_support import drive, kiosk_extra, preview_files, raster_image, same_pixels
 from tests.procedures_fixtures import SAMPLE, write_procedures_config

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.client import ClientError
-from counter_api.config import load_config
+from sothutu.client import ClientError
+from sothutu.config import load_config
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ADMIN_KEY, KIOSK_KEY, ROOT, ServerProcess, counter_key, free_port
 
@@ -110,7 +110,7 @@ def test_one_procedure_with_its_checklist(pc) -> None:
     kinds = [b["kind"] for b in p["checklist"]]
     assert kinds[:3] == ["title", "meta", "meta"] and kinds[-1] == "note"
     assert {"kind": "heading", "text": "GIẤY TỜ CẦN MANG THEO", "detail": ""} in p["checklist"]
-    from counter_api.procedures.model import Procedure
+    from sothutu.procedures.model import Procedure
 
     assert Procedure.from_json(p).to_json() == {
         k: v for k, v in p.items() if k not in ("service_name", "checklist")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from counter_api.config import load_config
+from sothutu.config import load_config
 from tests.browser import chromium
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ARTIFACTS, ROOT, ServerProcess, debian_tool, free_port

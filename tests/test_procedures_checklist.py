@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from counter_api.procedures.checklist import Block, checklist, checklist_lines, counts
-from counter_api.procedures.model import Document, Procedure
+from sothutu.procedures.checklist import Block, checklist, checklist_lines, counts
+from sothutu.procedures.model import Document, Procedure
 from tests.perf.procedures import sample
 
 

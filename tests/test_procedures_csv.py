@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import load_config
 from counter_api.procedures.catalogue import (
     Catalogue,
     import_file,
@@ -24,8 +23,9 @@ from counter_api.procedures.csvio import (
     read_catalogue,
     write_catalogue,
 )
-from counter_api.procedures.model import Document
 from counter_api.store import Store
+from sothutu.config import load_config
+from sothutu.procedures.model import Document
 from tests.procedures_fixtures import SAMPLE, SERVICES, procedures_config
 from tests.support import ROOT, write_config
 
@@ -312,8 +312,8 @@ def test_a_schema_1_database_upgrades_and_issues_tickets_for_procedures(tmp_path
     import shutil
     from datetime import datetime
 
-    from counter_api.clock import ManualClock
     from counter_api.service import QueueService
+    from sothutu.clock import ManualClock
     from tests.conftest import VN
 
     path = tmp_path / "queue-v1.db"

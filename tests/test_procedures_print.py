@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.config import load_config
+from sothutu.config import load_config
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ADMIN_KEY, KIOSK_KEY, counter_key
 

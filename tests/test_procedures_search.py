@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from counter_api.procedures.model import Document, Procedure
 from counter_api.procedures.search import SearchIndex, query_words, search
-from counter_api.procedures.text import fold
+from sothutu.procedures.model import Document, Procedure
+from sothutu.procedures.text import fold
 from tests.perf.procedures import make_catalogue, sample
 from tests.support import ROOT
 
@@ -196,8 +196,8 @@ def test_under_10_ms_over_2000_procedures() -> None:
 def test_kiosk_side_modules_load_no_web_framework() -> None:
     code = (
         "import sys\n"
-        "import counter_api.procedures.model, counter_api.procedures.search\n"
-        "import counter_api.procedures.checklist, counter_api.procedures.csvio\n"
+        "import sothutu.procedures.model, counter_api.procedures.search\n"
+        "import sothutu.procedures.checklist, counter_api.procedures.csvio\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'jinja2')]\n"
         "assert not bad, bad\n"
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from counter_api.client import ApiClient
+from sothutu.client import ApiClient
 from tests.conftest import VN
 from tests.support import ADMIN_KEY, KIOSK_KEY, ServerProcess, counter_key
 
@@ -118,7 +118,7 @@ def test_ratings_are_in_the_report(api, clock) -> None:
 def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
     from gpiozero.pins.mock import MockFactory
 
-    from counter_api.rating_keypad import RatingKeypad
+    from keypads.rating import RatingKeypad
 
     pins = ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO26"]  # as in [ratings] keypad_pins
     factory = MockFactory()
@@ -166,7 +166,7 @@ def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
 def test_keypad_says_unreachable_when_the_server_is_gone() -> None:
     from gpiozero.pins.mock import MockFactory
 
-    from counter_api.rating_keypad import RatingKeypad
+    from keypads.rating import RatingKeypad
     from tests.support import free_port
 
     results: list[tuple[int, str]] = []
@@ -200,7 +200,7 @@ def test_the_keypad_loads_no_web_framework() -> None:
     from tests.support import ROOT
 
     code = (
-        "import sys, counter_api.rating_keypad; "
+        "import sys, keypads.rating; "
         "assert 'flask' not in sys.modules and 'werkzeug' not in sys.modules"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.client import ClientError, EventStream, StreamEvent, Unreachable
+from sothutu.client import ClientError, EventStream, StreamEvent, Unreachable
 from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.clock import ManualClock
-from counter_api.config import load_config
 from counter_api.service import QueueService
 from counter_api.store import Store, StoreError
 from counter_api.store.migrations import MIGRATIONS, migrate, schema_version
+from sothutu.clock import ManualClock
+from sothutu.config import load_config
 from tests.conftest import VN
 from tests.support import ROOT, free_port, write_config
 

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from counter_api.config import Config
 from counter_api.procedures.csvio import CatalogueError, Problem, read_catalogue
-from counter_api.procedures.model import Procedure
 from counter_api.procedures.search import Hit, SearchIndex
 from counter_api.store import Store
+from sothutu.config import Config
+from sothutu.procedures.model import Procedure
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from counter_api.cli import command
-from counter_api.config import Config
+from sothutu.config import Config
 
 ACTIONS = ("import", "export", "poster")
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from counter_api.procedures.model import (
+from sothutu.procedures.model import (
     CODE,
     MAX_COUNT,
     MAX_NAME,
@@ -30,7 +30,7 @@ from counter_api.procedures.model import (
     Document,
     Procedure,
 )
-from counter_api.procedures.text import fold, nfc
+from sothutu.procedures.text import fold, nfc
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from counter_api.config import Config
+from sothutu.config import Config
+from sothutu.fonts import FONT_DIR
 
-FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 DPI = 150
 A4 = (1240, 1754)  # 210 × 297 mm at 150 dpi
 MARGIN = 90
@@ -35,7 +35,7 @@ def lookup_url(config: Config) -> str:
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(
-        str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size
+        str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size
     )
 
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from counter_api.procedures.model import Procedure
-from counter_api.procedures.text import fold
+from sothutu.procedures.model import Procedure
+from sothutu.procedures.text import fold
 
 NAME, KEYWORDS, DOCUMENTS = 0, 1, 2
 FIELD_NAMES = ("name", "keywords", "documents")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from counter_api.cli import command
-from counter_api.config import Config
+from sothutu.config import Config
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_api.config import Config
 from counter_api.store import Store
+from sothutu.config import Config
 from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 
 #: The longest period one report covers.

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, send_from_directory
 
-from counter_api.clock import Clock
-from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.store import Store
+from sothutu.clock import Clock
+from sothutu.config import Config
+from sothutu.fonts import FONT_DIR
 
 log = logging.getLogger("counter_api")
 
@@ -70,6 +71,11 @@ def create_app(
     app.register_blueprint(status.bp)
     display_page.init_app(app, config)
     errors.register(app)
+
+    @app.get("/static/fonts/<name>")
+    def _font(name: str) -> Response:
+        """The shared DejaVu fonts (``sothutu/fonts``), at the URL the pages' CSS names."""
+        return send_from_directory(FONT_DIR, name, max_age=86400)
 
     @app.after_request
     def _headers(resp: Response) -> Response:

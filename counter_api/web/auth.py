@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 
-from counter_api.config import Config
 from counter_api.web.errors import ApiError
+from sothutu.config import Config
 
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([\x21-\x7e]+) *")
 

@@ -30,12 +30,12 @@ from flask import (
     session,
 )
 
-from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.web import auth
 from counter_api.web.api import service as _svc
 from counter_api.web.stream import page_heartbeat
 from counter_api.web.throttle import LoginThrottle
+from sothutu.config import Config
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

@@ -8,7 +8,7 @@ the state in it, then its one script (static/display/display.js) follows
 it shows come from that module's constants, passed in the page.
 
 The voice uses the pygame display's pure parts, so nothing is implemented twice:
-``/api/v1/voice/announcement`` answers ``display.announce.announcement(...).to_json()``
+``/api/v1/voice/announcement`` answers ``sothutu.voice.announce.announcement(...).to_json()``
 for a call (the clip names in order, with the pause after each), and
 ``/api/v1/voice/clip?name=NAME`` serves a clip of the voice pack (``[voice] pack``,
 read on each request, so a clip a centre replaced is used at once), trimmed of its
@@ -31,15 +31,15 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
 
-from counter_api.config import Config
 from counter_api.service import QueueService
 from counter_api.web.api import service as _svc
 from counter_api.web.errors import ApiError
 from counter_api.web.stream import page_heartbeat
-from display import announce
-from display import state as display_state
-from display.chime import chime_wav
-from display.voicepack import KEEP_MS, MANIFEST, espeak_path, espeak_wav, trim
+from sothutu import wall as display_state
+from sothutu.config import Config
+from sothutu.voice import announce
+from sothutu.voice.chime import chime_wav
+from sothutu.voice.pack import KEEP_MS, MANIFEST, espeak_path, espeak_wav, trim
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class ClipSource:
 
     A file is read again when its size or modification time changed, so a clip a
     centre replaced is served at once. 16-bit WAV files are trimmed of their silent
-    ends with ``display.voicepack.trim`` (the pygame display's own trimming); other
+    ends with ``sothutu.voice.pack.trim`` (the pygame display's own trimming); other
     files are served as they are (the browser decodes any WAV).
     """
 

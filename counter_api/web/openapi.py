@@ -158,7 +158,8 @@ def document(server_url: str = "") -> dict[str, Any]:
             "get": {
                 "summary": "The words and voice-pack clips of one call's announcement",
                 "description": "What the display says for a call, from the same pure function "
-                "as the pygame display (display/announce.py) with the config's [voice] dialect, "
+                "as the pygame display (sothutu/voice/announce.py) with the config's [voice] "
+                "dialect, "
                 "repeat, chime and announce: the sentence, and the clip names in order with the "
                 "silence after each (ms). The browser display plays these clips from /voice/clip.",
                 "security": [],

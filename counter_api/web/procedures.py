@@ -16,15 +16,15 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from counter_api.config import Config
 from counter_api.procedures.catalogue import Catalogue, View
-from counter_api.procedures.checklist import checklist
-from counter_api.procedures.model import Procedure
 from counter_api.procedures.search import Hit
 from counter_api.web import auth
 from counter_api.web.api import COUNTER, PUBLIC, endpoint, service
 from counter_api.web.bodies import Field, check_size
 from counter_api.web.errors import ApiError
+from sothutu.config import Config
+from sothutu.procedures.checklist import checklist
+from sothutu.procedures.model import Procedure
 
 bp = Blueprint("procedures_api", __name__, url_prefix="/api/v1")
 

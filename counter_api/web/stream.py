@@ -21,11 +21,11 @@ from collections.abc import Iterator
 
 from flask import Response, current_app, request
 
-from counter_api.config import Config
 from counter_api.present import iso
 from counter_api.service import QueueService
 from counter_api.web.api import bp
 from counter_api.web.errors import ApiError
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from counter_api.procedures.checklist import HEADING, NOTE, Block, checklist
 from counter_api.web.procedures import MAX_QUERY, _config, catalogue, service_name
+from sothutu.procedures.checklist import HEADING, NOTE, Block, checklist
 
 bp = Blueprint("thu_tuc", __name__)
 

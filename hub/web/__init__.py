@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from counter_api.clock import Clock, SystemClock
 from hub.config import HubConfig
 from hub.db import Database
+from sothutu.clock import Clock, SystemClock
 
 HERE = Path(__file__).resolve().parent.parent
 

@@ -12,10 +12,10 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from counter_api.clock import Clock
 from hub import accounts
 from hub.config import HubConfig
 from hub.db import Database
+from sothutu.clock import Clock
 
 log = logging.getLogger("hub")
 

@@ -14,7 +14,6 @@ import unicodedata
 from calendar import monthrange
 from datetime import date, datetime, timedelta
 from functools import wraps
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 
 from hub import accounts, exports, queries
 from hub.web.common import COOKIE, client_address, hub, session
+from sothutu.fonts import FONT_DIR
 from sothutu.reports import charts
 from sothutu.reports.table import csv_filename, period_text, tables, to_csv, vn_date
 
@@ -46,17 +46,9 @@ _PRINTER_RANK = {"paper_out": 0, "offline": 1, "paper_low": 2, "unknown": 3, "ok
 BACKUP_OLD_HOURS = 48
 
 
-def _fonts_dir() -> Path:
-    root = Path(__file__).resolve().parents[2]
-    for candidate in (root / "sothutu" / "fonts", root / "counter_api" / "static" / "fonts"):
-        if candidate.is_dir():
-            return candidate
-    return root / "sothutu" / "fonts"
-
-
 @bp.get("/fonts/<path:name>")
 def fonts(name: str) -> Response:
-    resp = send_from_directory(_fonts_dir(), name, max_age=86400)
+    resp = send_from_directory(FONT_DIR, name, max_age=86400)
     return resp
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from counter_api.config import load_config
+from sothutu.config import load_config
 from tests.kiosk_support import FakeNetworkPrinter, drive, kiosk_extra
 from tests.support import ServerProcess, free_port, write_config
 

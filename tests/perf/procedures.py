@@ -13,8 +13,8 @@ import statistics
 import time
 
 from counter_api.procedures.csvio import read_catalogue
-from counter_api.procedures.model import Document, Procedure
 from counter_api.procedures.search import SearchIndex
+from sothutu.procedures.model import Document, Procedure
 from tests.support import ROOT
 
 SERVICES = {

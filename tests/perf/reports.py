@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from counter_api.backup import make_backup
-from counter_api.config import load_config
 from counter_api.reports.load import build_report
 from counter_api.store import Store
+from sothutu.config import load_config
 from tests.conftest import VN
 from tests.support import write_config
 

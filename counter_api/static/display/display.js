@@ -13,7 +13,7 @@
  *    died without a word is noticed and reopened; no polling.
  * 4. The voice: calls are queued in order and played one at a time with WebAudio. The
  *    clips of an announcement come from /api/v1/voice/announcement (the pygame
- *    display's display/announce.py), the sounds from the voice pack the server serves.
+ *    display's sothutu/voice/announce.py), the sounds from the voice pack the server serves.
  */
 (function () {
   'use strict';
@@ -860,7 +860,7 @@
     return voice.clips[name];
   }
 
-  /** The announcement of a call from the server (display/announce.py), clips preloaded. */
+  /** The announcement of a call from the server (sothutu/voice/announce.py), clips preloaded. */
   function fetchAnnouncement(sp) {
     var url = '/api/v1/voice/announcement?code=' + encodeURIComponent(sp.code) +
       '&counter=' + sp.counter + '&recall=' + (sp.recall ? 'true' : 'false');

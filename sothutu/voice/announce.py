@@ -3,7 +3,7 @@
 One module for the pygame display and the browser display (issue 10): given a
 ticket code and a counter, ``announcement()`` returns the sentence as text and
 the ordered clips (with the silence after each) that the voice pack joins.
-Imports nothing but the standard library and ``display.numbers``.
+Imports nothing but the standard library and ``sothutu.voice.numbers``.
 
 Clip names are ASCII file stems of the voice pack (``den-quay`` →
 ``den-quay.wav``); ``CLIPS`` maps each to the words it says, for the pack
@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from display import numbers
+from sothutu.voice import numbers
 
 CHIME = "chime"
 

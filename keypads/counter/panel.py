@@ -1,7 +1,9 @@
 """The keypad's hardware through gpiozero: buttons, an LED, an optional buzzer.
 
-The pin factory is gpiozero's choice (lgpio on a Pi, ``GPIOZERO_PIN_FACTORY=mock``
-to try it on a PC) unless one is passed (tests pass ``MockFactory()``).
+The pin factory comes from ``sothutu.gpio`` (lgpio on a Pi, ``GPIOZERO_PIN_FACTORY=mock``
+to try it on a PC) unless one is passed (tests pass ``MockFactory()``); a keypad
+is nothing but buttons, so without GPIO it stops with ``NoGpio`` instead of
+running on mock pins.
 """
 
 from __future__ import annotations
@@ -10,17 +12,20 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from counter_api.config import KeypadConfig
+from sothutu import gpio
+from sothutu.config import KeypadConfig
 
 BUTTONS = ("next", "recall", "no_show", "done")
 
 
-class Panel:
+class KeypadPanel:
     """Buttons call ``on_press(name)``; the LED and buzzer show what happens."""
 
     def __init__(self, cfg: KeypadConfig, pin_factory: Any = None) -> None:
         from gpiozero import LED, Button, Buzzer
 
+        if pin_factory is None:
+            pin_factory = gpio.pin_factory(fallback=False)
         bounce = cfg.bounce_ms / 1000 or None
         self.buttons = {
             name: Button(

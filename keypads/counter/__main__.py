@@ -1,4 +1,4 @@
-"""``python -m counter_api.keypad --config FILE --counter N``: run one counter's keypad."""
+"""``python -m keypads.counter --config FILE --counter N``: run one counter's keypad."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from counter_api.config import load_or_exit
+from sothutu.config import load_or_exit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m counter_api.keypad",
+        prog="python -m keypads.counter",
         description="Push buttons, LED and buzzer of a counter without a PC (gpiozero).",
     )
     parser.add_argument("--config", required=True, help="the centre's config.toml")
@@ -37,15 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from gpiozero.exc import GPIOZeroError
 
-    from counter_api.keypad.app import Keypad
+    from keypads.counter.app import Keypad
+    from sothutu.gpio import NoGpio
 
     try:
         keypad = Keypad(config, args.counter).start()
-    except GPIOZeroError as exc:
-        print(
-            f"keypad: cannot use the GPIO pins: {exc} (on a PC, try GPIOZERO_PIN_FACTORY=mock)",
-            file=sys.stderr,
-        )
+    except NoGpio as exc:
+        print(f"keypad: {exc}", file=sys.stderr)
+        return 1
+    except GPIOZeroError as exc:  # a pin the board lacks or another program holds
+        print(f"keypad: cannot use the GPIO pins: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    logging.getLogger("counter_api.keypad").info(
+    logging.getLogger("keypads.counter").info(
         "keypad of counter %s serving %s", args.counter, config.server.client_url()
     )
     stop.wait()

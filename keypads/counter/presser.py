@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from counter_api.client import ApiClient, ClientError, Unreachable
+from sothutu.client import ApiClient, ClientError, Unreachable
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from counter_api.procedures.model import Document, Procedure
+from sothutu.procedures.model import Document, Procedure
 
 TITLE, META, HEADING, ITEM, TEXT, NOTE = "title", "meta", "heading", "item", "text", "note"
 

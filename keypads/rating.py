@@ -1,6 +1,6 @@
 """A five-button satisfaction keypad on a Raspberry Pi's GPIO, at one counter.
 
-``python -m counter_api.rating_keypad --config FILE --counter N``: the buttons
+``python -m keypads.rating --config FILE --counter N``: the buttons
 on ``[ratings] keypad_pins`` (from "Rất hài lòng" to "Rất không hài lòng",
 wired to ground; gpiozero's pull-ups) rate counter N's last finished ticket
 through ``POST /api/v1/counters/N/rating`` with the counter's key. The server
@@ -20,11 +20,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from counter_api.client import ApiClient, ClientError, Unreachable
-from counter_api.config import load_or_exit
-from counter_api.core.rating import LEVELS
+from sothutu import gpio
+from sothutu.client import ApiClient, ClientError, Unreachable
+from sothutu.config import load_or_exit
+from sothutu.gpio import NoGpio
 
-log = logging.getLogger("counter_api.rating_keypad")
+log = logging.getLogger("keypads.rating")
 
 #: Button order on the keypad: the first pin is the best score.
 SCORES = (5, 4, 3, 2, 1)
@@ -46,6 +47,8 @@ class RatingKeypad:
     ) -> None:
         from gpiozero import Button  # only here: the module imports without gpiozero
 
+        if pin_factory is None:
+            pin_factory = gpio.pin_factory(fallback=False)
         if len(pins) != len(SCORES):
             raise ValueError(f"a rating keypad has {len(SCORES)} buttons, got {len(pins)} pins")
         self.client = client
@@ -76,7 +79,7 @@ class RatingKeypad:
         try:
             self.client.request("POST", f"/api/v1/counters/{self.counter}/rating", {"score": score})
             outcome = "recorded"
-            log.info("rating %s (%s) recorded", score, LEVELS[score])
+            log.info("rating %s recorded", score)
         except ClientError as exc:
             outcome = exc.code
             log.info("rating %s not recorded: %s", score, exc.message)
@@ -95,7 +98,7 @@ class RatingKeypad:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m counter_api.rating_keypad",
+        prog="python -m keypads.rating",
         description="Five-button satisfaction keypad for one counter (GPIO).",
     )
     parser.add_argument("--config", required=True, help="the centre's config.toml")
@@ -110,8 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not config.ratings.keypad_pins:
         print(f"rating_keypad: ratings.keypad_pins is empty in {args.config}", file=sys.stderr)
         return 2
+    from gpiozero.exc import GPIOZeroError
+
     client = ApiClient(config.server.client_url(), counter.key, timeout=5)
-    keypad = RatingKeypad(client, counter.number, config.ratings.keypad_pins)
+    try:
+        keypad = RatingKeypad(client, counter.number, config.ratings.keypad_pins)
+    except NoGpio as exc:
+        print(f"rating_keypad: {exc}", file=sys.stderr)
+        return 1
+    except GPIOZeroError as exc:  # a pin the board lacks or another program holds
+        print(f"rating_keypad: cannot use the GPIO pins: {exc}", file=sys.stderr)
+        return 1
     log.info("rating keypad for %s on pins %s", counter.label, config.ratings.keypad_pins)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sothutu import gpio
+from sothutu.hours import parse_hours
+
 _REQUIRED: Any = dataclasses.MISSING
 
 
@@ -52,7 +55,6 @@ def setting(default: Any = _REQUIRED, *, help: str, check: Check | None = None) 
 
 _SERVICE_ID = re.compile(r"[a-z0-9-]+")
 _PREFIX = re.compile(r"(?:[A-ZĐ]{1,2})?")
-_HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
 
 
 def _positive(v: int) -> str | None:
@@ -91,18 +93,6 @@ def _timezone(v: str) -> str | None:
     return None
 
 
-def parse_hours(window: str) -> tuple[int, int]:
-    """``"07:00-11:30"`` → (420, 690), minutes after local midnight."""
-    m = _HOURS.fullmatch(window.strip())
-    if not m:
-        raise ValueError(f"{window!r} is not a window like '07:00-11:30'")
-    start = int(m[1]) * 60 + int(m[2])
-    end = int(m[3]) * 60 + int(m[4])
-    if end > 24 * 60 or end <= start:
-        raise ValueError(f"{window!r} must end after it starts, within the day")
-    return start, end
-
-
 def _hours(v: list[str]) -> str | None:
     try:
         spans = sorted(parse_hours(w) for w in v)
@@ -132,9 +122,9 @@ def _gpio_pins(v: list[str]) -> str | None:
     if len(v) != 5:
         return f"must list 5 pins (one per rating level) or none, got {len(v)}"
     for pin in v:
-        if not pin or not _PIN.fullmatch(pin):
+        if not pin or gpio.bcm(pin) is None:
             return f'each must be a GPIO pin such as "GPIO5" or "BOARD29", got {pin!r}'
-    if len(set(v)) != 5:
+    if len({gpio.canonical(p) for p in v}) != 5:
         return "the same pin appears twice"
     return None
 
@@ -295,13 +285,7 @@ class Kiosk:
     key: str = setting(help="Bearer key that may issue tickets.", check=_non_empty)
 
 
-_PIN = re.compile(r"(?:(?:GPIO|BCM|WPI|BOARD|J8:)?\d{1,2})?")
-
-
-def _gpio_pin(v: str) -> str | None:
-    if _PIN.fullmatch(v):
-        return None
-    return f'must be "" (not wired) or a GPIO pin such as "GPIO17" or "BOARD11", got {v!r}'
+_gpio_pin = gpio.check_pin
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -913,7 +897,7 @@ def _cross_check(config: Config) -> None:
         pins = [(name, getattr(k, name)) for name in KEYPAD_PINS if getattr(k, name)]
         used: dict[str, str] = {}
         for name, pin in pins:
-            canon = pin.removeprefix("GPIO").removeprefix("BCM")
+            canon = gpio.canonical(pin)
             if canon in used:
                 raise ConfigError(f"keypads[{i}].{name}: pin {pin} is also {used[canon]}")
             used[canon] = name
@@ -983,9 +967,10 @@ def _check_kiosk(config: Config, names: list[str]) -> None:
     for where, pin in pins:
         if not pin:
             continue
-        if pin in used:
-            raise ConfigError(f"{where}: pin {pin} is already {used[pin]}")
-        used[pin] = where
+        canon = gpio.canonical(pin)
+        if canon in used:
+            raise ConfigError(f"{where}: pin {pin} is already {used[canon]}")
+        used[canon] = where
 
 
 def load_config(path: str | Path) -> Config:

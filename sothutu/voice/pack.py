@@ -1,6 +1,6 @@
 """A voice pack: one WAV per word or phrase, joined into announcements.
 
-The folder holds ``NAME.wav`` for every clip of ``display.announce.CLIPS`` and a
+The folder holds ``NAME.wav`` for every clip of ``sothutu.voice.announce.CLIPS`` and a
 ``manifest.json`` (``{"clips": {NAME: {"file", "text"}}}``) saying which file
 says what; ``deploy/voicepack.py`` generates the default pack with espeak-ng,
 and a centre may replace any file with a human recording of the same name (any
@@ -9,7 +9,7 @@ rate, mono or stereo: clips are converted to the mixer's format on loading).
 A clip the pack lacks is spoken by espeak-ng when it is installed; when that
 fails too, the announcement is the chime alone (never a sentence with a hole).
 Clips are trimmed of the silence at their ends, so that the pauses between
-words are the ones ``display.announce`` asks for, whoever recorded them.
+words are the ones ``sothutu.voice.announce`` asks for, whoever recorded them.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import subprocess
 from array import array
 from pathlib import Path
 
-from display import announce
-from display.chime import chime_wav
+from sothutu.voice import announce
+from sothutu.voice.chime import chime_wav
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ import threading
 import time
 from typing import Any
 
-from counter_api.client import ApiClient, EventStream, StreamEvent
-from counter_api.config import Config
-from counter_api.keypad.panel import Panel
-from counter_api.keypad.presser import Presser, Result
+from keypads.counter.panel import KeypadPanel
+from keypads.counter.presser import Presser, Result
+from sothutu.client import ApiClient, EventStream, StreamEvent
+from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Keypad:
         url = config.server.client_url()
         self.client = ApiClient(url, counter_cfg.key, timeout=5.0)
         self.presser = Presser(self.client, counter, cfg.retry_seconds)
-        self.panel = Panel(cfg, pin_factory)
+        self.panel = KeypadPanel(cfg, pin_factory)
         self.stream = EventStream(url, self._on_event, self._on_status, backoff=0.3, max_backoff=3)
         self.results: list[Result] = []  # what became of each accepted press, in order
         self._lock = threading.Lock()
