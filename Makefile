@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench lint format clean venv
+.PHONY: demo demo-hub test bench lint format clean venv
 
 venv: $(STAMP)
 
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml deploy/mkvenv.py
 ## Run the server, the kiosk and the display on the example config.
 demo: $(STAMP)
 	$(BIN)/python deploy/demo.py --config config.example.toml
+
+## A throwaway PostgreSQL, the province hub and three centres with a simulated day.
+demo-hub: $(STAMP)
+	$(BIN)/python deploy/demo_hub.py
 
 ## Lint, then the whole test suite (offline, under 10 minutes).
 test: $(STAMP)

@@ -69,7 +69,7 @@ def test_rollups_equal_the_report_of_the_same_rows() -> None:
     ]
     # applied in two batches, as two pushes would
     states, deltas1 = fold.rollup({}, rows[:6])
-    changed, deltas2 = fold.rollup(states, rows[6:])
+    _changed, deltas2 = fold.rollup(states, rows[6:])
     totals: dict[str, dict[str, int]] = {}
     waits: dict[str, list[float]] = {}
     for deltas in (deltas1, deltas2):
