@@ -173,23 +173,24 @@ def test_link_down_for_a_day_then_caught_up_in_batches(province: Province, tmp_p
     simulate_day(server.config, day, tickets=450, seed=7)
     province.hub.stop()  # the link is down
     try:
-        server.start()
-        link = wait_until(
-            lambda: (s := server.client(ADMIN_KEY).get("/api/v1/hub"))["last_error"] and s
-        )
-        newest = centre_newest(server.config)
-        assert "cannot reach the hub" in link["last_error"]
-        assert link["pending"] == newest > 1000  # more than one batch
-        assert server.client(KIOSK_KEY).post("/api/v1/tickets", {"service": "ho-tich"})["code"]
-    finally:
-        province.hub.start()
-    try:
+        try:
+            server.start()
+            link = wait_until(
+                lambda: (s := server.client(ADMIN_KEY).get("/api/v1/hub"))["last_error"] and s
+            )
+            newest = centre_newest(server.config)
+            assert "cannot reach the hub" in link["last_error"]
+            assert link["pending"] == newest > 1000  # more than one batch
+            ticket = server.client(KIOSK_KEY).post("/api/v1/tickets", {"service": "ho-tich"})
+            assert ticket["code"]  # the queue does not wait for the hub
+        finally:
+            province.hub.start()
         newest = centre_newest(server.config)
         wait_until(lambda: province.acked("an-thanh") == newest, timeout=60)
         count = province.sql("SELECT count(*), max(seq) FROM rows WHERE centre_id = 'an-thanh'")
         assert count[0] == (newest, newest)
         report = _parity(server, province, "an-thanh", day)
-        assert report["total"]["issued"] >= 250 and report["total"]["expired"] >= 0
+        assert report["total"]["issued"] >= 250
         assert wait_until(lambda: server.client(ADMIN_KEY).get("/api/v1/hub")["pending"] == 0)
         assert server.client(ADMIN_KEY).get("/api/v1/hub")["last_error"] is None
     finally:
