@@ -3,7 +3,8 @@
 Runs Debian's ``initdb`` and ``postgres`` (package ``postgresql``) on a free
 loopback port, as ``nobody`` when started by root (PostgreSQL refuses to run
 as root). Durability is switched off (``fsync=off``): it holds nothing worth
-keeping. Never used by a real hub.
+keeping (``durable=True`` keeps PostgreSQL's defaults, for benchmarks). Never used
+by a real hub.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def _free_port(host: str) -> int:
 class DevCluster:
     """``start()`` → a running server; ``url(db)``; ``stop()`` removes everything."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int | None = None, *, durable: bool = False
+    ) -> None:
+        self.durable = durable
         bindir = find_bindir()
         if bindir is None:
             raise ClusterError("PostgreSQL is not installed (Debian package postgresql)")
@@ -145,6 +149,12 @@ class DevCluster:
             time.sleep(0.1)
         self.stop()
         raise ClusterError("postgres did not start in time")
+
+    def _durability(self) -> list[str]:
+        """Tests need no durability; benchmarks keep PostgreSQL's defaults (fsync on)."""
+        if self.durable:
+            return []
+        return ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
 
     def _ready(self) -> bool:
         r = subprocess.run(

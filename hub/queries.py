@@ -218,15 +218,18 @@ def province_report(
     last: date,
     level_minutes: float,
     centre: str | None = None,
+    district: str | None = None,
 ) -> dict[str, Any]:
     """Per centre and field (plus each centre's total and the province total): issued,
     served, no-show, mean and 90th-percentile wait (seconds), the share of served tickets
     waiting at most the service level, ratings and the satisfied share (4 or 5)."""
     where = "AND centre_id = %(c)s" if centre else ""
+    if district:
+        where += " AND centre_id IN (SELECT id FROM centres WHERE district = %(d)s)"
     with db.connection() as conn:
         rows = conn.execute(
             _PROVINCE.format(where=where),
-            {"a": first, "b": last, "level": level_minutes * 60, "c": centre},
+            {"a": first, "b": last, "level": level_minutes * 60, "c": centre, "d": district},
         ).fetchall()
         names = {
             r[0]: (r[1], r[2], r[3] or {})
@@ -270,6 +273,7 @@ def province_report(
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
+        "district": district,
         "service_level_minutes": level_minutes,
         "rows": out_rows,
         "centres": [totals[c] for c in order if c in totals],

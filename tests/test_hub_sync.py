@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -342,6 +343,8 @@ def test_admin_key_reads_and_wrong_key_does_not(province: Province) -> None:
     status, body, _ = province.hub.get("/api/v1/report?from=2026-13-01")
     assert status == 400 and "from" in body["error"]["message"]
     assert province.hub.get("/api/v1/report?centre=nowhere")[0] == 404
+    status, body, _ = province.hub.get("/api/v1/report?district=" + quote("Cù Lao Dung"))
+    assert status == 200 and {r["centre"] for r in body["centres"]} <= {"an-thanh"}
     status, raw, _headers = province.hub.get("/api/v1/report.csv")
     assert status == 200 and raw.startswith("\ufeff".encode()) and b"\r\n" in raw
     assert HUB_ADMIN_KEY not in province.hub.output()

@@ -117,8 +117,9 @@ def province_report() -> dict[str, Any]:
     h = hub()
     if centre and queries.centre_info(h.db, centre) is None:
         raise ApiError(404, "unknown_centre", f"no centre {centre!r}")
+    district = request.args.get("district") or None
     return queries.province_report(
-        h.db, first, last, h.config.reports.service_level_minutes, centre
+        h.db, first, last, h.config.reports.service_level_minutes, centre, district
     )
 
 

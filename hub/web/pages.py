@@ -15,7 +15,7 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, send_from_directory
 
@@ -376,8 +376,17 @@ def reports(s: accounts.Session) -> Any:
     else:
         first, last = today.replace(day=1), today
     only = None if s.user.role == "province" else s.user.centre_id
-    rep = queries.province_report(h.db, first, last, h.config.reports.service_level_minutes, only)
-    query = f"from={first.isoformat()}&to={last.isoformat()}"
+    district = request.args.get("district") or None
+    rep = queries.province_report(
+        h.db, first, last, h.config.reports.service_level_minutes, only, district
+    )
+    query = urlencode(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            **({"district": district} if district else {}),
+        }
+    )
     last_month = _month(None, today)[0]
     return _page(
         "reports.html",
@@ -398,6 +407,8 @@ def reports(s: accounts.Session) -> Any:
             f"{_month(None, today)[1].isoformat()}"
         ),
         last_month_text=last_month.strftime("%m/%Y"),
+        districts=queries.districts(h.db) if s.user.role == "province" else [],
+        district=district or "",
     )
 
 
