@@ -19,6 +19,8 @@ from sothutu.reports.compute import Setup, compute
 
 #: The longest period one report covers (as at the centre).
 MAX_DAYS = 366
+#: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
+REPORT_WORK_MEM = "256MB"
 
 
 class PeriodError(ValueError):
@@ -226,7 +228,9 @@ def province_report(
     where = "AND centre_id = %(c)s" if centre else ""
     if district:
         where += " AND centre_id IN (SELECT id FROM centres WHERE district = %(d)s)"
-    with db.connection() as conn:
+    with db.connection() as conn, conn.transaction():
+        # The percentiles sort every waiting time of the period: in memory, not on disk.
+        conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
         rows = conn.execute(
             _PROVINCE.format(where=where),
             {"a": first, "b": last, "level": level_minutes * 60, "c": centre, "d": district},

@@ -239,8 +239,10 @@ def fill_month(url: str, today: date) -> int:
         return conn.execute("SELECT sum(cardinality(waits)) FROM daily").fetchone()[0]
 
 
-def timed_get(port: int, path: str, headers: dict[str, str], n: int) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def timed_get(
+    port: int, path: str, headers: dict[str, str], n: int, timeout: float = 60
+) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     out = []
     for _ in range(n):
         t0 = time.perf_counter()
@@ -361,7 +363,11 @@ def run() -> list[str]:
                 5,
             )
             country = timed_get(
-                ports[0], f"/api/v1/report?{month}", {"Authorization": f"Bearer {HUB_ADMIN_KEY}"}, 2
+                ports[0],
+                f"/api/v1/report?{month}",
+                {"Authorization": f"Bearer {HUB_ADMIN_KEY}"},
+                1,
+                timeout=900,
             )
             xlsx = timed_get(
                 ports[0],
