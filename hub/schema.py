@@ -10,8 +10,9 @@ Tables:
 - ``rows``: every row a centre pushed, stored once per (centre, seq), partitioned
   by month of ``day`` (the ticket's business date, or the row's own for counter
   rows) so a report of a period reads only its months;
-- ``tickets``: each recent ticket's state folded from its rows (pruned after a few
-  quiet days), from which ingest keeps the rollups;
+- ``tickets``: each recent ticket's state folded from its rows (a finished ticket is
+  dropped two days after its day; an open one when its end arrives), from which
+  ingest keeps the rollups;
 - ``daily``: per (centre, day, field) counts, waiting times and ratings, kept by
   ingest: the overview and province reports read these, never raw rows;
 - ``centre_day``: per (centre, day) totals with the day's mean and 90th-percentile
@@ -75,7 +76,7 @@ CREATE TABLE tickets (
     touched_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (centre_id, ticket_id)
 );
-CREATE INDEX tickets_touched ON tickets (touched_at);
+CREATE INDEX tickets_day ON tickets (day);
 
 CREATE TABLE daily (
     centre_id text NOT NULL,

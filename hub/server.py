@@ -21,8 +21,11 @@ from sothutu.clock import SystemClock
 
 log = logging.getLogger("hub")
 
-#: A ticket's folded state is dropped after this long without a new row.
-TICKET_STATE_DAYS = 3
+#: A finished ticket's folded state is dropped this many days after its business day;
+#: one still open (its "expired" row has not come: the centre is offline) is kept
+#: until it comes, or at most MAX_OPEN_DAYS.
+TICKET_STATE_DAYS = 2
+MAX_OPEN_DAYS = 60
 
 
 def maintain(db: Database, clock: SystemClock) -> None:
@@ -32,7 +35,12 @@ def maintain(db: Database, clock: SystemClock) -> None:
     db.ensure_months([this, next_month(this)])
     with db.connection() as conn:
         conn.execute(
-            "DELETE FROM tickets WHERE touched_at < %s", (now - timedelta(days=TICKET_STATE_DAYS),)
+            "DELETE FROM tickets WHERE (status IN ('done', 'expired', 'no_show') AND day < %s) "
+            "OR day < %s",
+            (
+                now.date() - timedelta(days=TICKET_STATE_DAYS),
+                now.date() - timedelta(days=MAX_OPEN_DAYS),
+            ),
         )
         conn.execute("DELETE FROM sessions WHERE expires_at < %s", (now,))
 
