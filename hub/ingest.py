@@ -181,12 +181,13 @@ def _check_setup(setup: dict[str, Any]) -> None:
 
 # --- storing -----------------------------------------------------------------------------
 
+# Arrays go as binary parameters (%b): psycopg's text arrays quote every element.
 _INSERT_ROWS = """
 INSERT INTO rows (centre_id, day, seq, business_date, at, action, ticket_id, code, service,
                   counter, calls, priority, procedure, score)
-SELECT %s, * FROM unnest(%s::date[], %s::bigint[], %s::date[], %s::timestamptz[], %s::text[],
-                         %s::bigint[], %s::text[], %s::text[], %s::int[], %s::int[],
-                         %s::bool[], %s::text[], %s::smallint[])
+SELECT %s, * FROM unnest(%b::date[], %b::bigint[], %b::date[], %b::timestamptz[], %b::text[],
+                         %b::bigint[], %b::text[], %b::text[], %b::int[], %b::int[],
+                         %b::bool[], %b::text[], %b::smallint[])
 ON CONFLICT DO NOTHING
 RETURNING seq
 """
@@ -195,9 +196,9 @@ _UPSERT_TICKETS = """
 INSERT INTO tickets (centre_id, ticket_id, day, original_service, service, status, counter,
                      calls, priority, issued_at, first_called_at, called_at, finished_at,
                      touched_at)
-SELECT %s, *, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[], %s::text[],
-                                %s::int[], %s::int[], %s::bool[], %s::float8[], %s::float8[],
-                                %s::float8[], %s::float8[])
+SELECT %s, *, now() FROM unnest(%b::bigint[], %b::date[], %b::text[], %b::text[], %b::text[],
+                                %b::int[], %b::int[], %b::bool[], %b::float8[], %b::float8[],
+                                %b::float8[], %b::float8[])
 ON CONFLICT (centre_id, ticket_id) DO UPDATE SET
     service = EXCLUDED.service, status = EXCLUDED.status, counter = EXCLUDED.counter,
     calls = EXCLUDED.calls, first_called_at = EXCLUDED.first_called_at,
@@ -220,12 +221,12 @@ ON CONFLICT (centre_id, day, service) DO UPDATE SET
 
 _CENTRE_DAY = """
 INSERT INTO centre_day (centre_id, day, issued, served, waits, wait_avg_s, wait_p90_s)
-SELECT %(c)s, %(d)s, coalesce(sum(issued), 0), coalesce(sum(served), 0),
-       (SELECT count(*) FROM daily, unnest(waits) w WHERE centre_id = %(c)s AND day = %(d)s),
-       (SELECT avg(w) FROM daily, unnest(waits) w WHERE centre_id = %(c)s AND day = %(d)s),
-       (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY w)
-          FROM daily, unnest(waits) w WHERE centre_id = %(c)s AND day = %(d)s)
-FROM daily WHERE centre_id = %(c)s AND day = %(d)s
+SELECT %(c)s, %(d)s, t.issued, t.served, w.n, w.avg_s, w.p90_s
+FROM (SELECT coalesce(sum(issued), 0) AS issued, coalesce(sum(served), 0) AS served
+      FROM daily WHERE centre_id = %(c)s AND day = %(d)s) t,
+     (SELECT count(x) AS n, avg(x) AS avg_s,
+             percentile_disc(0.9) WITHIN GROUP (ORDER BY x) AS p90_s
+      FROM daily, unnest(waits) x WHERE centre_id = %(c)s AND day = %(d)s) w
 ON CONFLICT (day, centre_id) DO UPDATE SET
     issued = EXCLUDED.issued, served = EXCLUDED.served, waits = EXCLUDED.waits,
     wait_avg_s = EXCLUDED.wait_avg_s, wait_p90_s = EXCLUDED.wait_p90_s

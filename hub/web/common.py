@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, current_app, jsonify, request
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from hub import accounts
@@ -65,6 +67,21 @@ def register_errors(app: Flask) -> None:
             )
             return error_json(exc.code or 500, code, exc.description or code)
         return exc
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(exc: Exception) -> Response:
+        log.error("PostgreSQL unavailable on %s %s: %s", request.method, request.path, exc)
+        if request.path.startswith("/api/"):
+            resp = error_json(503, "unavailable", "the hub's database is unavailable; retry later")
+        else:
+            resp = Response(
+                "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau.",
+                503,
+                mimetype="text/plain",
+            )
+        resp.headers["Retry-After"] = "30"
+        return resp
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:
