@@ -93,8 +93,13 @@ def test_rows_go_in_order_and_the_cursor_follows_the_ack(linked, standin) -> Non
     svc.next(1)
     svc.transfer(1, "dat-dai")
     pusher = Pusher(svc)
+    answers: list[dict] = []
+    pusher.contributors.append(lambda: {"since": {"bookings": 7}})
+    pusher.handlers.append(answers.append)
     standin.answer = (200, lambda body: {"ack": body["rows"][-1]["seq"], "future": {"x": 1}})
     assert pusher.push_once() is False
+    assert answers == [{"ack": 5, "future": {"x": 1}}]  # later features read their keys
+    assert standin.received[-1]["since"] == {"bookings": 7}
     body = standin.received[-1]
     assert standin.headers[-1]["Authorization"] == "Bearer a-token-from-the-hub-0123456789"
     assert standin.headers[-1]["Content-Encoding"] == "gzip"

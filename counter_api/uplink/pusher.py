@@ -7,6 +7,12 @@ becomes the cursor (a hub restored from an older backup gets the rest again).
 Nothing here runs inside a queue transaction, so a dead, slow or lying hub
 never holds up a ticket; failures are logged, kept for the admin page and
 tried again with a growing pause.
+
+Other features ride on the same link without touching this loop: a function in
+``Pusher.contributors`` adds keys to each push (say, the cursor of something the
+hub sends back), and one in ``Pusher.handlers`` receives each 200 answer after
+the rows' cursor is saved (say, bookings for the centre). The answer is a JSON
+object whose unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from counter_api import __version__
@@ -49,6 +56,10 @@ class Pusher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ssl = self._ssl_context()
+        #: Each returns extra keys for the push body (called before every push).
+        self.contributors: list[Callable[[], dict[str, Any]]] = []
+        #: Each receives every successful answer of the hub, after the cursor moved.
+        self.handlers: list[Callable[[dict[str, Any]], None]] = []
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.link.url.startswith("https://"):
@@ -100,7 +111,10 @@ class Pusher:
         after = outbox.acked(store)
         rows = outbox.read_batch(store, after, tz)
         newest = outbox.newest_seq(store)
-        body = {
+        body: dict[str, Any] = {}
+        for contribute in self.contributors:
+            body.update(contribute())
+        body |= {
             "centre": self.link.centre_id,
             "version": __version__,
             "sent_at": iso(self.svc.clock.now(), tz),
@@ -127,6 +141,8 @@ class Pusher:
             )
             ack = newest
         outbox.record(store, self.svc.clock.now(), ack=ack, error=error)
+        for handle in self.handlers:
+            handle(answer)
         if error:
             raise PushError(error)
         return bool(rows) and ack < newest and ack > after
@@ -205,6 +221,7 @@ class Pusher:
             "services": [{"id": s.id, "name": s.name} for s in c.services],
             "counters": [{"number": k.number, "name": k.label} for k in c.counters],
             "service_level_minutes": c.reports.service_level_minutes,
+            "hours": list(c.centre.hours),
         }
 
 
