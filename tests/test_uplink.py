@@ -220,3 +220,35 @@ def test_a_bad_hub_section_names_the_key(tmp_path: Path, hub: str, message: str)
     path.write_text(config_text(extra=f"\n[hub]\n{hub}\n"), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+def test_the_admin_page_shows_the_link(tmp_path: Path, clock: ManualClock) -> None:
+    from counter_api.web import create_app
+
+    extra = (
+        '\n[hub]\nurl = "http://127.0.0.1:9"\ncentre_id = "x"\n'
+        'token = "a-token-from-the-hub-0123456789"\n'
+    )
+    path = write_config(
+        tmp_path, extra=extra, server_extra='admin_password = "mat-khau-quan-tri-2026"'
+    )
+    app = create_app(load_config(path), clock=clock)
+    try:
+        client = app.test_client()
+        client.post("/admin/login", data={"password": "mat-khau-quan-tri-2026"})
+        client.post(
+            "/api/v1/tickets",
+            json={"service": "ho-tich"},
+            headers={"Authorization": f"Bearer {KIOSK_KEY}"},
+        )
+        html = client.get("/admin").get_data(as_text=True)
+        assert "Kết nối với hệ thống của tỉnh" in html
+        assert "Chưa gửi số liệu lên tỉnh lần nào" in html and "<span data-pending>1</span>" in html
+        svc = app.extensions["sothutu"]
+        with pytest.raises(PushError):
+            Pusher(svc).push_once()
+        html = client.get("/admin").get_data(as_text=True)
+        assert "Chưa gửi được số liệu lên tỉnh" in html and "cannot reach the hub" in html
+    finally:
+        app.extensions["sothutu"].bus.close()
+        app.extensions["sothutu"].store.close()
