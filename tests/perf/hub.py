@@ -217,7 +217,8 @@ def fill_month(url: str, today: date) -> int:
             FROM centres c,
                  generate_series(%s::date, %s::date, interval '1 day') d,
                  unnest(%s::text[]) s,
-                 LATERAL (SELECT (10 + random() * 50)::int AS n) k
+                 -- per row: 10 to 60 tickets a field a day (about 175 a centre)
+                 LATERAL (SELECT (10 + random() * 50 + 0 * length(c.id || s))::int AS n) k
             ON CONFLICT DO NOTHING
             """,
             (first, today - timedelta(days=1), SERVICES),
