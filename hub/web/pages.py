@@ -10,7 +10,6 @@ A centre's head sees only their own centre. The overview refreshes itself every
 from __future__ import annotations
 
 import logging
-import unicodedata
 from calendar import monthrange
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -179,12 +178,6 @@ def _local(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     return t.astimezone(hub().config.hub.tz) if t.tzinfo else None
-
-
-def fold_text(text: str) -> str:
-    """Lower case without diacritics (đ → d), for accent-insensitive search."""
-    text = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 @bp.get("/")
