@@ -149,11 +149,33 @@ def test_rows_arrive_once_in_order_and_the_day_matches(province: Province, tmp_p
         status, rep, _ = province.hub.get(f"/api/v1/report?from={day}&to={day}&centre=cu-lao-dung")
         by_field = {r["service"]: r for r in rep["rows"]}
         for s in at_centre["services"]:
-            if s["issued"]:
-                assert by_field[s["id"]]["issued"] == s["issued"]
-        assert rep["total"]["issued"] == at_centre["total"]["issued"]
+            if s["issued"] or s["served"]:
+                assert _province_row_matches(by_field[s["id"]], s)
+        assert _province_row_matches(rep["total"], at_centre["total"])
+        assert _province_row_matches(rep["centres"][0], at_centre["total"])
     finally:
         server.stop()
+
+
+def _province_row_matches(row: dict, figures: dict) -> bool:
+    """A province report row (seconds, shares) against the centre's report (minutes)."""
+    assert (row["issued"], row["served"], row["no_show"]) == (
+        figures["issued"],
+        figures["served"],
+        figures["no_show"],
+    )
+    w = figures["waiting"]
+    for mine, theirs in ((row["wait_avg_s"], w["mean"]), (row["wait_p90_s"], w["p90"])):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            assert abs(mine / 60 - theirs) < 0.01
+    share = figures["over_service_level"]["share"]
+    if share is None:
+        assert row["service_level"] is None
+    else:
+        assert abs(row["service_level"] - (1 - share)) < 1e-3
+    assert row["ratings"]["count"] == figures["ratings"]["count"]
+    return True
 
 
 def _yesterday() -> date:
