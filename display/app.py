@@ -144,8 +144,9 @@ class DisplayApp:
         if event.type == STREAM_EVENT:
             e: StreamEvent = event.event
             self.state, spoken = st.apply(self.state, e.type, e.data, e.id, now)
-            if self.announcer is not None:
-                for s in spoken:
+            for s in spoken:
+                log.info("call %s to counter %d%s", s.code, s.counter, " (again)" * s.recall)
+                if self.announcer is not None:
                     self.announcer.submit(s)
         elif event.type == STREAM_STATUS:
             self.state = st.connection(self.state, event.up, now)

@@ -20,7 +20,6 @@ import pytest
 from counter_api.store import Store
 from counter_api.uplink import outbox
 from sothutu.config import load_config
-from tests.browser import chromium
 from tests.hub_support import (
     HubProcess,
     add_centre,
@@ -146,12 +145,6 @@ def site(pg_cluster, tmp_path_factory) -> Iterator[Site]:
     s = Site(tmp_path_factory.mktemp("pages"), fresh_database(pg_cluster))
     yield s
     s.hub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium("the hub's pages") as b:
-        yield b
 
 
 def login(page: Any, url: str, name: str, password: str) -> None:
