@@ -244,11 +244,11 @@ def test_the_admin_page_shows_the_link(tmp_path: Path, clock: ManualClock) -> No
         html = client.get("/admin").get_data(as_text=True)
         assert "Kết nối với hệ thống của tỉnh" in html
         assert "Chưa gửi số liệu lên tỉnh lần nào" in html and "<span data-pending>1</span>" in html
-        svc = app.extensions["sothutu"]
+        svc = app.extensions["sothutu"].service
         with pytest.raises(PushError):
             Pusher(svc).push_once()
         html = client.get("/admin").get_data(as_text=True)
         assert "Chưa gửi được số liệu lên tỉnh" in html and "cannot reach the hub" in html
     finally:
-        app.extensions["sothutu"].bus.close()
-        app.extensions["sothutu"].store.close()
+        app.extensions["sothutu"].service.bus.close()
+        app.extensions["sothutu"].service.store.close()
