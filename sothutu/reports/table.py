@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from counter_api.core.rating import LEVELS
 from sothutu import spreadsheet
+from sothutu.ratings import LEVELS
 
 
 @dataclass(frozen=True)
