@@ -173,3 +173,39 @@ def test_procedures_export_neutralises_formulas_and_imports_back_unchanged(
     again = tmp_path / "again.csv"
     cli("export", str(again))
     assert again.read_bytes() == data
+
+
+def test_the_hubs_csv_and_xlsx_run_no_formula() -> None:
+    """The province report names centres and fields from the hub's own tables."""
+    pytest.importorskip("openpyxl", reason="the hub's extra (pip install '.[hub]')")
+    from openpyxl import load_workbook
+
+    from hub.exports import to_csv, to_xlsx
+
+    figures = {
+        "issued": 3,
+        "served": 2,
+        "no_show": 1,
+        "wait_avg_s": 90.0,
+        "wait_p90_s": 120.0,
+        "service_level": 0.5,
+        "ratings": {"count": 1, "mean": 4.0, "satisfied": 1.0},
+    }
+    report = {
+        "from": "2026-11-24",
+        "to": "2026-11-24",
+        "service_level_minutes": 15,
+        "rows": [{"centre": "c1", "service_name": HYPERLINK, **figures}],
+        "centres": [{"centre": "c1", "centre_name": "@SUM(1+1)", "district": "-x", **figures}],
+        "total": figures,
+    }
+    cells = [c for row in _cells(to_csv(report, "+84 Tỉnh")) for c in row]
+    assert not [c for c in cells if _dangerous(c)]
+    assert {"'" + HYPERLINK, "'@SUM(1+1)", "'-x", "'+84 Tỉnh", "3", "1.5"} <= set(cells)
+    book = load_workbook(io.BytesIO(to_xlsx(report, "+84 Tỉnh")))
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    values = {c.value for line in book.worksheets[0].iter_rows() for c in line}
+    assert HYPERLINK in values and "@SUM(1+1)" in values and 3 in values
