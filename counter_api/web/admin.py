@@ -1,7 +1,7 @@
 """The admin page /admin: password login, today live, reports with charts, print.
 
-Login with ``[server] admin_password`` (the app's login throttle: 5 wrong tries
-a minute per address, then wait). The session is kept in the database
+Login with ``[server] admin_password`` (the app's login throttle,
+``counter_api.web.throttle``: the admin password is one target). The session is kept in the database
 (``counter_api.web.sessions``); its cookie (HttpOnly, SameSite=Strict, path
 /admin) holds only a random token. It lasts 12 hours at most, ends on logout
 (also across restarts) and when the password or the secret key changes. Forms
