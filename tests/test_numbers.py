@@ -289,3 +289,18 @@ def test_the_issues_three_500s_on_a_real_server(tmp_path: Path) -> None:
         assert phone.get("/api/v1/health").status == 200
     finally:
         srv.stop()
+
+
+def test_report_dates_at_the_ends_of_the_calendar_are_400(visitor) -> None:
+    """A day before which or after which no day exists (the admin page links both)."""
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for day in ("0001-01-01", "9999-12-31", "1999-12-31", "20261124" * 3):
+        for url in (
+            f"/admin/report?date={day}",
+            f"/admin/report.csv?date={day}",
+            f"/api/v1/reports/daily?date={day}",
+            f"/api/v1/reports/daily?from={day}&format=csv",
+        ):
+            resp = visitor.get(url, headers=admin)
+            assert resp.status_code == 400, (url, resp.status_code)
+    assert visitor.get("/admin/report?date=2026-11-24").status_code == 200
