@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench lint format clean venv
+.PHONY: demo test bench pi-check lint format clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +28,11 @@ test: $(STAMP)
 ## Measure performance and write docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python -m tests.perf
+
+## As root: install.sh for real on an emulated arm64 Debian 12 and boot it (15-30 min;
+## tests/pi). The arm64 root is cached in /var/cache/sothutu-pi-check.
+pi-check: $(STAMP)
+	nice -n 10 $(BIN)/python -m tests.pi
 
 format: $(STAMP)
 	$(BIN)/ruff format .
