@@ -382,8 +382,9 @@ apt_packages() {
     if [ "$WANT_KIOSK" = 1 ]; then p="$p libusb-1.0-0"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then p="$p espeak-ng alsa-utils"; fi
     if draws_through_kmsdrm; then
-        # pygame-ce's wheel has SDL's KMS/DRM video driver, which loads these at run time.
-        p="$p libdrm2 libgbm1 libegl1 libgles2"
+        # pygame-ce's wheel has SDL's KMS/DRM video driver, which loads these at run time;
+        # libgl1-mesa-dri holds the GPU's driver that EGL opens (v3d on a Pi 4/5, vc4).
+        p="$p libdrm2 libgbm1 libegl1 libgles2 libgl1-mesa-dri"
     fi
     printf '%s' "$p"
 }

@@ -247,7 +247,7 @@ def test_lite_installs_from_wheels_and_runs_screens_as_units(installed):
     root, out, *_ = installed["one-pi-lite"]
     apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
     # pygame-ce's wheel has SDL's KMS/DRM driver; it loads these libraries at run time.
-    assert {"libdrm2", "libgbm1", "libegl1", "libgles2"} <= set(apt)
+    assert {"libdrm2", "libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri"} <= set(apt)
     # Nothing is compiled on the Pi: no compiler, no headers, no source build.
     for package in apt:
         assert not package.endswith("-dev") and package != "build-essential", package

@@ -210,7 +210,7 @@ class Container:
         """A command inside the container (all its namespaces, a clean environment):
         what a technician typing it on the Pi would run."""
         cmd = ["nsenter", f"--target={self.leader}", "--mount", "--uts", "--ipc", "--net"]
-        cmd += ["--pid", "--root", "--wd=/", *CLEAN_ENV, *args]
+        cmd += ["--pid", "--root", "--wd", *CLEAN_ENV, *args]
         return _run_logged(cmd, log, timeout)
 
     def host_command(self, args: Sequence[str]) -> list[str]:

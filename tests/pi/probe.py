@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import sys
 import threading
 import time
@@ -42,8 +41,8 @@ def wait(args: argparse.Namespace) -> dict:
 
 
 class Issuer:
-    """Clients issuing tickets at once; every 201 is written to the log (and fsync'd)
-    before the next request, so a power cut cannot lose an answered ticket from it."""
+    """Clients issuing tickets at once; every 201 is written to the log before the
+    client's next request, so the log holds every ticket the server answered."""
 
     def __init__(self, url: str, key: str, log: Path, clients: int) -> None:
         self.url, self.key, self.clients = url, key, clients
@@ -67,8 +66,7 @@ class Issuer:
         with self.lock:
             self.latencies.append(took)
             self.out.write(json.dumps(row) + "\n")
-            self.out.flush()
-            os.fsync(self.out.fileno())
+            self.out.flush()  # the check's host outlives the Pi's power cut: no fsync
         return True
 
     def worker(self, count: int | None, stop_after_failing: float) -> None:
