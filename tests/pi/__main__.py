@@ -27,6 +27,7 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -104,8 +105,8 @@ def copy_clone(pi: Path) -> None:
 
 def host_pip_config() -> dict[str, str]:
     """The settings of this machine's pip that reach an index over the network
-    (index-url, extra-index-url, trusted-host, proxy, timeout, retries); local folders
-    and file:// indexes are left out: the root cannot see them."""
+    (index-url, extra-index-url, trusted-host, proxy, timeout, retries, cert); local
+    folders and file:// indexes are left out: the root cannot see them."""
     done = subprocess.run(
         [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
     )
@@ -117,7 +118,7 @@ def host_pip_config() -> dict[str, str]:
         value = value.strip().strip("'\"")
         if name == "default-timeout":
             name = "timeout"
-        if name not in wanted or not value:
+        if name not in wanted | {"cert"} or not value:
             continue
         if name in ("index-url", "extra-index-url"):
             urls = [u for u in value.split() if u.startswith(("http://", "https://"))]
@@ -130,24 +131,39 @@ def host_pip_config() -> dict[str, str]:
 
 def prepare_root(pi: Path, ch: Chroot, log: Path) -> None:
     """Test-only set-up of the root (not install.sh's job): this machine's extra CA
-    certificates (HTTPS may go through its own authority), its pip index settings,
-    and its resolver, so apt and pip inside reach what they reach here."""
+    certificates (HTTPS may go through its own authority) and the CA bundle its pip
+    uses, its pip index and apt proxy settings, and its resolver, so that apt and pip
+    inside reach what they reach here. And a Pi's host name."""
     extra = pi / "usr/local/share/ca-certificates/sothutu-pi-check"
     extra.mkdir(parents=True, exist_ok=True)
     certs = sorted(Path("/usr/local/share/ca-certificates").rglob("*.crt"))
     for cert in certs:
         shutil.copy2(cert, extra / cert.name)
     settings = host_pip_config()
-    lines = ["[global]", "cert = /etc/ssl/certs/ca-certificates.crt"]
+    bundle = settings.pop("cert", "")
+    system_bundle = "/etc/ssl/certs/ca-certificates.crt"
+    if bundle and Path(bundle).is_file() and bundle != system_bundle:
+        shutil.copy2(bundle, extra / "pip-cert-bundle.crt")
+        certs.append(Path(bundle))
+    lines = ["[global]", f"cert = {system_bundle}"]
     lines += [f"{k} = {v}" for k, v in sorted(settings.items())]
     (pi / "etc/pip.conf").write_text("\n".join(lines) + "\n")
+    proxy = root.apt_proxy()
+    if proxy:
+        (pi / "etc/apt/apt.conf.d/99sothutu-pi-check-proxy").write_text("\n".join(proxy) + "\n")
     resolv = pi / "etc/resolv.conf"
     if resolv.is_symlink():
         resolv.unlink()
     shutil.copy2("/etc/resolv.conf", resolv)
+    (pi / "etc/hostname").write_text("sothutu\n")
+    hosts = pi / "etc/hosts"
+    hosts.write_text("127.0.0.1\tlocalhost\n127.0.1.1\tsothutu\n::1\tlocalhost\n")
     done = ch.run("update-ca-certificates", log=log, timeout=300)
     expect(done.returncode == 0, f"update-ca-certificates failed; see {log}")
-    say(f"root: {len(certs)} extra CA certificates, pip settings {sorted(settings) or 'none'}")
+    say(
+        f"root: {len(certs)} extra CA certificates, pip settings {sorted(settings) or 'none'}"
+        f"{', apt proxy' if proxy else ''}"
+    )
 
 
 def technician_edits(pi: Path) -> None:
@@ -200,14 +216,22 @@ def install_phases(log: Path) -> dict[str, float]:
         return None
 
     end = stamped[-1][0]
-    pip_start = first(r"^(Collecting|Requirement already satisfied|Looking in|Processing) ")
+    pip_start = first(r"^(Collecting|Requirement already satisfied|Looking in indexes)\b")
     pip_end = first(r"^No broken requirements found", pip_start or 0.0)
     voice_end = first(r"^voicepack: ")
+    apt_lines = (
+        r"^(Get:|Fetched|Reading|Building dependency|Selecting|Preparing|Unpacking"
+        r"|Setting up|Processing triggers)"
+    )
+    apt_end = max(
+        (t for t, text in stamped if re.match(apt_lines, text) and t <= (pip_start or end)),
+        default=None,
+    )
     phases: dict[str, float] = {"total": end}
-    if pip_start is not None:
-        phases["apt"] = pip_start
-    if pip_start is not None and pip_end is not None:
-        phases["python"] = pip_end - pip_start
+    if apt_end is not None:
+        phases["apt"] = apt_end
+    if apt_end is not None and pip_end is not None:
+        phases["python"] = pip_end - apt_end  # the user, the venv, the wheels
     if voice_end is not None:
         before = [t for t, _ in stamped if t < voice_end]
         phases["voice"] = voice_end - (before[-1] if before else 0.0)
@@ -587,15 +611,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the run's root afterwards")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/performance.md")
     args = parser.parse_args(argv)
+    # CI's time limit or a Ctrl-C: unwind, so containers are killed and mounts undone.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t: dict = {}
     try:
         root.check_host()
+        lock = root.lock()
         root.enable_binfmt(say)
         lower, t["root_build"] = root.cached_root(say, rebuild=args.rebuild)
     except root.RootError as exc:
         print(f"pi-check: {exc}", file=sys.stderr)
         return 2
     t["root_build_before"] = root.last_build_seconds(lower)
+    t["lock"] = lock  # held until the process ends
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     run_dir = root.cache_dir() / "run"

@@ -9,6 +9,7 @@ itself never changes.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 RELEASE = "bookworm"  # Raspberry Pi OS 12 is Debian 12
 ARCH = "arm64"
@@ -64,6 +66,20 @@ def check_host() -> None:
         raise RootError(f"missing Debian packages: apt-get install {' '.join(missing)}")
 
 
+def lock() -> IO[str]:
+    """Hold the cache folder's lock (one check at a time: they share the run folder);
+    RootError when another check holds it."""
+    cache = cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    fh = (cache / "lock").open("w")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise RootError(f"another pi-check is running (it holds {cache / 'lock'})") from None
+    return fh
+
+
 def enable_binfmt(log: Log) -> None:
     """Let the kernel run arm64 programs through qemu-aarch64 (also inside a chroot or
     a container: the interpreter is opened once, flag F)."""
@@ -82,11 +98,10 @@ def enable_binfmt(log: Log) -> None:
     log(f"binfmt: {QEMU} enabled ({text.splitlines()[1].strip()})")
 
 
-def debian_sources(release: str = RELEASE) -> list[str]:
+def debian_sources(release: str = RELEASE, etc: Path = Path("/etc/apt")) -> list[str]:
     """One-line apt sources for ``release``, its updates and security, from the Debian
     mirror this machine's apt uses (sources.list and sources.list.d, both formats)."""
     entries: list[tuple[str, str, str]] = []  # (uri, suite, signed-by)
-    etc = Path("/etc/apt")
     files = [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*"))]
     for path in files:
         if not path.is_file():
@@ -168,6 +183,16 @@ def _one_line(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def apt_proxy() -> list[str]:
+    """This machine's apt proxy settings, as apt.conf lines (none: an empty list)."""
+    done = subprocess.run(["apt-config", "dump"], capture_output=True, text=True)
+    return [
+        line
+        for line in done.stdout.splitlines()
+        if re.match(r'Acquire::(http|https)::Proxy(::\S+)? "[^"]+";', line)
+    ]
+
+
 def root_key() -> str:
     digest = hashlib.sha256(" ".join(PACKAGES).encode()).hexdigest()[:10]
     return f"{RELEASE}-{ARCH}-{digest}"
@@ -212,6 +237,7 @@ def cached_root(log: Log, *, rebuild: bool = False) -> tuple[Path, float | None]
         "--variant=minbase",
         f"--include={','.join(PACKAGES)}",
         '--aptopt=Acquire::Retries "3"',
+        *[f"--aptopt={line}" for line in apt_proxy()],
         RELEASE,
         str(tmp),
         *sources,
