@@ -103,49 +103,19 @@ def copy_clone(pi: Path) -> None:
         shutil.copy2(src, target)
 
 
-def host_pip_config() -> dict[str, str]:
-    """The settings of this machine's pip that reach an index over the network
-    (index-url, extra-index-url, trusted-host, proxy, timeout, retries, cert); local
-    folders and file:// indexes are left out: the root cannot see them."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
-    )
-    wanted = {"index-url", "extra-index-url", "trusted-host", "proxy", "timeout", "retries"}
-    found: dict[str, str] = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition("=")
-        name = key.rsplit(".", 1)[-1]
-        value = value.strip().strip("'\"")
-        if name == "default-timeout":
-            name = "timeout"
-        if name not in wanted | {"cert"} or not value:
-            continue
-        if name in ("index-url", "extra-index-url"):
-            urls = [u for u in value.split() if u.startswith(("http://", "https://"))]
-            if not urls:
-                continue
-            value = " ".join(urls)
-        found.setdefault(name, value)  # `pip config list` shows the winning one first
-    return found
-
-
-def prepare_root(pi: Path, ch: Chroot, log: Path) -> None:
-    """Test-only set-up of the root (not install.sh's job): this machine's extra CA
-    certificates (HTTPS may go through its own authority) and the CA bundle its pip
-    uses, its pip index and apt proxy settings, and its resolver, so that apt and pip
-    inside reach what they reach here. And a Pi's host name."""
-    extra = pi / "usr/local/share/ca-certificates/sothutu-pi-check"
-    extra.mkdir(parents=True, exist_ok=True)
-    certs = sorted(Path("/usr/local/share/ca-certificates").rglob("*.crt"))
-    for cert in certs:
-        shutil.copy2(cert, extra / cert.name)
-    settings = host_pip_config()
-    bundle = settings.pop("cert", "")
-    system_bundle = "/etc/ssl/certs/ca-certificates.crt"
-    if bundle and Path(bundle).is_file() and bundle != system_bundle:
-        shutil.copy2(bundle, extra / "pip-cert-bundle.crt")
-        certs.append(Path(bundle))
-    lines = ["[global]", f"cert = {system_bundle}"]
+def prepare_root(pi: Path, log: Path) -> None:
+    """Test-only set-up of the root (not install.sh's job): this machine's pip index
+    and apt proxy settings and its resolver, so that apt and pip inside reach what
+    they reach here, and a Pi's host name. The machine's own CA certificates went in
+    when the root was built (``root.py``); here they are checked."""
+    bundle = (pi / root.SYSTEM_BUNDLE.lstrip("/")).read_text(errors="replace")
+    certs = root.extra_certificates()
+    for name, data in certs.items():
+        pems = re.findall(r"-----BEGIN CERTIFICATE-----\n(.*?)-----END", data.decode(), re.S)
+        expect(all(p in bundle for p in pems), f"the root does not trust {name}")
+    settings = root.host_pip_config()
+    settings.pop("cert", None)
+    lines = ["[global]", f"cert = {root.SYSTEM_BUNDLE}"]
     lines += [f"{k} = {v}" for k, v in sorted(settings.items())]
     (pi / "etc/pip.conf").write_text("\n".join(lines) + "\n")
     proxy = root.apt_proxy()
@@ -158,11 +128,10 @@ def prepare_root(pi: Path, ch: Chroot, log: Path) -> None:
     (pi / "etc/hostname").write_text("sothutu\n")
     hosts = pi / "etc/hosts"
     hosts.write_text("127.0.0.1\tlocalhost\n127.0.1.1\tsothutu\n::1\tlocalhost\n")
-    done = ch.run("update-ca-certificates", log=log, timeout=300)
-    expect(done.returncode == 0, f"update-ca-certificates failed; see {log}")
+    log.write_text("".join(f"{line}\n" for line in lines + proxy))
     say(
-        f"root: {len(certs)} extra CA certificates, pip settings {sorted(settings) or 'none'}"
-        f"{', apt proxy' if proxy else ''}"
+        f"root: trusts this machine's {len(certs)} CA certificates; pip settings "
+        f"{sorted(settings) or 'none'}{', apt proxy' if proxy else ''}"
     )
 
 
@@ -659,8 +628,8 @@ def main(argv: list[str] | None = None) -> int:
 def check(pi_root: Path, booted: list[Container], t: dict) -> None:
     """Steps 2 to 5 on the overlay ``pi_root``; every container booted is in ``booted``."""
     copy_clone(pi_root)
+    prepare_root(pi_root, ARTIFACTS / "prepare.log")
     with Chroot(pi_root) as ch:
-        prepare_root(pi_root, ch, ARTIFACTS / "prepare.log")
         t["install"] = first_install(pi_root, ch, ARTIFACTS)
     cfg = read_config(pi_root)
     console = ARTIFACTS / "console.log"

@@ -1,10 +1,11 @@
 """The arm64 Debian root: QEMU user-mode emulation, the Debian mirror, the cache.
 
 The root is a minimal Debian 12 for arm64 made by ``mmdebstrap`` from the Debian
-mirror this machine's apt uses. It is built once and kept in a cache folder
-outside the clone (``cache_dir()``), keyed by the release, the architecture and
-the package list; every check works on an overlay above it, so the cached root
-itself never changes.
+mirror this machine's apt uses, trusting this machine's own CA certificates too
+(its HTTPS may go through them: a test-only step, not install.sh's). It is built
+once and kept in a cache folder outside the clone (``cache_dir()``), keyed by the
+release, the architecture, the package list and those certificates; every check
+works on an overlay above it, so the cached root itself never changes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -193,9 +195,55 @@ def apt_proxy() -> list[str]:
     ]
 
 
-def root_key() -> str:
-    digest = hashlib.sha256(" ".join(PACKAGES).encode()).hexdigest()[:10]
-    return f"{RELEASE}-{ARCH}-{digest}"
+def host_pip_config() -> dict[str, str]:
+    """The settings of this machine's pip that reach an index over the network
+    (index-url, extra-index-url, trusted-host, proxy, timeout, retries, cert); local
+    folders and file:// indexes are left out: the root cannot see them."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+    )
+    wanted = {"index-url", "extra-index-url", "trusted-host", "proxy", "timeout", "retries"}
+    found: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        name = key.rsplit(".", 1)[-1]
+        value = value.strip().strip("'\"")
+        if name == "default-timeout":
+            name = "timeout"
+        if name not in wanted | {"cert"} or not value:
+            continue
+        if name in ("index-url", "extra-index-url"):
+            urls = [u for u in value.split() if u.startswith(("http://", "https://"))]
+            if not urls:
+                continue
+            value = " ".join(urls)
+        found.setdefault(name, value)  # `pip config list` shows the winning one first
+    return found
+
+
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+CA_DIR = "/usr/local/share/ca-certificates/sothutu-pi-check"
+
+
+def extra_certificates() -> dict[str, bytes]:
+    """This machine's own CA certificates, as files for the root's CA_DIR: those of
+    /usr/local/share/ca-certificates, and the bundle its pip uses when that is not the
+    system's (HTTPS may go through the machine's own authority)."""
+    found = {}
+    for n, cert in enumerate(sorted(Path("/usr/local/share/ca-certificates").rglob("*.crt"))):
+        found[f"host-{n}-{cert.name}"] = cert.read_bytes()
+    bundle = host_pip_config().get("cert", "")
+    if bundle and bundle != SYSTEM_BUNDLE and Path(bundle).is_file():
+        found["pip-cert-bundle.crt"] = Path(bundle).read_bytes()
+    return found
+
+
+def root_key(certs: dict[str, bytes]) -> str:
+    """The cache's name for a root: release, architecture, packages, extra CAs."""
+    digest = hashlib.sha256(" ".join(PACKAGES).encode())
+    for name, data in sorted(certs.items()):
+        digest.update(name.encode() + b"\0" + data)
+    return f"{RELEASE}-{ARCH}-{digest.hexdigest()[:10]}"
 
 
 def last_build_seconds(root: Path) -> float | None:
@@ -211,7 +259,8 @@ def cached_root(log: Log, *, rebuild: bool = False) -> tuple[Path, float | None]
     its build took (None when it was reused)."""
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    root = cache / root_key()
+    certs = extra_certificates()
+    root = cache / root_key(certs)
     done = root / STAMP
     if done.exists() and not rebuild:
         age = (time.time() - done.stat().st_mtime) / 86400
@@ -228,6 +277,13 @@ def cached_root(log: Log, *, rebuild: bool = False) -> tuple[Path, float | None]
             shutil.rmtree(old, ignore_errors=True)
     log(f"root: building {RELEASE} {ARCH} with mmdebstrap from {sources[0].split()[-3]}")
     began = time.monotonic()
+    # The machine's CAs go in before ca-certificates is installed: its own run of
+    # update-ca-certificates takes them (one emulated rehash, at build time only).
+    staged = cache / "ca-certificates"
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir()
+    for name, data in certs.items():
+        (staged / name).write_bytes(data)
     cmd = [
         "nice",
         "-n",
@@ -237,6 +293,8 @@ def cached_root(log: Log, *, rebuild: bool = False) -> tuple[Path, float | None]
         "--variant=minbase",
         f"--include={','.join(PACKAGES)}",
         '--aptopt=Acquire::Retries "3"',
+        f'--essential-hook=mkdir -p "$1{CA_DIR}"',
+        f"--essential-hook=sync-in {staged} {CA_DIR}",
         *[f"--aptopt={line}" for line in apt_proxy()],
         RELEASE,
         str(tmp),
@@ -252,5 +310,6 @@ def cached_root(log: Log, *, rebuild: bool = False) -> tuple[Path, float | None]
     (tmp / done.name).write_text(json.dumps(stamp) + "\n")
     shutil.rmtree(root, ignore_errors=True)
     tmp.rename(root)
-    log(f"root: built in {seconds:.0f} s")
+    shutil.rmtree(staged, ignore_errors=True)
+    log(f"root: built in {seconds:.0f} s, with {len(certs)} CA certificates of this machine")
     return root, seconds
