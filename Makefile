@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench pi-check lint format clean venv
+.PHONY: demo test bench pi-check lint format clean venv node
 
 venv: $(STAMP)
 
@@ -19,8 +19,21 @@ $(STAMP): pyproject.toml deploy/mkvenv.py
 demo: $(STAMP)
 	$(BIN)/python deploy/demo.py --config config.example.toml
 
+## The browser-compatibility lint's tools (eslint, stylelint; package-lock.json), when npm
+## is here: `npm ci` once and again when the lock file changes. Without npm that lint is
+## skipped (tests/test_static_compat.py says why; CI installs node and npm).
+NODE_STAMP := node_modules/.package-lock.json
+node:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f $(NODE_STAMP) ] || [ package-lock.json -nt $(NODE_STAMP) ]; then \
+	    npm ci --no-audit --no-fund --loglevel=error; \
+	  fi; \
+	else \
+	  echo "npm not found: the browser-compatibility lint will be skipped (Debian: nodejs npm)"; \
+	fi
+
 ## Lint, then the whole test suite (offline, under 10 minutes).
-test: $(STAMP)
+test: $(STAMP) node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
@@ -39,4 +52,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var tests/artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) var tests/artifacts .pytest_cache .ruff_cache node_modules

@@ -10,29 +10,29 @@ so the server's nightly backup and a systemd timer or a person running
 ``python -m counter_api backup`` at the same moment cannot collide: one waits,
 or with ``--nightly`` skips when the other has just made tonight's backup.
 
-``python -m counter_api restore --config FILE BACKUP`` puts a backup in place
-of the database (with the server stopped): it checks the backup, keeps the
-current database beside it as ``*.before-restore-…``, copies the backup in
-and checks the result.
+``restore`` puts a backup in place of the database (with the server
+stopped): it checks the backup, keeps the current database beside it as
+``*.before-restore-…``, copies the backup in and checks the result. The
+commands ``python -m counter_api backup|restore`` are in
+``counter_api.backup_cli``.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import logging
 import os
 import re
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from counter_api.cli import command
+import sqlite_utils
+
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ def check_integrity(path: Path) -> None:
         raise BackupError(f"{path}: cannot open: {exc}") from None
     try:
         rows = conn.execute("PRAGMA integrity_check").fetchall()
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+        tables = set(db.table_names())
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path}: not a usable SQLite database: {exc}") from None
     finally:
@@ -258,56 +259,3 @@ def restore(config: Config, backup: Path, *, now: datetime | None = None) -> Pat
     os.replace(part, target)
     _fsync(target.parent)
     return kept
-
-
-# --- commands -----------------------------------------------------------------------
-
-
-def _backup_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--nightly",
-        action="store_true",
-        help="only when the nightly backup is due ([backup] time passed and no backup since, "
-        "or the newest is over a day old): for a timer beside the server's own",
-    )
-
-
-@command("backup", "Back the database up now (safe while the server runs).", _backup_args)
-def run_backup(config: Config, args: argparse.Namespace) -> int:
-    try:
-        path = make_backup(config, nightly=args.nightly)
-    except BackupError as exc:
-        print(f"counter_api backup: {exc}", file=sys.stderr)
-        return 1
-    print(path if path else "the nightly backup is not due; nothing to do")
-    return 0
-
-
-def _restore_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("backup", help="the backup file (sothutu-YYYY-MM-DD-HHMMSS.db)")
-
-
-@command("restore", "Replace the database with a backup (stop the server first).", _restore_args)
-def run_restore(config: Config, args: argparse.Namespace) -> int:
-    from sothutu.client import ApiClient, ClientError, Unreachable
-
-    try:
-        ApiClient(config.server.client_url(), timeout=2).request("GET", "/api/v1/health")
-        running = True
-    except (Unreachable, ClientError):
-        running = False
-    if running:
-        print(
-            f"counter_api restore: a server answers at {config.server.client_url()}; stop it first",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        kept = restore(config, Path(args.backup))
-    except BackupError as exc:
-        print(f"counter_api restore: {exc}", file=sys.stderr)
-        return 1
-    print(f"restored {args.backup} into {config.database_path}")
-    if kept:
-        print(f"the previous database is kept as {kept}")
-    return 0

@@ -37,7 +37,11 @@ def _load_commands() -> None:
     """Import the modules that register subcommands (kept lazy: no Flask at import)."""
     import importlib
 
-    for module in ("counter_api.reports.cli", "counter_api.backup", "counter_api.procedures.cli"):
+    for module in (
+        "counter_api.reports.cli",
+        "counter_api.backup_cli",
+        "counter_api.procedures.cli",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

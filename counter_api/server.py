@@ -44,7 +44,9 @@ class _Stop(KeyboardInterrupt):
     """Raised in the main thread by the signal handler to end waitress's loop."""
 
 
-def _housekeeping(svc: QueueService, stop: threading.Event, nightly: Nightly) -> None:
+def housekeeping(svc: QueueService, stop: threading.Event, nightly: Nightly) -> None:
+    """The server's background loop until ``stop``: the business day's rollover at
+    midnight, the nightly backup, and systemd's watchdog ping (after a database read)."""
     watchdog = systemd.watchdog_interval()
     last_ping = 0.0
     while not stop.is_set():
@@ -110,7 +112,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     keeper = threading.Thread(
-        target=_housekeeping, args=(svc, stop, Nightly(config)), name="housekeeping", daemon=True
+        target=housekeeping, args=(svc, stop, Nightly(config)), name="housekeeping", daemon=True
     )
     keeper.start()
     where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]

@@ -863,7 +863,7 @@ apply_units() {
 
 # --- kiosk: the printer's udev rule ----------------------------------------------------------------
 
-# ROLE HOOK (kiosk, issue 4): USB printers. The kiosk's deploy/99-sothutu-printer.rules
+# Kiosk role: USB printers. The kiosk's deploy/99-sothutu-printer.rules
 # (printer-class devices and known models), plus a rule for the [printer] connection =
 # "usb:VID:PID" of the config: the group lp (service user, desktop user) may open it.
 setup_printer_rule() {
@@ -904,7 +904,7 @@ hex4() {
 
 # --- display: the voice pack -------------------------------------------------------------------------
 
-# ROLE HOOK (display, issue 5): the default voice pack, made with espeak-ng by
+# Display role: the default voice pack, made with espeak-ng by
 # deploy/voicepack.py into [voice] pack. It keeps the clips that are there (a centre's
 # recordings) and adds missing ones; --voice-pack makes them all anew (--force). It runs
 # from the copy in /opt/sothutu/deploy: the service user cannot read a home folder.

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sothutu.config import ConfigError, _weak_pin, parse_config  # noqa: E402
+from sothutu.config import ConfigError, parse_config, weak_pin  # noqa: E402
 
 STATE_DIR = "/var/lib/sothutu"
 HEADER = """\
@@ -59,7 +59,7 @@ def random_pin(used: set[str]) -> str:
     """A 6-digit clerk PIN that the config accepts (not 111111, 123456, ...) and is unused."""
     while True:
         pin = f"{secrets.randbelow(10**6):06d}"
-        if not _weak_pin(pin) and pin not in used:
+        if not weak_pin(pin) and pin not in used:
             used.add(pin)
             return pin
 

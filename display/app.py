@@ -150,8 +150,9 @@ class DisplayApp:
             self.state = st.connection(self.state, item, now)
             return
         self.state, spoken = st.apply(self.state, item.type, item.data, item.id, now)
-        if self.announcer is not None:
-            for s in spoken:
+        for s in spoken:
+            log.info("call %s to counter %d%s", s.code, s.counter, " (again)" * s.recall)
+            if self.announcer is not None:
                 self.announcer.submit(s)
 
     def handle(self, event: pygame.event.Event) -> None:

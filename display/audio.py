@@ -18,10 +18,11 @@ import time
 from typing import Protocol
 
 from display.state import Spoken
+from display.voicepack import VoicePack
 from sothutu.clock import Clock
 from sothutu.config import VoiceConfig
 from sothutu.voice.announce import Announcement, announcement
-from sothutu.voice.pack import VoicePack
+from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def open_output(note: str = "the screen keeps working") -> MixerOutput | NullOut
         return NullOutput()
 
 
-class Announcer:
+class Announcer(Worker):
     """Plays queued calls strictly in order, never two at once."""
 
     def __init__(
@@ -100,15 +101,14 @@ class Announcer:
         voice: VoiceConfig,
         clock: Clock,
     ) -> None:
+        super().__init__("announcer")
         self.output = output
         self.pack = pack
         self.voice = voice
         self.clock = clock
         self._queue: queue.Queue[Spoken | None] = queue.Queue()
-        self._stop = threading.Event()
         self._pending = 0
         self._done = threading.Condition()
-        self._thread: threading.Thread | None = None
         self.played: list[Announcement] = []  # what was said, in order (tools and tests)
         self.skipped: list[Spoken] = []
 
@@ -123,11 +123,6 @@ class Announcer:
             speech=self.voice.announce == "voice",
         )
 
-    def start(self) -> Announcer:
-        self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
-        self._thread.start()
-        return self
-
     def submit(self, spoken: Spoken) -> None:
         """Queue a call; returns at once."""
         with self._done:
@@ -139,11 +134,8 @@ class Announcer:
         with self._done:
             return self._done.wait_for(lambda: self._pending == 0, timeout)
 
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
+    def _interrupt(self) -> None:
         self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def play_now(self, spoken: Spoken) -> Announcement:
         """Say one call on this thread (``python -m display say``)."""

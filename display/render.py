@@ -284,19 +284,9 @@ class Renderer:
         )
 
     def _recent(self, p: Painter, lay: Layout, view: View) -> None:
-        box = lay.recent
-        u = lay.unit
-        self._panel(p, box)
-        pad = round(1.2 * u)
-        title_h = round(4 * u) if not lay.portrait else round(3.4 * u)
-        title = pygame.Rect(box.x + pad, box.y + pad // 2, box.w - 2 * pad, title_h)
-        title_size = round((3.2 if not lay.portrait else 2.4) * u)
-        p.text("recent_title", TEXT_RECENT, title, SOFT, max_size=title_size, align="left")
+        area, pad = self._titled(p, lay, lay.recent, "recent_title", TEXT_RECENT)
         shown = view.recent[: lay.recent_chips]
         n = lay.recent_chips
-        area = pygame.Rect(
-            box.x + pad, title.bottom + pad // 2, box.w - 2 * pad, box.bottom - title.bottom - pad
-        )
         gap = pad
         chip_w = (area.w - gap * (n - 1)) / n
         for i, r in enumerate(shown):
@@ -341,7 +331,11 @@ class Renderer:
             )
         return cells
 
-    def _titled(self, p: Painter, lay: Layout, box: pygame.Rect, name: str, text: str):
+    def _titled(
+        self, p: Painter, lay: Layout, box: pygame.Rect, name: str, text: str
+    ) -> tuple[pygame.Rect, int]:
+        """A panel with its title at the top left; returns the area below the title
+        and the panel's padding."""
         u = lay.unit
         self._panel(p, box)
         pad = round(1.2 * u)
@@ -353,10 +347,31 @@ class Renderer:
             box.x + pad, title.bottom + pad // 2, box.w - 2 * pad, box.bottom - title.bottom - pad
         ), pad
 
+    def _cells(
+        self,
+        p: Painter,
+        lay: Layout,
+        box: pygame.Rect,
+        name: str,
+        text: str,
+        count: int,
+        columns: int,
+    ) -> tuple[list[pygame.Rect], int]:
+        """A titled panel cut into ``count`` cells (at most 9 units tall) in ``columns``;
+        returns the cells and the panel's padding."""
+        area, pad = self._titled(p, lay, box, name, text)
+        return self._grid(area, count, columns, max(2, pad // 2), lay.unit * 9), pad
+
     def _counters(self, p: Painter, lay: Layout, view: View) -> None:
-        area, pad = self._titled(p, lay, lay.counters, "serving_title", TEXT_SERVING)
-        gap = max(2, pad // 2)
-        cells = self._grid(area, len(view.counters), lay.counter_columns, gap, lay.unit * 9)
+        cells, pad = self._cells(
+            p,
+            lay,
+            lay.counters,
+            "serving_title",
+            TEXT_SERVING,
+            len(view.counters),
+            lay.counter_columns,
+        )
         if not cells:
             return
         inner0 = cells[0].inflate(-pad, -max(2, cells[0].h // 7))
@@ -400,9 +415,15 @@ class Renderer:
             )
 
     def _waiting(self, p: Painter, lay: Layout, view: View) -> None:
-        area, pad = self._titled(p, lay, lay.waiting, "waiting_title", TEXT_WAITING)
-        gap = max(2, pad // 2)
-        cells = self._grid(area, len(view.waiting), lay.waiting_columns, gap, lay.unit * 9)
+        cells, pad = self._cells(
+            p,
+            lay,
+            lay.waiting,
+            "waiting_title",
+            TEXT_WAITING,
+            len(view.waiting),
+            lay.waiting_columns,
+        )
         if not cells:
             return
         inner0 = cells[0].inflate(-pad, -2)

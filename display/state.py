@@ -5,7 +5,8 @@ into a ``DisplayState`` and returns the calls to announce; ``connection()``
 records the stream coming and going; ``view(state, now)`` is what the screen
 shows at ``now`` (texts, blink phase, the clock) and ``next_change()`` when
 that changes by itself. No pygame, no I/O, no clock of its own: the browser
-display (issue 10) can mirror this module line by line.
+display (``counter_api/static/display/display.js``) mirrors this module line by
+line, and a test checks that both fold the same events alike.
 
 Times: every ``at`` here is on the display's clock. Server times (a ticket's
 ``called_at``, an event's ``at``, the snapshot's ``time``) are moved onto it

@@ -75,21 +75,30 @@ class RatingKeypad:
         threading.Thread(target=self._send, args=(score,), daemon=True).start()
         return True
 
+    @property
+    def busy(self) -> bool:
+        """True while a press is being sent and its outcome reported."""
+        return self._busy.locked()
+
     def _send(self, score: int) -> None:
         try:
-            self.client.request("POST", f"/api/v1/counters/{self.counter}/rating", {"score": score})
-            outcome = "recorded"
-            log.info("rating %s recorded", score)
-        except ClientError as exc:
-            outcome = exc.code
-            log.info("rating %s not recorded: %s", score, exc.message)
-        except Unreachable as exc:
-            outcome = "unreachable"
-            log.warning("rating %s not sent: server unreachable (%s)", score, exc)
+            outcome = self._rate(score)
+            if self.on_result is not None:
+                self.on_result(score, outcome)
         finally:
             self._busy.release()
-        if self.on_result is not None:
-            self.on_result(score, outcome)
+
+    def _rate(self, score: int) -> str:
+        try:
+            self.client.request("POST", f"/api/v1/counters/{self.counter}/rating", {"score": score})
+        except ClientError as exc:
+            log.info("rating %s not recorded: %s", score, exc.message)
+            return exc.code
+        except Unreachable as exc:
+            log.warning("rating %s not sent: server unreachable (%s)", score, exc)
+            return "unreachable"
+        log.info("rating %s recorded", score)
+        return "recorded"
 
     def close(self) -> None:
         for b in self.buttons:

@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import signal
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +29,10 @@ import pygame
 
 from kiosk import layout, lookup_layout, lookup_render, render
 from kiosk import state as st
+from kiosk.buttons import ButtonPanel
 from kiosk.controller import Kiosk
+from kiosk.geometry import hit, inside
+from kiosk.loop import KioskLoop
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,10 @@ def parse_keys(combo: str) -> tuple[int, int]:
     return mask, pygame.key.key_code(key)
 
 
-class App:
+class App(KioskLoop):
     """One kiosk window (or full screen) driven by a ``Kiosk``."""
+
+    max_wait = POLL
 
     def __init__(
         self,
@@ -69,30 +71,23 @@ class App:
         panel_factory: Any = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(clock)
         self.config = config
-        self.clock = clock
         self.windowed = windowed or not config.kiosk.fullscreen
         pygame.display.init()
         pygame.font.init()
-        self.messages: queue.Queue[Any] = queue.Queue()
         self.surface = self._open_display(size)
         pygame.display.set_caption("Sothutu — LẤY SỐ THỨ TỰ")
         self.exit_mods, self.exit_key = parse_keys(config.kiosk.exit_keys)
-        self.panel = None
         if any(config.kiosk.button_pins) or config.kiosk.priority_pin or config.kiosk.led_pin:
-            from kiosk.buttons import ButtonPanel
-
             self.panel = ButtonPanel(
                 config.kiosk, [s.id for s in config.services], self.post, panel_factory
             )
-        self.kiosk = Kiosk(
-            config, self.post, beep=self.panel.beep if self.panel else None, clock=clock
-        )
-        self.controller = self.kiosk.controller
+        beep = self.panel.beep if self.panel else None
+        self.attach(Kiosk(config, self.post, beep=beep, clock=clock))
         self.dirty = True
         self.frames = 0
         self.overflows: list[Any] = []
-        self._stop = threading.Event()
         self._press: tuple[float, float] | None = None  # where a finger went down in a list
         self._drag_y: float | None = None  # the finger's last height while dragging
 
@@ -106,35 +101,8 @@ class App:
 
     # --- the loop ----------------------------------------------------------------------
 
-    def post(self, msg: Any) -> None:
-        """Called from worker threads: queue ``msg`` for the loop (wakes it at once)."""
-        self.messages.put(msg)
-
-    def start(self) -> App:
-        self.kiosk.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def run(self) -> int:
-        """Run until a technician exits or the process is told to stop."""
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self.stop())
-        self.start()
-        try:
-            while not self._stop.is_set():
-                self.step(POLL)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.close()
-        return 0
-
     def close(self) -> None:
-        self.kiosk.stop()
-        if self.panel is not None:
-            self.panel.close()
+        super().close()
         pygame.display.quit()
 
     def step(self, max_wait: float = POLL) -> None:
@@ -148,24 +116,13 @@ class App:
         if self.dirty:
             self.redraw()
         for event in pygame.event.get():
-            self.handle(event)
-        wait = min(max_wait, POLL)
-        deadline = self.controller.deadline()
-        if deadline is not None:
-            wait = min(wait, max(0.0, deadline - self.clock()))
-        try:
-            msg: Any = self.messages.get(timeout=wait) if wait > 0 else self.messages.get_nowait()
-            while True:
-                self._message(msg)
-                msg = self.messages.get_nowait()
-        except queue.Empty:
-            pass
-        if self.controller.tick():
+            self.handle_event(event)
+        if self.wait_and_handle(min(max_wait, POLL)):
             self.dirty = True
         if self.dirty:
             self.redraw()
 
-    def handle(self, event: pygame.event.Event) -> None:
+    def handle_event(self, event: pygame.event.Event) -> None:
         w, h = self.surface.get_size()
         mouse = event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION)
         if mouse and getattr(event, "touch", False):
@@ -200,7 +157,7 @@ class App:
         groups = [pygame.KMOD_CTRL, pygame.KMOD_SHIFT, pygame.KMOD_ALT, pygame.KMOD_META]
         return [g for g in groups if self.exit_mods & g]
 
-    def _message(self, msg: Any) -> None:
+    def handle(self, msg: Any) -> None:
         if self.controller.handle(msg):
             self.dirty = True
         if self.panel is not None:
@@ -209,7 +166,7 @@ class App:
     def press(self, pos: tuple[float, float]) -> None:
         """A finger (or the mouse) went down: a tap, or the start of a drag in a list."""
         area = lookup_layout.scroll_area(self.controller.state, self.surface.get_size())
-        if area is not None and _inside(pos, area):
+        if area is not None and inside(pos, area):
             self._press, self._drag_y = pos, None
         else:
             self._press = self._drag_y = None
@@ -226,7 +183,7 @@ class App:
         delta = round(self._drag_y - pos[1])  # finger up: the content moves up
         self._drag_y -= delta  # the rounding's remainder carries to the next move
         limit = lookup_render.scroll_limit(self.controller.state, size)
-        self._message(st.Scroll(delta, limit))
+        self.handle(st.Scroll(delta, limit))
 
     def release(self) -> None:
         pressed, dragged = self._press, self._drag_y is not None
@@ -237,13 +194,13 @@ class App:
     def tap(self, pos: tuple[float, float]) -> None:
         size = self.surface.get_size()
         state = self.controller.state
-        target = layout.hit(state, size, pos)
+        target = hit(layout.buttons(state, size), pos)
         if target is not None and target[0] == "scroll":
             step = lookup_layout.page(state, size)
             limit = lookup_render.scroll_limit(state, size)
-            self._message(st.Scroll(step if target[1] == "down" else -step, limit, tap=True))
+            self.handle(st.Scroll(step if target[1] == "down" else -step, limit, tap=True))
             return
-        self._message(st.Tap(target))
+        self.handle(st.Tap(target))
 
     def redraw(self) -> None:
         self.overflows = render.draw(self.surface, self.controller.state)
@@ -257,8 +214,3 @@ class App:
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.surface, str(path))
         return path
-
-
-def _inside(pos: tuple[float, float], rect: layout.Rect) -> bool:
-    x, y, w, h = rect
-    return x <= pos[0] < x + w and y <= pos[1] < y + h

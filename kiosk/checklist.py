@@ -16,7 +16,17 @@ from datetime import date
 from typing import Any
 
 from kiosk import words
-from kiosk.ticket import Block, Header, Item, QrWithText, Rendered, Rule, Text, render
+from kiosk.ticket import (
+    Block,
+    Header,
+    Item,
+    QrWithText,
+    Rendered,
+    Rule,
+    Text,
+    header_blocks,
+    render,
+)
 from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
 from sothutu.procedures.model import Procedure
 
@@ -35,11 +45,7 @@ def checklist_blocks(
 ) -> list[Block]:
     """The checklist of ``procedure`` (the API's JSON), top to bottom."""
     p = Procedure.from_json(dict(procedure))
-    blocks: list[Block] = []
-    if header.authority:
-        blocks.append(Text(words.nfc(header.authority.upper()), 24, bold=True, gap=2))
-    blocks.append(Text(words.nfc(header.centre.upper()), 22, bold=True, gap=4))
-    blocks.append(Rule(gap=8))
+    blocks = header_blocks(header, 24, 22)
     blocks.append(Text(words.CHECKLIST_TITLE, 32, bold=True, gap=8))
     if sample:
         blocks.append(Text(words.CHECKLIST_SAMPLE, 20, bold=True, max_lines=3, gap=8))

@@ -1,10 +1,11 @@
 """Where things go on the procedure look-up screens, as plain rectangles (no pygame).
 
-Like ``kiosk.layout`` (whose ``buttons`` and ``hit`` dispatch here), every box
-is a proportion of the screen, and the renderer draws the very boxes that taps
-are tested against. Result rows have a fixed height (a long name shrinks, then
-wraps inside its row), so the list's scroll range is plain arithmetic; the
-detail's depends on its wrapped text and is measured by ``kiosk.lookup_render``.
+Like the start screen's (``kiosk.layout``, whose ``buttons`` dispatches here),
+every box is a proportion of the screen (``kiosk.geometry``), and the renderer
+draws the very boxes that taps are tested against. Result rows have a fixed
+height (a long name shrinks, then wraps inside its row), so the list's scroll
+range is plain arithmetic; the detail's depends on its wrapped text and is
+measured by ``kiosk.lookup_render``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk import words
-from kiosk.layout import ButtonBox, Rect, frame, grid
+from kiosk.geometry import ButtonBox, Rect, clip, frame, grid, halves, pad_of, split, stack
 from kiosk.lookup import KEY_ROWS, Hit
 from kiosk.state import KioskState, Screen
 
@@ -29,10 +30,6 @@ class SearchBoxes:
     keyboard: Rect
 
 
-def pad_of(size: tuple[int, int]) -> int:
-    return max(6, round(min(size) * 0.025))
-
-
 def search_boxes(size: tuple[int, int]) -> SearchBoxes:
     w, h = size
     pad = pad_of(size)
@@ -47,34 +44,6 @@ def search_boxes(size: tuple[int, int]) -> SearchBoxes:
         strip=(pad, strip_y, w - 2 * pad, kb_y - pad - strip_y),
         keyboard=(pad, kb_y, w - 2 * pad, kb_h),
     )
-
-
-def split(body: Rect, side_share: float, gap: int) -> tuple[Rect, Rect]:
-    """``body`` as a main area on the left and a column of buttons on the right."""
-    x, y, w, h = body
-    side_w = round(w * side_share)
-    return (x, y, w - side_w - gap, h), (x + w - side_w, y, side_w, h)
-
-
-def stack(area: Rect, shares: list[float], gap: int) -> list[Rect]:
-    """``area`` cut into rows of the given shares of its height, top to bottom."""
-    x, y, w, h = area
-    free = h - gap * (len(shares) - 1)
-    total = sum(shares)
-    out = []
-    for share in shares:
-        rh = round(free * share / total)
-        out.append((x, y, w, rh))
-        y += rh + gap
-    last = out[-1]
-    out[-1] = (last[0], last[1], last[2], area[1] + h - last[1])  # no rounding gap at the end
-    return out
-
-
-def halves(area: Rect, gap: int) -> tuple[Rect, Rect]:
-    x, y, w, h = area
-    left = (w - gap) // 2
-    return (x, y, left, h), (x + left + gap, y, w - left - gap, h)
 
 
 # --- the screens' parts --------------------------------------------------------------
@@ -149,13 +118,6 @@ def scroll_area(state: KioskState, size: tuple[int, int]) -> Rect | None:
     return None
 
 
-def _clip(rect: Rect, area: Rect) -> Rect:
-    x, y, w, h = rect
-    _, ay, _, ah = area
-    top, bottom = max(y, ay), min(y + h, ay + ah)
-    return (x, top, w, max(0, bottom - top))
-
-
 def key_label(key: str, state: KioskState) -> str:
     if len(key) == 1:
         return key.upper()
@@ -226,7 +188,7 @@ def buttons(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
     if screen is Screen.RESULTS:
         main, side = results_area(size)
         out = [
-            ButtonBox(("result", h.code), _clip(r, main), h.name, style="row")
+            ButtonBox(("result", h.code), clip(r, main), h.name, style="row")
             for h, r in result_rows(state, size)
         ]
         return out + _scroll_column(side, pad_of(size) // 2 * 2, with_back=True)

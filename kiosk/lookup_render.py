@@ -18,7 +18,7 @@ import pygame
 
 from kiosk import lookup_layout as ll
 from kiosk import words
-from kiosk.layout import ButtonBox, Rect, frame
+from kiosk.geometry import ButtonBox, Rect, frame
 from kiosk.lookup import FAULT, PRINTED, PRINTING
 from kiosk.paint import (
     AMBER,
@@ -83,31 +83,16 @@ def _tag_size(p: Painter) -> tuple[int, int]:
 
 
 def _header(p: Painter, state: KioskState, title: str, subtitle: str) -> None:
+    """The look-up's teal band; a sample catalogue's mark at its right end, and
+    the title kept centred, clear of it."""
+    if not _sample(state):
+        p.header(title, subtitle, TEAL)
+        return
     fr = frame((p.w, p.h), footer=False)
-    _, y, w, h = fr.header
-    p.box(fr.header, TEAL)
-    side = 0
-    if _sample(state):
-        tw, th = _tag_size(p)
-        _tag(p, (w - fr.pad - tw, y + fr.pad // 2, tw, th))
-        side = tw + fr.pad  # the title stays centred, clear of the mark
-    inner = (fr.pad + side, w - 2 * fr.pad - 2 * side)
-    p.text(
-        title,
-        (inner[0], y + round(h * 0.06), inner[1], round(h * 0.56)),
-        where="title",
-        bold=True,
-        color=WHITE,
-        max_lines=1,
-    )
-    if subtitle:
-        p.text(
-            subtitle,
-            (fr.pad, y + round(h * 0.62), w - 2 * fr.pad, round(h * 0.32)),
-            where="subtitle",
-            color=WHITE,
-            max_lines=1,
-        )
+    _, y, w, _ = fr.header
+    tw, th = _tag_size(p)
+    p.header(title, subtitle, TEAL, clear=tw + fr.pad)
+    _tag(p, (w - fr.pad - tw, y + fr.pad // 2, tw, th))
 
 
 def _row(p: Painter, rect: Rect, name: str, where: str) -> None:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pygame
 
-from kiosk.layout import ButtonBox
+from kiosk.geometry import ButtonBox, Rect, frame
 from kiosk.textfit import Overflow, fit
 from sothutu.fonts import BOLD, REGULAR
 
-Rect = tuple[int, int, int, int]
 Color = tuple[int, int, int]
 
 BG = (245, 247, 250)
@@ -129,6 +128,30 @@ class Painter:
 
     def box(self, rect: Rect, color: tuple[int, int, int], radius: int = 0) -> None:
         pygame.draw.rect(self.surface, color, pygame.Rect(rect), border_radius=radius)
+
+    def header(self, title: str, subtitle: str, color: Color, clear: int = 0) -> None:
+        """The screen's top band in ``color``: the title large on one line, the
+        subtitle (if any) below it, both white; the title keeps ``clear`` pixels
+        free at each end, for a mark drawn there."""
+        fr = frame((self.w, self.h), footer=False)
+        _, y, w, h = fr.header
+        self.box(fr.header, color)
+        self.text(
+            title,
+            (fr.pad + clear, y + round(h * 0.06), w - 2 * fr.pad - 2 * clear, round(h * 0.56)),
+            where="title",
+            bold=True,
+            color=WHITE,
+            max_lines=1,
+        )
+        if subtitle:
+            self.text(
+                subtitle,
+                (fr.pad, y + round(h * 0.62), w - 2 * fr.pad, round(h * 0.32)),
+                where="subtitle",
+                color=WHITE,
+                max_lines=1,
+            )
 
     def radius(self) -> int:
         return max(6, round(min(self.w, self.h) * 0.02))

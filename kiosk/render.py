@@ -11,6 +11,7 @@ from __future__ import annotations
 import pygame
 
 from kiosk import layout, lookup_render, words
+from kiosk.geometry import frame
 from kiosk.paint import (
     BG,
     GREEN,
@@ -44,34 +45,10 @@ def draw(surface: pygame.Surface, state: KioskState) -> list[Overflow]:
     return p.overflows
 
 
-def _header(p: Painter, title: str, subtitle: str, color: tuple[int, int, int]) -> None:
-    fr = layout.frame((p.w, p.h), footer=False)
-    _x, y, w, h = fr.header
-    p.box(fr.header, color)
-    inner_w = w - 2 * fr.pad
-    title_h = round(h * 0.56)
-    p.text(
-        title,
-        (fr.pad, y + round(h * 0.06), inner_w, title_h),
-        where="title",
-        bold=True,
-        color=WHITE,
-        max_lines=1,
-    )
-    if subtitle:
-        p.text(
-            subtitle,
-            (fr.pad, y + round(h * 0.62), inner_w, round(h * 0.32)),
-            where="subtitle",
-            color=WHITE,
-            max_lines=1,
-        )
-
-
 def _choose(p: Painter, state: KioskState) -> None:
     priority = state.screen is Screen.PRIORITY
     title = f"{words.TITLE} — {words.PRIORITY}" if priority else words.TITLE
-    _header(p, title, words.PROMPT, ORANGE if priority else NAVY)
+    p.header(title, words.PROMPT, ORANGE if priority else NAVY)
     for b in layout.buttons(state, (p.w, p.h)):
         if b.style in ("field", "priority_field"):
             p.button(b, max_size=round(p.h * 0.085), max_lines=3)
@@ -82,8 +59,8 @@ def _choose(p: Painter, state: KioskState) -> None:
 
 
 def _issuing(p: Painter, state: KioskState) -> None:
-    _header(p, words.TITLE, "", NAVY)
-    fr = layout.frame((p.w, p.h), footer=False)
+    p.header(words.TITLE, "", NAVY)
+    fr = frame((p.w, p.h), footer=False)
     x, y, w, h = fr.body
     if state.shown is None:
         p.text(words.PRINTING, fr.body, where="printing", bold=True, max_size=round(p.h * 0.09))
@@ -169,8 +146,8 @@ def _ticket(p: Painter, state: KioskState) -> None:
 
 def _message(p: Painter, state: KioskState) -> None:
     """Outside hours, daily limit, server unreachable, other refusals."""
-    _header(p, words.TITLE, "", NAVY)
-    fr = layout.frame((p.w, p.h), footer=False)
+    p.header(words.TITLE, "", NAVY)
+    fr = frame((p.w, p.h), footer=False)
     x, y, w, h = fr.body
     lines: list[tuple[str, bool, tuple[int, int, int]]] = []
     if state.screen is Screen.CLOSED:

@@ -3,9 +3,11 @@
 Thermal printers cannot print Vietnamese in text mode reliably, so the whole
 ticket is drawn with DejaVu Sans (shipped with the project) at the printer's
 dot width, thresholded (not dithered) for crisp glyphs, and sent as a raster
-image. The layout is the one in shared/design/vietnamese.md ("Ticket, top to
-bottom"); long lines shrink, then wrap, and a line that still does not fit is
-reported in ``Rendered.overflows`` (tests fail on it) rather than cut off.
+image. The layout is docs/vietnamese.md's "The ticket, top to bottom": the
+centre, SỐ THỨ TỰ, the code in the largest type, the field, priority, the
+people ahead and the expected wait, the time, a QR code to follow the ticket.
+Long lines shrink, then wrap, and a line that still does not fit is reported
+in ``Rendered.overflows`` (tests fail on it) rather than cut off.
 """
 
 from __future__ import annotations
@@ -112,13 +114,20 @@ class QrWithText:
 Block = Text | Rule | QrWithText | Item
 
 
-def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
-    """The ticket's content, top to bottom, as in vietnamese.md."""
+def header_blocks(header: Header, authority_size: int, centre_size: int) -> list[Block]:
+    """The top of every printout: the authority (if any) and the centre in capitals,
+    then a rule."""
     blocks: list[Block] = []
     if header.authority:
-        blocks.append(Text(words.nfc(header.authority.upper()), 27, bold=True, gap=2))
-    blocks.append(Text(words.nfc(header.centre.upper()), 24, bold=True, gap=4))
+        blocks.append(Text(words.nfc(header.authority.upper()), authority_size, bold=True, gap=2))
+    blocks.append(Text(words.nfc(header.centre.upper()), centre_size, bold=True, gap=4))
     blocks.append(Rule(gap=8))
+    return blocks
+
+
+def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
+    """The ticket's content, top to bottom (docs/vietnamese.md)."""
+    blocks = header_blocks(header, 27, 24)
     blocks.append(Text(words.TICKET_TITLE, 36, bold=True, gap=0))
     blocks.append(Text(str(ticket["code"]), 150, bold=True, max_lines=1, box_height=150, gap=4))
     service = str(ticket.get("service_name") or ticket.get("service", ""))

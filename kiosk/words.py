@@ -1,8 +1,7 @@
 """Every Vietnamese word the kiosk shows or prints, in one place (NFC).
 
-Wording follows shared/design/vietnamese.md; the few phrases it does not
-list (back button, waiting count on a button, daily limit) are written in
-the same plain register.
+docs/vietnamese.md lists them with the ticket's layout; new phrases are
+written in the same plain, polite register ("Vui lòng …").
 """
 
 from __future__ import annotations

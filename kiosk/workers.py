@@ -13,6 +13,8 @@
   procedure) on one thread; of several searches waiting, only the newest is sent.
 
 None of them touches the state or the screen: they call ``post(message)``.
+The ones with a thread of their own are ``sothutu.worker.Worker``s: the same
+start, and a stop that wakes the thread and waits for it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
 from sothutu.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
+from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +60,10 @@ class ChecklistJob:
     remote: bool = False
 
 
-class PrintWorker:
+class PrintWorker(Worker):
     """Prints jobs one after another on its own thread; posts ``Printed``."""
+
+    join_seconds = 5.0  # a job being printed finishes first
 
     def __init__(
         self,
@@ -74,19 +79,13 @@ class PrintWorker:
         self.post = post
         self.probe_seconds = probe_seconds
         self.jobs: queue.Queue[PrintJob | ChecklistJob | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
-
-    def start(self) -> PrintWorker:
-        self._thread.start()
-        return self
+        super().__init__("printer")
 
     def put(self, job: PrintJob | ChecklistJob) -> None:
         self.jobs.put(job)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self.jobs.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+    def _interrupt(self) -> None:
+        self.jobs.put(None)  # after the jobs already queued
 
     def print_ticket(self, ticket: Mapping[str, Any]) -> str:
         """Render and print one ticket now (this thread); returns the status."""
@@ -207,7 +206,7 @@ class Issuer:
         self.printer.put(PrintJob(ticket))
 
 
-class StatusReporter:
+class StatusReporter(Worker):
     """Keeps the server told of the printer's status (latest wins, retried)."""
 
     def __init__(self, client: ApiClient, retry_seconds: float = 2.0) -> None:
@@ -216,19 +215,11 @@ class StatusReporter:
         self._wanted: tuple[str, str] | None = None
         self._sent: tuple[str, str] | None = None
         self._wake = threading.Event()
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="status", daemon=True)
+        super().__init__("status")
 
-    def start(self) -> StatusReporter:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
+    def _interrupt(self) -> None:
         self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
 
     def report(self, printer: str, message: str) -> None:
         with self._lock:
@@ -267,7 +258,7 @@ class StatusReporter:
                     break
 
 
-class ServerMonitor:
+class ServerMonitor(Worker):
     """Polls /health: every ``down_seconds`` while down, ``up_seconds`` while up.
     Posts ``ServerStatus`` when it changes (or after ``poke``)."""
 
@@ -286,18 +277,10 @@ class ServerMonitor:
         self.on_up = on_up
         self._last: bool | None = None
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="health", daemon=True)
+        super().__init__("health")
 
-    def start(self) -> ServerMonitor:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
+    def _interrupt(self) -> None:
         self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
 
     def poke(self) -> None:
         """Check now and post the result even when unchanged."""
@@ -368,7 +351,7 @@ class EventFeed:
             self.post(st.Waiting(data["waiting"]))
 
 
-class Librarian:
+class Librarian(Worker):
     """Asks the server's procedure catalogue on its own thread and posts the answers
     (``CatalogueInfo``, ``Found``, ``Loaded`` or ``LookupFailed``).
 
@@ -385,19 +368,11 @@ class Librarian:
         self.catalogue_info: Catalogue | None = None
         self._jobs: deque[tuple[Any, ...]] = deque()
         self._cond = threading.Condition()
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="catalogue", daemon=True)
+        super().__init__("catalogue")
 
-    def start(self) -> Librarian:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
+    def _interrupt(self) -> None:
         with self._cond:
-            self._stop = True
             self._cond.notify()
-        if self._thread.is_alive():
-            self._thread.join(2)
 
     def catalogue(self) -> None:
         self._put(("catalogue",))
@@ -423,9 +398,9 @@ class Librarian:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._jobs and not self._stop:
+                while not self._jobs and not self._stop.is_set():
                     self._cond.wait()
-                if self._stop:
+                if self._stop.is_set():
                     return
                 job = self._jobs.popleft()
             try:

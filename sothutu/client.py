@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sothutu.worker import Worker
+
 log = logging.getLogger(__name__)
 
 
@@ -134,7 +136,7 @@ class ApiClient:
     def kiosk_status(self, printer: str, message: str = "") -> dict:
         return self.post("/api/v1/kiosks/status", {"printer": printer, "message": message})
 
-    # the procedure catalogue (issue 9) ------------------------------------------------
+    # the procedure catalogue (tra cứu thủ tục) ------------------------------------------
 
     def procedures(self, q: str = "", service: str | None = None, limit: int | None = None) -> dict:
         """Search (``q``) or list (all, or one field's) procedures: the API's answer."""
@@ -160,7 +162,7 @@ class StreamEvent:
     data: Any
 
 
-class EventStream:
+class EventStream(Worker):
     """Follows the event stream on a daemon thread.
 
     ``on_event(event)`` is called for every event (first a ``snapshot``, or the
@@ -181,6 +183,7 @@ class EventStream:
         backoff: float = 0.5,
         max_backoff: float = 10.0,
     ) -> None:
+        super().__init__("event-stream")
         self.base_url = base_url.rstrip("/")
         self._scheme, self._host, self._port, self._prefix = _split(base_url)
         self.on_event = on_event
@@ -190,27 +193,17 @@ class EventStream:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.connected = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._conn: http.client.HTTPConnection | None = None
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
-    def start(self) -> EventStream:
-        self._thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """End the stream and its thread (unblocks a read in progress)."""
-        self._stop.set()
+    def _interrupt(self) -> None:
+        """Unblock a read in progress."""
         with self._lock:
             sock = self._sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _set_connected(self, value: bool) -> None:
         if value != self.connected:

@@ -538,6 +538,12 @@ class ProceduresConfig:
         "start when the database has not imported this content of it yet; a relative path "
         'is relative to this config file; "" means none.',
     )
+    synonyms: str = setting(
+        "",
+        help="A file of the province's own words for procedures, added to the shipped "
+        "list for the look-up (README, 'Procedures': 'sổ đỏ => giấy chứng nhận quyền "
+        'sử dụng đất\'); a relative path is relative to this config file; "" means none.',
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -771,7 +777,8 @@ _WEAK_MARK = "demo"
 KEYPAD_PINS = ("next", "recall", "no_show", "done", "led", "buzzer")
 
 
-def _weak_pin(pin: str) -> bool:
+def weak_pin(pin: str) -> bool:
+    """A PIN anyone would try first: one digit repeated, or digits counting up or down."""
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in itertools.pairwise(digits)}
     return len(set(digits)) == 1 or steps in ({1}, {-1})
@@ -865,7 +872,7 @@ def _cross_check(config: Config) -> None:
                 "deploy/install.sh generates random keys"
             )
     for i, c in enumerate(config.counters):
-        if _weak_pin(c.pin):
+        if weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
 
 

@@ -1,4 +1,5 @@
-"""Fixtures: a real app on a temp database with an injected clock; a real server."""
+"""Fixtures: a real app on a temp database with an injected clock; a real server;
+gpiozero's mock pins; Debian's Chromium for the page tests."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from sothutu.clock import ManualClock
 from sothutu.config import Config, load_config
+from tests.browser import Pages, chromium
 from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,
@@ -46,8 +48,8 @@ def app(config: Config, clock: ManualClock):
     app = create_app(config, clock=clock)
     app.testing = True
     yield app
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 @pytest.fixture
@@ -95,3 +97,39 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     proc.start()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(request: pytest.FixtureRequest) -> Iterator:
+    """Debian's Chromium, one per test module; a module's ``CHROMIUM_SWITCHES``
+    adds command-line switches (e.g. autoplay for the display's voice)."""
+    name = request.module.__name__.rpartition(".")[2]
+    switches = getattr(request.module, "CHROMIUM_SWITCHES", ())
+    with chromium(f"{name} drives Debian's Chromium", switches) as b:
+        yield b
+
+
+@pytest.fixture
+def pages(browser) -> Iterator[Pages]:
+    """``pages.open(url, **context_options)``: fresh contexts, closed after the test."""
+    opened = Pages(browser)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def mock_factory() -> Iterator:
+    """gpiozero's ``MockFactory`` for one test, also as ``Device.pin_factory`` (for a
+    device made without a factory); afterwards its pins and reservations are cleared
+    and ``Device.pin_factory`` is what it was, so no pin state reaches the next test."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    before = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    try:
+        yield factory
+    finally:
+        factory.reset()
+        Device.pin_factory = before

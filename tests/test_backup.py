@@ -4,6 +4,8 @@ the lock against a second backup, and restore into a new server giving the same 
 from __future__ import annotations
 
 import fcntl
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import pytest
 
 from counter_api.backup import (
     LOCK_NAME,
+    PATTERN,
     BackupError,
     Nightly,
     backups,
@@ -243,7 +246,7 @@ def test_backup_under_write_load_and_restore_into_a_new_server(tmp_path: Path) -
 
 def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> None:
     """The wiring in counter_api.server: housekeeping ticks the nightly backup."""
-    from counter_api.server import _housekeeping
+    from counter_api.server import housekeeping
     from counter_api.service import QueueService
     from counter_api.store import Store
     from sothutu.clock import ManualClock
@@ -253,7 +256,7 @@ def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> No
     svc = QueueService(config, Store(config.database_path), clock)
     nightly = Nightly(config)
     stop = threading.Event()
-    keeper = threading.Thread(target=_housekeeping, args=(svc, stop, nightly), daemon=True)
+    keeper = threading.Thread(target=housekeeping, args=(svc, stop, nightly), daemon=True)
     keeper.start()
     try:
         deadline = time.monotonic() + 10
@@ -265,3 +268,43 @@ def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> No
         stop.set()
         keeper.join(35)
         svc.store.close()
+
+
+def readme_inspection() -> list[str]:
+    """The command lines of the README's "Looking inside a backup"."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### Looking inside a backup\n", 1)[1].split("\n#", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_the_readmes_sqlite_utils_commands_read_a_real_backup(tmp_path: Path) -> None:
+    """What the README tells a technician to type works on a backup and only reads it."""
+    config = seeded_config(tmp_path)
+    backup = make_backup(config)
+    assert backup is not None
+    cp, *commands = readme_inspection()
+    source, target = shlex.split(cp)[1:]
+    assert shlex.split(cp)[0] == "cp" and PATTERN.fullmatch(Path(source).name), cp
+    copy = tmp_path / "copy.db"
+    shutil.copy(backup, copy)
+    before = copy.read_bytes()
+    tool = Path(sys.executable).parent / "sqlite-utils"
+    out = []
+    for line in commands:
+        args = shlex.split(line)
+        assert args[0] == "/opt/sothutu/venv/bin/sqlite-utils", line
+        args = [str(tool), *(str(copy) if a == target else a for a in args[1:])]
+        assert str(copy) in args, line
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, (line, r.stderr)
+        out.append(r.stdout)
+    assert [c.split()[1] for c in commands] == ["tables", "schema", "rows", "query", "query"]
+    tables, schema, rows, per_day, log = out
+    assert any(line.split()[:2] == ["tickets", "3"] for line in tables.splitlines()), tables
+    assert "CREATE TABLE tickets (" in schema and "procedure_code" in schema, schema
+    assert "A001" in rows and "called" in rows and "A003" in rows, rows
+    assert "2026-11-24" in per_day and "ho-tich" in per_day, per_day
+    assert log.splitlines()[0] == "at,action,code,counter", log
+    assert ",issued,A001," in log and ",called,A001,1" in log, log
+    assert copy.read_bytes() == before  # the documented commands only read

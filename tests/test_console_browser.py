@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import expect
 
 from sothutu.client import ApiClient
-from tests.browser import chromium
+from tests.browser import Pages
+from tests.console_support import VIEWPORT, log_in, posts, settle, shot
 from tests.support import (
-    ARTIFACTS,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
@@ -30,15 +30,6 @@ from tests.support import (
 )
 
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
-
-SHOTS = ARTIFACTS / "console"
-VIEWPORT = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with chromium("the console's browser tests") as b:
-        yield b
 
 
 @pytest.fixture
@@ -50,40 +41,9 @@ def srv(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def clerk(browser, srv: ServerProcess) -> Iterator[Callable]:
+def clerk(pages: Pages, srv: ServerProcess) -> Callable:
     """``clerk(n)`` opens a new browser context logged in to counter n."""
-    contexts = []
-
-    def open_counter(n: int, pin: str | None = None):
-        ctx = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
-        ctx.set_default_timeout(5000)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: console_error(m, errors))
-        page.js_errors = errors  # type: ignore[attr-defined]
-        page.goto(srv.url + "/console")
-        page.select_option("#counter", str(n))
-        page.fill("#pin", pin or counter_pin(n))
-        page.keyboard.press("Enter")
-        page.wait_for_selector("#code")
-        wait_online(page)
-        return page
-
-    yield open_counter
-    for ctx in contexts:
-        ctx.close()
-
-
-def console_error(message, errors: list[str]) -> None:
-    """Script errors and CSP refusals; failed fetches (a 409 the page shows) are fine."""
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
-        errors.append(message.text)
-
-
-def wait_online(page) -> None:
-    expect(page.locator("body")).to_have_attribute("data-online", "1")
+    return lambda n, pin=None: log_in(pages, srv, n, pin)
 
 
 def text(page, selector: str, value: str | re.Pattern, timeout: float = 5000) -> None:
@@ -93,11 +53,6 @@ def text(page, selector: str, value: str | re.Pattern, timeout: float = 5000) ->
         expect(loc).to_have_text(value, timeout=timeout)
     else:
         expect(loc).to_contain_text(value, timeout=timeout)
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def kiosk(srv: ServerProcess) -> ApiClient:
@@ -110,11 +65,6 @@ def counter_state(srv: ServerProcess, n: int) -> dict:
 
 def waiting(srv: ServerProcess, service: str) -> int:
     return next(s["waiting"] for s in srv.client().state()["services"] if s["id"] == service)
-
-
-def settle(page) -> None:
-    """Wait until the console accepts actions again (request answered, quiet time over)."""
-    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
 
 
 def test_wrong_pin_login_and_logout(browser, srv: ServerProcess) -> None:
@@ -227,12 +177,13 @@ def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None
     assert page.inner_text("[data-action=pause] .label") == "Mở lại quầy"
     settle(page)
     shot(page, "07-paused")
+    sent = posts(page)
     page.keyboard.press("t")
-    time.sleep(0.3)
     assert counter_state(srv, 1)["status"] == "paused"
-    assert waiting(srv, "chung-thuc") == 1
     page.keyboard.press("d")
     text(page, "#counter-status", re.compile("Đang mở"))
+    assert sent == ["/api/v1/counters/1/resume"]  # T sent nothing
+    assert waiting(srv, "chung-thuc") == 1
     assert counter_state(srv, 1)["status"] == "open"
     assert page.js_errors == []
 
@@ -242,10 +193,11 @@ def test_double_click_or_held_key_calls_one_ticket(clerk, srv: ServerProcess) ->
     for _ in range(4):
         k.issue("ho-tich")
     page = clerk(1)
+    sent = posts(page)
     page.dblclick("[data-action=next]")
     text(page, "#code", "A001")
     settle(page)
-    time.sleep(0.2)
+    assert sent == ["/api/v1/counters/1/next"]  # one request, answered (settled)
     assert waiting(srv, "ho-tich") == 3
 
     page.keyboard.down("t")
@@ -255,7 +207,7 @@ def test_double_click_or_held_key_calls_one_ticket(clerk, srv: ServerProcess) ->
     page.keyboard.up("t")
     text(page, "#code", "A002")
     settle(page)
-    time.sleep(0.2)
+    assert sent == ["/api/v1/counters/1/next"] * 2
     assert waiting(srv, "ho-tich") == 2
     assert counter_state(srv, 1)["current"]["code"] == "A002"
 
@@ -298,7 +250,8 @@ def test_a_silent_dead_connection_shows_the_banner(clerk, srv: ServerProcess) ->
     page.wait_for_selector("#banner", state="hidden", timeout=15000)
     kiosk(srv).issue("ho-tich")
     text(page, "#waiting [data-service=ho-tich] .count", "1")  # once, not twice
-    time.sleep(0.5)
+    kiosk(srv).issue("chung-thuc")  # an event after it: a doubled one would come first
+    text(page, "#waiting [data-service=chung-thuc] .count", "1")
     assert page.inner_text("#waiting [data-service=ho-tich] .count") == "1"
 
 

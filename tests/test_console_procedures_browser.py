@@ -19,30 +19,21 @@ from playwright.sync_api import expect
 from kiosk.checklist import checklist_image
 from kiosk.controller import Kiosk
 from sothutu.config import load_config
-from tests.browser import chromium
+from tests.browser import Pages
+from tests.console_support import log_in, settle, shot
 from tests.kiosk_lookup_support import BIRTH, longest
 from tests.kiosk_support import drive, kiosk_extra, preview_files, raster_image, same_pixels
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import (
-    ARTIFACTS,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
-    counter_pin,
     free_port,
 )
 
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
-SHOTS = ARTIFACTS / "console"
-VIEWPORT = {"width": 1366, "height": 768}
 GUIDANCE = 3
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with chromium("the console's browser tests") as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -57,37 +48,8 @@ def srv(tmp_path_factory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def clerk(browser, srv: ServerProcess) -> Iterator[Callable]:
-    contexts = []
-
-    def open_counter(n: int):
-        ctx = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
-        ctx.set_default_timeout(5000)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors  # type: ignore[attr-defined]
-        page.goto(srv.url + "/console")
-        page.select_option("#counter", str(n))
-        page.fill("#pin", counter_pin(n))
-        page.keyboard.press("Enter")
-        page.wait_for_selector("#code")
-        expect(page.locator("body")).to_have_attribute("data-online", "1")
-        return page
-
-    yield open_counter
-    for ctx in contexts:
-        ctx.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def settle(page) -> None:
-    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
+def clerk(pages: Pages, srv: ServerProcess) -> Callable:
+    return lambda n: log_in(pages, srv, n)
 
 
 def test_a_ticket_for_a_procedure_shows_the_procedure_name(clerk, srv) -> None:

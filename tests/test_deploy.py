@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from sothutu.config import _weak_pin, load_config
+from sothutu.config import load_config, weak_pin
 from tests.support import ROOT, debian_tool, free_port, write_config
 
 INSTALL = ROOT / "deploy" / "install.sh"
@@ -407,7 +407,7 @@ def test_generated_config_is_a_valid_production_config(installed):
     assert re.fullmatch(r"([a-z2-9]{4}-){3}[a-z2-9]{4}", config.server.admin_password)
     assert config.server.admin_password in out
     pins = [c.pin for c in config.counters]
-    assert all(re.fullmatch(r"\d{6}", p) and not _weak_pin(p) for p in pins)
+    assert all(re.fullmatch(r"\d{6}", p) and not weak_pin(p) for p in pins)
     assert len(set(pins)) == len(pins)
     for where, value in _strings(tomllib.loads(path.read_text())):
         assert not re.match(r"(preview:|file:)?var/", value), where  # no path next to /etc

@@ -47,14 +47,33 @@ def test_sentence(code: str, counter: int, recall: bool, dialect: str, sentence:
     assert ann.text == sentence
 
 
+def docs_section(title: str) -> str:
+    text = (ROOT / "docs" / "vietnamese.md").read_text(encoding="utf-8")
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def test_the_design_examples_word_for_word() -> None:
-    # shared/design/vietnamese.md, "Announcements"
+    # docs/vietnamese.md, "Announcements"
     assert announcement("A015", 2).text == (
         "Mời công dân có số thứ tự A mười lăm, đến quầy số hai."
     )
     assert announcement("A015", 2, recall=True).text == (
         "Mời lần thứ hai, công dân có số thứ tự A mười lăm, đến quầy số hai."
     )
+    section = docs_section("Announcements")
+    assert f'"{announcement("A015", 2).text}"' in section
+    assert f'"{announcement("A015", 2, recall=True).text}"' in section
+
+
+def test_the_docs_name_every_letter_as_it_is_read() -> None:
+    cells = [
+        cell.strip()
+        for line in docs_section("Announcements").splitlines()
+        if line.startswith("| ") and not line.startswith("| letter")
+        for cell in line.strip("|").split("|")
+    ]
+    pairs = {cells[i]: cells[i + 1] for i in range(0, len(cells), 2) if cells[i]}
+    assert pairs == LETTER_NAMES
 
 
 def test_letters_named_as_the_design_says() -> None:

@@ -178,8 +178,12 @@ def test_no_audio_device_leaves_the_screen_working(tmp_path: Path, server: Serve
         while "event stream connected" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()
             time.sleep(0.1)
-        call(server, "ho-tich", 1)
-        time.sleep(1.0)
+        shown = f"call {call(server, 'ho-tich', 1)} to counter 1"
+        deadline = time.monotonic() + 10  # the display shows the call, silently
+        while shown not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        assert shown in log.read_text(), log.read_text()
         assert proc.poll() is None, log.read_text()
     finally:
         proc.send_signal(signal.SIGTERM)

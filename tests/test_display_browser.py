@@ -35,7 +35,7 @@ from display import state as st
 from sothutu.clock import ManualClock
 from sothutu.config import load_config
 from sothutu.voice import announce
-from tests.browser import chromium
+from tests.browser import Pages
 from tests.support import (
     ARTIFACTS,
     KIOSK_KEY,
@@ -49,6 +49,7 @@ from tests.support import (
 pytestmark = [pytest.mark.debian, pytest.mark.slow]
 
 SHOTS = ARTIFACTS / "webdisplay"
+CHROMIUM_SWITCHES = ["--autoplay-policy=no-user-gesture-required"]  # the voice plays unasked
 SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
 NOTICE = "Thời gian làm việc: Sáng 7h30–11h30, Chiều 13h30–17h00, từ thứ Hai đến thứ Sáu"
 GAP = 0.3  # [voice] gap of the test configs
@@ -110,14 +111,6 @@ INK_HEIGHT = """(id) => {
 
 
 # --- fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with chromium(
-        "the browser display's tests", ["--autoplay-policy=no-user-gesture-required"]
-    ) as b:
-        yield b
 
 
 def tone_wav(freq: float, seconds: float, rate: int = 22050) -> bytes:
@@ -237,34 +230,16 @@ def live(tmp_path_factory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable]:
+def open_page(pages: Pages) -> Callable:
     """``open_page(url, size)``: a page in a fresh context, recording audio and errors."""
-    contexts = []
 
     def open_(url: str, size: tuple[int, int] = (1366, 768), init: str = ""):
-        ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="vi-VN")
-        ctx.set_default_timeout(5000)
-        contexts.append(ctx)
-        ctx.add_init_script(RECORD_AUDIO + init)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource")
-                else None
-            ),
-        )
-        page.js_errors = errors  # type: ignore[attr-defined]
-        page.goto(url)
+        viewport = {"width": size[0], "height": size[1]}
+        page = pages.open(url, viewport=viewport, init=RECORD_AUDIO + init)
         page.evaluate("document.fonts.ready")
         return page
 
-    yield open_
-    for ctx in contexts:
-        ctx.close()
+    return open_
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -558,6 +533,66 @@ def test_sound_button_until_sound_is_on(open_page, live: ServerProcess) -> None:
     assert skipped[0]["skipped"] > MAX_AGE
 
 
+# Visible boxes that the sound button overlaps (other than the page itself).
+COVERED_BY_SOUND = """() => {
+  const button = document.getElementById('sound');
+  const b = button.getBoundingClientRect();
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e === button || e.contains(button) || e.tagName === 'SCRIPT') continue;
+    if (e.getClientRects().length === 0 || getComputedStyle(e).visibility === 'hidden') continue;
+    const r = e.getBoundingClientRect();
+    const w = Math.min(r.right, b.right) - Math.max(r.left, b.left);
+    const h = Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top);
+    if (w > 0.5 && h > 0.5) out.push((e.id || e.className) + ' ' + JSON.stringify(r));
+  }
+  return out;
+}"""
+
+
+def test_the_sound_button_hides_nothing(open_page, live: ServerProcess) -> None:
+    """At every screen size, the button takes its own room: no box of the notice, the
+    waiting counts, the counters or "ĐANG PHỤC VỤ" lies under it; after a press the
+    screen takes the room back, and nothing overflows either way."""
+    kiosk = live.client(KIOSK_KEY)
+    kiosk.issue("ho-tich")
+    kiosk.issue("chung-thuc")
+    code = live.client(counter_key(4)).counter(4, "next")["ticket"]["code"]
+    screens = [(live.url + "/display", size) for size in SIZES] + [
+        (live.url + "/display?counter=4", (1280, 800)),
+        (live.url + "/display?counter=4", (800, 1280)),
+    ]
+    for url, size in screens:
+        page = open_page(url, size, init=CTX_TIME + SUSPENDED_AUDIO)
+        link(page, "live")
+        button = page.locator("#sound")
+        expect(button).to_be_visible()
+        expect(button).to_be_focused()  # the OK key of a TV's remote presses it
+        wall = "counter=" not in url
+        if wall:
+            shown(page, "#code", code)
+            must_show = ["#notice", "#notice-text", "#fields .wcount", "#fields .wname",
+                         "#counters .ccode", "#centre", "#clock"]  # fmt: skip
+        else:
+            shown(page, "#cs-status", "ĐANG PHỤC VỤ")
+            must_show = ["#cs-status", "#cs-code", "#cs-name"]
+        name = ("wall" if wall else "counter") + "-sound-off"
+        check_screen(page, name)
+        assert page.evaluate(COVERED_BY_SOUND) == [], f"{name} at {size}"
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 0.04 * size[1] and box["width"] >= size[0] - 1
+        for selector in must_show:
+            for el in page.locator(selector).all():
+                expect(el).to_be_visible()
+                r = el.bounding_box()
+                assert r is not None and r["y"] >= box["y"] + box["height"] - 0.5, (selector, size)
+        button.click()
+        expect(button).to_be_hidden()
+        expect(page.locator("body")).not_to_have_class(re.compile(r"\bsound-off\b"))
+        check_screen(page, name.replace("-off", "-on"))
+    live.client(counter_key(4)).counter(4, "done")
+
+
 def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
     """The page's reducer and display/state.py give the same views for the same events."""
     import tests.display_support as ds
@@ -738,8 +773,9 @@ def test_silent_link_restart_and_a_call_made_while_reconnecting(open_page, tmp_p
         page.route(events, lambda route: route.abort())
         srv.start()
         during = srv.client(counter_key(2)).counter(2, "next")["ticket"]["code"]
-        time.sleep(0.5)
-        link(page, "lost")  # still away: the call is not on the screen yet
+        # the page tries the stream again and is refused: still away, the call not shown
+        page.wait_for_event("requestfailed", lambda r: bool(events.search(r.url)), timeout=15000)
+        link(page, "lost")
         page.unroute(events)
         link(page, "live", timeout=15000)
         shown(page, "#code", during)

@@ -1,4 +1,4 @@
-"""The Vietnamese number reader: the table of vietnamese.md, then every rule for 0-9999."""
+"""The Vietnamese number reader: the table of docs/vietnamese.md, then every rule for 0-9999."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import itertools
 import pytest
 
 from sothutu.voice.numbers import read, words
+from tests.support import ROOT
 
-# The table of shared/design/vietnamese.md, verbatim.
+# The table of docs/vietnamese.md, verbatim (test_the_docs_table_is_this_table).
 TABLE = [
     (0, "không"),
     (5, "năm"),
@@ -32,6 +33,19 @@ TABLE = [
     (1014, "một nghìn không trăm mười bốn"),
     (1021, "một nghìn không trăm hai mươi mốt"),
 ]
+
+
+def test_the_docs_table_is_this_table() -> None:
+    """docs/vietnamese.md shows people exactly the numbers this test reads."""
+    text = (ROOT / "docs" / "vietnamese.md").read_text(encoding="utf-8")
+    section = text.split("## Reading numbers aloud", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        tuple(cell.strip() for cell in line.strip("|").split("|"))
+        for line in section.splitlines()
+        if line.startswith("| ") and line[2].isdigit()
+    ]
+    assert [(int(n), w) for n, w in rows] == TABLE
+
 
 MORE = [
     (1, "một"),

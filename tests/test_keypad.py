@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from tests.support import (
     ServerProcess,
     counter_key,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -46,26 +47,18 @@ retry_seconds = {retry}
 """
 
 
-def wait_for(check: Callable[[], object], timeout: float = 5.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what or check}")
-
-
 class Rig:
     """A server, a keypad on mock pins, and hands to press its buttons."""
 
-    def __init__(self, tmp: Path, retry: float = 15.0, server_extra: str = "") -> None:
+    def __init__(
+        self, tmp: Path, factory: MockFactory, retry: float = 15.0, server_extra: str = ""
+    ) -> None:
         self.port = free_port()
         self.path = write_config(
             tmp, port=self.port, extra=KEYPAD.format(retry=retry), server_extra=server_extra
         )
         self.server = ServerProcess(self.path, self.port).start()
-        self.factory = MockFactory()
+        self.factory = factory
         self.keypad = Keypad(load_config(self.path), 1, pin_factory=self.factory).start()
         self.kiosk = self.server.client(KIOSK_KEY)
         self.admin = self.server.client(ADMIN_KEY)
@@ -103,8 +96,8 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
-    r = Rig(tmp_path)
+def rig(tmp_path: Path, mock_factory: MockFactory) -> Iterator[Rig]:
+    r = Rig(tmp_path, mock_factory)
     yield r
     r.close()
 
@@ -146,8 +139,11 @@ def test_bounce_and_double_press_call_one_ticket(rig: Rig) -> None:
     pin.drive_low()
     pin.drive_high()
     wait_for(lambda: rig.keypad.results, what="the press")
-    time.sleep(0.5)
-    assert len(rig.keypad.results) == 1
+    time.sleep(0.35)  # quiet time
+    rig.press("recall")  # after every earlier press: presses are done one by one, in order
+    assert len(rig.keypad.results) == 2
+    recalled = rig.keypad.results[1].ticket
+    assert (recalled["code"], recalled["calls"]) == ("A001", 2)  # one call, then the recall
     assert rig.counter()["current"]["code"] == "A001"
     waiting = {s["id"]: s["waiting"] for s in rig.server.client().state()["services"]}
     assert waiting["ho-tich"] == 2
@@ -170,14 +166,17 @@ def test_led_follows_pause_and_server(rig: Rig) -> None:
     assert led.state and rig.led_toggles(1.2) == 0
 
 
-def test_press_during_restart_is_done_once(rig: Rig) -> None:
+def test_press_during_restart_is_done_once(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     rig.kiosk.issue("ho-tich")
     rig.kiosk.issue("ho-tich")
     wait_for(lambda: rig.pin("GPIO24").state, what="LED on")
     rig.server.kill()
     rig.press("next", wait=False)
-    time.sleep(1.0)
-    assert rig.keypad.busy, "the press waits for the server"
+    wait_for(
+        lambda: any("server unreachable" in r.getMessage() for r in caplog.records),
+        what="the press to find no server",
+    )
+    assert rig.keypad.busy and not rig.keypad.results, "the press waits for the server"
     rig.server.start()
     wait_for(lambda: rig.keypad.results, 20, "the press to finish")
     assert rig.keypad.results == [rig.keypad.results[0]] and rig.keypad.results[0].ok
@@ -187,8 +186,10 @@ def test_press_during_restart_is_done_once(rig: Rig) -> None:
     assert rig.beeps() == 1  # accepted, no failure signal
 
 
-def test_press_while_server_stays_away_fails_loudly(tmp_path: Path) -> None:
-    r = Rig(tmp_path, retry=1.0)
+def test_press_while_server_stays_away_fails_loudly(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    r = Rig(tmp_path, mock_factory, retry=1.0)
     try:
         r.kiosk.issue("ho-tich")
         wait_for(lambda: r.pin("GPIO24").state, what="LED on")
@@ -197,7 +198,9 @@ def test_press_while_server_stays_away_fails_loudly(tmp_path: Path) -> None:
         assert r.keypad.results[-1].code == "unreachable"
         wait_for(lambda: r.beeps() == 4, what="one beep, then three")
         r.server.start()
-        time.sleep(0.5)
+        wait_for(lambda: r.keypad.stream.connected, 10, "the stream to reconnect")
+        r.press("recall")  # done after anything the keypad might still do
+        assert r.keypad.results[-1].code == "no_current_ticket"
         assert r.counter()["current"] is None, "a failed press is not done later behind the back"
     finally:
         r.close()
@@ -256,7 +259,7 @@ class DropFirstAnswer:
         self.listener.close()
 
 
-def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
+def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
     server_port = free_port()
     proxy = DropFirstAnswer(server_port)
     path = write_config(
@@ -266,7 +269,7 @@ def test_lost_answer_is_not_resent(tmp_path: Path) -> None:
         server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
     )
     server = ServerProcess(path, server_port).start()
-    factory = MockFactory()
+    factory = mock_factory
     keypad = Keypad(load_config(path), 1, pin_factory=factory).start()
     try:
         server.client(KIOSK_KEY).issue("ho-tich")
@@ -306,15 +309,19 @@ def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
     assert "no [[keypads]] with counter = 2" in run.stderr
 
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "1"],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.0)
-    assert proc.poll() is None, "runs (and waits for its server) until stopped"
-    proc.terminate()
-    _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0, err
+    log = tmp_path / "keypad.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "keypads.counter", "--config", str(path), "--counter", "1"],
+            cwd=ROOT,
+            env=env,
+            stderr=out,
+        )
+    try:
+        wait_for(lambda: "keypad of counter 1 serving" in log.read_text(), 10, "the keypad")
+        assert proc.poll() is None, "runs (and waits for its server) until stopped"
+        proc.terminate()
+        assert proc.wait(10) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -295,14 +295,14 @@ def test_citizens_cannot_leave_technicians_can(server, tmp_path) -> None:
         ):
             pygame.event.post(event)
             step(app)
-            assert not app._stop.is_set()
+            assert not app.stopping
         pygame.event.post(
             pygame.event.Event(
                 pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL | pygame.KMOD_RSHIFT
             )
         )
         step(app)
-        assert app._stop.is_set()
+        assert app.stopping
     finally:
         app.close()
 
@@ -311,7 +311,14 @@ def test_idle_kiosk_draws_nothing_and_sleeps(server, tmp_path) -> None:
     app = make_app(tmp_path, server.port, "preview:tickets").start()
     try:
         wait_screen(app, Screen.START)
-        drive(lambda: step(app), lambda: False, 0.5)  # let the stream and status settle
+
+        def settled() -> bool:  # every answer the start brings is in and drawn
+            state = app.controller.state
+            known = all(f.waiting is not None for f in state.fields)
+            ready = state.printer != "unknown" and state.catalogue is not None
+            return known and ready and app.kiosk.reporter.sent is not None and not app.dirty
+
+        assert drive(lambda: step(app), settled, 5)
         frames, cpu, t0 = app.frames, time.process_time(), time.monotonic()
         while time.monotonic() - t0 < 1.5:
             app.step(0.03)

@@ -14,7 +14,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from kiosk import layout, lookup_layout, lookup_render, render
+from kiosk import geometry, layout, lookup_layout, lookup_render, render
 from kiosk import state as st
 from kiosk.lookup import FAULT, PRINTED, PRINTING, Lookup
 from kiosk.paint import AMBER
@@ -148,7 +148,7 @@ def test_buttons_and_keys_are_big_and_hit_where_drawn(size: tuple[int, int]) -> 
                 continue  # a result row scrolled out of the list
             assert x >= 0 and y >= 0 and x + bw <= w and y + bh <= h, (name, b)
             centre = (x + bw / 2, y + bh / 2)
-            assert layout.hit(state, size, centre) == (b.target if b.enabled else None), (name, b)
+            assert geometry.hit(boxes, centre) == (b.target if b.enabled else None), (name, b)
             if b.target[0] == "key":
                 assert bh >= 0.1 * h and bw >= 0.08 * w, (name, b)  # about 1 cm on a 7" screen
             elif b.target[0] != "result":
@@ -184,7 +184,7 @@ def test_the_detail_scrolls_and_the_arrows_know_the_ends() -> None:
     assert lookup_layout.result_rows(scrolled, size)[-1][0] == listed.lookup.hits[-1]
     assert lookup_layout.result_rows(listed, size)[0][0] == listed.lookup.hits[0]
     rows = len(listed.lookup.hits)
-    step = lookup_layout.row_height(size) + lookup_layout.pad_of(size) // 2
+    step = lookup_layout.row_height(size) + geometry.pad_of(size) // 2
     main, _ = lookup_layout.results_area(size)
     assert (
         lookup_render.scroll_limit(listed, size)

@@ -15,6 +15,7 @@ import pygame
 
 from kiosk import layout, render
 from kiosk import state as st
+from kiosk.geometry import hit
 from kiosk.state import Screen
 from tests.support import ARTIFACTS
 
@@ -99,13 +100,13 @@ def test_buttons_are_big_and_hit_where_drawn(size: tuple[int, int]) -> None:
             x, y, w, h = b.rect
             assert h >= 0.1 * size[1] and w >= 0.2 * size[0], b
             assert x >= 0 and y >= 0 and x + w <= size[0] and y + h <= size[1], b
-            assert layout.hit(state, size, (x + w / 2, y + h / 2)) == b.target
-            assert layout.hit(state, size, (x + 2, y + 2)) == b.target
+            assert hit(boxes, (x + w / 2, y + h / 2)) == b.target
+            assert hit(boxes, (x + 2, y + 2)) == b.target
         rects = [pygame.Rect(b.rect) for b in boxes]
         for i, r in enumerate(rects):
             assert r.collidelist(rects[:i] + rects[i + 1 :]) == -1  # no overlaps
     # margins and headers hit nothing
-    assert layout.hit(screens(NINE)["start"], size, (1, 1)) is None
+    assert hit(layout.buttons(screens(NINE)["start"], size), (1, 1)) is None
     assert layout.buttons(screens(NINE)["done"], size) == []
 
 

@@ -8,13 +8,12 @@ admin-report-print.png, rate-*.png, status-*.png).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
+from tests.browser import watch_errors
 from tests.support import (
     ADMIN_KEY,
     ARTIFACTS,
@@ -23,6 +22,7 @@ from tests.support import (
     counter_key,
     counter_pin,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -41,18 +41,10 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium("page tests drive Debian's Chromium") as b:
-        yield b
-
-
 def watch(page) -> list[str]:
-    """Collect the page's console errors (a CSP refusal, a script error)."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
+    """Collect the page's console errors (a CSP refusal, a script error, a file that
+    did not load)."""
+    return watch_errors(page, failed_loads=True)
 
 
 def shot(page, name: str) -> Path:
@@ -203,12 +195,12 @@ def test_rating_tablet(browser, server: ServerProcess) -> None:
     page.click('.face[data-score="4"]')
     expect(page.locator("#thanks")).to_be_visible()
     expect(page.locator("#thanks-text")).to_have_text("Cảm ơn quý khách!")
-    deadline = time.monotonic() + 5  # the page thanks once the server said yes
-    while True:
-        after = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
-        if after["count"] > before["count"] or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+
+    def rated() -> dict | None:  # the page thanks once the server said yes
+        now = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
+        return now if now["count"] > before["count"] else None
+
+    after = wait_for(rated, what="the rating in the report")
     assert after["count"] == before["count"] + 1
     assert after["levels"]["4"] == before["levels"]["4"] + 1
     page.clock.fast_forward(5000)

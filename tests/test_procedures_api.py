@@ -27,8 +27,8 @@ def papp(tmp_path: Path, clock):
     app = create_app(load_config(write_procedures_config(tmp_path, SAMPLE)), clock=clock)
     app.testing = True
     yield app
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 @pytest.fixture
@@ -47,9 +47,9 @@ def test_search_answers_ranked_results_with_their_field(pc) -> None:
         "name": "Đăng ký khai sinh",
         "service": "ho-tich",
         "service_name": "Hộ tịch",
-        "matched": "name",
-        "snippet": None,
-        "score": first["score"],
+        "matched": "keywords",  # the staff's keyword "giấy khai sinh"
+        "snippet": "giấy khai sinh",
+        "score": 1.0,
     }
     scores = [p["score"] for p in body["procedures"]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= scores[0] <= 1
@@ -60,6 +60,29 @@ def test_search_answers_ranked_results_with_their_field(pc) -> None:
     assert [s["procedures"] for s in body["services"]] == [10, 4, 2, 4, 2]
     docs = pc.get("/api/v1/procedures?q=căn+cước").get_json()["procedures"]
     assert docs[0]["matched"] == "documents" and docs[0]["snippet"].startswith("Căn cước")
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "absent"),
+    [
+        # what citizens stumbled on: loose results after the first hit
+        ("khai sinh", "1.001193", ["1.004194"]),  # not Đăng ký tạm trú ("sinh viên")
+        ("giay khia sinh", "1.001193", ["1.004194", "1.000656", "1.001699"]),
+        ("sổ đỏ", "1.012753", ["1.001699"]),  # not the disability certificate
+        ("dang ky ket hon", "1.000894", ["1.000689"]),  # not "khai sinh kết hợp …"
+        ("cccd", "1.001193", []),  # căn cước: the documents that ask for it
+    ],
+)
+def test_the_api_and_the_phone_page_rank_alike(pc, query: str, first: str, absent: list) -> None:
+    """GET /api/v1/procedures (the kiosk's look-up) and /thu-tuc (phones) use one search."""
+    body = pc.get("/api/v1/procedures", query_string={"q": query}).get_json()
+    codes = [p["code"] for p in body["procedures"]]
+    assert codes[0] == first and not set(absent) & set(codes), codes
+    assert body["total"] == len(codes) < 22
+    html = pc.get("/thu-tuc", query_string={"q": query}).get_data(as_text=True)
+    assert f"/thu-tuc/{first}" in html
+    for code in absent:
+        assert f"/thu-tuc/{code}" not in html
 
 
 def test_list_by_field_and_limits(pc) -> None:
@@ -131,7 +154,7 @@ def test_a_ticket_for_a_procedure_takes_its_field_and_carries_it(papp, pc) -> No
         "thẩm quyền của Việt Nam cấp hoặc chứng nhận",
     }
     assert pc.get(f"/api/v1/tickets/{t['id']}").get_json()["procedure"] == t["procedure"]
-    svc = papp.extensions["sothutu"]
+    svc = papp.extensions["sothutu"].service
     issued = [e for e in svc.events_after(0) if e.type == "ticket.issued"]
     assert json.loads(issued[-1].data)["ticket"]["procedure"]["code"] == "2.000815"
     # the same field named explicitly is fine; a ticket without procedure has no key
@@ -196,7 +219,7 @@ def test_a_procedure_hidden_by_the_config_cannot_be_used(tmp_path: Path, clock) 
 
     # imported with five fields, then the config has only three
     first = create_app(load_config(write_procedures_config(tmp_path, SAMPLE)), clock=clock)
-    first.extensions["sothutu"].store.close()
+    first.extensions["sothutu"].service.store.close()
     three = write_config(tmp_path)
     app = create_app(load_config(three), clock=clock)
     c = app.test_client()
@@ -204,7 +227,7 @@ def test_a_procedure_hidden_by_the_config_cannot_be_used(tmp_path: Path, clock) 
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_procedure"
     assert c.get("/api/v1/procedures/1.004222").status_code == 404
     assert c.get("/api/v1/procedures/1.001193").status_code == 200
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 # --- a real server ---------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import expect
 
 from sothutu.config import load_config
-from tests.browser import chromium
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ARTIFACTS, ROOT, ServerProcess, debian_tool, free_port
 
@@ -35,21 +34,19 @@ def site(tmp_path_factory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="module")
-def phone(site: ServerProcess) -> Iterator:
+def phone(browser, site: ServerProcess) -> Iterator:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with chromium("the /thu-tuc browser tests") as browser:
-        ctx = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="vi-VN",
-            java_script_enabled=False,  # the pages must work without it
-        )
-        ctx.set_default_timeout(5000)
-        page = ctx.new_page()
-        yield page
-        ctx.close()
+    ctx = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+        java_script_enabled=False,  # the pages must work without it
+    )
+    ctx.set_default_timeout(5000)
+    yield ctx.new_page()
+    ctx.close()
 
 
 def no_sideways_scroll(page) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime
 
 import pytest
 
 from sothutu.client import ApiClient
 from tests.conftest import VN
-from tests.support import ADMIN_KEY, KIOSK_KEY, ServerProcess, counter_key
+from tests.support import ADMIN_KEY, KIOSK_KEY, ServerProcess, counter_key, wait_for
 
 
 def rate(api, n: int, body: dict, key: str | None = None):
@@ -54,7 +53,7 @@ def test_only_the_counters_last_finished_ticket_once_and_soon(api, clock, app) -
     clock.advance(91)  # [ratings] window_seconds = 90
     r = rate(api, 1, {"score": 1, "ticket": third["id"]})
     assert r.status_code == 409 and code(r) == "rating_closed"
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     with svc.store.read() as db:
         rows = db.execute("SELECT ticket_id, counter, score, source FROM ratings").fetchall()
     assert rows == [(second["id"], 1, 4, "keypad")]
@@ -115,13 +114,11 @@ def test_ratings_are_in_the_report(api, clock) -> None:
     assert (c[1], c[2], c[3]) == (5.0, 1.0, None)
 
 
-def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
-    from gpiozero.pins.mock import MockFactory
-
+def test_gpio_keypad_against_a_real_server(server: ServerProcess, mock_factory) -> None:
     from keypads.rating import RatingKeypad
 
     pins = ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO26"]  # as in [ratings] keypad_pins
-    factory = MockFactory()
+    factory = mock_factory
     results: list[tuple[int, str]] = []
     got = threading.Event()
 
@@ -147,13 +144,12 @@ def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
         press(6)
         press(26)
         assert got.wait(5)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and keypad._busy.locked():
-            time.sleep(0.02)
+        wait_for(lambda: not keypad.busy, what="every accepted press answered")
         assert results[0] == (4, "recorded")
         assert all(outcome == "already_rated" for _, outcome in results[1:])
+        sent = len(results)
         press(5)  # the ticket is rated: the server says so, nothing is stored
-        time.sleep(0.3)
+        wait_for(lambda: len(results) > sent, what="the answer to the last press")
         report = server.client(ADMIN_KEY).request("GET", "/api/v1/reports/daily")
         assert report["total"]["ratings"]["count"] == 1
         assert report["total"]["ratings"]["levels"]["4"] == 1
@@ -163,9 +159,7 @@ def test_gpio_keypad_against_a_real_server(server: ServerProcess) -> None:
         keypad.close()
 
 
-def test_keypad_says_unreachable_when_the_server_is_gone() -> None:
-    from gpiozero.pins.mock import MockFactory
-
+def test_keypad_says_unreachable_when_the_server_is_gone(mock_factory) -> None:
     from keypads.rating import RatingKeypad
     from tests.support import free_port
 
@@ -175,7 +169,7 @@ def test_keypad_says_unreachable_when_the_server_is_gone() -> None:
         ApiClient(f"http://127.0.0.1:{free_port()}", "k" * 20, timeout=1),
         1,
         [5, 6, 13, 19, 26],
-        pin_factory=MockFactory(),
+        pin_factory=mock_factory,
         on_result=lambda s, o: (results.append((s, o)), done.set()),
     )
     try:

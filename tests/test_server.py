@@ -24,6 +24,7 @@ from tests.support import (
     counter_key,
     debian_tool,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -244,7 +245,7 @@ def test_sigterm_with_open_streams_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     srv = ServerProcess(write_config(tmp_path, port=port), port).start()
     streams = [EventStream(srv.url, lambda e: None).start() for _ in range(5)]
-    time.sleep(0.3)
+    wait_for(lambda: all(s.connected for s in streams), what="five open streams")
     t0 = time.monotonic()
     assert srv.stop(timeout=10) == 0
     assert time.monotonic() - t0 < 8

@@ -58,6 +58,39 @@ def test_a_database_of_an_older_version_opens_and_upgrades(tmp_path: Path) -> No
     svc.store.close()
 
 
+def schema_of(path: Path) -> dict:
+    """What a database's schema means (columns, keys, indexes, triggers, table
+    options), whatever the spelling of the SQL that made it."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(sqlite3.connect(path), execute_plugins=False)
+    try:
+        tables = {
+            name: (
+                db[name].columns,
+                db[name].foreign_keys,
+                sorted((i.name, tuple(i.columns), i.unique) for i in db[name].indexes),
+                [word in db[name].schema.upper() for word in ("AUTOINCREMENT", "ROWID", "CHECK")],
+            )
+            for name in db.table_names()
+        }
+        triggers = {t.name: " ".join(t.sql.split()) for t in db.triggers}
+        return {"tables": tables, "triggers": triggers}
+    finally:
+        db.close()
+
+
+def test_a_fresh_database_and_an_upgraded_old_one_have_the_same_schema(tmp_path: Path) -> None:
+    """Migrations may be rewritten (e.g. with sqlite-utils) only when what they make stays."""
+    old = tmp_path / "old.db"
+    shutil.copy(V1, old)
+    Store(old).close()
+    Store(tmp_path / "fresh.db").close()
+    fresh = schema_of(tmp_path / "fresh.db")
+    assert fresh == schema_of(old)
+    assert fresh["tables"]["events"][3][0]  # AUTOINCREMENT: event ids are never reused
+
+
 def test_each_migration_step_upgrades_from_the_one_before(tmp_path: Path) -> None:
     import sqlite_utils
 
@@ -109,6 +142,37 @@ def test_a_failed_write_rolls_back_everything(tmp_path: Path) -> None:
         tx.after_commit(lambda: ran.append(1))
         tx.execute("INSERT INTO meta (key, value) VALUES ('c', 'd')")
     assert ran == [1]
+    store.close()
+
+
+def test_sqlite_utils_writes_join_the_open_transaction(tmp_path: Path) -> None:
+    """insert_all and upsert (sqlite-utils) inside Store.write() commit or roll back
+    with it: they must never commit the transaction half-way."""
+    from counter_api.store import repo
+
+    store = Store(tmp_path / "q.db")
+    at = datetime(2026, 11, 24, 8, tzinfo=VN)
+    with pytest.raises(RuntimeError), store.write() as tx:
+        repo.set_meta(tx.db, "a", "b")
+        repo.ensure_counters(tx.db, [98, 99])
+        repo.save_kiosk(tx.db, "k1", "ok", "", at)
+        assert tx.db.conn.in_transaction
+        raise RuntimeError("boom")
+    with store.read() as db:
+        assert repo.get_meta(db, "a") is None
+        assert set(repo.all_counters(db)) == set()
+        assert repo.kiosk_rows(db) == {}
+    with store.write() as tx:
+        repo.ensure_counters(tx.db, [98, 99])
+        repo.ensure_counters(tx.db, [99])  # already there: kept as it is
+        repo.save_kiosk(tx.db, "k1", "ok", "", at)
+        repo.save_kiosk(tx.db, "k1", "paper_low", "Sắp hết giấy", at)
+        repo.set_meta(tx.db, "a", "b")
+        repo.set_meta(tx.db, "a", "c")
+    with store.read() as db:
+        assert repo.get_meta(db, "a") == "c"
+        assert set(repo.all_counters(db)) == {98, 99}
+        assert repo.kiosk_rows(db) == {"k1": ("paper_low", "Sắp hết giấy", at)}
     store.close()
 
 

@@ -20,11 +20,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from counter_api.procedures import synonyms as synonyms_file
 from counter_api.procedures.csvio import CatalogueError, Problem, read_catalogue
 from counter_api.procedures.search import Hit, SearchIndex
+from counter_api.procedures.synonyms import SynonymError, Synonyms
 from counter_api.store import Store
+from counter_api.store.repo import DB, get_meta, set_meta
 from sothutu.config import Config
 from sothutu.procedures.model import Procedure
 
@@ -39,33 +41,24 @@ FILE_DIGEST = "procedures_file_digest"
 # --- SQL -------------------------------------------------------------------------------
 
 
-def _meta(db: Any, key: str) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+def load_procedures(db: DB) -> list[Procedure]:
+    rows = db["procedures"].rows_where(order_by="position", select="data")
+    return [Procedure.from_json(json.loads(r["data"])) for r in rows]
 
 
-def _set_meta(db: Any, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
-def load_procedures(db: Any) -> list[Procedure]:
-    rows = db.execute("SELECT data FROM procedures ORDER BY position").fetchall()
-    return [Procedure.from_json(json.loads(r[0])) for r in rows]
-
-
-def replace_procedures(db: Any, procedures: list[Procedure]) -> None:
+def replace_procedures(db: DB, procedures: list[Procedure]) -> None:
     """Inside a write transaction: the catalogue becomes exactly ``procedures``."""
-    db.execute("DELETE FROM procedures")
-    db.conn.executemany(
-        "INSERT INTO procedures (code, position, service, name, data) VALUES (?, ?, ?, ?, ?)",
-        [
-            (p.code, i, p.service, p.name, json.dumps(p.to_json(), ensure_ascii=False))
-            for i, p in enumerate(procedures)
-        ],
+    table = db["procedures"]
+    table.delete_where()
+    table.insert_all(
+        {
+            "code": p.code,
+            "position": i,
+            "service": p.service,
+            "name": p.name,
+            "data": json.dumps(p.to_json(), ensure_ascii=False),
+        }
+        for i, p in enumerate(procedures)
     )
 
 
@@ -97,12 +90,12 @@ def import_file(
     same_file = configured is not None and configured.resolve() == path.resolve()
     with store.write() as tx:
         replace_procedures(tx.db, procedures)
-        version = int(_meta(tx.db, VERSION) or 0) + 1
-        _set_meta(tx.db, VERSION, str(version))
-        _set_meta(tx.db, IMPORTED_AT, (now or datetime.now(UTC)).isoformat(timespec="seconds"))
-        _set_meta(tx.db, SOURCE, path.name)
+        version = int(get_meta(tx.db, VERSION) or 0) + 1
+        set_meta(tx.db, VERSION, str(version))
+        set_meta(tx.db, IMPORTED_AT, (now or datetime.now(UTC)).isoformat(timespec="seconds"))
+        set_meta(tx.db, SOURCE, path.name)
         if same_file:
-            _set_meta(tx.db, FILE_DIGEST, digest(data))
+            set_meta(tx.db, FILE_DIGEST, digest(data))
     log.info(
         "imported %d procedures from %s (catalogue version %d)", len(procedures), path, version
     )
@@ -126,13 +119,28 @@ def sync_configured_file(store: Store, config: Config) -> str | None:
     except OSError as exc:
         return f"procedures.catalogue: cannot read {path}: {exc.strerror}"
     with store.read() as db:
-        if _meta(db, FILE_DIGEST) == digest(data):
+        if get_meta(db, FILE_DIGEST) == digest(data):
             return None
     try:
         import_file(store, config, path)
     except CatalogueError as exc:
         return f"procedures.catalogue: {exc}"
     return None
+
+
+def load_synonyms(config: Config) -> tuple[Synonyms, str | None]:
+    """The shipped list of citizens' words plus ``[procedures] synonyms``; with a
+    one-line error when the province's file is bad (then the shipped list alone)."""
+    shipped = synonyms_file.shipped()
+    if not config.procedures.synonyms:
+        return shipped, None
+    path = config.resolve(config.procedures.synonyms)
+    try:
+        return shipped.extended(synonyms_file.read(path)), None
+    except OSError as exc:
+        return shipped, f"procedures.synonyms: cannot read {path}: {exc.strerror}"
+    except SynonymError as exc:
+        return shipped, f"procedures.synonyms: {exc}"
 
 
 # --- the server's view -------------------------------------------------------------------
@@ -167,17 +175,20 @@ class Catalogue:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.synonyms, problem = load_synonyms(config)
+        if problem:
+            log.error("%s; only the shipped list of words is used", problem)
         self._lock = threading.Lock()
         self._view: View | None = None
 
     def view(self) -> View:
         with self.store.read() as db:
-            version = int(_meta(db, VERSION) or 0)
+            version = int(get_meta(db, VERSION) or 0)
             current = self._view
             if current is not None and current.version == version:
                 return current
             procedures = load_procedures(db)
-            imported_at, source = _meta(db, IMPORTED_AT), _meta(db, SOURCE)
+            imported_at, source = get_meta(db, IMPORTED_AT), get_meta(db, SOURCE)
         with self._lock:
             if self._view is not None and self._view.version == version:
                 return self._view
@@ -192,6 +203,11 @@ class Catalogue:
             for p in usable:
                 counts[p.service] += 1
             self._view = View(
-                version, tuple(usable), SearchIndex(usable), imported_at, source, counts
+                version,
+                tuple(usable),
+                SearchIndex(usable, self.synonyms),
+                imported_at,
+                source,
+                counts,
             )
             return self._view

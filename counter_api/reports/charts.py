@@ -57,6 +57,14 @@ def _legend(x: int, y: int, items: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def _no_data(x: float, y: float) -> str:
+    """ "No figures yet", centred at (x, y), in a chart of an empty period."""
+    return (
+        f'<text x="{x}" y="{y}" text-anchor="middle" font-size="16" '
+        f'fill="{INK}">Chưa có số liệu</text>'
+    )
+
+
 def tickets_per_hour(report: dict[str, Any]) -> str:
     """Grouped bars: tickets issued and served in each hour of the day."""
     hours = report["hours"]
@@ -65,10 +73,7 @@ def tickets_per_hour(report: dict[str, Any]) -> str:
     title = "Số phiếu theo giờ"
     body = _legend(left, 20, [(ISSUED, "Số phiếu"), (SERVED, "Đã phục vụ")])
     if not hours:
-        body.append(
-            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="16" '
-            f'fill="{INK}">Chưa có số liệu</text>'
-        )
+        body.append(_no_data(width / 2, height / 2))
         return _svg(width, height, title, body)
     peak, step = _axis(max(max(h["issued"], h["served"]) for h in hours), whole=True)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -115,10 +120,7 @@ def waiting_per_field(report: dict[str, Any]) -> str:
     title = "Thời gian chờ theo lĩnh vực (phút)"
     body = _legend(label_w, 20, [(WAIT, "Chờ trung bình"), (P90, "P90")])
     if not rows:
-        body.append(
-            f'<text x="{width / 2}" y="{top + 24}" text-anchor="middle" font-size="16" '
-            f'fill="{INK}">Chưa có số liệu</text>'
-        )
+        body.append(_no_data(width / 2, top + 24))
         return _svg(width, height, title, body)
     longest = max(max(s["waiting"]["p90"] or 0, s["waiting"]["mean"] or 0) for s in rows)
     peak, step = _axis(max(longest, level * 1.2))

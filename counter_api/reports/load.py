@@ -5,14 +5,17 @@ The events table is pruned after two days; these three tables are kept forever.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from counter_api.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 from counter_api.store import Store
 from sothutu.config import Config
+
+T = TypeVar("T")
 
 #: The longest period one report covers.
 MAX_DAYS = 366
@@ -59,36 +62,29 @@ def setup_of(config: Config) -> Setup:
     )
 
 
+def _rows(
+    db: sqlite_utils.Database,
+    table: str,
+    kind: type[T],
+    where: str,
+    span: tuple[str, str],
+    order: str,
+) -> list[T]:
+    """Rows of ``table`` as ``kind``, a dataclass whose fields are the columns to read."""
+    select = ", ".join(f.name for f in fields(kind))
+    return [kind(**r) for r in db[table].rows_where(where, span, order_by=order, select=select)]
+
+
 def load_rows(
     db: sqlite_utils.Database, first: date, last: date
 ) -> tuple[list[TicketRow], list[LogRow], list[RatingRow]]:
     span = (first.isoformat(), last.isoformat())
-    tickets = [
-        TicketRow(*r)
-        for r in db.execute(
-            "SELECT id, business_date, service, original_service, code, status, counter, "
-            "issued_at, first_called_at, called_at, finished_at FROM tickets "
-            "WHERE business_date BETWEEN ? AND ? ORDER BY id",
-            span,
-        ).fetchall()
-    ]
-    log = [
-        LogRow(*r)
-        for r in db.execute(
-            "SELECT at, business_date, action, ticket_id, counter FROM ticket_log "
-            "WHERE business_date BETWEEN ? AND ? AND counter IS NOT NULL ORDER BY id",
-            span,
-        ).fetchall()
-    ]
-    ratings = [
-        RatingRow(*r)
-        for r in db.execute(
-            "SELECT ticket_id, business_date, service, counter, score, at FROM ratings "
-            "WHERE business_date BETWEEN ? AND ? ORDER BY ticket_id",
-            span,
-        ).fetchall()
-    ]
-    return tickets, log, ratings
+    period = "business_date BETWEEN ? AND ?"
+    return (
+        _rows(db, "tickets", TicketRow, period, span, "id"),
+        _rows(db, "ticket_log", LogRow, f"{period} AND counter IS NOT NULL", span, "id"),
+        _rows(db, "ratings", RatingRow, period, span, "ticket_id"),
+    )
 
 
 def build_report(config: Config, store: Store, first: date, last: date) -> dict[str, Any]:

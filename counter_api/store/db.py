@@ -65,6 +65,11 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path}: {exc}") from None
 
+    @property
+    def pool_size(self) -> int:
+        """The most connections the store opens (threads beyond it wait for one)."""
+        return self._pool_size
+
     def _connect(self) -> sqlite_utils.Database:
         try:
             conn = sqlite3.connect(

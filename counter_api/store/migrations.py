@@ -2,7 +2,13 @@
 
 A database made by any older version opens and upgrades in place: each
 migration runs in its own transaction and bumps the version with it. Never
-edit a released migration; append a new one.
+change what a released migration makes; append a new one (the tests check
+that a fresh database and an upgraded old one have the same schema).
+
+Tables, columns and indexes are made with sqlite-utils' table API; plain SQL
+stays where that API has no word for the constraint: ``AUTOINCREMENT`` (ids
+are never reused, and the event stream's resume relies on it), a ``UNIQUE``
+over several columns, ``CHECK``, ``WITHOUT ROWID`` and triggers.
 """
 
 from __future__ import annotations
@@ -36,18 +42,16 @@ def _v1(db: sqlite_utils.Database) -> None:
             UNIQUE (business_date, original_service, number)
         )"""
     )
-    db.execute("CREATE INDEX tickets_queue ON tickets (business_date, status, service)")
-    db.execute("CREATE INDEX tickets_code ON tickets (business_date, code)")
-    db.execute("CREATE INDEX tickets_open ON tickets (status, business_date)")
-    db.execute(
-        """
-        CREATE TABLE counters (
-            number INTEGER PRIMARY KEY,
-            paused INTEGER NOT NULL DEFAULT 0,
-            reason TEXT NOT NULL DEFAULT '',
-            current_ticket INTEGER REFERENCES tickets (id),
-            since REAL
-        )"""
+    tickets = db["tickets"]
+    tickets.create_index(["business_date", "status", "service"], "tickets_queue")
+    tickets.create_index(["business_date", "code"], "tickets_code")
+    tickets.create_index(["status", "business_date"], "tickets_open")
+    db["counters"].create(
+        {"number": int, "paused": int, "reason": str, "current_ticket": int, "since": float},
+        pk="number",
+        not_null={"paused", "reason"},
+        defaults={"paused": 0, "reason": ""},
+        foreign_keys=[("current_ticket", "tickets", "id")],
     )
     db.execute(
         """
@@ -59,7 +63,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             business_date TEXT NOT NULL
         )"""
     )
-    db.execute("CREATE INDEX events_day ON events (business_date)")
+    db["events"].create_index(["business_date"], "events_day")
     # A compact, permanent history of every transition (events are pruned
     # after two days; reports need every day).
     db.execute(
@@ -76,42 +80,33 @@ def _v1(db: sqlite_utils.Database) -> None:
             calls INTEGER
         )"""
     )
-    db.execute("CREATE INDEX ticket_log_day ON ticket_log (business_date, action)")
-    db.execute(
-        """
-        CREATE TABLE kiosks (
-            name TEXT PRIMARY KEY,
-            printer TEXT NOT NULL,
-            message TEXT NOT NULL DEFAULT '',
-            at REAL NOT NULL
-        )"""
+    db["ticket_log"].create_index(["business_date", "action"], "ticket_log_day")
+    db["kiosks"].create(
+        {"name": str, "printer": str, "message": str, "at": float},
+        pk="name",
+        not_null={"printer", "message", "at"},
+        defaults={"message": ""},
     )
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     # Places in the queue (waiting_ahead) counted from the index alone.
-    db.execute(
-        "CREATE INDEX tickets_order ON tickets "
-        "(business_date, service, status, priority, issued_at, id)"
+    db["tickets"].create_index(
+        ["business_date", "service", "status", "priority", "issued_at", "id"], "tickets_order"
     )
 
 
 def _procedures(db: sqlite_utils.Database) -> None:
-    # The procedure catalogue (issue 9), replaced whole by each import; and the
-    # procedure a ticket was issued for, as it was named then.
-    db.execute(
-        """
-        CREATE TABLE procedures (
-            code TEXT PRIMARY KEY,
-            position INTEGER NOT NULL,
-            service TEXT NOT NULL,
-            name TEXT NOT NULL,
-            data TEXT NOT NULL
-        )"""
+    # The procedure catalogue, replaced whole by each import; and the procedure
+    # a ticket was issued for, as it was named then.
+    db["procedures"].create(
+        {"code": str, "position": int, "service": str, "name": str, "data": str},
+        pk="code",
+        not_null={"position", "service", "name", "data"},
     )
-    db.execute("ALTER TABLE tickets ADD COLUMN procedure_code TEXT")
-    db.execute("ALTER TABLE tickets ADD COLUMN procedure_name TEXT")
+    db["tickets"].add_column("procedure_code", str)
+    db["tickets"].add_column("procedure_name", str)
 
 
 def _ratings(db: sqlite_utils.Database) -> None:
@@ -128,9 +123,9 @@ def _ratings(db: sqlite_utils.Database) -> None:
             source TEXT NOT NULL
         )"""
     )
-    db.execute("CREATE INDEX ratings_day ON ratings (business_date)")
+    db["ratings"].create_index(["business_date"], "ratings_day")
     # Reports read a day's log per counter.
-    db.execute("CREATE INDEX ticket_log_counter ON ticket_log (business_date, counter)")
+    db["ticket_log"].create_index(["business_date", "counter"], "ticket_log_counter")
 
 
 def _queue_counts(db: sqlite_utils.Database) -> None:

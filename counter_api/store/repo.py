@@ -1,7 +1,10 @@
 """SQL for the queue's tables: rows in, core data classes out, and back.
 
 Functions take a ``sqlite_utils.Database`` already inside a transaction
-(``Store.read()`` or ``Store.write()``); none of them commits.
+(``Store.read()`` or ``Store.write()``); none of them commits. What issuing,
+calling and every page's state read run is plain SQL on the connection;
+rare writes (counters at start, a kiosk's printer, the business day) use
+sqlite-utils' ``insert_all`` and ``upsert``, which join the open transaction.
 """
 
 from __future__ import annotations
@@ -268,8 +271,7 @@ def _counter(row: tuple) -> CounterState:
 
 
 def ensure_counters(db: DB, numbers: Iterable[int]) -> None:
-    for n in numbers:
-        db.execute("INSERT OR IGNORE INTO counters (number) VALUES (?)", (n,))
+    db["counters"].insert_all(({"number": n} for n in numbers), pk="number", ignore=True)
 
 
 def get_counter(db: DB, number: int) -> CounterState:
@@ -389,11 +391,8 @@ def kiosk_rows(db: DB) -> dict[str, tuple[str, str, datetime]]:
 
 
 def save_kiosk(db: DB, name: str, printer: str, message: str, at: datetime) -> None:
-    db.execute(
-        "INSERT INTO kiosks (name, printer, message, at) VALUES (?, ?, ?, ?) ON CONFLICT (name) "
-        "DO UPDATE SET printer = excluded.printer, message = excluded.message, at = excluded.at",
-        (name, printer, message, at.timestamp()),
-    )
+    row = {"name": name, "printer": printer, "message": message, "at": at.timestamp()}
+    db["kiosks"].upsert(row, pk="name")
 
 
 def get_meta(db: DB, key: str) -> str | None:
@@ -402,11 +401,7 @@ def get_meta(db: DB, key: str) -> str | None:
 
 
 def set_meta(db: DB, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
-        "excluded.value",
-        (key, value),
-    )
+    db["meta"].upsert({"key": key, "value": value}, pk="key")
 
 
 # --- ratings -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The words of an announcement and the voice-pack clips that say them (pure).
 
-One module for the pygame display and the browser display (issue 10): given a
-ticket code and a counter, ``announcement()`` returns the sentence as text and
-the ordered clips (with the silence after each) that the voice pack joins.
+One module for the pygame display and the browser display (the server sends
+the browser its sentences and clips): given a ticket code and a counter,
+``announcement()`` returns the sentence as text and the ordered clips (with the
+silence after each) that the voice pack joins.
 Imports nothing but the standard library and ``sothutu.voice.numbers``.
 
 Clip names are ASCII file stems of the voice pack (``den-quay`` →

@@ -1,4 +1,4 @@
-"""Reading numbers aloud in Vietnamese (pure; the rules of shared/design/vietnamese.md).
+"""Reading numbers aloud in Vietnamese (pure; the table and rules are in docs/vietnamese.md).
 
 ``words(1014)`` → ``["một", "nghìn", "không", "trăm", "mười", "bốn"]``. Northern
 speech by default ("linh", "nghìn"); ``dialect="south"`` says "lẻ" and "ngàn".

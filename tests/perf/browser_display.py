@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.browser import chromium
 from tests.support import KIOSK_KEY, ServerProcess, counter_key, free_port, write_config
 
 CALLS = 30
@@ -25,13 +26,6 @@ NOTICE = (
     "Thời gian làm việc: Sáng 7h30–11h30, Chiều 13h30–17h00, từ thứ Hai đến thứ Sáu. "
     "Vui lòng giữ trật tự, chú ý màn hình và loa gọi số; số thứ tự chỉ có giá trị trong ngày."
 )
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # When the big code changes: {code: Date.now()}.
 WATCH = """
 window.__seen = {};
@@ -95,8 +89,6 @@ def _row(pages: int, latencies: list[float], missing: int) -> str:
 
 
 def run() -> list[str]:
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         config = write_config(
@@ -107,8 +99,7 @@ def run() -> list[str]:
         )
         srv = ServerProcess(config, port).start()
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            with chromium("the browser display benchmark") as browser:
                 one = _latencies(browser, srv.url + "/display", srv, 1)
                 three = _latencies(browser, srv.url + "/display", srv, 3)
 
@@ -132,7 +123,6 @@ def run() -> list[str]:
                 )
                 heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
                 ctx.close()
-                browser.close()
         finally:
             srv.stop()
     return [

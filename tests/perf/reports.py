@@ -44,37 +44,43 @@ def fill(store: Store, first: date) -> int:
             status = "done" if n % 20 else "no_show"
             d = day.isoformat()
             tickets.append(
-                (tid, d, service, service, n + 1, f"X{n + 1:03d}", 0, status, counter, 1,
-                 issued, called, called, finished)
+                {
+                    "id": tid, "business_date": d, "service": service,
+                    "original_service": service, "number": n + 1, "code": f"X{n + 1:03d}",
+                    "priority": 0, "status": status, "counter": counter, "calls": 1,
+                    "issued_at": issued, "first_called_at": called, "called_at": called,
+                    "finished_at": finished,
+                }
             )  # fmt: skip
             logs += [
-                (issued, d, "issued", tid, None),
-                (called, d, "called", tid, counter),
-                (finished, d, "done" if status == "done" else "no_show", tid, counter),
+                log(issued, d, "issued", tid, None),
+                log(called, d, "called", tid, counter),
+                log(finished, d, "done" if status == "done" else "no_show", tid, counter),
             ]
             if status == "done" and n % 3 == 0:
                 ratings.append(
-                    (tid, d, service, counter, rng.randint(1, 5), finished + 20, "tablet")
-                )
+                    {
+                        "ticket_id": tid, "business_date": d, "service": service,
+                        "counter": counter, "score": rng.randint(1, 5), "at": finished + 20,
+                        "source": "tablet",
+                    }
+                )  # fmt: skip
         day += timedelta(days=1)
     with store.write() as tx:
-        tx.db.conn.executemany(
-            "INSERT INTO tickets (id, business_date, service, original_service, number, code, "
-            "priority, status, counter, calls, issued_at, first_called_at, called_at, finished_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            tickets,
-        )
-        tx.db.conn.executemany(
-            "INSERT INTO ticket_log (at, business_date, action, ticket_id, counter) "
-            "VALUES (?, ?, ?, ?, ?)",
-            logs,
-        )
-        tx.db.conn.executemany(
-            "INSERT INTO ratings (ticket_id, business_date, service, counter, score, at, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ratings,
-        )
+        tx.db["tickets"].insert_all(tickets)
+        tx.db["ticket_log"].insert_all(logs)
+        tx.db["ratings"].insert_all(ratings)
     return tid
+
+
+def log(at: float, day: str, action: str, ticket: int, counter: int | None) -> dict:
+    return {
+        "at": at,
+        "business_date": day,
+        "action": action,
+        "ticket_id": ticket,
+        "counter": counter,
+    }
 
 
 def timed(fn) -> float:

@@ -207,10 +207,19 @@
       headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
-    var ctrl = window.AbortController ? new AbortController() : null;
+    // A request that hangs counts as a network error after REQUEST_TIMEOUT_MS; where the
+    // browser can (Chrome 66 and up), it is also aborted.
+    // eslint-disable-next-line compat/compat -- feature-detected; older browsers only race
+    var ctrl = window.AbortController ? new window.AbortController() : null;
     if (ctrl) opts.signal = ctrl.signal;
-    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    return fetch(path, opts).then(function (resp) {
+    var timer = null;
+    var late = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        if (ctrl) ctrl.abort();
+        reject({ code: 'network' });
+      }, REQUEST_TIMEOUT_MS);
+    });
+    var answer = fetch(path, opts).then(function (resp) {
       clearTimeout(timer);
       return resp.json().catch(function () { return null; }).then(function (data) {
         if (resp.ok) return data;
@@ -221,6 +230,7 @@
       clearTimeout(timer);
       throw { code: 'network' };
     });
+    return Promise.race([answer, late]);
   }
 
   function errorText(err) {
@@ -233,32 +243,33 @@
     m.className = 'message ' + (kind || 'info');
   }
 
-  async function refreshHeld() {
-    try {
-      var data = await api('GET', '/api/v1/counters/' + ME + '/tickets?status=held,no_show');
+  function refreshHeld() {
+    return api('GET', '/api/v1/counters/' + ME + '/tickets?status=held,no_show').then(function (data) {
       setHeld(data.tickets);
       render();
-    } catch (err) {
+    }, function (err) {
       if (err.code === 'unauthorized') expired();
-    }
+    });
   }
 
   function expired() {
     window.location.href = '/console?expired=1';
   }
 
-  // Runs one action: nothing else is accepted until it answers and a quiet time passed.
-  async function run(work) {
-    if (state.busy || !state.online) return;
+  // Runs one action (``work`` returns a promise): nothing else is accepted until it
+  // answers and a quiet time passed. (Promises, not async/await: Chrome 53 has none.)
+  function run(work) {
+    if (state.busy || !state.online) return Promise.resolve();
     state.busy = true;
     render();
-    try {
-      await work();
-    } catch (err) {
+    var quiet = function () {
+      setTimeout(function () { state.busy = false; render(); }, QUIET_MS);
+    };
+    return Promise.resolve().then(work).then(quiet, function (err) {
       if (err && err.code === 'unauthorized') { expired(); return; }
       say(errorText(err), 'error');
-    }
-    setTimeout(function () { state.busy = false; render(); }, QUIET_MS);
+      quiet();
+    });
   }
 
   function counterPath(action) { return '/api/v1/counters/' + ME + '/' + action; }
@@ -270,16 +281,17 @@
 
   var ACTIONS = {
     next: function () {
-      return run(async function () {
-        var data = await api('POST', counterPath('next'));
-        if (data.ticket) {
-          onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
-          say('Đã gọi số ' + data.ticket.code + '.', 'ok');
-        } else {
-          if (data.finished) onTicketEvent('ticket.done', { ticket: data.finished, counter: ME });
-          say('Không còn ai đang chờ trong các lĩnh vực của quầy.', 'info');
-        }
-        render();
+      return run(function () {
+        return api('POST', counterPath('next')).then(function (data) {
+          if (data.ticket) {
+            onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
+            say('Đã gọi số ' + data.ticket.code + '.', 'ok');
+          } else {
+            if (data.finished) onTicketEvent('ticket.done', { ticket: data.finished, counter: ME });
+            say('Không còn ai đang chờ trong các lĩnh vực của quầy.', 'info');
+          }
+          render();
+        });
       });
     },
     recall: simple('recall', function (t) { return 'Đã gọi lại số ' + t.code + '.'; }),
@@ -294,10 +306,11 @@
     },
     pause: function () {
       var paused = state.counter && state.counter.status === 'paused';
-      return run(async function () {
-        var data = await api('POST', counterPath(paused ? 'resume' : 'pause'));
-        applyResult(data);
-        say(paused ? 'Quầy đã mở lại.' : 'Quầy đang tạm dừng.', 'ok');
+      return run(function () {
+        return api('POST', counterPath(paused ? 'resume' : 'pause')).then(function (data) {
+          applyResult(data);
+          say(paused ? 'Quầy đã mở lại.' : 'Quầy đang tạm dừng.', 'ok');
+        });
       });
     },
     issue: function () { openIssue(); },
@@ -306,31 +319,34 @@
 
   function simple(action, text) {
     return function () {
-      return run(async function () {
-        var data = await api('POST', counterPath(action));
-        var type = { recall: 'ticket.recalled', done: 'ticket.done', 'no-show': 'ticket.no_show', hold: 'ticket.held' }[action];
-        onTicketEvent(type, { ticket: data.ticket, counter: ME });
-        say(text(data.ticket), 'ok');
-        render();
+      return run(function () {
+        return api('POST', counterPath(action)).then(function (data) {
+          var type = { recall: 'ticket.recalled', done: 'ticket.done', 'no-show': 'ticket.no_show', hold: 'ticket.held' }[action];
+          onTicketEvent(type, { ticket: data.ticket, counter: ME });
+          say(text(data.ticket), 'ok');
+          render();
+        });
       });
     };
   }
 
   function callCode(code, service) {
-    return run(async function () {
+    return run(function () {
       var body = { code: code };
       if (service) body.service = service;
-      var data = await api('POST', counterPath('call'), body);
-      onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
-      say('Đã gọi số ' + data.ticket.code + '.', 'ok');
-      render();
+      return api('POST', counterPath('call'), body).then(function (data) {
+        onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
+        say('Đã gọi số ' + data.ticket.code + '.', 'ok');
+        render();
+      });
     });
   }
 
   function reprint(t) {
-    return run(async function () {
-      var data = await api('POST', '/api/v1/tickets/' + t.id + '/reprint');
-      say('Đã gửi lệnh in lại phiếu ' + t.code + ' tới máy ' + data.kiosk + '.', 'ok');
+    return run(function () {
+      return api('POST', '/api/v1/tickets/' + t.id + '/reprint').then(function (data) {
+        say('Đã gửi lệnh in lại phiếu ' + t.code + ' tới máy ' + data.kiosk + '.', 'ok');
+      });
     });
   }
 
@@ -393,11 +409,12 @@
       .map(function (s) { return { label: s.name, value: s.id }; });
     var pick = function (sid) {
       closeDialog();
-      run(async function () {
-        var data = await api('POST', counterPath('transfer'), { service: sid });
-        onTicketEvent('ticket.transferred', { ticket: data.ticket, counter: ME });
-        say('Đã chuyển số ' + data.ticket.code + ' sang lĩnh vực ' + serviceNames[sid] + '.', 'ok');
-        render();
+      run(function () {
+        return api('POST', counterPath('transfer'), { service: sid }).then(function (data) {
+          onTicketEvent('ticket.transferred', { ticket: data.ticket, counter: ME });
+          say('Đã chuyển số ' + data.ticket.code + ' sang lĩnh vực ' + serviceNames[sid] + '.', 'ok');
+          render();
+        });
       });
     };
     var body = el('div');
@@ -439,11 +456,12 @@
     var pick = function (sid) {
       var priority = prio.checked;
       closeDialog();
-      run(async function () {
-        var t = await api('POST', '/api/v1/tickets', { service: sid, priority: priority });
-        say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
-          '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-        showIssued(t);
+      run(function () {
+        return api('POST', '/api/v1/tickets', { service: sid, priority: priority }).then(function (t) {
+          say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
+            '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
+          showIssued(t);
+        });
       });
     };
     body.appendChild(label);
@@ -483,15 +501,14 @@
     var timer = null;
     var shown = [];
 
-    async function search() {
+    function search() {
       var mine = ++seq;
       var q = input.value.trim();
-      try {
-        var data = await api('GET', '/api/v1/procedures?limit=30' + (q ? '&q=' + encodeURIComponent(q) : ''));
+      return api('GET', '/api/v1/procedures?limit=30' + (q ? '&q=' + encodeURIComponent(q) : '')).then(function (data) {
         if (mine === seq) showList(data.procedures);
-      } catch (err) {
+      }, function (err) {
         if (mine === seq) { list.innerHTML = ''; list.appendChild(el('p', { class: 'empty' }, errorText(err))); }
-      }
+      });
     }
 
     function showList(procedures) {
@@ -507,14 +524,13 @@
       });
     }
 
-    async function showDetail(code) {
-      var p;
-      try {
-        p = await api('GET', '/api/v1/procedures/' + encodeURIComponent(code));
-      } catch (err) {
+    function showDetail(code) {
+      return api('GET', '/api/v1/procedures/' + encodeURIComponent(code)).then(showProcedure, function (err) {
         say(errorText(err), 'error');
-        return;
-      }
+      });
+    }
+
+    function showProcedure(p) {
       list.hidden = true;
       input.hidden = true;
       detail.hidden = false;
@@ -567,20 +583,22 @@
 
   function printChecklist(p, kiosk) {
     closeDialog();
-    run(async function () {
-      var data = await api('POST', '/api/v1/procedures/' + encodeURIComponent(p.code) + '/print',
-        kiosk ? { kiosk: kiosk } : undefined);
-      say('Đã gửi lệnh in danh sách giấy tờ (' + p.name + ') tới máy ' + data.kiosk + '.', 'ok');
+    run(function () {
+      return api('POST', '/api/v1/procedures/' + encodeURIComponent(p.code) + '/print',
+        kiosk ? { kiosk: kiosk } : undefined).then(function (data) {
+        say('Đã gửi lệnh in danh sách giấy tờ (' + p.name + ') tới máy ' + data.kiosk + '.', 'ok');
+      });
     });
   }
 
   function issueFor(p) {
     closeDialog();
-    run(async function () {
-      var t = await api('POST', '/api/v1/tickets', { procedure: p.code });
-      say('Đã cấp số ' + t.code + ' (' + t.service_name + ') cho thủ tục ' + p.name +
-        '. Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-      showIssued(t);
+    run(function () {
+      return api('POST', '/api/v1/tickets', { procedure: p.code }).then(function (t) {
+        say('Đã cấp số ' + t.code + ' (' + t.service_name + ') cho thủ tục ' + p.name +
+          '. Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
+        showIssued(t);
+      });
     });
   }
 

@@ -1,5 +1,8 @@
 /* Sothutu browser display: the wall TV page (/display) and a counter's screen
- * (/display?counter=N). Plain ES2017, no libraries, no build step.
+ * (/display?counter=N). Plain JavaScript, no libraries, no build step, for the old
+ * Chromium of 2016-2019 smart TVs (53 and up): ES2016 at most (no async/await, no
+ * object spread) and no web API newer than Chrome 53; `make test` checks it (eslint,
+ * package.json's browserslist).
  *
  * 1. The reducer mirrors display/state.py rule for rule (events in, state out;
  *    view(state, now) is what the screen shows, nextChange() when it changes by
@@ -540,11 +543,17 @@
 
   var lastLink = null;
 
-  function renderWall(v) {
+  // The link's state on <body> (both screens); true when it changed since the last view.
+  function renderLink(v) {
     body.setAttribute('data-link', v.link);
     setClass(body, 'stale', v.stale);
-    var linkChanged = v.link !== lastLink;
+    var changed = v.link !== lastLink;
     lastLink = v.link;
+    return changed;
+  }
+
+  function renderWall(v) {
+    var linkChanged = renderLink(v);
     setText($('centre'), v.centre);
     setText($('clock'), v.clock);
     setText($('date'), v.date);
@@ -601,10 +610,7 @@
   }
 
   function renderCounter(v) {
-    body.setAttribute('data-link', v.link);
-    setClass(body, 'stale', v.stale);
-    var linkChanged = v.link !== lastLink;
-    lastLink = v.link;
+    var linkChanged = renderLink(v);
     setText($('cs-name'), v.name);
     var code = $('cs-code');
     var pausedIdle = v.status === 'paused' && !v.code;
@@ -810,8 +816,17 @@
     return !!voice.ctx && (voice.ctx.state === undefined || voice.ctx.state === 'running');
   }
 
+  // The button takes room in the layout (the screen's texts shrink to give it room, and
+  // grow back when it goes), and has the focus, so the OK key of a TV's remote presses it.
   function soundChanged() {
-    $('sound').hidden = !voice.on || soundOn();
+    var button = $('sound');
+    var hide = !voice.on || soundOn();
+    if (button.hidden !== hide) {
+      button.hidden = hide;
+      body.classList.toggle('sound-off', !hide);
+      if (!hide && button.focus) button.focus();
+      fitAll();
+    }
     if (soundOn()) pump();
   }
 
@@ -917,38 +932,51 @@
   }
 
   // One announcement at a time, in call order; none dropped; a call older than
-  // [voice] max_age when its turn comes is shown but not said.
-  async function pump() {
+  // [voice] max_age when its turn comes is shown but not said. (A chain of promises,
+  // not async/await: Chrome 53 has no async functions.)
+  function pump() {
     if (voice.busy || !soundOn()) return;
     voice.busy = true;
-    try {
-      while (voice.queue.length && soundOn()) {
-        var item = voice.queue.shift();
-        var sp = item.spoken;
-        var age = Date.now() - sp.at;
-        if (age > MAX_AGE_MS) {
-          note({ code: sp.code, counter: sp.counter, recall: sp.recall, skipped: age / 1000 });
-          continue;
-        }
-        var ann = await item.ann;
-        if (!ann || !ann.clips.length) continue;
-        var buffers = await Promise.all(ann.clips.map(loadClip));
-        var parts = [];
-        if (buffers.indexOf(null) >= 0) { // a clip is missing: the chime alone, still a cue
-          var chime = await loadClip('chime');
-          if (chime) parts = [{ name: 'chime', buffer: chime, pause: 0 }];
-        } else {
-          parts = ann.clips.map(function (name, i) {
+    next();
+  }
+
+  function idle() {
+    voice.busy = false;
+  }
+
+  function next() {
+    if (!voice.queue.length || !soundOn()) {
+      idle();
+      return;
+    }
+    var item = voice.queue.shift();
+    var sp = item.spoken;
+    var age = Date.now() - sp.at;
+    if (age > MAX_AGE_MS) {
+      note({ code: sp.code, counter: sp.counter, recall: sp.recall, skipped: age / 1000 });
+      next();
+      return;
+    }
+    item.ann.then(function (ann) {
+      if (!ann || !ann.clips.length) return null;
+      return Promise.all(ann.clips.map(loadClip)).then(function (buffers) {
+        if (buffers.indexOf(null) < 0) {
+          return ann.clips.map(function (name, i) {
             return { name: name, buffer: buffers[i], pause: ann.pauses_ms[i] };
           });
         }
-        if (!parts.length) continue;
-        await play(parts, sp);
-        await sleep(GAP_MS);
-      }
-    } finally {
-      voice.busy = false;
-    }
+        // a clip is missing: the chime alone, still a cue
+        return loadClip('chime').then(function (chime) {
+          return chime ? [{ name: 'chime', buffer: chime, pause: 0 }] : null;
+        });
+      });
+    }).then(function (parts) {
+      if (!parts || !parts.length) return null;
+      return play(parts, sp).then(function () { return sleep(GAP_MS); });
+    }).then(next, function () {
+      idle(); // (nothing above rejects; never leave the queue stuck if it did)
+      pump();
+    });
   }
 
   // --- start ------------------------------------------------------------------------------
