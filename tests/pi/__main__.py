@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -65,6 +66,7 @@ READY = {
 }
 UNITS_BACK_WITHIN = 60.0  # seconds after boot
 TICKETS = 300
+HEADLINE_INK = (255, 204, 0)  # the called code's yellow on the display
 
 _began = time.monotonic()
 
@@ -451,7 +453,35 @@ def second_boot(pi: Container, cfg: dict, logs: Path, t: dict) -> None:
     )
     shown = wait_for_log(pi, "sothutu-display.service", r"display \d+x\d+ following", 60)
     say(f"display with SDL_VIDEODRIVER=offscreen: '{shown}'")
+    screenshot(pi, logs)
     no_restarts(states)
+
+
+def screenshot(pi: Container, logs: Path) -> None:
+    """The display's picture of the server's state, drawn on arm64 (pygame-ce, freetype,
+    the Vietnamese font): copied to the logs, and the called code must be on it."""
+    shot = "/var/lib/sothutu/pi-check-display.png"
+    done = pi.exec(
+        ["runuser", "-u", "sothutu", "--", "/opt/sothutu/venv/bin/python", "-m", "display",
+         "--config", "/etc/sothutu/config.toml", "--screenshot", shot, "--size", "1920x1080"],
+        timeout=180,
+    )  # fmt: skip
+    expect(done.returncode == 0, f"display --screenshot failed: {done.stdout}")
+    out = logs / "display-1920x1080.png"
+    shutil.copy2(pi.root / shot.lstrip("/"), out)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    image = pygame.image.load(str(out))
+    w, h = image.get_size()
+    yellow = sum(
+        1
+        for x in range(0, w, 4)
+        for y in range(0, h, 4)
+        if image.get_at((x, y))[:3] == HEADLINE_INK
+    )
+    expect((w, h) == (1920, 1080) and yellow > 300, f"no called code drawn in {out}")
+    say(f"display --screenshot on arm64: {out.relative_to(REPO)} ({yellow} headline samples)")
 
 
 def update(pi_root: Path, pi: Container, cfg: dict, logs: Path, t: dict) -> None:
