@@ -42,7 +42,7 @@ test: $(STAMP) node
 bench: $(STAMP)
 	$(BIN)/python -m tests.perf
 
-## As root: install.sh for real on an emulated arm64 Debian 12 and boot it (10-20 min;
+## As root: install.sh for real on an emulated arm64 Debian 12 and boot it (5-15 min;
 ## tests/pi). The arm64 root is cached in /var/cache/sothutu-pi-check. The root build and
 ## the install run niced; the booted Pi does not, so its timings mean something.
 pi-check: $(STAMP)
