@@ -300,6 +300,14 @@ def test_an_image_without_running_systemd_gets_units_enabled_and_nothing_started
     assert all(c[0] != "udevadm" and "daemon-reload" not in c for c in commands(out))
 
 
+def test_the_hub_is_not_installed_into_an_image(tmp_path):
+    """The province hub needs its PostgreSQL running (a database and a role made at once)."""
+    result = install(tmp_path / "image", "--hub", booted=False, check=False)
+    assert result.returncode == 1
+    assert "the hub needs its PostgreSQL running" in result.stderr
+    assert not commands(result.stdout)  # stopped before doing anything
+
+
 def test_a_booted_system_reloads_and_restarts(installed):
     _, out, *_ = installed["one-pi-lite"]
     assert "no running systemd" not in out
