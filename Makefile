@@ -6,18 +6,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench lint format clean venv node
+.PHONY: demo demo-hub test bench pi-check lint format clean venv node
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml deploy/mkvenv.py
 	$(PYTHON) deploy/mkvenv.py $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,hub]'
 	touch $(STAMP)
 
 ## Run the server, the kiosk and the display on the example config.
 demo: $(STAMP)
 	$(BIN)/python deploy/demo.py --config config.example.toml
+
+## A throwaway PostgreSQL, the province hub and three centres with a simulated day.
+demo-hub: $(STAMP)
+	$(BIN)/python deploy/demo_hub.py
 
 ## The browser-compatibility lint's tools (eslint, stylelint; package-lock.json), when npm
 ## is here: `npm ci` once and again when the lock file changes. Without npm that lint is
@@ -41,6 +45,12 @@ test: $(STAMP) node
 ## Measure performance and write docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python -m tests.perf
+
+## As root: install.sh for real on an emulated arm64 Debian 12 and boot it (5-15 min;
+## tests/pi). The arm64 root is cached in /var/cache/sothutu-pi-check. The root build and
+## the install run niced; the booted Pi does not, so its timings mean something.
+pi-check: $(STAMP)
+	$(BIN)/python -m tests.pi
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -4,6 +4,7 @@
 #   sudo deploy/install.sh --server --kiosk --display          # one Pi for everything
 #   sudo deploy/install.sh --display --config-from server.toml --server-url http://192.168.1.10:8080
 #   sudo deploy/install.sh                                      # upgrade: same roles as last time
+#   sudo deploy/install.sh --hub --hub-name "Sở Nội vụ tỉnh …"   # a province server (Debian 12)
 #   sudo deploy/install.sh --uninstall [--purge]
 #   deploy/install.sh --dry-run --root /tmp/pi --server ...     # CI: files under DIR, commands printed
 #
@@ -30,6 +31,10 @@ ROLES_FILE=$APP/roles
 SVC_USER=sothutu
 PORT=8080
 WATCHDOG_SEC=60
+HUB_CONFIG=$ETC/hub.toml
+HUB_DB=sothutu_hub
+HUB_NGINX=$ETC/nginx-sothutu-hub.conf
+HUB_FIRST_PORT=8090
 MARK_BEGIN='# >>> sothutu: written by deploy/install.sh, removed by install.sh --uninstall >>>'
 MARK_END='# <<< sothutu <<<'
 
@@ -52,6 +57,9 @@ PRINTER=""
 SERVER_URL=""
 PUBLIC_URL=""
 CONFIG_FROM=""
+WANT_HUB=0
+HUB_NAME=""
+HUB_PROCESSES=2
 
 usage() {
     cat <<'EOF'
@@ -66,6 +74,8 @@ Roles (any combination; none on a re-run means the roles of the last install):
   --keypad N[,N...]    push-button keypads of these counters (repeat or list them)
   --rating-keypad N[,N...]
                        five-button satisfaction keypads at these counters ([ratings] keypad_pins)
+  --hub                the province hub on a Debian 12 server (not a Pi; no other role):
+                       PostgreSQL, the hub processes, a sample nginx site
 
 Options:
   --mode desktop|lite  how the screen programs start: desktop = labwc autostart of the
@@ -78,6 +88,8 @@ Options:
   --server-url URL     where this Pi reaches the server (a Pi without --server)
   --public-url URL     where phones reach the server (QR codes); default http://THIS-PI:8080
   --config-from FILE   install this config (e.g. the server Pi's) instead of generating one
+  --hub-name NAME      the province's title on the hub's pages (a new hub config)
+  --hub-processes N    how many hub processes to run behind nginx (default 2)
   --voice-pack         make every clip of the voice pack anew (replaces recorded clips)
   --offline            no apt-get, no downloads: reinstall the code from this folder
   --dry-run            change nothing on the system: write files under --root DIR and
@@ -182,8 +194,9 @@ parse_args() {
         --kiosk) WANT_KIOSK=1 ROLE_FLAGS=1 ;;
         --kiosk-headless) WANT_KIOSK=1 KIOSK_HEADLESS=1 ROLE_FLAGS=1 ;;
         --display) WANT_DISPLAY=1 ROLE_FLAGS=1 ;;
+        --hub) WANT_HUB=1 ROLE_FLAGS=1 ;;
         --keypad | --rating-keypad | --mode | --desktop-user | --printer | --server-url | \
-            --public-url | --config-from | --root)
+            --public-url | --config-from | --root | --hub-name | --hub-processes)
             [ $# -ge 2 ] || usage_error "$arg needs a value"
             case $arg in
             --keypad)
@@ -201,6 +214,8 @@ parse_args() {
             --public-url) PUBLIC_URL=$2 ;;
             --config-from) CONFIG_FROM=$2 ;;
             --root) ROOT=$2 ;;
+            --hub-name) HUB_NAME=$2 ;;
+            --hub-processes) HUB_PROCESSES=$2 ;;
             esac
             shift
             ;;
@@ -218,6 +233,13 @@ parse_args() {
         shift
     done
     case $MODE in '' | desktop | lite) ;; *) usage_error "--mode is desktop or lite, not '$MODE'" ;; esac
+    case $HUB_PROCESSES in
+    [1-9] | 1[0-6]) ;;
+    *) usage_error "--hub-processes takes 1 to 16, not '$HUB_PROCESSES'" ;;
+    esac
+    if [ "$WANT_HUB" = 1 ] && { [ "$WANT_SERVER$WANT_KIOSK$WANT_DISPLAY" != 000 ] || [ -n "$KEYPADS$RATING_KEYPADS" ]; }; then
+        usage_error "--hub is a province server: install it alone, without Pi roles"
+    fi
     if [ -n "$ROOT" ] && [ "$DRY_RUN" = 0 ]; then
         usage_error "--root only goes with --dry-run"
     fi
@@ -232,6 +254,51 @@ parse_args() {
     if [ -n "$CONFIG_FROM" ] && [ ! -r "$CONFIG_FROM" ]; then
         die "--config-from: cannot read $CONFIG_FROM"
     fi
+}
+
+# --- running daemons: a booted Pi, or an image being prepared -------------------------------
+
+# BOOTED=1 when systemd runs this system (what sd_booted() checks). 0 in a chroot, a
+# container without systemd, or a card's root prepared on a PC: the units are then only
+# enabled (links, SYSTEMD_OFFLINE=1) and start at the next boot; nothing is restarted,
+# reloaded or triggered. SYSTEMD_OFFLINE=1 (or 0) in the environment decides it by hand.
+# UDEV_UP=0 when udevd does not run (also in a booted container): rules apply at boot.
+# A dry run acts as a booted system unless SYSTEMD_OFFLINE=1.
+BOOTED=1
+UDEV_UP=1
+
+detect_daemons() {
+    case ${SYSTEMD_OFFLINE:-} in
+    1 | yes | true) BOOTED=0 ;;
+    0 | no | false) ;;
+    *) if [ "$DRY_RUN" = 0 ] && [ ! -d /run/systemd/system ]; then BOOTED=0; fi ;;
+    esac
+    if [ "$BOOTED" = 0 ]; then
+        UDEV_UP=0
+        say "no running systemd here (an image or a chroot): services are enabled, not started; they and the udev rules start at the next boot"
+    elif [ "$DRY_RUN" = 0 ] && [ ! -S /run/udev/control ]; then
+        UDEV_UP=0
+    fi
+}
+
+# systemctl, offline (links only) when systemd does not run this system.
+sysctl() {
+    if [ "$BOOTED" = 1 ]; then run systemctl "$@"; else run env SYSTEMD_OFFLINE=1 systemctl "$@"; fi
+}
+
+# disable_unit UNIT: stop (when running) and disable it.
+disable_unit() {
+    if [ "$BOOTED" = 1 ]; then sysctl disable --now "$1"; else sysctl disable "$1"; fi
+}
+
+# udev_reload [trigger]: load changed udev rules (and apply them to plugged USB devices).
+udev_reload() {
+    if [ "$UDEV_UP" = 0 ]; then
+        if [ "$BOOTED" = 1 ]; then say "udev does not run here: the printer rules apply at the next boot"; fi
+        return 0
+    fi
+    run udevadm control --reload-rules
+    if [ "${1:-}" = trigger ]; then run udevadm trigger --action=add --subsystem-match=usb; fi
 }
 
 # --- what was installed last time -------------------------------------------------------------
@@ -249,6 +316,8 @@ load_roles() {
         rating_keypads) PREV_RATING_KEYPADS=$value ;;
         mode) PREV_MODE=$value ;;
         desktop_user) PREV_DESKTOP_USER=$value ;;
+        hub) PREV_HUB=$value ;;
+        hub_processes) PREV_HUB_PROCESSES=$value ;;
         esac
     done <"$ROOT$ROLES_FILE"
 }
@@ -256,6 +325,7 @@ load_roles() {
 PREV_SERVER=0 PREV_KIOSK=0 PREV_KIOSK_HEADLESS=0 PREV_DISPLAY=0 PREV_KEYPADS="" PREV_MODE=""
 PREV_RATING_KEYPADS=""
 PREV_DESKTOP_USER=""
+PREV_HUB=0 PREV_HUB_PROCESSES=""
 
 save_roles() {
     put 0644 "$ROLES_FILE" <<EOF
@@ -268,6 +338,8 @@ keypads=$KEYPADS
 rating_keypads=$RATING_KEYPADS
 mode=$MODE
 desktop_user=$DESKTOP_USER
+hub=$WANT_HUB
+hub_processes=$HUB_PROCESSES
 EOF
 }
 
@@ -276,6 +348,7 @@ resolve_roles() {
         load_roles || usage_error "choose at least one role: --server, --kiosk, --display, --keypad N"
         WANT_SERVER=$PREV_SERVER WANT_KIOSK=$PREV_KIOSK KIOSK_HEADLESS=$PREV_KIOSK_HEADLESS
         WANT_DISPLAY=$PREV_DISPLAY KEYPADS=$PREV_KEYPADS RATING_KEYPADS=$PREV_RATING_KEYPADS
+        WANT_HUB=$PREV_HUB HUB_PROCESSES=${PREV_HUB_PROCESSES:-$HUB_PROCESSES}
         say "same roles as last time:$(describe_roles)"
     else
         load_roles || true
@@ -320,6 +393,7 @@ resolve_roles() {
 describe_roles() {
     local out=""
     if [ "$WANT_SERVER" = 1 ]; then out="$out server"; fi
+    if [ "$WANT_HUB" = 1 ]; then out="$out hub($HUB_PROCESSES processes)"; fi
     if [ "$WANT_KIOSK" = 1 ] && [ "$KIOSK_HEADLESS" = 1 ]; then out="$out kiosk(headless)"; fi
     if [ "$WANT_KIOSK" = 1 ] && [ "$KIOSK_HEADLESS" = 0 ]; then out="$out kiosk"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then out="$out display"; fi
@@ -332,6 +406,10 @@ describe_roles() {
 
 apt_packages() {
     local p="python3 python3-venv sqlite3 fonts-dejavu-core tzdata ca-certificates"
+    if [ "$WANT_HUB" = 1 ]; then
+        printf '%s' "python3 python3-venv tzdata ca-certificates postgresql"
+        return
+    fi
     # dnsmasq-base: NetworkManager's "shared" mode (the Pi as DHCP server/access point
     # where there is no router) needs it, and later there may be no internet to get it.
     if [ "$WANT_SERVER" = 1 ]; then p="$p dnsmasq-base"; fi
@@ -339,16 +417,16 @@ apt_packages() {
     if [ "$WANT_SERVER" = 1 ]; then p="$p nftables"; fi
     if [ "$WANT_KIOSK" = 1 ]; then p="$p libusb-1.0-0"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then p="$p espeak-ng alsa-utils"; fi
-    if needs_kmsdrm_pygame; then
-        # pygame is rebuilt against Debian's SDL2, which has the KMS/DRM video driver.
-        p="$p build-essential pkg-config python3-dev libsdl2-dev libsdl2-image-dev"
-        p="$p libsdl2-mixer-dev libsdl2-ttf-dev libfreetype-dev libportmidi-dev libjpeg-dev"
-        p="$p libpng-dev libgbm1 libegl1 libgles2"
+    if draws_through_kmsdrm; then
+        # pygame-ce's wheel has SDL's KMS/DRM video driver, which loads these at run time;
+        # libgl1-mesa-dri holds the GPU's driver that EGL opens (v3d on a Pi 4/5, vc4).
+        p="$p libdrm2 libgbm1 libegl1 libgles2 libgl1-mesa-dri"
     fi
     printf '%s' "$p"
 }
 
-needs_kmsdrm_pygame() {
+# Lite with a screen program: the kiosk or the display draws through KMS/DRM.
+draws_through_kmsdrm() {
     [ "$MODE" = lite ] && { [ "$SCREEN_KIOSK" = 1 ] || [ "$WANT_DISPLAY" = 1 ]; }
 }
 
@@ -419,7 +497,12 @@ install_venv() {
     else
         # setuptools and wheel in the venv let a later --offline run build the project.
         pip install --upgrade pip "setuptools>=68" wheel
-        pip install --upgrade "$SRC"
+        retire_pygame
+        if [ "$WANT_HUB" = 1 ]; then
+            pip install --upgrade "${SRC}[hub]"
+        else
+            pip install --upgrade "$SRC"
+        fi
         # The same version number again must still replace the code: reinstall it alone.
         pip install --no-deps --force-reinstall "$SRC"
         if needs_gpio; then
@@ -430,7 +513,6 @@ install_venv() {
                 warn "not a 64-bit Raspberry Pi: no lgpio, the buttons need another gpiozero pin factory"
             fi
         fi
-        if needs_kmsdrm_pygame; then kmsdrm_pygame; fi
     fi
     pip check
     if [ "$DRY_RUN" = 0 ]; then
@@ -438,37 +520,14 @@ install_venv() {
     fi
 }
 
-# PyPI's pygame wheels bundle an SDL2 without the KMS/DRM video driver (pygame 2.6.1:
-# x11, wayland, offscreen, dummy), so on Lite pygame is rebuilt from its source
-# against Debian's SDL2 2.26, which has it. Skipped once it is built that way.
-kmsdrm_pygame() {
-    local version sdl
-    if [ "$DRY_RUN" = 0 ]; then
-        sdl=$("$VENV/bin/python" - <<'EOF'
-import importlib.util, pathlib
-spec = importlib.util.find_spec("pygame")
-if spec is None:
-    print("absent")
-else:
-    libs = pathlib.Path(spec.origin).parent.parent / "pygame.libs"
-    print("bundled" if any(libs.glob("libSDL2*")) else "debian")
-EOF
-        )
-        case $sdl in
-        absent)
-            warn "pygame is not installed: nothing to rebuild for KMS/DRM"
-            return
-            ;;
-        debian)
-            say "pygame already uses Debian's SDL2 (KMS/DRM)"
-            return
-            ;;
-        esac
-        version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pygame"))')
-        say "building pygame $version against Debian's SDL2 for KMS/DRM (a few minutes)"
-        pip install --no-binary pygame --no-deps --force-reinstall "pygame==$version"
-    else
-        pip install --no-binary pygame --no-deps --force-reinstall pygame
+# The kiosk and the display use pygame-ce (the same `import pygame`): its wheels for
+# 64-bit ARM bundle an SDL2 with the KMS/DRM video driver, so nothing is compiled on
+# the Pi. An earlier install had pygame, which shares the folder: it goes first.
+retire_pygame() {
+    if [ "$DRY_RUN" = 0 ] && "$VENV/bin/python" -c 'import importlib.metadata as m
+m.distribution("pygame")' 2>/dev/null; then
+        say "replacing pygame with pygame-ce (same import; KMS/DRM in its wheel)"
+        pip uninstall --yes pygame pygame-ce
     fi
 }
 
@@ -487,7 +546,7 @@ setup_config() {
         python3 "$SRC/deploy/mkconfig.py" --from "$CONFIG_FROM" "${args[@]}"
         say "installed $CONFIG from $CONFIG_FROM"
     elif [ ! -f "$cfg" ]; then
-        if [ -z "$public" ] && [ "$WANT_SERVER" = 1 ] && [ "$DRY_RUN" = 0 ]; then
+        if [ -z "$public" ] && [ "$WANT_SERVER" = 1 ] && [ "$DRY_RUN" = 0 ] && [ "$BOOTED" = 1 ]; then
             address=$(hostname -I 2>/dev/null | awk '{print $1}' || true)
             if [ -n "$address" ]; then public="http://$address:$PORT"; fi
         fi
@@ -900,12 +959,12 @@ counter_units() {
 
 apply_units() {
     local u
-    for u in $DISABLE; do run systemctl disable --now "$u"; done
+    for u in $DISABLE; do disable_unit "$u"; done
     for u in $STALE_UNITS; do remove "$UNITS/$u"; done
-    run systemctl daemon-reload
+    if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi
     for u in $ENABLE; do
-        run systemctl enable "$u"
-        run systemctl restart "$u"
+        sysctl enable "$u"
+        if [ "$BOOTED" = 1 ]; then run systemctl restart "$u"; fi
     done
 }
 
@@ -939,10 +998,7 @@ EOF
         ;;
     *) remove "$UDEV_RULE" ;;
     esac
-    if [ "$reload" = 1 ]; then
-        run udevadm control --reload-rules
-        run udevadm trigger --action=add --subsystem-match=usb
-    fi
+    if [ "$reload" = 1 ]; then udev_reload trigger; fi
 }
 
 hex4() {
@@ -1176,6 +1232,108 @@ install_support_files() {
     fi
 }
 
+# --- the province hub (a Debian 12 server, not a Pi) ------------------------------------------
+
+hub_unit() {
+    cat <<EOF
+[Unit]
+Description=Sothutu province hub on port %i (pages, API, centres' pushes)
+Documentation=file://$APP/deploy/hub/README.md
+Wants=network-online.target
+After=network-online.target postgresql.service
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart=$VENV/bin/python -m hub --config $HUB_CONFIG --port %i
+User=$SVC_USER
+Group=$SVC_USER
+Environment=PYTHONUNBUFFERED=1
+WorkingDirectory=/
+Restart=always
+RestartSec=2
+TimeoutStopSec=20
+SyslogIdentifier=sothutu-hub
+$(hardening_no_devices)
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+# The PostgreSQL role (the service user, by peer login on the local socket) and database.
+setup_hub_database() {
+    run systemctl enable --now postgresql.service
+    run runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c \
+        "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$SVC_USER') THEN CREATE ROLE \"$SVC_USER\" LOGIN; END IF; END \$\$;"
+    run runuser -u postgres -- sh -c \
+        "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = '$HUB_DB'\" | grep -q 1 || createdb -O '$SVC_USER' '$HUB_DB'"
+}
+
+setup_hub_config() {
+    local cfg=$ROOT$HUB_CONFIG args=(--out "$ROOT$HUB_CONFIG" --database "postgresql:///$HUB_DB")
+    if [ -f "$cfg" ]; then
+        say "keeping the hub config $HUB_CONFIG"
+        if [ -n "$HUB_NAME" ]; then warn "--hub-name only shapes a new config; edit $HUB_CONFIG"; fi
+    else
+        if [ -n "$HUB_NAME" ]; then args+=(--name "$HUB_NAME"); fi
+        say "writing a new hub config with random keys: $HUB_CONFIG"
+        python3 "$SRC/deploy/hub/mkconfig.py" "${args[@]}"
+    fi
+    chmod 0640 "$cfg"
+    run chown -R "root:$SVC_USER" "$ETC"
+    if ! PYTHONPATH=$SRC python3 -c '
+import sys
+from hub.config import load_or_exit
+load_or_exit(sys.argv[1], "install.sh")' "$cfg"; then
+        die "fix $HUB_CONFIG (the line above names the key), then run install.sh again"
+    fi
+}
+
+setup_hub_units() {
+    local n port u
+    hub_unit | put 0644 "$UNITS/sothutu-hub@.service"
+    for u in sothutu-server.service sothutu-backup.timer sothutu-kiosk.service sothutu-display.service; do
+        if [ -f "$ROOT$UNITS/$u" ]; then
+            warn "$u is installed too: a hub server runs no Pi roles (install.sh --uninstall first)"
+        fi
+    done
+    for n in $(seq 1 16); do
+        port=$((HUB_FIRST_PORT + n - 1))
+        if [ "$n" -le "$HUB_PROCESSES" ]; then
+            ENABLE="$ENABLE sothutu-hub@$port.service"
+        elif [ "$n" -le "${PREV_HUB_PROCESSES:-0}" ]; then
+            DISABLE="$DISABLE sothutu-hub@$port.service"
+        fi
+    done
+}
+
+do_install_hub() {
+    if [ "$BOOTED" = 0 ]; then
+        die "the hub needs its PostgreSQL running: install it on the booted server, not into an image"
+    fi
+    say "installing:$(describe_roles)"
+    install_packages
+    if [ "$DRY_RUN" = 1 ] || ! getent passwd "$SVC_USER" >/dev/null; then
+        run useradd --system --user-group --home-dir "$STATE" --no-create-home \
+            --shell /usr/sbin/nologin --comment "Sothutu province hub" "$SVC_USER"
+    fi
+    setup_dirs
+    install_venv
+    setup_hub_database
+    setup_hub_config
+    run runuser -u "$SVC_USER" -- "$VENV/bin/python" -m hub --config "$HUB_CONFIG" init-db
+    put 0755 "$APP/deploy/install.sh" <"$SRC/deploy/install.sh"
+    put 0644 "$APP/deploy/hub/README.md" <"$SRC/deploy/hub/README.md"
+    put 0644 "$HUB_NGINX" <"$SRC/deploy/hub/nginx-sothutu-hub.conf"
+    setup_hub_units
+    save_roles
+    apply_units
+    say "done: roles$(describe_roles); listening on 127.0.0.1:$HUB_FIRST_PORT and up"
+    say "next: the nginx site with TLS ($HUB_NGINX), staff accounts and centres: see $APP/deploy/hub/README.md"
+    say "register a centre: sudo runuser -u $SVC_USER -- $VENV/bin/python -m hub --config $HUB_CONFIG centre add ID --name NAME"
+}
+
 # --- install, uninstall ------------------------------------------------------------------------
 
 preflight() {
@@ -1193,7 +1351,7 @@ preflight() {
 
 summary() {
     local address=THIS-PI
-    if [ "$DRY_RUN" = 0 ]; then
+    if [ "$DRY_RUN" = 0 ] && [ "$BOOTED" = 1 ]; then
         address=$(hostname -I 2>/dev/null | awk '{print $1}' || true)
         address=${address:-THIS-PI}
     fi
@@ -1210,6 +1368,10 @@ summary() {
 do_install() {
     preflight
     resolve_roles
+    if [ "$WANT_HUB" = 1 ]; then
+        do_install_hub
+        return
+    fi
     say "installing:$(describe_roles) ($MODE)"
     install_packages
     setup_user
@@ -1233,21 +1395,24 @@ do_uninstall() {
     load_roles || true
     for u in sothutu-server.service sothutu-backup.timer sothutu-firewall.service \
         sothutu-kiosk.service sothutu-display.service; do
-        if [ -f "$ROOT$UNITS/$u" ]; then run systemctl disable --now "$u"; fi
+        if [ -f "$ROOT$UNITS/$u" ]; then disable_unit "$u"; fi
     done
-    for n in $PREV_KEYPADS; do run systemctl disable --now "sothutu-keypad@$n.service"; done
-    for n in $PREV_RATING_KEYPADS; do
-        run systemctl disable --now "sothutu-rating-keypad@$n.service"
-    done
+    for n in $PREV_KEYPADS; do disable_unit "sothutu-keypad@$n.service"; done
+    for n in $PREV_RATING_KEYPADS; do disable_unit "sothutu-rating-keypad@$n.service"; done
+    if [ "$PREV_HUB" = 1 ]; then
+        for n in $(seq 1 "${PREV_HUB_PROCESSES:-2}"); do
+            disable_unit "sothutu-hub@$((HUB_FIRST_PORT + n - 1)).service"
+        done
+    fi
     remove "$UNITS/sothutu-server.service" "$UNITS/sothutu-backup.service" \
         "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-firewall.service" \
         "$UNITS/sothutu-kiosk.service" \
         "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service" \
-        "$UNITS/sothutu-rating-keypad@.service"
-    run systemctl daemon-reload
+        "$UNITS/sothutu-rating-keypad@.service" "$UNITS/sothutu-hub@.service"
+    if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi
     if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then
         remove "$UDEV_RULE" "$UDEV_RULES_SHIPPED"
-        run udevadm control --reload-rules
+        udev_reload
     fi
     if [ -n "$PREV_DESKTOP_USER" ]; then set_autostart "$PREV_DESKTOP_USER" "$(prev_home)" ""; fi
     remove "$WRAPPER" "$APP"
@@ -1257,10 +1422,14 @@ do_uninstall() {
             run userdel "$SVC_USER"
         fi
         say "removed Sothutu with its config and database"
+        if [ "$PREV_HUB" = 1 ]; then
+            say "the hub's PostgreSQL database $HUB_DB is kept; drop it with: sudo -u postgres dropdb $HUB_DB"
+        fi
     else
         say "removed Sothutu; kept the config $ETC and the data $STATE (--purge removes them)"
     fi
 }
 
 parse_args "$@"
+detect_daemons
 if [ "$UNINSTALL" = 1 ]; then do_uninstall; else do_install; fi

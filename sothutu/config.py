@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sothutu import gpio
 from sothutu.hours import parse_hours
+from sothutu.safetext import unsafe_char
 
 _REQUIRED: Any = dataclasses.MISSING
 
@@ -83,6 +84,16 @@ def _one_of(*choices: Any) -> Check:
 
 def _non_empty(v: str) -> str | None:
     return None if v.strip() else "must not be empty"
+
+
+def _shown(v: str) -> str | None:
+    """Text people see (names, notices): no control character or direction override."""
+    bad = unsafe_char(v)
+    return f"holds {bad}; delete it" if bad else None
+
+
+def _shown_name(v: str) -> str | None:
+    return _non_empty(v) or _shown(v)
 
 
 def _timezone(v: str) -> str | None:
@@ -140,7 +151,9 @@ def _pin(v: str) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class CentreConfig:
-    name: str = setting(help="The centre's name, shown on tickets, the display and reports.")
+    name: str = setting(
+        help="The centre's name, shown on tickets, the display and reports.", check=_shown
+    )
     timezone: str = setting(
         "Asia/Ho_Chi_Minh",
         help="IANA timezone; the business day rolls over at local midnight.",
@@ -155,10 +168,12 @@ class CentreConfig:
     authority: str = setting(
         "",
         help='First line of the ticket, e.g. "UBND XÃ CÙ LAO DUNG"; empty leaves it out.',
+        check=_shown,
     )
     notice: str = setting(
         "",
         help="A notice scrolled on the display, e.g. the working hours.",
+        check=_shown,
     )
 
     @property
@@ -195,7 +210,11 @@ class ServerConfig:
         "",
         help="Password of the admin page (/admin: live view, reports); empty turns the page off.",
     )
-    secret_key: str = setting(help="Signs console sessions; long and random.", check=_non_empty)
+    secret_key: str = setting(
+        help="Keys the login sessions (console, admin, tablets); long and random; "
+        "changing it signs everyone out.",
+        check=_non_empty,
+    )
     demo: bool = setting(
         False,
         help="Demo mode: allows the example's weak keys and PINs, and then only on 127.0.0.1.",
@@ -286,7 +305,7 @@ class Service:
         help="Identifier, [a-z0-9-]+, used by the API.",
         check=lambda v: None if _SERVICE_ID.fullmatch(v) else f"must match [a-z0-9-]+, got {v!r}",
     )
-    name: str = setting(help="Field name citizens see, e.g. 'Hộ tịch'.", check=_non_empty)
+    name: str = setting(help="Field name citizens see, e.g. 'Hộ tịch'.", check=_shown_name)
     prefix: str = setting(
         help='Code prefix: "" or 1-2 capital letters.',
         check=lambda v: (
@@ -310,7 +329,7 @@ class Service:
 @dataclass(frozen=True, kw_only=True)
 class Counter:
     number: int = setting(help="Counter number, what the display and voice say.", check=_positive)
-    name: str = setting("", help='Label, e.g. "Quầy 1"; default "Quầy N".')
+    name: str = setting("", help='Label, e.g. "Quầy 1"; default "Quầy N".', check=_shown)
     services: list[str] = setting(help="Ids of the services this counter calls from.")
     key: str = setting(help="Bearer key for this counter only.", check=_non_empty)
     pin: str = setting(help="Clerk console PIN, 4-12 digits.", check=_pin)
@@ -325,7 +344,7 @@ class Counter:
 
 @dataclass(frozen=True, kw_only=True)
 class Kiosk:
-    name: str = setting(help="Kiosk name, unique.", check=_non_empty)
+    name: str = setting(help="Kiosk name, unique.", check=_shown_name)
     key: str = setting(help="Bearer key that may issue tickets.", check=_non_empty)
 
 
@@ -632,6 +651,50 @@ class BackupConfig:
     )
 
 
+_CENTRE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _centre_id(v: str) -> str | None:
+    if v and not _CENTRE_ID.fullmatch(v):
+        return f"must be lower-case letters, digits and '-' (as registered at the hub), got {v!r}"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubLinkConfig:
+    """The outbound link to the province hub; without ``url`` nothing is pushed."""
+
+    url: str = setting(
+        "",
+        help='The province hub, e.g. "https://hub.example.gov.vn"; "" (the default) means '
+        "no hub. An https hub's certificate is verified.",
+        check=_url,
+    )
+    centre_id: str = setting(
+        "", help="This centre's id at the hub (python -m hub centre add ID).", check=_centre_id
+    )
+    token: str = setting(
+        "", help="The token the hub printed when it registered this centre (a secret)."
+    )
+    push_seconds: float = setting(
+        30.0,
+        help="Seconds between pushes of new ticket rows and health to the hub.",
+        check=_between(0.2, 3600),
+    )
+    timeout_seconds: float = setting(
+        20.0, help="How long one push may take before it counts as failed.", check=_between(1, 300)
+    )
+    ca_file: str = setting(
+        "",
+        help="A CA bundle (PEM) to verify the hub's certificate with, for a province CA; "
+        '"" uses the system\'s certificates.',
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole validated config. ``path`` is the file it came from."""
@@ -651,6 +714,7 @@ class Config:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     ratings: RatingsConfig = field(default_factory=RatingsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    hub: HubLinkConfig = field(default_factory=HubLinkConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -702,6 +766,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "reports": (ReportsConfig, "table", False),
     "ratings": (RatingsConfig, "table", False),
     "backup": (BackupConfig, "table", False),
+    "hub": (HubLinkConfig, "table", False),
 }
 
 
@@ -780,6 +845,28 @@ def _build(cls: type, raw: Any, where: str) -> Any:
                 raise ConfigError(f"{key_where}: {problem}")
         values[f.name] = value
     return cls(**values)
+
+
+def build_section(cls: type, raw: Any, where: str) -> Any:
+    """Validate one TOML table against a dataclass of ``setting()`` fields (other programs'
+    configs, e.g. the province hub's, are built from the same parts)."""
+    return _build(cls, raw, where)
+
+
+def read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Read a TOML file; ``ConfigError`` naming the file when it cannot be read or parsed."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return p, tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not valid UTF-8") from None
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
@@ -897,6 +984,7 @@ def _cross_check(config: Config) -> None:
     if dup is not None:
         raise ConfigError(f"keypads: two [[keypads]] for counter {dup}")
 
+    _check_hub(config.hub)
     secrets: list[tuple[str, str]] = [
         ("server.admin_key", config.server.admin_key),
         ("server.secret_key", config.server.secret_key),
@@ -905,6 +993,8 @@ def _cross_check(config: Config) -> None:
     secrets += [(f"kiosks[{i}].key", k.key) for i, k in enumerate(config.kiosks)]
     if config.server.admin_password:
         secrets.append(("server.admin_password", config.server.admin_password))
+    if config.hub.token:
+        secrets.append(("hub.token", config.hub.token))
     seen: dict[str, str] = {}
     for where, value in secrets:
         if value in seen:
@@ -927,6 +1017,17 @@ def _cross_check(config: Config) -> None:
     for i, c in enumerate(config.counters):
         if weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
+
+
+def _check_hub(hub: HubLinkConfig) -> None:
+    if not hub.url:
+        if hub.centre_id or hub.token:
+            raise ConfigError("hub.url: missing; give the hub's address or remove [hub]")
+        return
+    if not hub.centre_id:
+        raise ConfigError("hub.centre_id: missing required key (the id registered at the hub)")
+    if not hub.token:
+        raise ConfigError("hub.token: missing required key (printed by the hub's centre add)")
 
 
 def _check_kiosk(config: Config, names: list[str]) -> None:
@@ -953,18 +1054,7 @@ def _check_kiosk(config: Config, names: list[str]) -> None:
 
 def load_config(path: str | Path) -> Config:
     """Read and validate a config file; raises ``ConfigError`` naming file and key."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not valid UTF-8") from None
+    p, data = read_toml(path)
     try:
         return parse_config(data, p.resolve())
     except ConfigError as exc:

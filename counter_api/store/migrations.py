@@ -174,6 +174,55 @@ def _queue_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _uplink(db: sqlite_utils.Database) -> None:
+    # Every row the province hub gets (ticket_log rows and ratings), numbered once in
+    # commit order by triggers in the same transaction; the pusher sends them after
+    # the cursor the hub acknowledged (meta hub_acked). History is numbered too.
+    db.execute(
+        """
+        CREATE TABLE uplink_outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            ref INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        "INSERT INTO uplink_outbox (kind, ref) SELECT kind, ref FROM ("
+        "SELECT 'log' AS kind, id AS ref, at, 0 AS k FROM ticket_log "
+        "UNION ALL SELECT 'rating', ticket_id, at, 1 FROM ratings) ORDER BY at, k, ref"
+    )
+    db.execute(
+        "CREATE TRIGGER uplink_log AFTER INSERT ON ticket_log BEGIN "
+        "INSERT INTO uplink_outbox (kind, ref) VALUES ('log', NEW.id); END"
+    )
+    db.execute(
+        "CREATE TRIGGER uplink_rating AFTER INSERT ON ratings BEGIN "
+        "INSERT INTO uplink_outbox (kind, ref) VALUES ('rating', NEW.ticket_id); END"
+    )
+
+
+def _sessions(db: sqlite_utils.Database) -> None:
+    # Login sessions of the console, the admin page and the rating tablets. A cookie
+    # holds a random token; the row keeps only its SHA-256 (a copied backup opens
+    # nothing), the session's CSRF token, and ``binding``: an HMAC, keyed with the
+    # server's secret key, of the PIN or password it was opened with, so a changed
+    # PIN, password or secret key ends the session. Logging out deletes the row.
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('console', 'admin', 'tablet')),
+            counter INTEGER,
+            csrf TEXT NOT NULL,
+            binding TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires REAL,
+            business_date TEXT
+        ) WITHOUT ROWID"""
+    )
+    db["sessions"].create_index(["kind", "counter"], "sessions_kind")
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -181,6 +230,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _procedures,
     _ratings,
     _queue_counts,
+    _uplink,
+    _sessions,
 ]
 
 

@@ -14,6 +14,7 @@ from flask import Flask, Response, send_from_directory
 from counter_api.procedures.catalogue import Catalogue, sync_configured_file
 from counter_api.service import QueueService
 from counter_api.store import Store
+from counter_api.uplink import api as uplink_api
 from counter_api.web import (
     admin,
     api,
@@ -33,7 +34,7 @@ from counter_api.web.auth import KeyRing
 from counter_api.web.endpoint import Answer, page
 from counter_api.web.params import Param
 from counter_api.web.parts import KEY, Parts
-from counter_api.web.signed import CookieJar
+from counter_api.web.sessions import FormTokens, Sessions
 from counter_api.web.slots import StreamSlots
 from counter_api.web.throttle import LoginThrottle
 from counter_api.web.voice_clips import ClipSource
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     stream.bp,
     procedures.bp,
     report_api.bp,
+    uplink_api.bp,
     rating.api_bp,
     voice.bp,
     openapi.bp,
@@ -78,16 +80,17 @@ def create_app(
     problem = sync_configured_file(service.store, config)
     if problem:
         log.error("%s; the previous catalogue stays", problem)
-    key = config.server.secret_key
     svc = service
+    sessions = Sessions(service)
+    sessions.tidy()
     parts = Parts(
         service=service,
         keys=KeyRing(config),
         catalogue=Catalogue(service.store, config),
         voice_clips=ClipSource(config),
         login_throttle=LoginThrottle(lambda: svc.clock.now().timestamp()),
-        admin_cookies=CookieJar(key, "admin", admin.SESSION_HOURS * 3600),
-        rating_cookies=CookieJar(key, "rating", rating.TABLET_DAYS * 86400),
+        sessions=sessions,
+        login_forms=FormTokens(lambda: svc.clock.now().timestamp()),
         streams=StreamSlots(
             config.server.max_streams,
             per_address=config.server.streams_per_address,
@@ -97,7 +100,7 @@ def create_app(
             config.server.phone_streams, per_address=config.server.phone_streams_per_address
         ),
         console_session=console.session_principal,
-        console_viewer=lambda: console.logged_in() is not None,
+        console_viewer=lambda: console.current() is not None,
     )
     parts.catalogue.view()  # build the search index before requests
     app.extensions[KEY] = parts

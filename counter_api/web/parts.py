@@ -8,9 +8,8 @@ exercises is what production runs.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
@@ -18,7 +17,7 @@ from flask import Flask, current_app
 from counter_api.procedures.catalogue import Catalogue
 from counter_api.service import QueueService
 from counter_api.web.auth import KeyRing, SessionLookup
-from counter_api.web.signed import CookieJar
+from counter_api.web.sessions import FormTokens, Sessions
 from counter_api.web.slots import StreamSlots
 from counter_api.web.throttle import LoginThrottle
 from counter_api.web.voice_clips import ClipSource
@@ -35,10 +34,12 @@ class Parts:
     keys: KeyRing
     catalogue: Catalogue
     voice_clips: ClipSource
-    #: wrong PINs and passwords per address, for every login of the app
+    #: wrong PINs and passwords per address and target, for every login of the app
     login_throttle: LoginThrottle
-    admin_cookies: CookieJar
-    rating_cookies: CookieJar
+    #: the console's, admin page's and rating tablets' sessions (in the database)
+    sessions: Sessions
+    #: single-use tokens of the login forms
+    login_forms: FormTokens
     #: event streams of displays, consoles and tablets (``[server] max_streams``,
     #: ``streams_per_address``, ``reserved_streams``)
     streams: StreamSlots
@@ -50,8 +51,6 @@ class Parts:
     #: True when the request carries a valid console session, without its CSRF token
     #: (a stream only reads): such a stream is one of the clients that matter
     console_viewer: Callable[[], bool] | None = None
-    #: console sessions logged out before they expired
-    revoked_sessions: OrderedDict[str, None] = field(default_factory=OrderedDict)
     #: the generated OpenAPI document, built on its first request
     openapi: dict[str, Any] | None = None
 
