@@ -14,7 +14,6 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -36,6 +35,8 @@ from tests.support import (
     counter_pin,
     debian_tool,
     free_port,
+    grow_event_log,
+    idle_replay_growth,
     write_config,
 )
 
@@ -379,24 +380,6 @@ def test_keyed_clients_and_consoles_keep_their_room_when_anonymous_ones_are_full
         assert wrong.status == 503 and b"from one address" in wrong.body
 
 
-def _bigger_log(db: Path, doublings: int) -> None:
-    """Copy the day's events onto the end of the log until it has 2**doublings times as
-    many: a long, busy day (real event payloads, fresh ids)."""
-    with sqlite3.connect(db) as conn:
-        for _ in range(doublings):
-            conn.execute(
-                "INSERT INTO events (type, data, at, business_date) "
-                "SELECT type, data, at, business_date FROM events"
-            )
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 def test_replay_is_paged_with_backpressure_and_capped_without_a_key(tmp_path: Path) -> None:
     port = free_port()
     srv = ServerProcess(write_config(tmp_path, port=port), port).start()
@@ -404,7 +387,7 @@ def test_replay_is_paged_with_backpressure_and_capped_without_a_key(tmp_path: Pa
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: kiosk.issue("ho-tich"), range(200)))
     srv.stop()
-    _bigger_log(tmp_path / "queue.db", 5)  # 6,400 events, about 2.6 MB
+    grow_event_log(tmp_path / "queue.db", 5)  # 6,400 events, about 2.6 MB
     srv.start()
     try:
         last = srv.client().state()["last_event_id"]
@@ -423,26 +406,7 @@ def test_replay_is_paged_with_backpressure_and_capped_without_a_key(tmp_path: Pa
         keyed.close()
 
         # Clients that ask for the whole day and never read: each holds about a page.
-        time.sleep(0.5)
-        before = _rss_mb(srv.proc.pid)
-        stuck = []
-        for _ in range(20):
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", port))
-            s.sendall(
-                b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n"
-                + f"Authorization: Bearer {KIOSK_KEY}\r\n\r\n".encode()
-            )
-            stuck.append(s)
-        peak = before
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 2.5:
-            peak = max(peak, _rss_mb(srv.proc.pid))
-            time.sleep(0.1)
-        per_client = (peak - before) / len(stuck)
-        for s in stuck:
-            s.close()
+        per_client = idle_replay_growth(srv, 20, 2.5)
         assert per_client <= 0.7, f"{per_client:.2f} MB per idle client"
         # and they leave without a trace: the API still answers at once
         assert srv.client().health()["status"] == "ok"

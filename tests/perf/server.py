@@ -15,7 +15,6 @@ import json
 import os
 import selectors
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from tests.support import (
     ServerProcess,
     counter_key,
     free_port,
+    grow_event_log,
+    idle_replay_growth,
+    rss_mb,
     write_config,
 )
 
@@ -46,13 +48,6 @@ def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
     return values[k]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class KeepAlive:
@@ -292,39 +287,15 @@ def bench_idle_replay(tmp: Path, clients: int = 20) -> dict:
     for _ in range(200):
         kiosk.post("/api/v1/tickets", {"service": "ho-tich"})
     srv.stop()
-    with sqlite3.connect(tmp / "queue.db") as db:
-        for _ in range(5):
-            db.execute(
-                "INSERT INTO events (type, data, at, business_date) "
-                "SELECT type, data, at, business_date FROM events"
-            )
-        events, size = db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM events").fetchone()
+    events, size = grow_event_log(tmp / "queue.db", 5)
     srv.start()
-    time.sleep(0.5)
-    before = rss_mb(srv.proc.pid)
-    stuck = []
-    for _ in range(clients):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.connect(("127.0.0.1", srv.port))
-        s.sendall(
-            b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n"
-            + f"Authorization: Bearer {KIOSK_KEY}\r\n\r\n".encode()
-        )
-        stuck.append(s)
-    peak = before
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 3:
-        peak = max(peak, rss_mb(srv.proc.pid))
-        time.sleep(0.1)
-    for s in stuck:
-        s.close()
+    per_client = idle_replay_growth(srv, clients, 3.0)
     srv.stop()
     return {
         "events": events,
         "mb": size / 1e6,
         "clients": clients,
-        "per_client_mb": (peak - before) / clients,
+        "per_client_mb": per_client,
     }
 
 
