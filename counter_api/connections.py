@@ -99,9 +99,6 @@ class AddressBook:
         self._warned: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def count(self, address: str) -> int:
-        return self._open.get(address, 0)
-
     def admit(self, address: str) -> bool:
         """May ``address`` open one more connection? Logs a refusal now and then."""
         if address in LOCAL or self._open.get(address, 0) < self.per_address:
@@ -304,17 +301,26 @@ class Listening:
         self._runner.close()
 
 
-def _raise_open_files(needed: int) -> None:
-    """Raise the soft limit of open files towards ``needed`` (systemd's default is 1024)."""
-    with contextlib.suppress(ValueError, OSError):
+def _open_files(needed: int) -> int:
+    """Raise the soft limit of open files towards ``needed`` (systemd's default is 1024);
+    the limit there is now."""
+    try:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         if soft != resource.RLIM_INFINITY and soft < want:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+    except (ValueError, OSError):
+        return 1024
+    return needed if soft == resource.RLIM_INFINITY else soft
 
 
 def create_server(app: Any, server: ServerConfig, host: str, port: int) -> Listening:
     """The guarded waitress server for ``app`` on ``host:port`` (not yet running)."""
+    # waitress stops accepting at connection_limit; past the open-files limit accept()
+    # would fail in a loop instead, so keep room for the database, pipes and threads.
+    spare = 2 * server.threads + 64
+    connections = max(100, min(CONNECTIONS, _open_files(CONNECTIONS + spare) - spare))
     adj = Adjustments(
         host=host,
         port=port,
@@ -323,13 +329,12 @@ def create_server(app: Any, server: ServerConfig, host: str, port: int) -> Liste
         channel_timeout=60,
         cleanup_interval=1,  # request deadlines are checked every second
         max_request_body_size=1 << 20,
-        connection_limit=CONNECTIONS,
+        connection_limit=connections,
         asyncore_use_poll=True,  # select() stops at file descriptor 1024
         clear_untrusted_proxy_headers=True,
     )
     # not a keyword of Adjustments; the server sets these on every accepted socket
     adj.socket_options = socket_options(server.dead_client_seconds)
-    _raise_open_files(CONNECTIONS + 2 * server.threads + 64)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     book = AddressBook(server.connections_per_address)

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from counter_api.web.slots import Refused, StreamSlots
 from sothutu.client import EventStream
 from tests.support import (
     ADMIN_KEY,
@@ -507,3 +508,23 @@ def test_the_api_document_says_when_to_come_back(srv: ServerProcess) -> None:
         refused = doc["paths"][path]["get"]["responses"]["503"]
         assert "too_many_streams" in refused["description"]
         assert "Retry-After" in refused["headers"], path
+
+
+def test_stream_slots_count_every_slot_back_once() -> None:
+    """The rules of the slots themselves: a slot given back twice frees one place, an
+    IPv4-mapped address is its IPv4 address, and the server's own Pi is trusted."""
+    slots = StreamSlots(4, per_address=2, reserved=1)  # three without a key
+    first = slots.take("::ffff:192.168.1.20")
+    slots.take("192.168.1.20")
+    with pytest.raises(Refused, match="2 streams from one address"):
+        slots.take("192.168.1.20")
+    first.give()
+    first.give()
+    slots.take("192.168.1.20")
+    slots.take("192.168.1.21")
+    with pytest.raises(Refused, match="3 streams at once without a key"):
+        slots.take("192.168.1.22")
+    local = slots.take("::1")
+    assert not local.anonymous and slots.open == 4
+    with pytest.raises(Refused, match="4 streams at once"):
+        slots.take("10.0.0.1", trusted=True)
