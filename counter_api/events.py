@@ -23,6 +23,12 @@ from dataclasses import dataclass
 FAKETIME = "faketime" in os.environ.get("LD_PRELOAD", "")
 
 
+#: Events the ring keeps in memory: live streams lag a few events at most; a replay
+#: from further back pages through the durable log instead. Each event is about half a
+#: kilobyte, so the ring costs about 0.5 MB when full.
+RING_EVENTS = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A committed event: its durable id, type and JSON data (one line)."""
@@ -44,7 +50,7 @@ def pause(seconds: float) -> None:
 class EventBus:
     """Fan-out of committed events to any number of waiting stream threads."""
 
-    def __init__(self, last_id: int = 0, capacity: int = 4096) -> None:
+    def __init__(self, last_id: int = 0, capacity: int = RING_EVENTS) -> None:
         self._cond = threading.Condition()
         self._ring: deque[Event] = deque(maxlen=capacity)
         self._last_id = last_id

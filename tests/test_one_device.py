@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from counter_api.events import RING_EVENTS, Event, EventBus
 from counter_api.web.slots import Refused, StreamSlots
 from sothutu.client import EventStream
 from tests.support import (
@@ -528,3 +529,16 @@ def test_stream_slots_count_every_slot_back_once() -> None:
     assert not local.anonymous and slots.open == 4
     with pytest.raises(Refused, match="4 streams at once"):
         slots.take("10.0.0.1", trusted=True)
+
+
+def test_the_bus_ring_pages_what_it_holds_and_sends_older_asks_to_the_log() -> None:
+    """Replays and live streams read the in-memory ring in pages; further back than it
+    reaches (RING_EVENTS), the caller reads the durable log (None)."""
+    bus = EventBus(last_id=0)
+    bus.publish(Event(i, "ticket.issued", "{}") for i in range(1, RING_EVENTS + 501))
+    newest = RING_EVENTS + 500
+    assert bus.since(100) is None  # evicted: the log has it
+    assert [e.id for e in bus.since(600, 100)] == list(range(601, 701))
+    assert [e.id for e in bus.since(newest - 1)] == [newest]
+    assert bus.since(newest) == []
+    assert [e.id for e in bus.since(500)][:2] == [501, 502]  # the ring's oldest
