@@ -207,14 +207,19 @@ def test_press_while_server_stays_away_fails_loudly(
 
 
 class DropFirstAnswer:
-    """A loopback TCP proxy that forwards everything, except that the answer to the
-    first ``POST .../next`` is thrown away after the server did the work."""
+    """A loopback TCP proxy that forwards everything, except the first ``POST .../next``:
+    its answer is thrown away after the server did the work, or (``lose="request"``)
+    the request itself never reaches the server: the proxy sets ``held``, waits for
+    ``release`` and hangs up."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, lose: str = "answer") -> None:
         self.target = target_port
+        self.lose = lose
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.dropped = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -234,8 +239,14 @@ class DropFirstAnswer:
                 if not chunk:
                     return
                 head += chunk
+            first = head.startswith(b"POST /api/v1/counters/1/next") and not self.dropped
+            if first and self.lose == "request":
+                self.dropped += 1
+                self.held.set()
+                self.release.wait(10)
+                return  # hang up: the server never saw it
             upstream.sendall(head)
-            if head.startswith(b"POST /api/v1/counters/1/next") and not self.dropped:
+            if first:
                 self.dropped += 1
                 while upstream.recv(65536):  # let the server finish, then drop its answer
                     pass
@@ -280,6 +291,85 @@ def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) ->
         wait_for(lambda: keypad.results, 15, "the press")
         assert proxy.dropped == 1
         assert keypad.results[0].ok, "the server did it: success, not a failure signal"
+        state = server.client().state()
+        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
+        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
+    finally:
+        keypad.close()
+        server.stop()
+        proxy.close()
+
+
+def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    """The keypad's "next" never reached the server; meanwhile the clerk called a
+    ticket from the console. The press is sent again and done (it is not taken as
+    done because the counter changed), and reported with the ticket it called."""
+    server_port = free_port()
+    proxy = DropFirstAnswer(server_port, lose="request")
+    path = write_config(
+        tmp_path,
+        port=server_port,
+        extra=KEYPAD.format(retry=10),
+        server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
+    )
+    server = ServerProcess(path, server_port).start()
+    keypad = Keypad(load_config(path), 1, pin_factory=mock_factory).start()
+    try:
+        for _ in range(3):
+            server.client(KIOSK_KEY).issue("ho-tich")
+        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
+        mock_factory.pin("GPIO17").drive_low()
+        mock_factory.pin("GPIO17").drive_high()
+        assert proxy.held.wait(10), "the press reached the proxy"
+        console = server.client(counter_key(1)).counter(1, "next")  # the console, directly
+        assert console["ticket"]["code"] == "A001"
+        proxy.release.set()
+        wait_for(lambda: keypad.results, 15, "the press")
+        result = keypad.results[0]
+        assert result.ok and result.ticket["code"] == "A002", result
+        state = server.client().state()
+        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A002"
+        assert server.client().ticket(console["ticket"]["id"])["status"] == "done"
+        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
+    finally:
+        keypad.close()
+        server.stop()
+        proxy.close()
+
+
+def test_pressing_again_after_a_failure_resends_the_same_request(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    """A press whose answer never came within retry_seconds fails loudly; the clerk
+    presses again and the keypad resends that request: the server did it already, so
+    it is reported done and nothing is called twice."""
+    server_port = free_port()
+    proxy = DropFirstAnswer(server_port)
+    path = write_config(
+        tmp_path,
+        port=server_port,
+        extra=KEYPAD.format(retry=0.5),
+        server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
+    )
+    server = ServerProcess(path, server_port).start()
+    keypad = Keypad(load_config(path), 1, pin_factory=mock_factory)
+    keypad.presser.backoff = 1.0  # longer than retry_seconds: one try, then the failure
+    keypad.start()
+    try:
+        for _ in range(2):
+            server.client(KIOSK_KEY).issue("ho-tich")
+        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
+        for _ in range(2):
+            before = len(keypad.results)
+            mock_factory.pin("GPIO17").drive_low()
+            mock_factory.pin("GPIO17").drive_high()
+            wait_for(lambda b=before: len(keypad.results) > b, 15, "the press")
+            wait_for(lambda: not keypad.busy, 5, "the keypad to take presses again")
+            time.sleep(0.35)  # quiet time
+        assert [r.code for r in keypad.results] == ["unreachable", "ok"]
+        assert keypad.results[1].ticket["code"] == "A001"
         state = server.client().state()
         assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
         assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
