@@ -545,7 +545,9 @@ class QueueService:
             if target is None:
                 raise Conflict("no_kiosk", "no kiosk is configured to print on")
             tj = self._ticket_json(ctx.db, ctx.day, ticket)
-            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target})
+            # the business day lets a kiosk that was off skip yesterday's requests
+            day = ctx.day.isoformat()
+            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target, "business_date": day})
             repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
             return {"ticket": tj, "kiosk": target}
 
@@ -606,7 +608,7 @@ class QueueService:
         }
 
         def work(ctx: _Ctx) -> dict:
-            self._emit(ctx, "checklist.print", data)
+            self._emit(ctx, "checklist.print", {**data, "business_date": ctx.day.isoformat()})
             return data
 
         return self._write(work)

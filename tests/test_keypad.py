@@ -6,13 +6,10 @@ The keypad runs in the test process on mock pins; the server is a real
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +23,16 @@ from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,
     ROOT,
+    LossyProxy,
     ServerProcess,
     counter_key,
     free_port,
     wait_for,
     write_config,
 )
+
+#: The request the proxy loses: the keypad's "next".
+NEXT = b"POST /api/v1/counters/1/next"
 
 KEYPAD = """
 [[keypads]]
@@ -206,73 +207,9 @@ def test_press_while_server_stays_away_fails_loudly(
         r.close()
 
 
-class DropFirstAnswer:
-    """A loopback TCP proxy that forwards everything, except the first ``POST .../next``:
-    its answer is thrown away after the server did the work, or (``lose="request"``)
-    the request itself never reaches the server: the proxy sets ``held``, waits for
-    ``release`` and hangs up."""
-
-    def __init__(self, target_port: int, lose: str = "answer") -> None:
-        self.target = target_port
-        self.lose = lose
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.dropped = 0
-        self.held = threading.Event()
-        self.release = threading.Event()
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        with client, socket.create_connection(("127.0.0.1", self.target)) as upstream:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = client.recv(65536)
-                if not chunk:
-                    return
-                head += chunk
-            first = head.startswith(b"POST /api/v1/counters/1/next") and not self.dropped
-            if first and self.lose == "request":
-                self.dropped += 1
-                self.held.set()
-                self.release.wait(10)
-                return  # hang up: the server never saw it
-            upstream.sendall(head)
-            if first:
-                self.dropped += 1
-                while upstream.recv(65536):  # let the server finish, then drop its answer
-                    pass
-                return
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            self._pump(upstream, client)
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                dst.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self._closed = True
-        self.listener.close()
-
-
 def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
     server_port = free_port()
-    proxy = DropFirstAnswer(server_port)
+    proxy = LossyProxy(server_port, NEXT)
     path = write_config(
         tmp_path,
         port=server_port,
@@ -307,7 +244,7 @@ def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
     ticket from the console. The press is sent again and done (it is not taken as
     done because the counter changed), and reported with the ticket it called."""
     server_port = free_port()
-    proxy = DropFirstAnswer(server_port, lose="request")
+    proxy = LossyProxy(server_port, NEXT, lose="request")
     path = write_config(
         tmp_path,
         port=server_port,
@@ -346,7 +283,7 @@ def test_pressing_again_after_a_failure_resends_the_same_request(
     presses again and the keypad resends that request: the server did it already, so
     it is reported done and nothing is called twice."""
     server_port = free_port()
-    proxy = DropFirstAnswer(server_port)
+    proxy = LossyProxy(server_port, NEXT)
     path = write_config(
         tmp_path,
         port=server_port,
