@@ -436,7 +436,7 @@ class KioskConfig:
     )
     state_dir: str = setting(
         "",
-        help='Folder where the kiosk keeps what must survive a restart (the last event it '
+        help="Folder where the kiosk keeps what must survive a restart (the last event it "
         'saw, so reprints asked while it was off are printed); "" means a "kiosk" folder '
         "beside the database.",
     )
