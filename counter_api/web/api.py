@@ -15,6 +15,7 @@ from counter_api import __version__
 from counter_api.core.model import Status
 from counter_api.present import COUNTER_SCHEMA, KIOSK_SCHEMA, PRINTER_STATES, TICKET_SCHEMA
 from counter_api.procedures.ticket import ticket_procedure
+from counter_api.recovery import storage_status
 from counter_api.service import SERVICE_SCHEMA, STATE_SCHEMA, RequestKey
 from counter_api.web.bodies import REQUEST_ID, Field, path_id, request_id
 from counter_api.web.endpoint import (
@@ -47,6 +48,16 @@ HEALTH_SCHEMA = {
         "time": {"type": "string", "format": "date-time"},
         "version": {"type": "string"},
         "business_date": {"type": "string", "format": "date"},
+        "storage": {
+            "type": "object",
+            "description": "`recovered` after the server found its database damaged at "
+            "start and recovered it, until the admin page acknowledges it",
+            "properties": {
+                "status": {"enum": ["ok", "recovered"]},
+                "at": {"type": "string", "format": "date-time"},
+                "message": {"type": "string"},
+            },
+        },
     },
 }
 TICKET_ANSWER = Answer(
@@ -74,7 +85,12 @@ def _ticket_id(text: str) -> int:
 @bp.get("/health")
 @endpoint(PUBLIC, answer=Answer(HEALTH_SCHEMA))
 def health(_c: Call) -> dict:
-    """Liveness: the server answers and its database is readable."""
+    """Liveness: the server answers and its database is readable.
+
+    `storage` says `recovered` (with when and one line of what was done) after the
+    database was found damaged at start and recovered from a backup and what was
+    readable of it, until the admin page acknowledges it.
+    """
     svc = service()
     svc.today()
     now: datetime = svc.clock.now()
@@ -83,6 +99,7 @@ def health(_c: Call) -> dict:
         "time": now.astimezone(svc.tz).isoformat(timespec="seconds"),
         "version": __version__,
         "business_date": svc.today().isoformat(),
+        "storage": storage_status(svc.store),
     }
 
 

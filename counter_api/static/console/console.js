@@ -194,8 +194,28 @@
     state.online = value;
     $('banner').hidden = value;
     document.body.setAttribute('data-online', value ? '1' : '0');
-    if (value) refreshHeld();
+    if (value) {
+      refreshHeld();
+      checkStorage();
+    }
     render();
+  }
+
+  // After the server found its database damaged at start and recovered it (health's
+  // `storage`), clerks see it until the admin page acknowledges it: some tickets of
+  // the day may be missing.
+  function checkStorage() {
+    return api('GET', '/api/v1/health').then(function (h) {
+      var s = h && h.storage;
+      var banner = $('storage-banner');
+      if (!s || s.status !== 'recovered') { banner.hidden = true; return; }
+      var at = new Date(Date.parse(s.at));
+      var when = isNaN(at.getTime()) ? '' : ' lúc ' + pad(at.getHours()) + ':' + pad(at.getMinutes()) +
+        ' ngày ' + pad(at.getDate()) + '/' + pad(at.getMonth() + 1);
+      banner.textContent = 'Dữ liệu của hệ thống bị hỏng và đã được khôi phục' + when +
+        '. Một số số thứ tự hôm nay có thể bị thiếu: xem lại các số đang chờ và báo kỹ thuật viên.';
+      banner.hidden = false;
+    }, function () {});
   }
 
   // --- requests ----------------------------------------------------------------
