@@ -14,9 +14,11 @@ database with tickets existed: this is damage, not a new install) is
    file are mended on a scratch copy first). Rows of the damaged file win over
    the backup's (they are newer);
 4. made safe to go on with: the day's numbering continues after the highest
-   number seen in any readable row (tickets, their log, their events), stored as
-   a number floor; id sequences jump ``ID_MARGIN`` past anything seen, so no
-   ticket id, event id or hub row number lost in the damage is used again;
+   number seen in any readable row (tickets, their log, their events) or in the
+   high-water marks the server keeps beside the database
+   (``counter_api.store.highwater``), stored as a number floor; id sequences
+   jump ``ID_MARGIN`` past anything seen, so no ticket id, event id or hub row
+   number lost in the damage is used again;
 5. checked (``PRAGMA integrity_check``) and put in place atomically.
 
 What happened is kept in ``meta`` (``storage_recovery``) until the admin page
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_api.backup import BackupError, backups, check_integrity, copy_database
-from counter_api.store import Store, StoreError
+from counter_api.store import Store, StoreError, highwater
 from counter_api.store.migrations import migrate
 from sothutu.config import Config
 
@@ -221,7 +223,7 @@ def recover(config: Config, reason: str, now: datetime) -> Recovery:
         migrate(sqlite_utils.Database(conn, execute_plugins=False))
         if kept is not None and kept.exists() and kept.stat().st_size + _wal_size(kept) > 0:
             _salvage(kept, conn, result, backup)
-        _make_safe(conn, result)
+        _make_safe(conn, result, highwater.read(highwater.path_for(path)))
         _put_meta(conn, META_KEY, json.dumps(asdict(result), ensure_ascii=False))
         rows = conn.execute("PRAGMA integrity_check").fetchall()
         if rows != [("ok",)]:
@@ -517,8 +519,9 @@ def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 _NUMBER = re.compile(r"(\d+)$")
 
 
-def _make_safe(conn: sqlite3.Connection, result: Recovery) -> None:
-    """Derived tables rebuilt, counters consistent, numbering and ids past all seen."""
+def _make_safe(conn: sqlite3.Connection, result: Recovery, marks: highwater.Marks) -> None:
+    """Derived tables rebuilt, counters consistent, numbering and ids past all seen
+    (the rows and the server's high-water ``marks``)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("DELETE FROM queue_counts")
@@ -533,10 +536,18 @@ def _make_safe(conn: sqlite3.Connection, result: Recovery) -> None:
             "AND t.status = 'called' AND t.counter = counters.number)"
         )
         day = _last_day(conn)
-        result.business_date = day
         if day is not None:
             _put_meta(conn, "business_date", day)
+        # The marks the server kept beside the database are never below what it issued
+        # (their day may be after every row left: a file lost whole since last night).
+        if marks.business_date and (day is None or marks.business_date >= day):
+            day = marks.business_date
+        result.business_date = day
+        if day is not None:
             result.floors = _floors(conn, day)
+            if marks.business_date == day:
+                for service, number in marks.numbers.items():
+                    result.floors[service] = max(result.floors.get(service, 0), number)
             for service, number in result.floors.items():
                 conn.execute(
                     "INSERT INTO number_floors (business_date, service, number) VALUES (?, ?, ?) "
@@ -546,6 +557,8 @@ def _make_safe(conn: sqlite3.Connection, result: Recovery) -> None:
                 )
         for table, column in _autoincrement(conn):
             seen = conn.execute(f'SELECT MAX("{column}") FROM "{table}"').fetchone()[0] or 0
+            if table == "tickets":
+                seen = max(seen, marks.ticket_id)
             row = conn.execute(
                 "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
             ).fetchone()

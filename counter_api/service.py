@@ -29,8 +29,9 @@ from counter_api.present import (
     kiosk_json,
     ticket_json,
 )
-from counter_api.store import Store, repo
+from counter_api.store import Store, highwater, repo
 from counter_api.store.db import Tx
+from counter_api.store.highwater import HighWater
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
 from sothutu.hours import is_open, parse_hours
@@ -135,6 +136,11 @@ class QueueService:
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
         self._day: date | None = None
+        #: numbers and ticket ids reserved ahead in a file beside the database (a
+        #: recovery from a lost database numbers on after them)
+        self.highwater = (
+            HighWater(highwater.path_for(store.path)) if str(store.path) != ":memory:" else None
+        )
         with store.read() as db:
             _, newest = repo.event_id_range(db)
         self.bus = bus or EventBus(last_id=newest)
@@ -326,6 +332,8 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
+            if self.highwater is not None:  # before the commit: never behind the database
+                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
             answer = self._json_of(ctx, ticket)
             assert answer is not None
             self._remember(ctx, request, action, ticket.id, answer)
