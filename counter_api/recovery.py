@@ -128,6 +128,11 @@ def _disk_full(exc: BaseException, path: Path) -> bool:
     return False
 
 
+def explain(exc: BaseException, path: Path) -> str:
+    """An error of the database at ``path`` in one line: "disk full" when it is that."""
+    return disk_full_message(path) if _disk_full(exc, path) else str(exc)
+
+
 def free_bytes(path: Path) -> int:
     """Bytes free for us on the file system of ``path`` (its folder)."""
     folder = path if path.is_dir() else path.parent
@@ -144,9 +149,18 @@ def disk_full_message(path: Path) -> str:
     )
 
 
+#: Below this much free space the server does not start (it could not write for long).
+MIN_FREE = 1 << 20
+
+
 def open_store(config: Config, now: datetime) -> tuple[Store, Recovery | None]:
-    """Check the database, recover it when damaged, then open it."""
+    """Check the database, recover it when damaged, then open it. ``StoreError`` says
+    "disk full" when the file system has less than ``MIN_FREE`` bytes free."""
     path = config.database_path
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent.is_dir() and free_bytes(path) < MIN_FREE:
+        raise StoreError(disk_full_message(path))
     try:
         reason = damage(path, config.backup_dir)
     except OSError as exc:

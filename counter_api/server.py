@@ -14,6 +14,7 @@ import ctypes
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from datetime import datetime
@@ -23,7 +24,7 @@ import waitress
 
 from counter_api.backup import Nightly
 from counter_api.events import pause
-from counter_api.recovery import open_store
+from counter_api.recovery import explain, open_store
 from counter_api.service import QueueService
 from counter_api.store import StoreError
 from counter_api.web import create_app
@@ -78,10 +79,10 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     _limit_malloc_arenas()
     try:
         store, _recovered = open_store(config, datetime.now(config.centre.tz))
-    except StoreError as exc:
-        log.error("cannot open the database: %s", exc)
+        svc = QueueService(config, store)
+    except (StoreError, sqlite3.Error) as exc:
+        log.error("cannot open the database: %s", explain(exc, config.database_path))
         return 1
-    svc = QueueService(config, store)
     app = create_app(config, service=svc)
     try:
         server = waitress.create_server(
