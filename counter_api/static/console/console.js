@@ -220,7 +220,37 @@
 
   // --- requests ----------------------------------------------------------------
 
+  // Issuing a ticket and the counter actions carry a request_id: one that got no answer
+  // (timed out, connection lost, the server restarting) is sent again with the same id,
+  // a few times with growing pauses, and the server does it once whatever got lost.
+  var IDEMPOTENT = /^\/api\/v1\/(tickets|counters\/\d+\/(next|recall|done|no-show|hold|transfer|call|pause|resume))$/;
+  var RETRY_MS = [1000, 2000, 4000];
+
+  function requestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
+  }
+
   function api(method, path, body) {
+    if (method !== 'POST' || !IDEMPOTENT.test(path)) return request(method, path, body);
+    var sent = {};
+    Object.keys(body || {}).forEach(function (k) { sent[k] = body[k]; });
+    sent.request_id = requestId();
+    var attempt = function (i) {
+      return request(method, path, sent).catch(function (err) {
+        var again = err && (err.code === 'network' || err.status === 503);
+        if (!again || i >= RETRY_MS.length) throw err;
+        say('Chưa nhận được trả lời của máy chủ — đang gửi lại…', 'info');
+        return new Promise(function (resolve) { setTimeout(resolve, RETRY_MS[i]); }).then(function () {
+          return attempt(i + 1);
+        });
+      });
+    };
+    return attempt(0);
+  }
+
+  function request(method, path, body) {
     var headers = { 'Accept': 'application/json', 'X-CSRF-Token': CSRF };
     var opts = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
     if (body !== undefined) {
