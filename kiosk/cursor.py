@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sothutu.files import write_json_atomically
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,9 @@ class EventCursor:
         if event_id is None:
             return
         data = {"server": self.server, "last_event_id": event_id, "saved_at": time.time()}
-        part = self.path.with_name(self.path.name + ".part")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(part, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(part, self.path)
+            write_json_atomically(self.path, data)
         except OSError as exc:
             if not self._failed:
                 log.error(

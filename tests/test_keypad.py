@@ -6,6 +6,7 @@ The keypad runs in the test process on mock pins; the server is a real
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import subprocess
@@ -207,34 +208,54 @@ def test_press_while_server_stays_away_fails_loudly(
         r.close()
 
 
-def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
+@contextlib.contextmanager
+def behind_proxy(
+    tmp_path: Path, factory: MockFactory, proxy_args: dict, retry: float = 10
+) -> Iterator[tuple[ServerProcess, Keypad, LossyProxy]]:
+    """A server, and a keypad that reaches it through a ``LossyProxy`` losing the
+    first "next": (server, keypad not started yet, proxy, the ho-tich waiting count)."""
     server_port = free_port()
-    proxy = LossyProxy(server_port, NEXT)
+    proxy = LossyProxy(server_port, NEXT, **proxy_args)
     path = write_config(
         tmp_path,
         port=server_port,
-        extra=KEYPAD.format(retry=10),
+        extra=KEYPAD.format(retry=retry),
         server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
     )
     server = ServerProcess(path, server_port).start()
-    factory = mock_factory
-    keypad = Keypad(load_config(path), 1, pin_factory=factory).start()
+    keypad = Keypad(load_config(path), 1, pin_factory=factory)
     try:
-        server.client(KIOSK_KEY).issue("ho-tich")
-        server.client(KIOSK_KEY).issue("ho-tich")
-        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
-        factory.pin("GPIO17").drive_low()
-        factory.pin("GPIO17").drive_high()
-        wait_for(lambda: keypad.results, 15, "the press")
-        assert proxy.dropped == 1
-        assert keypad.results[0].ok, "the server did it: success, not a failure signal"
-        state = server.client().state()
-        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
-        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
+        yield server, keypad, proxy
     finally:
         keypad.close()
         server.stop()
         proxy.close()
+
+
+def counter_one(server: ServerProcess) -> tuple[str | None, int]:
+    """(counter 1's current code, how many wait in ho-tich)."""
+    state = server.client().state()
+    current = next(c for c in state["counters"] if c["number"] == 1)["current"]
+    waiting = next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"]
+    return (current or {}).get("code"), waiting
+
+
+def press_next(keypad: Keypad, factory: MockFactory) -> None:
+    wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
+    factory.pin("GPIO17").drive_low()
+    factory.pin("GPIO17").drive_high()
+
+
+def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
+    with behind_proxy(tmp_path, mock_factory, {}) as (server, keypad, proxy):
+        keypad.start()
+        server.client(KIOSK_KEY).issue("ho-tich")
+        server.client(KIOSK_KEY).issue("ho-tich")
+        press_next(keypad, mock_factory)
+        wait_for(lambda: keypad.results, 15, "the press")
+        assert proxy.dropped == 1
+        assert keypad.results[0].ok, "the server did it: success, not a failure signal"
+        assert counter_one(server) == ("A001", 1)
 
 
 def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
@@ -243,22 +264,11 @@ def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
     """The keypad's "next" never reached the server; meanwhile the clerk called a
     ticket from the console. The press is sent again and done (it is not taken as
     done because the counter changed), and reported with the ticket it called."""
-    server_port = free_port()
-    proxy = LossyProxy(server_port, NEXT, lose="request")
-    path = write_config(
-        tmp_path,
-        port=server_port,
-        extra=KEYPAD.format(retry=10),
-        server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
-    )
-    server = ServerProcess(path, server_port).start()
-    keypad = Keypad(load_config(path), 1, pin_factory=mock_factory).start()
-    try:
+    with behind_proxy(tmp_path, mock_factory, {"lose": "request"}) as (server, keypad, proxy):
+        keypad.start()
         for _ in range(3):
             server.client(KIOSK_KEY).issue("ho-tich")
-        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
-        mock_factory.pin("GPIO17").drive_low()
-        mock_factory.pin("GPIO17").drive_high()
+        press_next(keypad, mock_factory)
         assert proxy.held.wait(10), "the press reached the proxy"
         console = server.client(counter_key(1)).counter(1, "next")  # the console, directly
         assert console["ticket"]["code"] == "A001"
@@ -266,14 +276,8 @@ def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
         wait_for(lambda: keypad.results, 15, "the press")
         result = keypad.results[0]
         assert result.ok and result.ticket["code"] == "A002", result
-        state = server.client().state()
-        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A002"
+        assert counter_one(server) == ("A002", 1)
         assert server.client().ticket(console["ticket"]["id"])["status"] == "done"
-        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
-    finally:
-        keypad.close()
-        server.stop()
-        proxy.close()
 
 
 def test_pressing_again_after_a_failure_resends_the_same_request(
@@ -282,38 +286,20 @@ def test_pressing_again_after_a_failure_resends_the_same_request(
     """A press whose answer never came within retry_seconds fails loudly; the clerk
     presses again and the keypad resends that request: the server did it already, so
     it is reported done and nothing is called twice."""
-    server_port = free_port()
-    proxy = LossyProxy(server_port, NEXT)
-    path = write_config(
-        tmp_path,
-        port=server_port,
-        extra=KEYPAD.format(retry=0.5),
-        server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
-    )
-    server = ServerProcess(path, server_port).start()
-    keypad = Keypad(load_config(path), 1, pin_factory=mock_factory)
-    keypad.presser.backoff = 1.0  # longer than retry_seconds: one try, then the failure
-    keypad.start()
-    try:
+    with behind_proxy(tmp_path, mock_factory, {}, retry=0.5) as (server, keypad, _proxy):
+        keypad.presser.backoff = 1.0  # longer than retry_seconds: one try, then the failure
+        keypad.start()
         for _ in range(2):
             server.client(KIOSK_KEY).issue("ho-tich")
-        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
         for _ in range(2):
             before = len(keypad.results)
-            mock_factory.pin("GPIO17").drive_low()
-            mock_factory.pin("GPIO17").drive_high()
+            press_next(keypad, mock_factory)
             wait_for(lambda b=before: len(keypad.results) > b, 15, "the press")
             wait_for(lambda: not keypad.busy, 5, "the keypad to take presses again")
             time.sleep(0.35)  # quiet time
         assert [r.code for r in keypad.results] == ["unreachable", "ok"]
         assert keypad.results[1].ticket["code"] == "A001"
-        state = server.client().state()
-        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
-        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
-    finally:
-        keypad.close()
-        server.stop()
-        proxy.close()
+        assert counter_one(server) == ("A001", 1)
 
 
 def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from sothutu.files import write_json_atomically
 
 log = logging.getLogger(__name__)
 
@@ -145,19 +146,9 @@ class HighWater:
                 self._written = marks
 
     def _write(self, marks: Marks) -> None:
-        part = self.path.with_name(self.path.name + ".part")
         data = {
             "business_date": marks.business_date,
             "numbers": marks.numbers,
             "ticket_id": marks.ticket_id,
         }
-        with open(part, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, self.path)
-        fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_json_atomically(self.path, data)
