@@ -37,6 +37,7 @@ from pathlib import Path
 import sqlite_utils
 
 from sothutu.config import Config
+from sothutu.files import fsync
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +85,6 @@ def check_integrity(path: Path) -> None:
         raise BackupError(f"{path}: integrity check failed: {problems}")
     if not {"tickets", "ticket_log", "meta"} <= tables:
         raise BackupError(f"{path}: not a Sothutu database (no tickets table)")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -166,9 +159,9 @@ def make_backup(
             try:
                 copy_database(source, part)
                 check_integrity(part)
-                _fsync(part)
+                fsync(part)
                 os.replace(part, final)
-                _fsync(folder)
+                fsync(folder)
             finally:
                 part.unlink(missing_ok=True)
             prune(folder, config.backup.keep)
@@ -377,7 +370,7 @@ def restore(
         finally:
             conn.close()
         check_integrity(part)
-        _fsync(part)
+        fsync(part)
     except BaseException:
         for p in (part, *(part.with_name(part.name + s) for s in ("-wal", "-shm"))):
             p.unlink(missing_ok=True)
@@ -392,7 +385,7 @@ def restore(
             if side.exists():
                 os.replace(side, kept.with_name(kept.name + suffix))
     os.replace(part, target)
-    _fsync(target.parent)
+    fsync(target.parent)
     return kept, warnings
 
 

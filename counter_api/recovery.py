@@ -46,6 +46,7 @@ from counter_api.backup import BackupError, backups, check_integrity, copy_datab
 from counter_api.store import Store, StoreError, highwater
 from counter_api.store.migrations import migrate
 from sothutu.config import Config
+from sothutu.files import fsync
 
 log = logging.getLogger(__name__)
 
@@ -245,17 +246,9 @@ def recover(config: Config, reason: str, now: datetime) -> Recovery:
         conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         conn.close()
-    fd = os.open(fresh, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync(fresh)
     os.replace(fresh, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync(path.parent)
     return result
 
 
