@@ -69,7 +69,7 @@ def read(path: Path) -> Marks:
 class HighWater:
     """Keeps the file ahead of what the server issues (see the module doc)."""
 
-    def __init__(self, path: Path, number_block: int = 20, id_block: int = 100) -> None:
+    def __init__(self, path: Path, number_block: int = 50, id_block: int = 200) -> None:
         self.path = path
         self.number_block = number_block
         self.id_block = id_block
