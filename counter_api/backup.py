@@ -380,6 +380,11 @@ def restore(
             conn.execute("PRAGMA journal_mode = DELETE")  # folds a WAL in; one file
             if current is not None:
                 _carry_numbering(conn, current)
+            # logins of the backup's time (some logged out since) do not come back
+            if conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+            ).fetchone():
+                conn.execute("DELETE FROM sessions")
         finally:
             conn.close()
         check_integrity(part)

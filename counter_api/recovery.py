@@ -531,6 +531,12 @@ def _make_safe(conn: sqlite3.Connection, result: Recovery, marks: highwater.Mark
     (the rows and the server's high-water ``marks``)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        # Logins: a session logged out after the backup would live again; everyone
+        # logs in anew instead.
+        if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+        ).fetchone():
+            conn.execute("DELETE FROM sessions")
         conn.execute("DELETE FROM queue_counts")
         conn.execute(
             "INSERT INTO queue_counts (business_date, service, priority, waiting) "

@@ -77,6 +77,12 @@ def test_a_backup_older_than_todays_last_ticket_needs_force(centre) -> None:
     assert "older than today's last ticket (A008 at" in r.stderr and "--force" in r.stderr
     assert untouched(config) == 8
     assert not list(config.database_path.parent.glob("*.before-restore-*"))
+    with contextlib.closing(sqlite3.connect(backup)) as db:  # a login of the backup's time
+        db.execute(
+            "INSERT INTO sessions (token_hash, kind, csrf, binding, created) "
+            "VALUES ('x', 'admin', 'c', 'b', 0)"
+        )
+        db.commit()
     r = restore(config, backup, "--force")
     assert r.returncode == 0, r.stderr
     assert "--force: the backup is older" in r.stderr
@@ -84,6 +90,8 @@ def test_a_backup_older_than_todays_last_ticket_needs_force(centre) -> None:
     # the restored day goes on after A008: no code of the day twice, no ticket id twice
     (after,) = issue(config, 1)
     assert after["code"] == "A009" and after["id"] > 8
+    with sqlite3.connect(config.database_path) as db:  # no login of the backup's time
+        assert db.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
 
 
 def test_a_backup_with_no_tickets_needs_force(tmp_path: Path, centre) -> None:
