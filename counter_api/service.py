@@ -29,8 +29,9 @@ from counter_api.present import (
     kiosk_json,
     ticket_json,
 )
-from counter_api.store import Store, repo
+from counter_api.store import Store, highwater, repo
 from counter_api.store.db import Tx
+from counter_api.store.highwater import HighWater
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
 from sothutu.hours import is_open, parse_hours
@@ -98,6 +99,15 @@ RATING_SCHEMA: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class RequestKey:
+    """A request a client marked with ``request_id``: within ``scope`` (who sent it, or
+    which counter it acts on) and the business day, the same id gets the first answer."""
+
+    scope: str
+    id: str
+
+
 @dataclass
 class _Ctx:
     """What one write transaction works with."""
@@ -126,6 +136,11 @@ class QueueService:
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
         self._day: date | None = None
+        #: numbers and ticket ids reserved ahead in a file beside the database (a
+        #: recovery from a lost database numbers on after them)
+        self.highwater = (
+            HighWater(highwater.path_for(store.path)) if str(store.path) != ":memory:" else None
+        )
         with store.read() as db:
             _, newest = repo.event_id_range(db)
         self.bus = bus or EventBus(last_id=newest)
@@ -177,6 +192,7 @@ class QueueService:
         )
         repo.log_action(tx.db, now, today, "rollover", None, None)
         repo.prune_events(tx.db, keep_from=stored)
+        repo.prune_requests(tx.db, before=today)
         repo.set_meta(tx.db, "business_date", today.isoformat())
         events = ctx.events
         tx.after_commit(lambda: self.bus.publish(events))
@@ -269,16 +285,36 @@ class QueueService:
         priority: bool = False,
         kiosk: str | None = None,
         procedure: tuple[str, str] | None = None,
+        request: RequestKey | None = None,
     ) -> dict:
         """A new ticket for a field, optionally for a procedure ``(code, name)``;
         404 unknown service, 409 closed or daily limit."""
+        return self.issue_once(service_id, priority, kiosk, procedure, request)[0]
+
+    def issue_once(
+        self,
+        service_id: str,
+        priority: bool = False,
+        kiosk: str | None = None,
+        procedure: tuple[str, str] | None = None,
+        request: RequestKey | None = None,
+    ) -> tuple[dict, bool]:
+        """``issue``, and whether the answer is the ticket issued earlier today for the
+        same ``request`` (its state now) instead of a new one."""
         svc = self.config.service(service_id)
         if svc is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
+        action = f"issue:{svc.id}:{'priority' if priority else 'ordinary'}"
 
-        def work(ctx: _Ctx) -> dict:
+        def work(ctx: _Ctx) -> tuple[dict, bool]:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
+                if ticket is not None:
+                    return self._ticket_json(ctx.db, ctx.day, ticket), True
+                return earlier[1], True
             check_open(ctx.now, self.tz, self.windows)
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id)
+            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
             change = transitions.issue(
                 service_id=svc.id,
                 prefix=svc.prefix,
@@ -296,9 +332,48 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
-            return self._json_of(ctx, ticket)
+            if self.highwater is not None:  # before the commit: never behind the database
+                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
+            answer = self._json_of(ctx, ticket)
+            assert answer is not None
+            self._remember(ctx, request, action, ticket.id, answer)
+            return answer, False
 
         return self._write(work)
+
+    # --- request ids -------------------------------------------------------------------
+
+    def _earlier(
+        self, ctx: _Ctx, request: RequestKey | None, action: str
+    ) -> tuple[int | None, dict] | None:
+        """(ticket id, answer) of the same request done earlier today, or None; 409
+        ``request_id_reused`` when that id was used today for something else."""
+        if request is None:
+            return None
+        found = repo.find_request(ctx.db, ctx.day, request.scope, request.id)
+        if found is None:
+            return None
+        done, ticket_id, answer = found
+        if done != action:
+            raise Conflict(
+                "request_id_reused",
+                f"request_id {request.id!r} was used today for another request ({done})",
+            )
+        log.info("request %s of %s answered again (%s)", request.id, request.scope, action)
+        return ticket_id, json.loads(answer)
+
+    def _remember(
+        self,
+        ctx: _Ctx,
+        request: RequestKey | None,
+        action: str,
+        ticket_id: int | None,
+        answer: dict,
+    ) -> None:
+        if request is not None:
+            repo.save_request(
+                ctx.db, ctx.day, request.scope, request.id, action, ticket_id, answer, ctx.now
+            )
 
     def is_open_now(self) -> bool:
         return is_open(self.clock.now(), self.tz, self.windows)
@@ -310,17 +385,26 @@ class QueueService:
         number: int,
         decide: Callable[[_Ctx, CounterState, Ticket | None], Change],
         answer: Callable[[_Ctx, Change, dict[int, Ticket]], dict],
+        action: str,
+        request_id: str | None = None,
     ) -> dict:
         """Load the counter and its current ticket, let the core decide, save, answer;
-        all in one transaction."""
+        all in one transaction. With ``request_id``, the same id for the same counter
+        today gets the first answer again and changes nothing."""
         if self.config.counter(number) is None:
             raise NotFound("unknown_counter", f"no counter {number}")
+        request = RequestKey(f"counter:{number}", request_id) if request_id else None
 
         def work(ctx: _Ctx) -> dict:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                return earlier[1]
             state = repo.get_counter(ctx.db, number)
             current = repo.get_ticket(ctx.db, state.current) if state.current else None
             change = decide(ctx, state, current)
-            return answer(ctx, change, self._apply(ctx, change))
+            result = answer(ctx, change, self._apply(ctx, change))
+            self._remember(ctx, request, action, None, result)
+            return result
 
         return self._write(work)
 
@@ -337,7 +421,7 @@ class QueueService:
     def _counter_answer(self, number: int) -> Callable[[_Ctx, Change, dict], dict]:
         return lambda ctx, change, saved: {"counter": self._counter_json(ctx.db, number)}
 
-    def next(self, number: int) -> dict:
+    def next(self, number: int, request_id: str | None = None) -> dict:
         """Finish the current ticket, call the next one in order."""
         counter = self.config.counter(number)
         services = counter.services if counter else []
@@ -353,38 +437,52 @@ class QueueService:
                 "finished": self._json_of(ctx, finished),
             }
 
-        return self._counter_action(number, decide, answer)
+        return self._counter_action(number, decide, answer, "next", request_id)
 
-    def recall(self, number: int) -> dict:
+    def recall(self, number: int, request_id: str | None = None) -> dict:
         return self._counter_action(
-            number, lambda ctx, s, cur: transitions.recall(s, cur, ctx.now), self._ticket_answer
+            number,
+            lambda ctx, s, cur: transitions.recall(s, cur, ctx.now),
+            self._ticket_answer,
+            "recall",
+            request_id,
         )
 
-    def done(self, number: int) -> dict:
-        return self._end(number, Status.DONE)
+    def done(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.DONE, request_id)
 
-    def no_show(self, number: int) -> dict:
-        return self._end(number, Status.NO_SHOW)
+    def no_show(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.NO_SHOW, request_id)
 
-    def hold(self, number: int) -> dict:
-        return self._end(number, Status.HELD)
+    def hold(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.HELD, request_id)
 
-    def _end(self, number: int, status: Status) -> dict:
+    def _end(self, number: int, status: Status, request_id: str | None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.end_current(s, cur, status, ctx.now),
             self._ticket_answer,
+            status.value,
+            request_id,
         )
 
-    def transfer(self, number: int, service_id: str) -> dict:
+    def transfer(self, number: int, service_id: str, request_id: str | None = None) -> dict:
         known = [s.id for s in self.config.services]
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.transfer(s, cur, service_id, known, ctx.now),
             self._ticket_answer,
+            f"transfer:{service_id}",
+            request_id,
         )
 
-    def call(self, number: int, code: str, service_id: str | None = None) -> dict:
+    def call(
+        self,
+        number: int,
+        code: str,
+        service_id: str | None = None,
+        request_id: str | None = None,
+    ) -> dict:
         """Call a ticket of today by its code (a late citizen, a held dossier)."""
         counter = self.config.counter(number)
         if counter is None:
@@ -398,20 +496,25 @@ class QueueService:
                 state, current, matches, counter.services, ctx.now, service=service_id
             )
 
-        return self._counter_action(number, decide, self._ticket_answer)
+        action = f"call:{code}:{service_id or ''}"
+        return self._counter_action(number, decide, self._ticket_answer, action, request_id)
 
-    def pause(self, number: int, reason: str = "") -> dict:
+    def pause(self, number: int, reason: str = "", request_id: str | None = None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.pause(s, reason, ctx.now),
             self._counter_answer(number),
+            "pause",
+            request_id,
         )
 
-    def resume(self, number: int) -> dict:
+    def resume(self, number: int, request_id: str | None = None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.resume(s, ctx.now),
             self._counter_answer(number),
+            "resume",
+            request_id,
         )
 
     # --- kiosks and reprints -------------------------------------------------------
@@ -450,7 +553,9 @@ class QueueService:
             if target is None:
                 raise Conflict("no_kiosk", "no kiosk is configured to print on")
             tj = self._ticket_json(ctx.db, ctx.day, ticket)
-            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target})
+            # the business day lets a kiosk that was off skip yesterday's requests
+            day = ctx.day.isoformat()
+            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target, "business_date": day})
             repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
             return {"ticket": tj, "kiosk": target}
 
@@ -511,7 +616,7 @@ class QueueService:
         }
 
         def work(ctx: _Ctx) -> dict:
-            self._emit(ctx, "checklist.print", data)
+            self._emit(ctx, "checklist.print", {**data, "business_date": ctx.day.isoformat()})
             return data
 
         return self._write(work)

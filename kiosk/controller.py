@@ -19,6 +19,7 @@ from typing import Any
 
 from kiosk import state as st
 from kiosk import words
+from kiosk.cursor import EventCursor
 from kiosk.printer import Printer, Target, parse_connection, profile_info
 from kiosk.ticket import Header
 from kiosk.workers import (
@@ -187,7 +188,7 @@ def timing(config: Config, headless: bool) -> st.Timing:
         message=k.message_seconds,
         tap_guard=k.tap_guard_seconds,
         fault_min=min(5.0, k.fault_seconds),
-        issuing_limit=k.request_timeout + 4 * config.printer.timeout + 10,
+        issuing_limit=k.retry_seconds + k.request_timeout + 4 * config.printer.timeout + 10,
         lookup_idle=k.lookup_idle_seconds,
     )
 
@@ -217,7 +218,7 @@ class Kiosk:
         self.print_worker = PrintWorker(
             self.printer, s.header, config.printer.width, post, config.printer.probe_seconds
         )
-        self.issuer = Issuer(self.client, self.print_worker, post)
+        self.issuer = Issuer(self.client, self.print_worker, post, config.kiosk.retry_seconds)
         self.librarian = Librarian(
             ApiClient(url, timeout=config.kiosk.request_timeout), post, self.print_worker
         )
@@ -230,6 +231,7 @@ class Kiosk:
             self.print_worker,
             on_status=lambda _up: self.monitor.poke(),
             on_checklist=self.librarian.print_remote,
+            cursor=EventCursor(config.kiosk_state_dir, s.kiosk_name, url),
         )
         initial = st.initial(
             s.fields,

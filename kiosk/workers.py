@@ -19,10 +19,12 @@ start, and a stop that wakes the thread and waits for it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import state as st
 from kiosk.checklist import checklist_image
+from kiosk.cursor import EventCursor
 from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
@@ -163,12 +166,28 @@ class PrintWorker(Worker):
 
 
 class Issuer:
-    """Requests tickets on worker threads; never retries a request by itself."""
+    """Requests tickets on worker threads. A request that gets no answer (refused
+    while the server restarts, timed out, cut off, or a 5xx) is sent again with the
+    same ``request_id``, 0.5 s then up to 4 s apart, for ``retry_seconds``: the server
+    issues one ticket per request id, so a ticket it issued but whose answer was lost
+    comes back instead of a second one. Then the kiosk gives up and says so."""
 
-    def __init__(self, client: ApiClient, printer: PrintWorker, post: Post) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        printer: PrintWorker,
+        post: Post,
+        retry_seconds: float = 20.0,
+        *,
+        backoff: float = 0.5,
+        max_backoff: float = 4.0,
+    ) -> None:
         self.client = client
         self.printer = printer
         self.post = post
+        self.retry_seconds = retry_seconds
+        self.backoff = backoff
+        self.max_backoff = max_backoff
 
     def issue(self, service: str, priority: bool, procedure: str = "") -> threading.Thread:
         """Request a ticket for ``service``, or for ``procedure`` (a code: the server
@@ -179,31 +198,63 @@ class Issuer:
         t.start()
         return t
 
+    def _request(self, service: str, priority: bool, procedure: str, request_id: str) -> dict:
+        if procedure:
+            return self.client.issue_for_procedure(procedure, priority, request_id=request_id)
+        return self.client.issue(service, priority, request_id=request_id)
+
     def _run(self, service: str, priority: bool, procedure: str = "") -> None:
-        try:
-            if procedure:
-                ticket = self.client.issue_for_procedure(procedure, priority)
-            else:
-                ticket = self.client.issue(service, priority)
-        except ClientError as exc:
-            log.warning("ticket for %s refused: %s", service, exc)
-            self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
-            return
-        except Unreachable as exc:
-            if exc.maybe_sent:
-                log.error(
-                    "ticket request for %s got no answer (%s): the server may have issued "
-                    "a ticket that was not printed; not retrying",
-                    service,
-                    exc,
-                )
-            else:
-                log.warning("server unreachable: %s", exc)
-            self.post(st.IssueFailed("unreachable", str(exc), maybe_sent=exc.maybe_sent))
+        ticket = self._ask(service, priority, procedure)
+        if ticket is None:
             return
         log.info("issued %s (id %s)", ticket.get("code"), ticket.get("id"))
         self.post(st.Issued(ticket))  # first, so the screen knows the code before Printed
         self.printer.put(PrintJob(ticket))
+
+    def _ask(self, service: str, priority: bool, procedure: str) -> dict | None:
+        """The ticket, or None after posting why there is none."""
+        request_id = uuid.uuid4().hex
+        deadline = time.monotonic() + self.retry_seconds
+        pause = self.backoff
+        maybe_sent = False
+        for tries in itertools.count(1):
+            try:
+                ticket = self._request(service, priority, procedure, request_id)
+                if tries > 1:
+                    log.info("ticket request %s answered on try %d", request_id, tries)
+                return ticket
+            except ClientError as exc:
+                if exc.status < 500:
+                    log.warning("ticket for %s refused: %s", service, exc)
+                    self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
+                    return None
+                problem: Exception = exc  # the server could not: asking again is safe
+            except Unreachable as exc:
+                maybe_sent = maybe_sent or exc.maybe_sent
+                problem = exc
+            if time.monotonic() + pause >= deadline:
+                break
+            log.warning(
+                "ticket request for %s got no answer (%s); sending it again in %.1f s",
+                service,
+                problem,
+                pause,
+            )
+            time.sleep(pause)  # then the same request: one ticket whatever happened
+            pause = min(pause * 2, self.max_backoff)
+        if maybe_sent:
+            log.error(
+                "ticket request for %s got no answer after %d tries (%s): the server may "
+                "have issued a ticket that was not printed (request_id %s)",
+                service,
+                tries,
+                problem,
+                request_id,
+            )
+        else:
+            log.warning("server unreachable: %s", problem)
+        self.post(st.IssueFailed("unreachable", str(problem), maybe_sent=maybe_sent))
+        return None
 
 
 class StatusReporter(Worker):
@@ -304,7 +355,14 @@ class ServerMonitor(Worker):
 
 
 class EventFeed:
-    """Waiting counts and this kiosk's reprints from the event stream."""
+    """Waiting counts, and this kiosk's reprints and checklists, from the event stream.
+
+    With a ``cursor`` the feed starts after the last event the kiosk saw before it
+    was stopped, so what clerks sent it meanwhile is printed now; on that first
+    connection it reads ``/api/v1/state`` for the waiting counts (a resumed stream
+    has no snapshot) and the server's business day, and skips replayed reprints and
+    checklists of another day.
+    """
 
     def __init__(
         self,
@@ -314,12 +372,22 @@ class EventFeed:
         printer: PrintWorker,
         on_status: Callable[[bool], None] | None = None,
         on_checklist: Callable[[str], None] | None = None,
+        cursor: EventCursor | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
         self.printer = printer
         self.on_checklist = on_checklist
-        self.stream = EventStream(base_url, self._on_event, on_status)
+        self.on_status = on_status
+        self.cursor = cursor
+        resume = cursor.load() if cursor is not None else None
+        #: (server's business day, last event id it had) once a resumed stream connected
+        self._resumed: tuple[str, int] | None = None
+        self._resuming = resume is not None
+        self._client = ApiClient(base_url, timeout=5.0)
+        if resume is not None:
+            log.info("following events after %s (the last one seen before the stop)", resume)
+        self.stream = EventStream(base_url, self._on_event, self._status, last_event_id=resume)
 
     def start(self) -> EventFeed:
         self.stream.start()
@@ -327,16 +395,44 @@ class EventFeed:
 
     def stop(self) -> None:
         self.stream.stop()
+        if self.cursor is not None:
+            self.cursor.flush()
+
+    def _status(self, connected: bool) -> None:
+        if connected and self._resuming:
+            self._resuming = False
+            try:
+                state = self._client.state()
+                self._resumed = (str(state["business_date"]), int(state["last_event_id"]))
+                counts = {s["id"]: s["waiting"] for s in state.get("services", []) if "id" in s}
+                self.post(st.Waiting(counts))
+            except (Unreachable, ClientError, KeyError, TypeError, ValueError) as exc:
+                log.warning("no state from the server (%s): replayed requests are all done", exc)
+        if self.on_status is not None:
+            self.on_status(connected)
+
+    def _another_day(self, event: StreamEvent, data: Mapping[str, Any]) -> bool:
+        """A replayed request of a business day before the server's current one."""
+        if self._resumed is None or event.id is None or event.id > self._resumed[1]:
+            return False
+        day = data.get("business_date")
+        if isinstance(day, str) and day != self._resumed[0]:
+            log.info("%s of %s (%s) skipped: not today's", event.type, day, event.id)
+            return True
+        return False
 
     def _on_event(self, event: StreamEvent) -> None:
         data = event.data if isinstance(event.data, dict) else {}
+        printed = False
         if event.type == "snapshot":
             counts = {s["id"]: s["waiting"] for s in data.get("services", []) if "id" in s}
             self.post(st.Waiting(counts))
         elif event.type == "ticket.reprint":
-            if data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict):
+            mine = data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict)
+            if mine and not self._another_day(event, data):
                 log.info("reprint of %s requested", data["ticket"].get("code"))
                 self.printer.put(PrintJob(data["ticket"], reprint=True))
+                printed = True
         elif event.type == "checklist.print":
             procedure = data.get("procedure")
             if (
@@ -344,11 +440,15 @@ class EventFeed:
                 and isinstance(procedure, dict)
                 and procedure.get("code")
                 and self.on_checklist is not None
+                and not self._another_day(event, data)
             ):
                 log.info("checklist of %s requested by a clerk", procedure["code"])
                 self.on_checklist(str(procedure["code"]))
+                printed = True
         elif event.type.startswith("ticket.") and isinstance(data.get("waiting"), dict):
             self.post(st.Waiting(data["waiting"]))
+        if self.cursor is not None and event.id is not None:
+            self.cursor.note(event.id, now=printed)
 
 
 class Librarian(Worker):

@@ -148,9 +148,9 @@ class ApiClient:
         """One procedure with its documents and checklist blocks."""
         return self.get(f"/api/v1/procedures/{urllib.parse.quote(code, safe='')}")
 
-    def issue_for_procedure(self, code: str, priority: bool = False) -> dict:
+    def issue_for_procedure(self, code: str, priority: bool = False, **extra: Any) -> dict:
         """A ticket in the procedure's field that carries the procedure."""
-        return self.post("/api/v1/tickets", {"procedure": code, "priority": priority})
+        return self.post("/api/v1/tickets", {"procedure": code, "priority": priority, **extra})
 
 
 @dataclass(frozen=True)

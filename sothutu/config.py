@@ -447,6 +447,18 @@ class KioskConfig:
     request_timeout: float = setting(
         5.0, help="Seconds to wait for the server when issuing a ticket.", check=_between(0.5, 60)
     )
+    retry_seconds: float = setting(
+        20.0,
+        help="A ticket request that got no answer is sent again (with the same request_id, "
+        "so the server issues one ticket) for this many seconds before the kiosk says so.",
+        check=_between(0, 120),
+    )
+    state_dir: str = setting(
+        "",
+        help="Folder where the kiosk keeps what must survive a restart (the last event it "
+        'saw, so reprints asked while it was off are printed); "" means a "kiosk" folder '
+        "beside the database.",
+    )
     button_pins: list[str] = setting(
         [],
         help='GPIO pin of each field\'s push button, in [[services]] order, e.g. "GPIO17"; '
@@ -698,6 +710,12 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.resolve(self.server.database)
+
+    @property
+    def kiosk_state_dir(self) -> Path:
+        if self.kiosk.state_dir:
+            return self.resolve(self.kiosk.state_dir)
+        return self.database_path.parent / "kiosk"
 
     @property
     def backup_dir(self) -> Path:

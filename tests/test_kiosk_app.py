@@ -264,7 +264,8 @@ def test_server_down_then_back_and_no_blind_retry(tmp_path) -> None:
     proc = ServerProcess(write_config(tmp_path, port=port), port)
     kdir = tmp_path / "kiosk"
     kdir.mkdir()
-    app = make_app(kdir, port, "preview:tickets").start()
+    # a request is sent again for retry_seconds, then the kiosk gives up
+    app = make_app(kdir, port, "preview:tickets", kiosk="retry_seconds = 1.0").start()
     try:
         for _ in range(5):
             step(app)

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from counter_api import recovery
 from counter_api.backup import BackupError, make_backup
 from counter_api.core.model import CounterStatus
 from counter_api.present import PRINTER_UNKNOWN
@@ -179,6 +180,7 @@ def today(session: Session) -> Response:
         backup_dir=str(svc.config.backup_dir),
         message=request.args.get("msg", ""),
         hub=link_status(),
+        recovery=recovery.pending(svc.store),
     )
 
 
@@ -260,3 +262,14 @@ def backup_now(_session: Session) -> Any:
         return redirect(f"{PATH}?msg=backup-failed", code=303)
     log.info("backup from the admin page: %s", path)
     return redirect(f"{PATH}?msg=backup-ok", code=303)
+
+
+@bp.post("/storage-ack")
+@admin_only
+@page(session="admin", form=CSRF_FORM, answer=REDIRECT)
+def storage_ack(_session: Session) -> Any:
+    """Acknowledge the database recovery the page shows (form field `csrf`): the
+    warnings on health, this page and the consoles end."""
+    recovery.acknowledge(_svc().store)
+    log.info("the database recovery was acknowledged on the admin page")
+    return redirect(PATH, code=303)

@@ -41,6 +41,25 @@ class Field:
     example: Any = None
 
 
+#: The optional ``request_id`` of a write that may be sent again (see ``request_id``).
+REQUEST_ID = Field(
+    str,
+    max_length=64,
+    description="a unique string the client makes for this request (a UUID): sent "
+    "again after a lost answer, within the business day, it gets the first answer "
+    "back instead of doing the request twice",
+    example="5b2f0c8e-6d1a-4c47-9d53-0f3e2a1b7c90",
+)
+
+
+def request_id(body: dict[str, Any]) -> str | None:
+    """The body's ``request_id`` (declared with ``REQUEST_ID``), or None; 400 when empty."""
+    value = body.get("request_id")
+    if value is not None and not value:
+        raise ApiError(400, "invalid_request", "field 'request_id' is empty")
+    return value
+
+
 def check_size() -> None:
     """413 for a body over 16 KiB, before anything else is looked at."""
     length = request.content_length

@@ -381,6 +381,8 @@ def _responses(route: Route, method: str, schemas: dict[str, Any]) -> dict[str, 
             m: ({"schema": _hoist(s, schemas)} if s is not None else {}) for m, s in media.items()
         }
     out: dict[str, Any] = {str(answer.status): ok}
+    for status, meaning in answer.statuses.items():
+        out[str(status)] = {**ok, "description": meaning}
     codes: dict[int, tuple[str, ...]] = {}
     if route.kind == "api":
         if method in ("POST", "PUT", "PATCH"):

@@ -194,13 +194,63 @@
     state.online = value;
     $('banner').hidden = value;
     document.body.setAttribute('data-online', value ? '1' : '0');
-    if (value) refreshHeld();
+    if (value) {
+      refreshHeld();
+      checkStorage();
+    }
     render();
+  }
+
+  // After the server found its database damaged at start and recovered it (health's
+  // `storage`), clerks see it until the admin page acknowledges it: some tickets of
+  // the day may be missing.
+  function checkStorage() {
+    return api('GET', '/api/v1/health').then(function (h) {
+      var s = h && h.storage;
+      var banner = $('storage-banner');
+      if (!s || s.status !== 'recovered') { banner.hidden = true; return; }
+      var at = new Date(Date.parse(s.at));
+      var when = isNaN(at.getTime()) ? '' : ' lúc ' + pad(at.getHours()) + ':' + pad(at.getMinutes()) +
+        ' ngày ' + pad(at.getDate()) + '/' + pad(at.getMonth() + 1);
+      banner.textContent = 'Dữ liệu của hệ thống bị hỏng và đã được khôi phục' + when +
+        '. Một số số thứ tự hôm nay có thể bị thiếu: xem lại các số đang chờ và báo kỹ thuật viên.';
+      banner.hidden = false;
+    }, function () {});
   }
 
   // --- requests ----------------------------------------------------------------
 
+  // Issuing a ticket and the counter actions carry a request_id: one that got no answer
+  // (timed out, connection lost, the server restarting) is sent again with the same id,
+  // a few times with growing pauses, and the server does it once whatever got lost.
+  var IDEMPOTENT = /^\/api\/v1\/(tickets|counters\/\d+\/(next|recall|done|no-show|hold|transfer|call|pause|resume))$/;
+  var RETRY_MS = [1000, 2000, 4000];
+
+  function requestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
+  }
+
   function api(method, path, body) {
+    if (method !== 'POST' || !IDEMPOTENT.test(path)) return request(method, path, body);
+    var sent = {};
+    Object.keys(body || {}).forEach(function (k) { sent[k] = body[k]; });
+    sent.request_id = requestId();
+    var attempt = function (i) {
+      return request(method, path, sent).catch(function (err) {
+        var again = err && (err.code === 'network' || err.status === 503);
+        if (!again || i >= RETRY_MS.length) throw err;
+        say('Chưa nhận được trả lời của máy chủ — đang gửi lại…', 'info');
+        return new Promise(function (resolve) { setTimeout(resolve, RETRY_MS[i]); }).then(function () {
+          return attempt(i + 1);
+        });
+      });
+    };
+    return attempt(0);
+  }
+
+  function request(method, path, body) {
     var headers = { 'Accept': 'application/json', 'X-CSRF-Token': CSRF };
     var opts = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
     if (body !== undefined) {
