@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from counter_api.core import rating, transitions
+from counter_api.core import codes, rating, transitions
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
@@ -385,20 +385,36 @@ class QueueService:
         )
 
     def call(self, number: int, code: str, service_id: str | None = None) -> dict:
-        """Call a ticket of today by its code (a late citizen, a held dossier)."""
+        """Call a ticket of today by its code (a late citizen, a held dossier); the code
+        as a clerk types it ("a5" names A005: ``codes.matching``)."""
         counter = self.config.counter(number)
         if counter is None:
             raise NotFound("unknown_counter", f"no counter {number}")
         if service_id is not None and self.config.service(service_id) is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
 
+        parts = codes.split_typed(code)
+        typed = codes.normalize_typed(code)
+
         def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
-            matches = repo.tickets_by_code(ctx.db, ctx.day, code)
+            found = repo.tickets_by_code(ctx.db, ctx.day, typed, parts[1] if parts else None)
+            matches = codes.matching(typed, found)
             return transitions.call_by_code(
                 state, current, matches, counter.services, ctx.now, service=service_id
             )
 
         return self._counter_action(number, decide, self._ticket_answer)
+
+    def callable(self, number: int, typed: str = "", limit: int = 8) -> list[dict]:
+        """Today's tickets counter ``number`` may call by code whose code is near
+        ``typed`` (``codes.suggest``): what the console offers while a clerk types."""
+        counter = self.config.counter(number)
+        if counter is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        day = self.today()
+        with self.store.read() as db:
+            pool = repo.callable_tickets(db, day, counter.services)
+            return [self._ticket_json(db, day, t) for t in codes.suggest(typed, pool, limit)]
 
     def pause(self, number: int, reason: str = "") -> dict:
         return self._counter_action(

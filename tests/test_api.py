@@ -175,6 +175,102 @@ pin = "11148"
     app.extensions["sothutu"].service.store.close()
 
 
+def test_call_by_code_as_the_clerk_types_it(api) -> None:
+    """ "a5" calls A005 (the voice says "A năm"), in any case, with spaces."""
+    for _ in range(15):
+        api.issue("ho-tich")
+    api.act(1, "next")  # A001
+    api.act(1, "hold")
+    r = api.act(2, "call", {"code": "a1"})
+    assert r.status_code == 200 and codes(r) == "A001"
+    r = api.act(2, "call", {"code": " a 5 "})
+    assert codes(r) == "A005"
+    assert api.act(2, "call", {"code": "a015"}).get_json()["ticket"]["code"] == "A015"
+    assert api.act(2, "call", {"code": "a16"}).get_json()["error"]["code"] == "unknown_ticket"
+    assert api.act(2, "call", {"code": "5a"}).get_json()["error"]["code"] == "unknown_ticket"
+    assert api.act(2, "call", {"code": "  "}).get_json()["error"]["code"] == "invalid_request"
+    # the counter's own current ticket, typed loosely: still "use recall"
+    assert api.act(2, "call", {"code": "A15"}).get_json()["error"]["code"] == "not_callable"
+
+
+def test_a_loose_code_naming_two_tickets_is_ambiguous(tmp_path, clock) -> None:
+    """Two fields without a prefix (widths 3 and 2): "5" names 005 and 05."""
+    from counter_api.web import create_app
+    from sothutu.config import load_config
+
+    services = """
+[[services]]
+id = "ho-tich"
+name = "Hộ tịch"
+prefix = ""
+[[services]]
+id = "tu-phap"
+name = "Tư pháp"
+prefix = ""
+width = 2
+"""
+    counters = f"""
+[[counters]]
+number = 1
+services = ["ho-tich", "tu-phap"]
+key = "{counter_key(1)}"
+pin = "11148"
+"""
+    app = create_app(
+        load_config(write_config(tmp_path, services=services, counters=counters)), clock=clock
+    )
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    ch = {"Authorization": f"Bearer {counter_key(1)}"}
+    for _ in range(5):
+        c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+        c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
+    r = c.post("/api/v1/counters/1/call", json={"code": "5"}, headers=ch)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "ambiguous_code"
+    near = c.get("/api/v1/counters/1/callable?code=5", headers=ch).get_json()["tickets"]
+    assert [(t["code"], t["service"]) for t in near[:2]] == [
+        ("005", "ho-tich"),
+        ("05", "tu-phap"),
+    ]
+    r = c.post("/api/v1/counters/1/call", json={"code": "5", "service": "tu-phap"}, headers=ch)
+    assert r.get_json()["ticket"]["code"] == "05"
+    r = c.post("/api/v1/counters/1/call", json={"code": "005"}, headers=ch)  # exact: one
+    assert r.get_json()["ticket"]["code"] == "005"
+    app.extensions["sothutu"].service.store.close()
+
+
+def test_callable_suggests_near_codes_for_the_counter(api, client, clock) -> None:
+    for _ in range(20):
+        api.issue("ho-tich")
+    api.issue("dat-dai")  # C001: not counter 1's field
+    api.act(1, "call", {"code": "A15"})
+    api.act(1, "hold")  # A015 held
+    clock.advance(60)
+    api.act(1, "call", {"code": "A5"})
+    api.act(1, "no-show")  # A005 absent
+    api.act(1, "call", {"code": "A20"})  # A020 is counter 1's current ticket
+
+    def near(code: str = "", n: int = 1, **extra) -> list[str]:
+        q = "&".join(f"{k}={v}" for k, v in {"code": code, **extra}.items())
+        r = client.get(f"/api/v1/counters/{n}/callable?{q}", headers=api._h(counter_key(n)))
+        assert r.status_code == 200, r.get_json()
+        return [t["code"] for t in r.get_json()["tickets"]]
+
+    assert near() == ["A005", "A015"]  # nothing typed: held and absent, latest first
+    # the same code, then one slip away: held before waiting, then in issue order
+    assert near("a5") == ["A005", "A015", "A001", "A002", "A003", "A004", "A006", "A007"]
+    assert near("a5", limit=2) == ["A005", "A015"]
+    assert near("a51") == ["A015", "A005", "A001", "A011"]  # swapped; one left out; changed
+    assert near("a012")[:4] == ["A012", "A015", "A001", "A002"]
+    assert "A020" not in near("a20")  # the counter's own current ticket
+    assert "C001" not in near("c1") and near("c1", n=3) == ["C001"]  # not its field
+    headers = api._h(counter_key(2))
+    assert client.get("/api/v1/counters/1/callable", headers=headers).status_code == 403
+    assert client.get("/api/v1/counters/1/callable").status_code == 401
+    r = client.get("/api/v1/counters/1/callable?limit=0", headers=api._h(counter_key(1)))
+    assert r.status_code == 400
+
+
 def test_transfer_keeps_code_and_place(api, clock) -> None:
     api.issue("ho-tich")  # A001 at 08:00
     clock.advance(600)

@@ -137,13 +137,14 @@ def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None
     assert "Tạm giữ" in page.inner_text("#held li[data-code=A001]")
     settle(page)
 
-    # S: call a code that does not exist today → a Vietnamese message
+    # S: call a code that does not exist today → a Vietnamese message in the dialog
     page.keyboard.press("s")
     page.wait_for_selector("#call-code")
     page.keyboard.type("a999")
     page.keyboard.press("Enter")
-    text(page, "#message", re.compile("không có số"))
+    text(page, "#call-error", "Hôm nay không có số A999.")
     settle(page)
+    page.keyboard.press("Escape")
 
     # S: call the held ticket back by its code
     page.keyboard.press("s")
@@ -185,6 +186,47 @@ def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None
     assert sent == ["/api/v1/counters/1/resume"]  # T sent nothing
     assert waiting(srv, "chung-thuc") == 1
     assert counter_state(srv, 1)["status"] == "open"
+    assert page.js_errors == []
+
+
+def test_call_a_code_as_heard_with_near_codes_offered(clerk, srv: ServerProcess) -> None:
+    """The clerk hears "A năm" and types a5: A005 (held) is called; a code that is
+    not there keeps the dialog open with the reason and the codes near it."""
+    k = kiosk(srv)
+    for _ in range(16):
+        k.issue("ho-tich")
+    c1 = srv.client(counter_key(1))
+    c1.counter(1, "call", {"code": "A005"})
+    c1.counter(1, "hold")
+    c1.counter(1, "call", {"code": "A015"})
+    c1.counter(1, "no-show")
+    page = clerk(1)
+    page.keyboard.press("s")
+    # before typing: today's held and absent tickets, latest first
+    page.wait_for_selector("#call-suggest .suggestion")
+    assert page.locator("#call-suggest .suggest-code").all_inner_texts() == ["A015", "A005"]
+    text(page, "#call-suggest-title", "Tạm giữ và vắng mặt hôm nay")
+    page.keyboard.type("a50")
+    text(page, "#call-suggest-title", "Số gần giống A50")
+    assert page.locator("#call-suggest .suggest-code").all_inner_texts()[0] == "A005"
+    page.keyboard.press("Enter")
+    text(page, "#call-error", "Hôm nay không có số A50.")
+    assert not page.locator("#overlay").is_hidden()
+    assert "Tạm giữ" in page.inner_text("#call-suggest [data-code=A005]")
+    shot(page, "11-call-near-codes")
+    page.keyboard.press("ArrowDown")  # the nearest code has the focus: Enter calls it
+    page.keyboard.press("Enter")
+    text(page, "#code", "A005")
+    assert page.locator("#overlay").is_hidden()
+    settle(page)
+
+    # a5, as heard, calls A015's neighbour A005 no more (it is current): a015 is typed
+    # without its zero
+    page.keyboard.press("s")
+    page.keyboard.type("A15")
+    page.keyboard.press("Enter")
+    text(page, "#code", "A015")
+    assert srv.client().ticket(srv.client().state()["counters"][0]["current"]["id"])["calls"] == 2
     assert page.js_errors == []
 
 

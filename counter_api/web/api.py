@@ -303,12 +303,39 @@ def counter_transfer(c: Call, number: int) -> dict:
 def counter_call(c: Call, number: int) -> dict:
     """Call a ticket of today by its code, after finishing the current one.
 
-    Callable: waiting, held and no_show tickets of the counter's fields.
+    Callable: waiting, held and no_show tickets of the counter's fields. The code is
+    matched exactly (any case, spaces ignored); when no ticket has exactly that code,
+    by its letters and number without leading zeros ("a5" calls A005). Two tickets
+    matching: 409 `ambiguous_code` (`service` picks one).
     """
-    code = c.body["code"].upper()
-    if not code:
+    code = c.body["code"]
+    if not "".join(code.split()):
         raise ApiError(400, "invalid_request", "field 'code' is empty")
     return service().call(number, code, c.body.get("service"))
+
+
+@bp.get("/counters/<n>/callable")
+@endpoint(
+    COUNTER,
+    counter_path=True,
+    query={
+        "code": Param(str, "what the clerk typed so far, e.g. a5", max_length=20),
+        "limit": Param(int, "at most this many", default=8, minimum=1, maximum=50),
+    },
+    answer=Answer(
+        {"type": "object", "properties": {"tickets": {"type": "array", "items": TICKET_SCHEMA}}}
+    ),
+)
+def counter_callable(c: Call, number: int) -> dict:
+    """Today's tickets counter N may call by code whose code is near `code`: suggestions.
+
+    Waiting, held and no_show tickets of the counter's fields, nearest first: the
+    same code (leading zeros and case aside), then one slip away (a digit added, left
+    out, changed or swapped; another letter; the letters left out); among equals held,
+    then no_show, then waiting. Without `code`: the held and no_show ones, latest call
+    first.
+    """
+    return {"tickets": service().callable(number, c.query.get("code", ""), c.query["limit"])}
 
 
 @bp.get("/counters/<n>/tickets")

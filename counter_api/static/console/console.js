@@ -330,14 +330,21 @@
     };
   }
 
-  function callCode(code, service) {
+  // ``refused(err)`` (the call dialog) may take a refusal itself: it returns true, the
+  // dialog stays open; otherwise the dialog closes and the message says why.
+  function callCode(code, service, refused) {
     return run(function () {
       var body = { code: code };
       if (service) body.service = service;
       return api('POST', counterPath('call'), body).then(function (data) {
+        if (refused) closeDialog();
         onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
         say('Đã gọi số ' + data.ticket.code + '.', 'ok');
         render();
+      }, function (err) {
+        if (refused && refused(err)) return;
+        if (refused) closeDialog();
+        throw err;
       });
     });
   }
@@ -423,26 +430,116 @@
     openDialog('Chuyển lĩnh vực', body, digitPick(items, pick));
   }
 
+  // "Gọi số…": the clerk types a code as heard ("a5" calls A005); while typing, the
+  // server suggests today's callable tickets near it (/callable). A refused code
+  // (none today, two fields, not callable) keeps the dialog open with the reason
+  // and the near codes, each one click (or arrow keys and Enter) away.
+  var CALL_REFUSALS = { unknown_ticket: 1, ambiguous_code: 1, not_callable: 1 };
+
+  function shown(typed) { return typed.toUpperCase().replace(/\s+/g, ''); }
+
   function openCall() {
     var form = el('form', { class: 'call-form', autocomplete: 'off' });
-    form.appendChild(el('label', { for: 'call-code' }, 'Số cần gọi (ví dụ A015)'));
-    var input = el('input', { id: 'call-code', name: 'code', maxlength: '20', required: 'required', autocapitalize: 'characters' });
+    form.appendChild(el('label', { for: 'call-code' }, 'Số cần gọi (ví dụ A5 hoặc A005)'));
+    var input = el('input', {
+      id: 'call-code', name: 'code', maxlength: '20', required: 'required',
+      autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'call-error'
+    });
     form.appendChild(input);
-    form.appendChild(el('label', { for: 'call-service' }, 'Lĩnh vực'));
-    var select = el('select', { id: 'call-service' });
-    select.appendChild(el('option', { value: '' }, 'Tự nhận biết'));
-    boot.counter.services.forEach(function (sid) { select.appendChild(el('option', { value: sid }, serviceNames[sid])); });
-    form.appendChild(select);
+    var problem = el('p', { id: 'call-error', class: 'call-error', role: 'alert' });
+    problem.hidden = true;
+    form.appendChild(problem);
+    var title = el('h3', { id: 'call-suggest-title', class: 'suggest-title' });
+    form.appendChild(title);
+    var list = el('div', { id: 'call-suggest', class: 'choices suggest' });
+    form.appendChild(list);
     var submit = el('button', { type: 'submit', class: 'primary' }, 'Gọi số (Enter)');
     form.appendChild(submit);
+    var seq = 0;
+    var timer = null;
+
+    function refuse(err, typed) {
+      var text = errorText(err);
+      if (err.code === 'ambiguous_code') {
+        text = 'Hôm nay có nhiều số ' + typed + ' ở các lĩnh vực khác nhau. Chọn một số bên dưới.';
+      } else if (err.code === 'unknown_ticket') {
+        text = 'Hôm nay không có số ' + typed + '.';
+      }
+      problem.textContent = text;
+      problem.hidden = false;
+      suggest(typed);
+    }
+
+    function call(code, service, tries) {
+      problem.hidden = true;
+      if (state.busy && (tries || 0) < 20) {  // the quiet time after the last answer
+        setTimeout(function () { call(code, service, (tries || 0) + 1); }, 100);
+        return;
+      }
+      callCode(code, service, function (err) {
+        if (!(err && CALL_REFUSALS[err.code])) return false;
+        refuse(err, shown(code));
+        return true;
+      });
+    }
+
+    function suggest(typed) {
+      var mine = ++seq;
+      var q = typed ? '&code=' + encodeURIComponent(typed) : '';
+      return api('GET', counterPath('callable') + '?limit=8' + q).then(function (data) {
+        if (mine === seq) showSuggestions(data.tickets, typed);
+      }, function (err) {
+        if (err.code === 'unauthorized') expired();
+      });
+    }
+
+    function showSuggestions(tickets, typed) {
+      typed = shown(typed);
+      list.innerHTML = '';
+      title.textContent = typed
+        ? (tickets.length ? 'Số gần giống ' + typed : 'Không có số nào gần giống ' + typed)
+        : (tickets.length ? 'Tạm giữ và vắng mặt hôm nay' : '');
+      tickets.forEach(function (t) {
+        var b = el('button', { type: 'button', class: 'choice suggestion', 'data-code': t.code, 'data-service': t.service });
+        b.appendChild(el('b', { class: 'suggest-code' }, t.code));
+        var when = t.status === 'waiting' ? 'lấy số ' + clock(t.issued_at)
+          : (t.called_at ? 'gọi lúc ' + clock(t.called_at) : '');
+        b.appendChild(el('span', { class: 'suggest-info' }, t.service_name + ' · ' + TICKET_STATUS[t.status] +
+          (when ? ' · ' + when : '')));
+        b.addEventListener('click', function () { call(t.code, t.service); });
+        list.appendChild(b);
+      });
+    }
+
+    function move(step) {
+      var items = Array.prototype.slice.call(list.querySelectorAll('button'));
+      if (!items.length) return;
+      var at = items.indexOf(document.activeElement);
+      if (at < 0) { items[step > 0 ? 0 : items.length - 1].focus(); return; }
+      if (at + step < 0) { input.focus(); return; }
+      items[Math.min(items.length - 1, at + step)].focus();
+    }
+
+    input.addEventListener('input', function () {
+      problem.hidden = true;
+      clearTimeout(timer);
+      timer = setTimeout(function () { suggest(input.value.trim()); }, 200);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown' || e.key === 'Down') { e.preventDefault(); move(1); }
+    });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var code = input.value.trim().toUpperCase();
-      if (!code) return;
-      closeDialog();
-      callCode(code, select.value || null);
+      var code = input.value.trim();
+      if (code) call(code, null);
     });
-    openDialog('Gọi số…', form, null);
+    openDialog('Gọi số…', form, function (e) {
+      if (e.key === 'ArrowDown' || e.key === 'Down') { move(1); return true; }
+      if (e.key === 'ArrowUp' || e.key === 'Up') { move(-1); return true; }
+      if (e.key && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) input.focus();
+      return false;
+    });
+    suggest('');
   }
 
   function openIssue() {
