@@ -20,6 +20,7 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
+from counter_api.kiosks import Roster
 from counter_api.present import (
     COUNTER_SCHEMA,
     KIOSK_SCHEMA,
@@ -129,6 +130,10 @@ class QueueService:
         with store.read() as db:
             _, newest = repo.event_id_range(db)
         self.bus = bus or EventBus(last_id=newest)
+        #: which kiosk process speaks for each kiosk name (in memory)
+        self.roster = Roster()
+        #: per kiosk name: its last report ("seen") and unprinted tickets (in memory)
+        self._kiosk_live: dict[str, dict[str, Any]] = {}
         self._write(lambda ctx: repo.ensure_counters(ctx.db, [c.number for c in config.counters]))
 
     # --- transactions ------------------------------------------------------------
@@ -432,21 +437,128 @@ class QueueService:
 
     # --- kiosks and reprints -------------------------------------------------------
 
-    def kiosk_status(self, name: str, printer: str, message: str = "") -> dict:
-        """Record a kiosk's printer state; an event only when it changed."""
+    def kiosk_status(
+        self,
+        name: str,
+        printer: str,
+        message: str = "",
+        *,
+        unprinted: list[int] | None = None,
+        instance: str | None = None,
+        address: str = "?",
+    ) -> dict:
+        """Record a kiosk's printer state; an event only when it changed.
+
+        ``unprinted``: ids of tickets it issued but could not print (kept in memory,
+        as the kiosk keeps them). ``instance``: the kiosk process's id; a second
+        process under the same name elsewhere is refused with 409
+        ``kiosk_name_in_use`` while the first runs (``counter_api.kiosks``).
+        """
         if not any(k.name == name for k in self.config.kiosks):
             raise NotFound("unknown_kiosk", f"no kiosk {name!r}")
 
         def work(ctx: _Ctx) -> dict:
+            verdict = self.roster.admit(name, instance, address, ctx.now.timestamp())
+            if not verdict.accepted:
+                return {"refused": self._refused_kiosk(ctx, name, verdict)}
+            self._log_admitted(name, verdict, address)
             before = repo.kiosk_rows(ctx.db).get(name)
-            repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
-            kiosk = kiosk_json(name, printer, message, ctx.now, self.config)
-            if before is None or before[:2] != (printer, message):
-                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            changed = before is None or before[:2] != (printer, message)
+            at = ctx.now if changed else before[2]
+            if changed:
+                repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
                 repo.log_action(ctx.db, ctx.now, ctx.day, f"printer_{printer}", None, None)
-            return kiosk
+            live = self._kiosk_live.setdefault(name, {})
+            live["seen"] = ctx.now
+            if unprinted is not None:
+                listed = self._unprinted_tickets(ctx, unprinted)
+                changed = changed or listed != live.get("unprinted", [])
+                live["unprinted"] = listed
+            kiosk = self._kiosk_json(name, printer, message, at, ctx.now)
+            if changed or verdict.why in ("restarted", "replaced"):
+                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            return {"kiosk": kiosk}
 
-        return self._write(work)
+        result = self._write(work)
+        if "refused" in result:
+            raise Conflict("kiosk_name_in_use", result["refused"])
+        return result["kiosk"]
+
+    def _unprinted_tickets(self, ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
+        """The tickets among ``ids`` that a citizen may still need on paper (today's,
+        not finished or expired), in the kiosk's order: id, code, field."""
+        out = []
+        for tid in dict.fromkeys(ids):
+            t = repo.get_ticket(ctx.db, tid)
+            ended = t is None or t.status in (Status.DONE, Status.EXPIRED)
+            if not ended and t.business_date == ctx.day:
+                out.append({"id": t.id, "code": t.code, "service": t.service})
+        return out
+
+    def _refused_kiosk(self, ctx: _Ctx, name: str, verdict: Any) -> str:
+        """A second kiosk under a name: log it (when it starts, then every 10 minutes),
+        tell the consoles once, and say why in the answer."""
+        held = verdict.holder
+        c = held.conflict
+        now = ctx.now.timestamp()
+        ago = max(0, round(now - held.seen))
+        fix = "give each kiosk its own [[kiosks]] entry (name and key) and set [kiosk] name"
+        if now - c.logged >= 600 or c.logged < c.since:
+            log.error(
+                "kiosk %r: refused a second kiosk at %s using the same name while the one "
+                "at %s runs (its last report %d s ago); %s",
+                name,
+                c.address,
+                held.address,
+                ago,
+                fix,
+            )
+            if c.logged < c.since:  # a new conflict: consoles and the admin page show it
+                row = repo.kiosk_rows(ctx.db).get(name) or (PRINTER_UNKNOWN, "", None)
+                self._emit(
+                    ctx, "kiosk.status", {"kiosk": self._kiosk_json(name, *row, now=ctx.now)}
+                )
+            c.logged = now
+        return (
+            f"kiosk name {name!r} is in use by the kiosk at {held.address} "
+            f"(its last report {ago} s ago); {fix}"
+        )
+
+    def _log_admitted(self, name: str, verdict: Any, address: str) -> None:
+        prev = verdict.previous
+        if verdict.why == "restarted":
+            log.info("kiosk %r restarted at %s (a new instance)", name, address)
+        elif verdict.why == "replaced" and prev is not None:
+            log.info(
+                "kiosk %r now runs at %s; the one at %s was silent for %d s",
+                name,
+                address,
+                prev.address,
+                round(verdict.holder.seen - prev.seen),
+            )
+
+    def _kiosk_json(
+        self, name: str, printer: str, message: str, at: datetime | None, now: datetime
+    ) -> dict:
+        live = self._kiosk_live.get(name, {})
+        c = self.roster.conflict(name, now.timestamp())
+        conflict = None
+        if c is not None:
+            conflict = {
+                "address": c.address,
+                "since": iso(datetime.fromtimestamp(c.since, self.tz), self.tz),
+                "at": iso(datetime.fromtimestamp(c.at, self.tz), self.tz),
+            }
+        return kiosk_json(
+            name,
+            printer,
+            message,
+            at,
+            self.config,
+            seen=live.get("seen"),
+            unprinted=live.get("unprinted"),
+            conflict=conflict,
+        )
 
     def reprint(self, ticket_id: int, kiosk: str | None = None) -> dict:
         """Ask the kiosk that printed a ticket (or a named one) to print it again."""
@@ -573,6 +685,7 @@ class QueueService:
         ]
 
     def _state(self, db: Any, day: date) -> dict:
+        now = self.clock.now()
         states = repo.all_counters(db)
         counters = []
         for c in self.config.counters:
@@ -605,8 +718,8 @@ class QueueService:
                 for s in self.config.services
             ],
             "kiosks": [
-                kiosk_json(
-                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), self.config
+                self._kiosk_json(
+                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), now=now
                 )
                 for k in self.config.kiosks
             ],

@@ -103,4 +103,3 @@ PRINTER_MESSAGES = {
     "paper_out": nfc("Máy in hết giấy"),
     "offline": nfc("Máy in không phản hồi"),
 }
-UNPRINTED = nfc("phiếu chưa in: {codes}")

@@ -437,10 +437,8 @@ def test_event_log_keeps_current_and_previous_day(app, api, clock) -> None:
 def test_kiosk_status_and_state(api) -> None:
     kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
     st = api.state()
-    assert st["kiosks"] == [
-        {"name": "kiosk-1", "printer": "unknown", "message": "", "at": None},
-        {"name": "kiosk-2", "printer": "unknown", "message": "", "at": None},
-    ]
+    unknown = {"printer": "unknown", "message": "", "at": None, "seen": None, "unprinted": []}
+    assert st["kiosks"] == [{"name": "kiosk-1", **unknown}, {"name": "kiosk-2", **unknown}]
     r = api.c.post(
         "/api/v1/kiosks/status",
         json={"printer": "paper_low", "message": "Sắp hết giấy"},
@@ -460,6 +458,106 @@ def test_kiosk_status_and_state(api) -> None:
         "/api/v1/kiosks/status", json={"printer": "ok", "kiosk": "zzz"}, headers=api.admin()
     )
     assert r.status_code == 404
+
+
+def test_kiosk_reports_its_unprinted_tickets(api, app, clock) -> None:
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    a1, a2 = (api.issue().get_json()["id"] for _ in range(2))
+    b1 = api.issue("chung-thuc").get_json()["id"]
+    svc = app.extensions["sothutu"].service
+
+    def report(**body):
+        r = api.c.post("/api/v1/kiosks/status", json={"printer": "paper_out", **body}, headers=kh)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["kiosk"]
+
+    before = svc.bus.last_id
+    k = report(unprinted=[a2, b1, 999, a2])  # an unknown id and a repeat are dropped
+    assert k["unprinted"] == [
+        {"id": a2, "code": "A002", "service": "ho-tich"},
+        {"id": b1, "code": "B001", "service": "chung-thuc"},
+    ]
+    assert api.state()["kiosks"][0]["unprinted"] == k["unprinted"]
+    assert k["seen"] == "2026-11-24T08:00:00+07:00"
+    clock.advance(20)
+    report(unprinted=[a2, b1])  # a heartbeat: nothing new, no event
+    assert svc.bus.last_id == before + 1
+    assert api.state()["kiosks"][0]["seen"] == "2026-11-24T08:00:20+07:00"
+    assert api.state()["kiosks"][0]["at"] == "2026-11-24T08:00:00+07:00"
+    k = report(unprinted=[a1, a2, b1])
+    assert [u["code"] for u in k["unprinted"]] == ["A001", "A002", "B001"]
+    events = svc.events_after(before)
+    assert [e.type for e in events] == ["kiosk.status", "kiosk.status"]
+    assert '"code":"A001"' in events[-1].data
+    for bad in ([0], ["A001"], [True], list(range(1, 30)), "1,2"):
+        r = api.c.post(
+            "/api/v1/kiosks/status", json={"printer": "ok", "unprinted": bad}, headers=kh
+        )
+        assert r.status_code == 400, bad
+        assert "unprinted" in r.get_json()["error"]["message"]
+
+
+def test_a_second_kiosk_under_one_name_is_refused(app, clock, caplog) -> None:
+    """A copied config: two machines report as kiosk-1. The first keeps its name; the
+    second gets 409 kiosk_name_in_use (and the server logs it); a restart of the first
+    (same address) takes over at once; after 60 s of silence anyone may."""
+    svc = app.extensions["sothutu"].service
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+
+    def report(instance: str, address: str, printer: str = "ok"):
+        return c.post(
+            "/api/v1/kiosks/status",
+            json={"printer": printer, "instance": instance},
+            headers=kh,
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    assert report("first", "192.168.1.21").status_code == 200
+    clock.advance(5)
+    with caplog.at_level("ERROR", logger="counter_api.service"):
+        r = report("copy", "192.168.1.22", "offline")
+    assert r.status_code == 409
+    err = r.get_json()["error"]
+    assert err["code"] == "kiosk_name_in_use"
+    assert "192.168.1.21" in err["message"] and "[[kiosks]]" in err["message"]
+    assert "second kiosk at 192.168.1.22" in caplog.text and "'kiosk-1'" in caplog.text
+    kiosk = svc.state()["kiosks"][0]
+    assert kiosk["printer"] == "ok"  # the copy's "offline" changed nothing
+    assert kiosk["conflict"] == {
+        "address": "192.168.1.22",
+        "since": "2026-11-24T08:00:05+07:00",
+        "at": "2026-11-24T08:00:05+07:00",
+    }
+    ev = svc.events_after(0)[-1]
+    assert ev.type == "kiosk.status" and "192.168.1.22" in ev.data
+    # the first keeps working; the copy keeps being refused (logged once, not each time)
+    caplog.clear()
+    for _ in range(3):
+        clock.advance(20)
+        assert report("first", "192.168.1.21").status_code == 200
+        assert report("copy", "192.168.1.22").status_code == 409
+    assert "second kiosk" not in caplog.text
+    assert svc.state()["kiosks"][0]["conflict"]["at"] == "2026-11-24T08:01:05+07:00"
+    # the first machine restarts (a new instance, same address): it takes over at once
+    assert report("first-again", "192.168.1.21").status_code == 200
+    assert report("first", "192.168.1.21").status_code == 409  # the old one never returns
+    # the copy is switched off: after 60 s its conflict is no longer shown
+    clock.advance(61)
+    assert report("first-again", "192.168.1.21").status_code == 200
+    assert "conflict" not in svc.state()["kiosks"][0]
+    # the first is switched off; 60 s later a new kiosk elsewhere may take the name
+    clock.advance(30)
+    assert report("moved", "192.168.1.30").status_code == 409
+    clock.advance(31)
+    assert report("moved", "192.168.1.30").status_code == 200
+    # an admin's report (no instance) is never refused
+    r = c.post(
+        "/api/v1/kiosks/status",
+        json={"printer": "paper_low", "kiosk": "kiosk-1"},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    )
+    assert r.status_code == 200
 
 
 def test_reprint_goes_to_the_issuing_kiosk(api, app) -> None:

@@ -33,6 +33,7 @@ from counter_api.web.endpoint import (
 from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
+from counter_api.web.signed import client_address
 
 bp = api_blueprint("api", __name__)
 
@@ -172,14 +173,35 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
             description="which kiosk: the admin key names it, a kiosk key is its own",
             example="kiosk-1",
         ),
+        "unprinted": Field(
+            list,
+            items=int,
+            minimum=1,
+            description="ids of tickets the kiosk issued but could not print, oldest first",
+            example=[41, 42],
+        ),
+        "instance": Field(
+            str,
+            max_length=64,
+            description=(
+                "the kiosk process's own random id, the same in every report it sends: "
+                "a second process under the same kiosk name elsewhere is refused"
+            ),
+            example="3f2a9c0e5b7d4e1f",
+        ),
     },
     answer=Answer({"type": "object", "properties": {"kiosk": KIOSK_SCHEMA}}),
-    refuses={404: ("unknown_kiosk",)},
+    refuses={404: ("unknown_kiosk",), 409: ("kiosk_name_in_use",)},
 )
 def kiosk_status(c: Call) -> dict:
     """A kiosk reports its printer: shown to clerks and in /state under `kiosks`.
 
-    Emits `kiosk.status` when the state or message changed.
+    Emits `kiosk.status` when the state, the message or the unprinted tickets
+    changed. A kiosk repeats its report at least every 20 s with its `instance`;
+    while one instance reports under a name (heard within 60 s), another one from
+    another address is refused with 409 `kiosk_name_in_use` (a copied config), and
+    `/state` shows the name's `conflict`. A new instance from the same address (a
+    restart) takes over at once; after 60 s of silence any new instance does.
     """
     p = c.who
     assert p is not None
@@ -189,7 +211,16 @@ def kiosk_status(c: Call) -> dict:
         name = c.body.get("kiosk")
         if not name:
             raise ApiError(400, "invalid_request", "missing field 'kiosk' (the admin key names it)")
-    return {"kiosk": service().kiosk_status(name, c.body["printer"], c.body.get("message", ""))}
+    return {
+        "kiosk": service().kiosk_status(
+            name,
+            c.body["printer"],
+            c.body.get("message", ""),
+            unprinted=c.body.get("unprinted"),
+            instance=c.body.get("instance") or None,
+            address=client_address(),
+        )
+    }
 
 
 @bp.post("/tickets/<id>/reprint")

@@ -1,0 +1,91 @@
+"""Two kiosks started with the same ``[kiosk] name`` (a copied config): the server
+keeps the name for the first and refuses the second, says so in both logs and
+on the admin page; a restart of the first is not locked out.
+
+Real server process; headless kiosks with preview printers, each reaching the
+server from its own loopback address, as two machines of the LAN would."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import Headless
+from kiosk.state import Screen
+from sothutu.config import load_config
+from tests.kiosk_support import kiosk_extra, preview_files
+from tests.support import KIOSK_KEY, ServerProcess, counter_key, free_port, wait_for, write_config
+
+FIRST, COPY = "127.0.0.5", "127.0.0.9"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    port = free_port()
+    proc = ServerProcess(write_config(tmp_path, port=port), port).start()
+    yield proc
+    proc.stop()
+
+
+class Running:
+    """A headless kiosk named kiosk-1 running its loop on a thread, as its process would."""
+
+    def __init__(self, folder: Path, port: int, source: str, factory) -> None:
+        folder.mkdir()
+        cfg = write_config(folder, port=port, extra=kiosk_extra("preview:tickets"))
+        self.loop = Headless(load_config(cfg), factory=factory, source=source)
+        self.reporter = self.loop.kiosk.reporter
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.loop.controller.state.screen is Screen.START, what="start screen")
+
+    def close(self) -> None:
+        self.loop.stop()
+        self.thread.join(10)
+
+
+def kiosk_1(server: ServerProcess) -> dict:
+    return next(k for k in server.client().state()["kiosks"] if k["name"] == "kiosk-1")
+
+
+def test_a_copied_kiosk_name_is_refused_and_shown(
+    server: ServerProcess, tmp_path: Path, mock_factory, caplog
+) -> None:
+    caplog.set_level(logging.INFO, logger="kiosk")
+    first = Running(tmp_path / "first", server.port, FIRST, mock_factory)
+    copy = None
+    try:
+        wait_for(lambda: kiosk_1(server)["seen"], what="the first kiosk's report")
+        copy = Running(tmp_path / "copy", server.port, COPY, mock_factory)
+        # the copy is refused: its log and the server's log say why and what to do
+        wait_for(lambda: copy.reporter.refused.is_set(), what="the copy refused")
+        assert "the server refuses this kiosk" in caplog.text
+        assert f"in use by the kiosk at {FIRST}" in caplog.text
+        server_log = wait_for(lambda: "second kiosk" in server.output() and server.output())
+        assert f"refused a second kiosk at {COPY}" in server_log
+        assert "give each kiosk its own [[kiosks]] entry" in server_log
+        assert not first.reporter.refused.is_set()
+        state = kiosk_1(server)
+        assert state["conflict"]["address"] == COPY and state["printer"] == "ok"
+
+        # what clerks send to the name prints at the first kiosk only
+        ticket = server.client(KIOSK_KEY).issue("ho-tich")
+        server.client(counter_key(1)).post(f"/api/v1/tickets/{ticket['id']}/reprint")
+        wait_for(lambda: preview_files(tmp_path / "first" / "tickets", ".png"), what="a print")
+        wait_for(lambda: "left to the other kiosk" in caplog.text, what="the copy's skip")
+        assert preview_files(tmp_path / "copy" / "tickets", ".png") == []
+
+        # the first kiosk restarts (a new process on the same machine): not locked out
+        first.close()
+        first = Running(tmp_path / "again", server.port, FIRST, mock_factory)
+        wait_for(lambda: first.reporter.sent is not None, what="the restart's report")
+        wait_for(lambda: "restarted at 127.0.0.5" in server.output(), what="the server's note")
+        assert not first.reporter.refused.is_set()
+    finally:
+        first.close()
+        if copy is not None:
+            copy.close()
