@@ -21,6 +21,7 @@ from sothutu.client import ApiClient
 from tests.browser import Pages
 from tests.console_support import VIEWPORT, log_in, posts, settle, shot
 from tests.support import (
+    KIOSK2_KEY,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
@@ -319,6 +320,49 @@ def test_guidance_counter_issues_tickets_and_sees_printers(clerk, srv: ServerPro
     page.click("#message button.inline")
     text(page, "#message", re.compile("in lại"))
     shot(page, "10-guidance")
+
+
+def test_printer_panel_names_each_unprinted_ticket_and_greys_when_away(
+    clerk, srv: ServerProcess
+) -> None:
+    k = kiosk(srv)
+    a1, a2 = k.issue("ho-tich"), k.issue("chung-thuc")
+    long = "Máy in không phản hồi sau ba lần thử; kiểm tra cáp nguồn, cáp mạng và nắp giấy " * 2
+    k.kiosk_status("offline", long.strip(), unprinted=[a1["id"], a2["id"]])
+    srv.client(KIOSK2_KEY).kiosk_status("ok")
+    page = clerk(1)
+    row = "#kiosks [data-kiosk=kiosk-1]"
+    text(page, row + " .kiosk-state", "Không phản hồi")
+    name = page.locator(row + " .kiosk-name")
+    assert name.inner_text() == "kiosk-1" and name.bounding_box()["width"] > 40
+    assert page.evaluate(
+        "e => e.scrollWidth <= e.clientWidth", name.element_handle()
+    )  # the name is whole, not cut
+    assert "kiểm tra cáp nguồn" in page.inner_text(row + " .kiosk-message")
+    buttons = page.locator(row + " .unprinted button")
+    assert buttons.all_inner_texts() == ["A001 — In lại", "B001 — In lại"]
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Bình thường")
+    shot(page, "12-printer-panel")
+    sent = posts(page)
+    buttons.nth(1).click()
+    text(page, "#message", "Đã gửi lệnh in lại phiếu B001 tới máy kiosk-1.")
+    assert sent == [f"/api/v1/tickets/{a2['id']}/reprint"]
+    settle(page)
+
+    srv.kill()
+    page.wait_for_selector("#banner:not([hidden])")
+    assert "Bình thường" not in page.inner_text("#kiosks")
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Chưa rõ (mất kết nối máy chủ)")
+    assert page.locator("#kiosks li.ok").count() == 0
+    assert page.is_disabled(row + " .unprinted button >> nth=0")
+    color = page.evaluate(
+        "s => getComputedStyle(document.querySelector(s)).color",
+        "#kiosks [data-kiosk=kiosk-2] .kiosk-state",
+    )
+    assert color == "rgb(135, 147, 160)"  # grey, not green
+    shot(page, "13-printer-panel-server-away")
+    srv.start()
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Bình thường", timeout=10000)
 
 
 class _Evil(http.server.BaseHTTPRequestHandler):

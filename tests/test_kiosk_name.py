@@ -18,15 +18,27 @@ from kiosk.headless import Headless
 from kiosk.state import Screen
 from sothutu.config import load_config
 from tests.kiosk_support import kiosk_extra, preview_files
-from tests.support import KIOSK_KEY, ServerProcess, counter_key, free_port, wait_for, write_config
+from tests.support import (
+    ARTIFACTS,
+    KIOSK_KEY,
+    ServerProcess,
+    counter_key,
+    free_port,
+    wait_for,
+    write_config,
+)
 
 FIRST, COPY = "127.0.0.5", "127.0.0.9"
+
+
+PASSWORD = "test-admin-password-0123"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     port = free_port()
-    proc = ServerProcess(write_config(tmp_path, port=port), port).start()
+    config = write_config(tmp_path, port=port, server_extra=f'admin_password = "{PASSWORD}"')
+    proc = ServerProcess(config, port).start()
     yield proc
     proc.stop()
 
@@ -52,8 +64,9 @@ def kiosk_1(server: ServerProcess) -> dict:
     return next(k for k in server.client().state()["kiosks"] if k["name"] == "kiosk-1")
 
 
+@pytest.mark.debian
 def test_a_copied_kiosk_name_is_refused_and_shown(
-    server: ServerProcess, tmp_path: Path, mock_factory, caplog
+    server: ServerProcess, tmp_path: Path, mock_factory, caplog, pages
 ) -> None:
     caplog.set_level(logging.INFO, logger="kiosk")
     first = Running(tmp_path / "first", server.port, FIRST, mock_factory)
@@ -71,6 +84,16 @@ def test_a_copied_kiosk_name_is_refused_and_shown(
         assert not first.reporter.refused.is_set()
         state = kiosk_1(server)
         assert state["conflict"]["address"] == COPY and state["printer"] == "ok"
+        # the admin page says it, and what to do
+        admin = pages.open(server.url + "/admin", viewport={"width": 1366, "height": 900})
+        admin.fill("#password", PASSWORD)
+        admin.click("button[type=submit]")
+        note = admin.locator("[data-kiosk=kiosk-1] [data-conflict]")
+        assert f"Có hai máy lấy số cùng tên kiosk-1: máy ở địa chỉ {COPY}" in note.inner_text()
+        assert "[[kiosks]] riêng" in note.inner_text()
+        assert admin.inner_text("[data-kiosk=kiosk-1] [data-printer]") == "Bình thường"
+        admin.screenshot(path=str(ARTIFACTS / "admin-kiosk-name-in-use.png"), full_page=True)
+        assert admin.js_errors == []
 
         # what clerks send to the name prints at the first kiosk only
         ticket = server.client(KIOSK_KEY).issue("ho-tich")

@@ -47,7 +47,7 @@
   var TICKET_STATUS = { held: 'Tạm giữ', no_show: 'Vắng mặt', done: 'Hoàn thành', called: 'Đang gọi', waiting: 'Đang chờ', expired: 'Hết hạn' };
   var PRINTER_TEXT = {
     ok: 'Bình thường', paper_low: 'Sắp hết giấy', paper_out: 'Hết giấy',
-    offline: 'Mất kết nối', unknown: 'Chưa có thông tin'
+    offline: 'Không phản hồi', unknown: 'Chưa có thông tin'
   };
 
   var serviceNames = {};
@@ -785,14 +785,41 @@
     });
     $('held-empty').hidden = list.length > 0;
 
+    renderKiosks();
+  }
+
+  // The printers of the kiosks: the name never shrinks (a long message wraps below
+  // it); each ticket that did not print has its own "In lại"; while the server is
+  // away the panel is grey and says its news may be old (it cannot know).
+  function renderKiosks() {
     var kiosks = $('kiosks');
     kiosks.innerHTML = '';
     Object.keys(state.kiosks).sort().forEach(function (name) {
       var k = state.kiosks[name];
-      var li = el('li', { class: 'printer ' + k.printer });
-      li.appendChild(el('span', { class: 'name' }, name));
-      li.appendChild(el('span', { class: 'count' }, (PRINTER_TEXT[k.printer] || k.printer) +
-        (k.message ? ' — ' + k.message : '')));
+      var li = el('li', { class: 'printer ' + (state.online ? k.printer : 'stale'), 'data-kiosk': name });
+      var head = el('div', { class: 'kiosk-head' });
+      head.appendChild(el('span', { class: 'kiosk-name' }, name));
+      head.appendChild(el('span', { class: 'kiosk-state' },
+        state.online ? (PRINTER_TEXT[k.printer] || k.printer) : 'Chưa rõ (mất kết nối máy chủ)'));
+      li.appendChild(head);
+      if (k.message) li.appendChild(el('div', { class: 'kiosk-message' }, k.message));
+      if (k.conflict) {
+        li.appendChild(el('div', { class: 'kiosk-conflict' }, 'Có một máy khác (' + k.conflict.address +
+          ') cũng mang tên ' + name + ' và không được nhận. Báo kỹ thuật viên.'));
+      }
+      var missing = k.unprinted || [];
+      if (missing.length) {
+        var box = el('div', { class: 'unprinted' });
+        box.appendChild(el('span', { class: 'unprinted-label' }, 'Phiếu chưa in:'));
+        missing.forEach(function (u) {
+          var b = el('button', { type: 'button', class: 'small reprint', 'data-ticket': String(u.id) },
+            u.code + ' — In lại');
+          b.disabled = !state.online || state.busy;
+          b.addEventListener('click', function () { reprint(u); });
+          box.appendChild(b);
+        });
+        li.appendChild(box);
+      }
       kiosks.appendChild(li);
     });
   }
