@@ -274,9 +274,12 @@ class QueueService:
         priority: bool = False,
         kiosk: str | None = None,
         procedure: tuple[str, str] | None = None,
+        print_at: str | None = None,
     ) -> dict:
         """A new ticket for a field, optionally for a procedure ``(code, name)``;
-        404 unknown service, 409 closed or daily limit."""
+        404 unknown service, 409 closed or daily limit. ``print_at``: a kiosk that
+        prints it at once (a guidance counter's ``print_kiosk``): ``ticket.reprint``
+        addressed to it, in the same transaction."""
         svc = self.config.service(service_id)
         if svc is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
@@ -301,7 +304,11 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
-            return self._json_of(ctx, ticket)
+            tj = self._json_of(ctx, ticket)
+            if print_at is not None:
+                self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": print_at})
+                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+            return tj
 
         return self._write(work)
 
@@ -560,8 +567,12 @@ class QueueService:
             conflict=conflict,
         )
 
-    def reprint(self, ticket_id: int, kiosk: str | None = None) -> dict:
-        """Ask the kiosk that printed a ticket (or a named one) to print it again."""
+    def reprint(
+        self, ticket_id: int, kiosk: str | None = None, fallback: str | None = None
+    ) -> dict:
+        """Ask the kiosk that printed a ticket (or a named one) to print it again; a
+        ticket no kiosk printed goes to ``fallback`` (the asking counter's
+        ``print_kiosk``), else the first kiosk."""
         names = [k.name for k in self.config.kiosks]
         if kiosk is not None and kiosk not in names:
             raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
@@ -573,6 +584,7 @@ class QueueService:
             target = (
                 kiosk
                 or (ticket.kiosk if ticket.kiosk in names else None)
+                or (fallback if fallback in names else None)
                 or (names[0] if names else None)
             )
             if target is None:

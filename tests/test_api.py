@@ -560,6 +560,51 @@ def test_a_second_kiosk_under_one_name_is_refused(app, clock, caplog) -> None:
     assert r.status_code == 200
 
 
+def test_a_guidance_counter_prints_at_its_kiosk(tmp_path, clock) -> None:
+    """print_kiosk: the ticket it issues is sent to that kiosk in the same transaction
+    (ticket.reprint right after ticket.issued); its reprints go there too."""
+    from counter_api.web import create_app
+    from sothutu.config import load_config
+
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("guidance = true", 'guidance = true\nprint_kiosk = "kiosk-2"'))
+    config = load_config(path)
+    app = create_app(config, clock=clock)
+    svc = app.extensions["sothutu"].service
+    c = app.test_client()
+    before = svc.bus.last_id
+    r = c.post(
+        "/api/v1/tickets",
+        json={"service": "dat-dai"},
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.status_code == 201
+    events = svc.events_after(before)
+    assert [e.type for e in events] == ["ticket.issued", "ticket.reprint"]
+    assert '"kiosk":"kiosk-2"' in events[1].data and '"code":"C001"' in events[1].data
+    r = c.post(
+        f"/api/v1/tickets/{r.get_json()['id']}/reprint",
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.get_json()["kiosk"] == "kiosk-2"
+    # a kiosk's own ticket still goes back to that kiosk; a counter without print_kiosk
+    # sends a counter's ticket to the first kiosk, as before
+    mine = c.post(
+        "/api/v1/tickets",
+        json={"service": "ho-tich"},
+        headers={"Authorization": f"Bearer {KIOSK_KEY}"},
+    ).get_json()
+    assert [e.type for e in svc.events_after(svc.bus.last_id - 1)] == ["ticket.issued"]
+    r = c.post(
+        f"/api/v1/tickets/{mine['id']}/reprint",
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.get_json()["kiosk"] == "kiosk-1"
+    svc.bus.close()
+    svc.store.close()
+
+
 def test_reprint_goes_to_the_issuing_kiosk(api, app) -> None:
     api.issue(key=KIOSK2_KEY)
     r = api.c.post(

@@ -125,6 +125,11 @@ BASE = config_text()
             "server.demo: must be true or false",
         ),
         ("[centre]", "[centr]\nx = 1\n[centre]", "centr: unknown section"),
+        (
+            "guidance = true",
+            'guidance = true\nprint_kiosk = "kiosk-3"',
+            "counters[3].print_kiosk: no [[kiosks]] named 'kiosk-3' (known: kiosk-1, kiosk-2)",
+        ),
     ],
 )
 def test_bad_configs_name_the_key(tmp_path: Path, old: str, new: str, expect: str) -> None:

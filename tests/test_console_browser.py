@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from sothutu.client import ApiClient
 from tests.browser import Pages
 from tests.console_support import VIEWPORT, log_in, posts, settle, shot
+from tests.kiosk_support import Running, preview_files
 from tests.support import (
     KIOSK2_KEY,
     KIOSK_KEY,
@@ -27,6 +28,7 @@ from tests.support import (
     counter_key,
     counter_pin,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -308,17 +310,22 @@ def test_guidance_counter_issues_tickets_and_sees_printers(clerk, srv: ServerPro
     assert page.is_checked("#issue-priority")
     shot(page, "09-issue-dialog")
     page.keyboard.press("3")  # Đất đai
-    text(page, "#message", re.compile("C001"))
+    text(page, "#message", "Đã cấp số C001 (Đất đai, ưu tiên).")
     issued = srv.client().state()
     assert next(s for s in issued["services"] if s["id"] == "dat-dai")["waiting"] == 1
     text(page, "#waiting [data-service=dat-dai] .count", "1")
+    # no print_kiosk for this counter: the number is shown large for the citizen
+    text(page, "#issued-code", "C001")
+    assert "Lĩnh vực: Đất đai — ƯU TIÊN" in page.inner_text("#dialog")
+    assert page.locator("#issued-code").bounding_box()["height"] > 150
+    shot(page, "10-guidance-issued-large")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#overlay", state="hidden")
 
-    # printer status is live; a reprint reaches the kiosk's event stream
+    # printer status is live
     kiosk(srv).kiosk_status("paper_out", "Hết giấy in")
     text(page, "#kiosks", re.compile("Hết giấy"))
     settle(page)
-    page.click("#message button.inline")
-    text(page, "#message", re.compile("in lại"))
     shot(page, "10-guidance")
 
 
@@ -363,6 +370,59 @@ def test_printer_panel_names_each_unprinted_ticket_and_greys_when_away(
     shot(page, "13-printer-panel-server-away")
     srv.start()
     text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Bình thường", timeout=10000)
+
+
+def test_guidance_counter_prints_at_its_kiosk_at_once(
+    pages: Pages, tmp_path: Path, mock_factory
+) -> None:
+    """[[counters]] print_kiosk = "kiosk-1": the ticket a guidance clerk issues comes
+    out of that kiosk's printer, with no second click."""
+    port = free_port()
+    counters = "".join(
+        f"""
+[[counters]]
+number = {n}
+services = ["ho-tich", "chung-thuc", "dat-dai"]
+key = "{counter_key(n)}"
+pin = "{counter_pin(n)}"
+guidance = true
+{extra}
+"""
+        for n, extra in [(1, ""), (4, 'print_kiosk = "kiosk-1"')]
+    )
+    proc = ServerProcess(write_config(tmp_path, port=port, counters=counters), port).start()
+    machine = Running(tmp_path / "kiosk", port, mock_factory)
+    try:
+        wait_for(lambda: kiosk_1_seen(proc), what="the kiosk's report")
+        page = log_in(pages, proc, 4)
+        sent = posts(page)
+        page.keyboard.press("p")
+        page.wait_for_selector("#issue-priority")
+        page.keyboard.press("1")  # Hộ tịch
+        text(page, "#message", "Đã cấp số A001 (Hộ tịch) — đang in tại máy kiosk-1.")
+        assert sent == ["/api/v1/tickets"]  # one click: issued and printed
+        (png,) = wait_for(lambda: preview_files(tmp_path / "kiosk" / "tickets", ".png"))
+        assert "-A001-" in png.name
+        assert page.locator("#overlay").is_hidden()  # printed: nothing to show large
+        shot(page, "14-guidance-printed")
+
+        # that printer known broken: the number is also shown large
+        proc.client(KIOSK_KEY).kiosk_status("paper_out")
+        text(page, "#kiosks [data-kiosk=kiosk-1] .kiosk-state", "Hết giấy")
+        settle(page)
+        page.keyboard.press("p")
+        page.wait_for_selector("#issue-priority")
+        page.keyboard.press("1")
+        text(page, "#issued-code", "A002")
+        assert "đang gặp sự cố" in page.inner_text("#dialog")
+        assert page.js_errors == []
+    finally:
+        machine.close()
+        proc.stop()
+
+
+def kiosk_1_seen(proc: ServerProcess) -> bool:
+    return any(k["seen"] for k in proc.client().state()["kiosks"] if k["name"] == "kiosk-1")
 
 
 class _Evil(http.server.BaseHTTPRequestHandler):

@@ -8,16 +8,12 @@ server from its own loopback address, as two machines of the LAN would."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiosk.headless import Headless
-from kiosk.state import Screen
-from sothutu.config import load_config
-from tests.kiosk_support import kiosk_extra, preview_files
+from tests.kiosk_support import Running, preview_files
 from tests.support import (
     ARTIFACTS,
     KIOSK_KEY,
@@ -43,23 +39,6 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-class Running:
-    """A headless kiosk named kiosk-1 running its loop on a thread, as its process would."""
-
-    def __init__(self, folder: Path, port: int, source: str, factory) -> None:
-        folder.mkdir()
-        cfg = write_config(folder, port=port, extra=kiosk_extra("preview:tickets"))
-        self.loop = Headless(load_config(cfg), factory=factory, source=source)
-        self.reporter = self.loop.kiosk.reporter
-        self.thread = threading.Thread(target=self.loop.run, daemon=True)
-        self.thread.start()
-        wait_for(lambda: self.loop.controller.state.screen is Screen.START, what="start screen")
-
-    def close(self) -> None:
-        self.loop.stop()
-        self.thread.join(10)
-
-
 def kiosk_1(server: ServerProcess) -> dict:
     return next(k for k in server.client().state()["kiosks"] if k["name"] == "kiosk-1")
 
@@ -69,11 +48,11 @@ def test_a_copied_kiosk_name_is_refused_and_shown(
     server: ServerProcess, tmp_path: Path, mock_factory, caplog, pages
 ) -> None:
     caplog.set_level(logging.INFO, logger="kiosk")
-    first = Running(tmp_path / "first", server.port, FIRST, mock_factory)
+    first = Running(tmp_path / "first", server.port, mock_factory, FIRST)
     copy = None
     try:
         wait_for(lambda: kiosk_1(server)["seen"], what="the first kiosk's report")
-        copy = Running(tmp_path / "copy", server.port, COPY, mock_factory)
+        copy = Running(tmp_path / "copy", server.port, mock_factory, COPY)
         # the copy is refused: its log and the server's log say why and what to do
         wait_for(lambda: copy.reporter.refused.is_set(), what="the copy refused")
         assert "the server refuses this kiosk" in caplog.text
@@ -104,7 +83,7 @@ def test_a_copied_kiosk_name_is_refused_and_shown(
 
         # the first kiosk restarts (a new process on the same machine): not locked out
         first.close()
-        first = Running(tmp_path / "again", server.port, FIRST, mock_factory)
+        first = Running(tmp_path / "again", server.port, mock_factory, FIRST)
         wait_for(lambda: first.reporter.sent is not None, what="the restart's report")
         wait_for(lambda: "restarted at 127.0.0.5" in server.output(), what="the server's note")
         assert not first.reporter.refused.is_set()

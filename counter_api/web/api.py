@@ -16,6 +16,7 @@ from counter_api.core.model import Status
 from counter_api.present import COUNTER_SCHEMA, KIOSK_SCHEMA, PRINTER_STATES, TICKET_SCHEMA
 from counter_api.procedures.ticket import ticket_procedure
 from counter_api.service import SERVICE_SCHEMA, STATE_SCHEMA
+from counter_api.web import auth
 from counter_api.web.bodies import Field, path_id
 from counter_api.web.endpoint import (
     COUNTER,
@@ -116,6 +117,14 @@ def get_ticket(_c: Call, id: str) -> dict:
 # --- kiosks ------------------------------------------------------------------------
 
 
+def _print_kiosk(p: auth.Principal) -> str | None:
+    """The kiosk that prints for a counter (its ``print_kiosk``), if it has one."""
+    if p.kind != "counter" or p.counter is None:
+        return None
+    counter = service().config.counter(p.counter)
+    return (counter.print_kiosk or None) if counter is not None else None
+
+
 @bp.post("/tickets")
 @endpoint(
     ISSUERS_OR_GUIDANCE,
@@ -145,7 +154,8 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
     is then for that procedure, in its field, and carries `procedure` {code, name}.
     409 `service_mismatch`: `service` is not the procedure's field; `closed`: outside
     [centre] hours; `daily_limit_reached`: the field's daily_limit is reached.
-    The answer's `Location` header is the ticket's URL.
+    The answer's `Location` header is the ticket's URL. A guidance counter with a
+    `print_kiosk` has the ticket printed there at once (`ticket.reprint` to it).
     """
     p = c.who
     assert p is not None
@@ -155,7 +165,11 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
         service().config, find, c.body.get("service"), c.body.get("procedure")
     )
     ticket = service().issue(
-        service_id, bool(c.body.get("priority", False)), kiosk=kiosk, procedure=procedure
+        service_id,
+        bool(c.body.get("priority", False)),
+        kiosk=kiosk,
+        procedure=procedure,
+        print_at=_print_kiosk(p),
     )
     resp = jsonify(ticket)
     resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
@@ -239,10 +253,12 @@ def kiosk_status(c: Call) -> dict:
 def reprint(c: Call, id: str) -> dict:
     """Print a ticket again: emits `ticket.reprint` for the kiosk that printed it.
 
-    `kiosk` picks another kiosk; without it the ticket's own kiosk, else the first
-    configured. 409 `no_kiosk`: no kiosk is configured.
+    `kiosk` picks another kiosk; without it the ticket's own kiosk, else (a ticket a
+    counter issued) the asking counter's `print_kiosk`, else the first configured.
+    409 `no_kiosk`: no kiosk is configured.
     """
-    return service().reprint(_ticket_id(id), c.body.get("kiosk"))
+    assert c.who is not None
+    return service().reprint(_ticket_id(id), c.body.get("kiosk"), _print_kiosk(c.who))
 
 
 # --- counters ------------------------------------------------------------------------

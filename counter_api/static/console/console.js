@@ -554,11 +554,7 @@
       var priority = prio.checked;
       closeDialog();
       run(function () {
-        return api('POST', '/api/v1/tickets', { service: sid, priority: priority }).then(function (t) {
-          say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
-            '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-          showIssued(t);
-        });
+        return api('POST', '/api/v1/tickets', { service: sid, priority: priority }).then(issued);
       });
     };
     body.appendChild(label);
@@ -691,20 +687,49 @@
   function issueFor(p) {
     closeDialog();
     run(function () {
-      return api('POST', '/api/v1/tickets', { procedure: p.code }).then(function (t) {
-        say('Đã cấp số ' + t.code + ' (' + t.service_name + ') cho thủ tục ' + p.name +
-          '. Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-        showIssued(t);
-      });
+      return api('POST', '/api/v1/tickets', { procedure: p.code }).then(issued);
     });
   }
 
-  function showIssued(t) {
-    var m = $('message');
-    var b = el('button', { type: 'button', class: 'inline' }, 'In phiếu ' + t.code);
-    b.addEventListener('click', function () { reprint(t); });
-    m.appendChild(document.createTextNode(' '));
-    m.appendChild(b);
+  // A ticket this guidance counter issued: printed at once at the counter's
+  // print_kiosk (the server sends it there); without one, or when that printer is
+  // known broken, the number is shown large for the citizen to read off the screen.
+  var PRINTER_WORKS = { ok: 1, paper_low: 1 };
+
+  function issued(t) {
+    var where = boot.counter.print_kiosk;
+    var k = where ? state.kiosks[where] : null;
+    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
+      (t.procedure ? ', thủ tục ' + t.procedure.name : '') + ')';
+    if (where) {
+      say('Đã cấp số ' + what + ' — đang in tại máy ' + where + '.', 'ok');
+    } else {
+      say('Đã cấp số ' + what + '.', 'ok');
+    }
+    if (!where || !k || !PRINTER_WORKS[k.printer] || k.conflict) showLarge(t, where, k);
+  }
+
+  function showLarge(t, where, k) {
+    var body = el('div', { class: 'issued' });
+    body.appendChild(el('div', { class: 'issued-label' }, 'SỐ THỨ TỰ'));
+    body.appendChild(el('div', { id: 'issued-code', class: 'issued-code' }, t.code));
+    body.appendChild(el('div', { class: 'issued-field' }, 'Lĩnh vực: ' + t.service_name +
+      (t.priority ? ' — ƯU TIÊN' : '')));
+    if (t.procedure) body.appendChild(el('div', { class: 'issued-proc' }, 'Thủ tục: ' + t.procedure.name));
+    if (t.status === 'waiting') {
+      body.appendChild(el('div', { class: 'issued-ahead' }, t.waiting_ahead > 0
+        ? 'Số người đang chờ phía trước: ' + t.waiting_ahead : 'Sắp đến lượt'));
+    }
+    body.appendChild(el('p', { class: 'issued-note' },
+      'Vui lòng ghi nhớ số thứ tự này và chú ý màn hình, loa gọi số.'));
+    if (where) {
+      body.appendChild(el('p', { class: 'issued-warn' }, 'Máy in ở máy ' + where + ' đang gặp sự cố: phiếu có thể chưa được in.'));
+    }
+    var close = el('button', { type: 'button', class: 'primary', id: 'issued-close' }, 'Đóng (Enter)');
+    close.addEventListener('click', closeDialog);
+    body.appendChild(close);
+    openDialog('Cấp số cho công dân', body, null, true);
+    close.focus();
   }
 
   // --- drawing ---------------------------------------------------------------------
