@@ -718,3 +718,26 @@ def test_a_full_disk_answers_503_and_loses_nothing(app, api) -> None:
     st = api.state()
     assert st["services"][0]["waiting"] == 3 + len(issued)  # every 201 is in the database
     assert api.c.get("/api/v1/health").status_code == 200
+
+
+def test_a_page_that_fails_says_so_in_vietnamese(app, caplog) -> None:
+    """A bug behind a page: a Vietnamese page (500) with a way back, logged; under /api/
+    the JSON error as before."""
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/thu-loi", "boom_page", boom)
+    app.add_url_rule("/api/v1/thu-loi", "boom_api", boom)
+    c = app.test_client()
+    r = c.get("/thu-loi")
+    assert r.status_code == 500 and r.mimetype == "text/html"
+    assert "Hệ thống gặp lỗi" in r.text and 'href="/"' in r.text and "a bug" not in r.text
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    r = c.get("/api/v1/thu-loi")
+    assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal"
+    assert "unexpected error on GET /thu-loi" in caplog.text
+    # a method a page does not take
+    r = c.delete("/console")
+    assert r.status_code == 405 and "Không thực hiện được yêu cầu" in r.text
+    assert "GET" in r.headers["Allow"]

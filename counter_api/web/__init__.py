@@ -20,6 +20,7 @@ from counter_api.web import (
     console,
     display_page,
     errors,
+    home,
     openapi,
     procedures,
     rating,
@@ -60,6 +61,7 @@ BLUEPRINTS = (
     admin.bp,
     rating.bp,
     status.bp,
+    home.bp,
 )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
 from counter_api.core.rating import LEVELS
 from counter_api.service import RATING_SCHEMA
@@ -28,7 +28,7 @@ from counter_api.web.bodies import Field, parse_body, path_id
 from counter_api.web.endpoint import COUNTER, COUNTER_N, Answer, Call, api_blueprint, endpoint
 from counter_api.web.endpoint import page as page_route
 from counter_api.web.endpoint import service as _svc
-from counter_api.web.errors import ApiError
+from counter_api.web.errors import ApiError, error_page
 from counter_api.web.parts import parts
 from counter_api.web.signed import (
     CookieJar,
@@ -84,6 +84,22 @@ def _counter(n: str):
     return counter
 
 
+def _counter_page(n: str):
+    """The counter of a tablet's page; a Vietnamese page for one the config lacks."""
+    try:
+        return _counter(n)
+    except ApiError:
+        numbers = ", ".join(str(c.number) for c in _svc().config.counters)
+        abort(
+            error_page(
+                404,
+                "Quầy không tồn tại",
+                f"Trung tâm không có quầy số {n}. Các quầy: {numbers}. Vui lòng kiểm tra "
+                "lại địa chỉ trang đánh giá (/rate/ và số của quầy).",
+            )
+        )
+
+
 def _session(counter) -> dict[str, Any] | None:
     data = _jar().read(cookie_name(counter.number))
     if not data or data.get("n") != counter.number or data.get("p") != fingerprint(counter.pin):
@@ -126,7 +142,7 @@ def rate_api(c: Call, number: int) -> dict:
 @page_route(session="tablet", path={"n": COUNTER_N})
 def page(n: str) -> Any:
     """The rating tablet at counter N: five faces, after the clerk typed the PIN once."""
-    counter = _counter(n)
+    counter = _counter_page(n)
     session = _session(counter)
     svc = _svc()
     if session is None:
@@ -158,7 +174,7 @@ def login(n: str) -> Any:
 
     Wrong PINs are throttled per address, with every other login of the server.
     """
-    counter = _counter(n)
+    counter = _counter_page(n)
     if foreign_origin():
         return _login_page(counter, "Yêu cầu không hợp lệ.", 403)
     who = client_address()
