@@ -2,7 +2,7 @@
 people"): every string a citizen, a clerk or the centre's head reads or hears,
 found by walking the code, never from a hand-made list.
 
-- the pages' templates (text and the attributes people read),
+- the pages' templates (text and the attributes people read; the server's and the hub's),
 - the pages' scripts (every string literal with Vietnamese in it),
 - the Python code (every string constant with Vietnamese in it, docstrings aside:
   kiosk/words.py, sothutu/wall.py, the voice, the server's messages, …),
@@ -50,12 +50,14 @@ STAFF = (
     "counter_api/static/pages/report.js",
     "counter_api/web/admin.py",
     "counter_api/reports/",
+    "sothutu/reports/",
+    "hub/",
     "keypads/",
     "deploy/",
     "sothutu/config.py",
 )
 #: The Python packages people's words live in.
-PACKAGES = ("counter_api", "kiosk", "display", "keypads", "sothutu", "deploy")
+PACKAGES = ("counter_api", "kiosk", "display", "keypads", "sothutu", "hub", "deploy")
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,11 @@ def doc_quotes(path: Path) -> list[Said]:
 
 def everything_said() -> list[Said]:
     said: list[Said] = []
-    for path in sorted((ROOT / "counter_api" / "templates").rglob("*.html")):
-        said += template_strings(path)
-    for path in sorted((ROOT / "counter_api" / "static").rglob("*.js")):
-        said += script_strings(path)
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).glob("**/templates/**/*.html")):
+            said += template_strings(path)
+        for path in sorted((ROOT / package).glob("**/static/**/*.js")):
+            said += script_strings(path)
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             said += python_strings(path)
