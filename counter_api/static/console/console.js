@@ -699,8 +699,8 @@
   function issued(t) {
     var where = boot.counter.print_kiosk;
     var k = where ? state.kiosks[where] : null;
-    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
-      (t.procedure ? ', thủ tục ' + t.procedure.name : '') + ')';
+    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + ')' +
+      (t.procedure ? ' cho thủ tục ' + t.procedure.name : '');
     if (where) {
       say('Đã cấp số ' + what + ' — đang in tại máy ' + where + '.', 'ok');
     } else {
