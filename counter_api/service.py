@@ -20,7 +20,7 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
-from counter_api.kiosks import Roster
+from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
     COUNTER_SCHEMA,
     KIOSK_SCHEMA,
@@ -502,10 +502,11 @@ class QueueService:
                 out.append({"id": t.id, "code": t.code, "service": t.service})
         return out
 
-    def _refused_kiosk(self, ctx: _Ctx, name: str, verdict: Any) -> str:
+    def _refused_kiosk(self, ctx: _Ctx, name: str, verdict: Verdict) -> str:
         """A second kiosk under a name: log it (when it starts, then every 10 minutes),
         tell the consoles once, and say why in the answer."""
         held = verdict.holder
+        assert held is not None and held.conflict is not None  # a refusal always has both
         c = held.conflict
         now = ctx.now.timestamp()
         ago = max(0, round(now - held.seen))
@@ -531,11 +532,11 @@ class QueueService:
             f"(its last report {ago} s ago); {fix}"
         )
 
-    def _log_admitted(self, name: str, verdict: Any, address: str) -> None:
+    def _log_admitted(self, name: str, verdict: Verdict, address: str) -> None:
         prev = verdict.previous
         if verdict.why == "restarted":
             log.info("kiosk %r restarted at %s (a new instance)", name, address)
-        elif verdict.why == "replaced" and prev is not None:
+        elif verdict.why == "replaced" and prev is not None and verdict.holder is not None:
             log.info(
                 "kiosk %r now runs at %s; the one at %s was silent for %d s",
                 name,
