@@ -139,19 +139,21 @@ def test_held_and_no_show_called_back_by_code(api) -> None:
     assert api.act(1, "call", {"code": "C001"}).get_json()["error"]["code"] == "not_callable"
 
 
-def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
+def two_fields(tmp_path, clock, first_prefix: str, second: str):
+    """An app whose counter 1 calls Hộ tịch (``first_prefix``) and Tư pháp (``second``:
+    its prefix and width lines): the client, a kiosk's and counter 1's headers."""
     from counter_api.web import create_app
     from sothutu.config import load_config
 
-    services = """
+    services = f"""
 [[services]]
 id = "ho-tich"
 name = "Hộ tịch"
-prefix = "A"
+prefix = "{first_prefix}"
 [[services]]
 id = "tu-phap"
 name = "Tư pháp"
-prefix = "A"
+{second}
 """
     counters = f"""
 [[counters]]
@@ -163,9 +165,13 @@ pin = "11148"
     app = create_app(
         load_config(write_config(tmp_path, services=services, counters=counters)), clock=clock
     )
-    c = app.test_client()
     kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
     ch = {"Authorization": f"Bearer {counter_key(1)}"}
+    return app, app.test_client(), kh, ch
+
+
+def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
+    app, c, kh, ch = two_fields(tmp_path, clock, "A", 'prefix = "A"')
     c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
     c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
     r = c.post("/api/v1/counters/1/call", json={"code": "A001"}, headers=ch)
@@ -195,33 +201,7 @@ def test_call_by_code_as_the_clerk_types_it(api) -> None:
 
 def test_a_loose_code_naming_two_tickets_is_ambiguous(tmp_path, clock) -> None:
     """Two fields without a prefix (widths 3 and 2): "5" names 005 and 05."""
-    from counter_api.web import create_app
-    from sothutu.config import load_config
-
-    services = """
-[[services]]
-id = "ho-tich"
-name = "Hộ tịch"
-prefix = ""
-[[services]]
-id = "tu-phap"
-name = "Tư pháp"
-prefix = ""
-width = 2
-"""
-    counters = f"""
-[[counters]]
-number = 1
-services = ["ho-tich", "tu-phap"]
-key = "{counter_key(1)}"
-pin = "11148"
-"""
-    app = create_app(
-        load_config(write_config(tmp_path, services=services, counters=counters)), clock=clock
-    )
-    c = app.test_client()
-    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
-    ch = {"Authorization": f"Bearer {counter_key(1)}"}
+    app, c, kh, ch = two_fields(tmp_path, clock, "", 'prefix = ""\nwidth = 2')
     for _ in range(5):
         c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
         c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
