@@ -130,6 +130,20 @@ BASE = config_text()
             'guidance = true\nprint_kiosk = "kiosk-3"',
             "counters[3].print_kiosk: no [[kiosks]] named 'kiosk-3' (known: kiosk-1, kiosk-2)",
         ),
+        # texts people see hold no control character or text-direction override
+        (
+            'name = "Trung tâm Phục vụ hành chính công xã Thử Nghiệm"',
+            'name = "Trung tâm \\u202EmệihgN"',
+            "centre.name: holds U+202E, a text-direction override",
+        ),
+        (
+            'authority = "UBND XÃ THỬ NGHIỆM"',
+            'authority = "UBND \\u2068XÃ"',
+            "centre.authority: holds U+2068",
+        ),
+        ('name = "Hộ tịch"', 'name = "Hộ tịch\\u202D"', "services[0].name: holds U+202D"),
+        ('name = "kiosk-2"', 'name = "kiosk\\u2069-2"', "kiosks[1].name: holds U+2069"),
+        ('name = "kiosk-2"', 'name = "kiosk\\u0007-2"', "kiosks[1].name: holds U+0007, a control"),
     ],
 )
 def test_bad_configs_name_the_key(tmp_path: Path, old: str, new: str, expect: str) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 from flask import request
 
 from counter_api.web.errors import ApiError
+from counter_api.web.params import MAX_WHOLE, whole_number
+from sothutu.safetext import unsafe_char
 
 MAX_BODY = 16 * 1024
 
@@ -22,8 +24,10 @@ MAX_BODY = 16 * 1024
 class Field:
     """One body field: its JSON type, whether it is required, its limits.
 
-    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters;
-    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer.
+    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters,
+    and may hold no control character or text-direction override (``sothutu.safetext``);
+    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer
+    (``params.whole_number``: within ±``MAX_WHOLE`` in any case).
     ``example`` and ``description`` only document.
     """
 
@@ -91,7 +95,7 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_request", "the body is not valid UTF-8") from None
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_int=_json_int)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -114,9 +118,14 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
                 raise ApiError(
                     400, "invalid_request", f"field {name!r} is over {f.max_length} characters"
                 )
-            if any(unicodedata.category(ch) == "Cc" for ch in value):
-                raise ApiError(400, "invalid_request", f"field {name!r} holds control characters")
-        _check_limits(name, f, value)
+            bad = unsafe_char(value)
+            if bad:
+                raise ApiError(400, "invalid_request", f"field {name!r} holds {bad}")
+        if f.type is int:
+            value = whole_number(name, value, f.minimum, f.maximum, what="field")
+        if f.choices is not None and value not in f.choices:
+            choices = ", ".join(str(c) for c in f.choices)
+            raise ApiError(400, "invalid_request", f"field {name!r} must be one of {choices}")
         out[name] = value
     return out
 
@@ -130,6 +139,8 @@ def _is(value: Any, tp: type) -> bool:
 
 
 def _check_items(name: str, f: Field, value: list) -> None:
+    """A list field: at most ``max_items`` items, each of type ``items`` (integers
+    within ``minimum``/``maximum``, as an integer field's)."""
     if len(value) > f.max_items:
         raise ApiError(400, "invalid_request", f"field {name!r} has over {f.max_items} items")
     if f.items is not None and not all(_is(v, f.items) for v in value):
@@ -137,28 +148,8 @@ def _check_items(name: str, f: Field, value: list) -> None:
             400, "invalid_request", f"field {name!r} must hold only {_type_name(f.items)}s"
         )
     for v in value:
-        if isinstance(v, int) and f.minimum is not None and v < f.minimum:
-            raise ApiError(
-                400, "invalid_request", f"field {name!r} holds a number below {f.minimum}"
-            )
-
-
-def _check_limits(name: str, f: Field, value: Any) -> None:
-    if f.choices is not None and value not in f.choices:
-        choices = ", ".join(str(c) for c in f.choices)
-        raise ApiError(400, "invalid_request", f"field {name!r} must be one of {choices}")
-    if isinstance(value, list):
-        return
-    low = f.minimum is not None and value < f.minimum
-    high = f.maximum is not None and value > f.maximum
-    if low or high:
-        if f.minimum is not None and f.maximum is not None:
-            bounds = f"from {f.minimum} to {f.maximum}"
-        elif f.minimum is not None:
-            bounds = f"of at least {f.minimum}"
-        else:
-            bounds = f"of at most {f.maximum}"
-        raise ApiError(400, "invalid_request", f"field {name!r} must be an integer {bounds}")
+        if f.items is int:
+            whole_number(name, v, f.minimum, f.maximum, what="field")
 
 
 def _type_name(tp: type) -> str:
@@ -166,8 +157,19 @@ def _type_name(tp: type) -> str:
     return names.get(tp, tp.__name__)
 
 
-def path_id(text: str) -> int | None:
-    """A path id as a positive integer, or None (then treated as unknown)."""
-    if not text.isascii() or not text.isdigit() or text.startswith("0") or len(text) > 15:
-        return None
+def _json_int(text: str) -> int:
+    """A JSON integer, refused before conversion when no field could take it."""
+    if len(text.removeprefix("-")) > len(str(MAX_WHOLE)):
+        raise ValueError(f"a number of {len(text)} digits")
     return int(text)
+
+
+def path_id(text: str) -> int | None:
+    """A path id as a positive integer (``whole_number``, written without leading
+    zeros or signs), or None: the contract treats it as an unknown id."""
+    if text != text.strip() or text.startswith(("0", "-", "+")):
+        return None
+    try:
+        return whole_number("id", text, 1, MAX_WHOLE, what="path")
+    except ApiError:
+        return None

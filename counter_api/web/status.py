@@ -117,7 +117,6 @@ def ticket_page(tid: str) -> Response:
             "pages/status.html",
             t=ticket,
             view=view,
-            view_json=json.dumps(view, ensure_ascii=False),
             centre=svc.config.centre.name,
         )
     )
