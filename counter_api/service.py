@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from counter_api.core import rating, transitions
+from counter_api.core import codes, rating, transitions
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
+from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
     COUNTER_SCHEMA,
     KIOSK_SCHEMA,
@@ -144,6 +145,10 @@ class QueueService:
         with store.read() as db:
             _, newest = repo.event_id_range(db)
         self.bus = bus or EventBus(last_id=newest)
+        #: which kiosk process speaks for each kiosk name (in memory)
+        self.roster = Roster()
+        #: per kiosk name: its last report ("seen") and unprinted tickets (in memory)
+        self._kiosk_live: dict[str, dict[str, Any]] = {}
         self._write(lambda ctx: repo.ensure_counters(ctx.db, [c.number for c in config.counters]))
 
     # --- transactions ------------------------------------------------------------
@@ -286,10 +291,11 @@ class QueueService:
         kiosk: str | None = None,
         procedure: tuple[str, str] | None = None,
         request: RequestKey | None = None,
+        print_at: str | None = None,
     ) -> dict:
         """A new ticket for a field, optionally for a procedure ``(code, name)``;
         404 unknown service, 409 closed or daily limit."""
-        return self.issue_once(service_id, priority, kiosk, procedure, request)[0]
+        return self.issue_once(service_id, priority, kiosk, procedure, request, print_at)[0]
 
     def issue_once(
         self,
@@ -298,9 +304,13 @@ class QueueService:
         kiosk: str | None = None,
         procedure: tuple[str, str] | None = None,
         request: RequestKey | None = None,
+        print_at: str | None = None,
     ) -> tuple[dict, bool]:
         """``issue``, and whether the answer is the ticket issued earlier today for the
-        same ``request`` (its state now) instead of a new one."""
+        same ``request`` (its state now) instead of a new one. ``print_at``: a kiosk that
+        prints a new ticket at once (a guidance counter's ``print_kiosk``):
+        ``ticket.reprint`` addressed to it, in the same transaction (not again for a
+        repeated request)."""
         svc = self.config.service(service_id)
         if svc is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
@@ -336,6 +346,10 @@ class QueueService:
                 self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
             answer = self._json_of(ctx, ticket)
             assert answer is not None
+            if print_at is not None:
+                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
+                self._emit(ctx, "ticket.reprint", data)
+                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
             self._remember(ctx, request, action, ticket.id, answer)
             return answer, False
 
@@ -483,21 +497,37 @@ class QueueService:
         service_id: str | None = None,
         request_id: str | None = None,
     ) -> dict:
-        """Call a ticket of today by its code (a late citizen, a held dossier)."""
+        """Call a ticket of today by its code (a late citizen, a held dossier); the code
+        as a clerk types it ("a5" names A005: ``codes.matching``)."""
         counter = self.config.counter(number)
         if counter is None:
             raise NotFound("unknown_counter", f"no counter {number}")
         if service_id is not None and self.config.service(service_id) is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
 
+        parts = codes.split_typed(code)
+        typed = codes.normalize_typed(code)
+
         def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
-            matches = repo.tickets_by_code(ctx.db, ctx.day, code)
+            found = repo.tickets_by_code(ctx.db, ctx.day, typed, parts[1] if parts else None)
+            matches = codes.matching(typed, found)
             return transitions.call_by_code(
                 state, current, matches, counter.services, ctx.now, service=service_id
             )
 
         action = f"call:{code}:{service_id or ''}"
         return self._counter_action(number, decide, self._ticket_answer, action, request_id)
+
+    def callable(self, number: int, typed: str = "", limit: int = 8) -> list[dict]:
+        """Today's tickets counter ``number`` may call by code whose code is near
+        ``typed`` (``codes.suggest``): what the console offers while a clerk types."""
+        counter = self.config.counter(number)
+        if counter is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        day = self.today()
+        with self.store.read() as db:
+            pool = repo.callable_tickets(db, day, counter.services)
+            return [self._ticket_json(db, day, t) for t in codes.suggest(typed, pool, limit)]
 
     def pause(self, number: int, reason: str = "", request_id: str | None = None) -> dict:
         return self._counter_action(
@@ -519,24 +549,136 @@ class QueueService:
 
     # --- kiosks and reprints -------------------------------------------------------
 
-    def kiosk_status(self, name: str, printer: str, message: str = "") -> dict:
-        """Record a kiosk's printer state; an event only when it changed."""
+    def kiosk_status(
+        self,
+        name: str,
+        printer: str,
+        message: str = "",
+        *,
+        unprinted: list[int] | None = None,
+        instance: str | None = None,
+        address: str = "?",
+    ) -> dict:
+        """Record a kiosk's printer state; an event only when it changed.
+
+        ``unprinted``: ids of tickets it issued but could not print (kept in memory,
+        as the kiosk keeps them). ``instance``: the kiosk process's id; a second
+        process under the same name elsewhere is refused with 409
+        ``kiosk_name_in_use`` while the first runs (``counter_api.kiosks``).
+        """
         if not any(k.name == name for k in self.config.kiosks):
             raise NotFound("unknown_kiosk", f"no kiosk {name!r}")
 
         def work(ctx: _Ctx) -> dict:
+            verdict = self.roster.admit(name, instance, address, ctx.now.timestamp())
+            if not verdict.accepted:
+                return {"refused": self._refused_kiosk(ctx, name, verdict)}
+            self._log_admitted(name, verdict, address)
             before = repo.kiosk_rows(ctx.db).get(name)
-            repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
-            kiosk = kiosk_json(name, printer, message, ctx.now, self.config)
-            if before is None or before[:2] != (printer, message):
-                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            changed = before is None or before[:2] != (printer, message)
+            at = ctx.now if changed else before[2]
+            if changed:
+                repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
                 repo.log_action(ctx.db, ctx.now, ctx.day, f"printer_{printer}", None, None)
-            return kiosk
+            live = self._kiosk_live.setdefault(name, {})
+            live["seen"] = ctx.now
+            if unprinted is not None:
+                listed = self._unprinted_tickets(ctx, unprinted)
+                changed = changed or listed != live.get("unprinted", [])
+                live["unprinted"] = listed
+            kiosk = self._kiosk_json(name, printer, message, at, ctx.now)
+            if changed or verdict.why in ("restarted", "replaced"):
+                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            return {"kiosk": kiosk}
 
-        return self._write(work)
+        result = self._write(work)
+        if "refused" in result:
+            raise Conflict("kiosk_name_in_use", result["refused"])
+        return result["kiosk"]
 
-    def reprint(self, ticket_id: int, kiosk: str | None = None) -> dict:
-        """Ask the kiosk that printed a ticket (or a named one) to print it again."""
+    def _unprinted_tickets(self, ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
+        """The tickets among ``ids`` that a citizen may still need on paper (today's,
+        not finished or expired), in the kiosk's order: id, code, field."""
+        out = []
+        for tid in dict.fromkeys(ids):
+            t = repo.get_ticket(ctx.db, tid)
+            ended = t is None or t.status in (Status.DONE, Status.EXPIRED)
+            if not ended and t.business_date == ctx.day:
+                out.append({"id": t.id, "code": t.code, "service": t.service})
+        return out
+
+    def _refused_kiosk(self, ctx: _Ctx, name: str, verdict: Verdict) -> str:
+        """A second kiosk under a name: log it (when it starts, then every 10 minutes),
+        tell the consoles once, and say why in the answer."""
+        held = verdict.holder
+        assert held is not None and held.conflict is not None  # a refusal always has both
+        c = held.conflict
+        now = ctx.now.timestamp()
+        ago = max(0, round(now - held.seen))
+        fix = "give each kiosk its own [[kiosks]] entry (name and key) and set [kiosk] name"
+        if now - c.logged >= 600 or c.logged < c.since:
+            log.error(
+                "kiosk %r: refused a second kiosk at %s using the same name while the one "
+                "at %s runs (its last report %d s ago); %s",
+                name,
+                c.address,
+                held.address,
+                ago,
+                fix,
+            )
+            if c.logged < c.since:  # a new conflict: consoles and the admin page show it
+                row = repo.kiosk_rows(ctx.db).get(name) or (PRINTER_UNKNOWN, "", None)
+                self._emit(
+                    ctx, "kiosk.status", {"kiosk": self._kiosk_json(name, *row, now=ctx.now)}
+                )
+            c.logged = now
+        return (
+            f"kiosk name {name!r} is in use by the kiosk at {held.address} "
+            f"(its last report {ago} s ago); {fix}"
+        )
+
+    def _log_admitted(self, name: str, verdict: Verdict, address: str) -> None:
+        prev = verdict.previous
+        if verdict.why == "restarted":
+            log.info("kiosk %r restarted at %s (a new instance)", name, address)
+        elif verdict.why == "replaced" and prev is not None and verdict.holder is not None:
+            log.info(
+                "kiosk %r now runs at %s; the one at %s was silent for %d s",
+                name,
+                address,
+                prev.address,
+                round(verdict.holder.seen - prev.seen),
+            )
+
+    def _kiosk_json(
+        self, name: str, printer: str, message: str, at: datetime | None, now: datetime
+    ) -> dict:
+        live = self._kiosk_live.get(name, {})
+        c = self.roster.conflict(name, now.timestamp())
+        conflict = None
+        if c is not None:
+            conflict = {
+                "address": c.address,
+                "since": iso(datetime.fromtimestamp(c.since, self.tz), self.tz),
+                "at": iso(datetime.fromtimestamp(c.at, self.tz), self.tz),
+            }
+        return kiosk_json(
+            name,
+            printer,
+            message,
+            at,
+            self.config,
+            seen=live.get("seen"),
+            unprinted=live.get("unprinted"),
+            conflict=conflict,
+        )
+
+    def reprint(
+        self, ticket_id: int, kiosk: str | None = None, fallback: str | None = None
+    ) -> dict:
+        """Ask the kiosk that printed a ticket (or a named one) to print it again; a
+        ticket no kiosk printed goes to ``fallback`` (the asking counter's
+        ``print_kiosk``), else the first kiosk."""
         names = [k.name for k in self.config.kiosks]
         if kiosk is not None and kiosk not in names:
             raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
@@ -548,6 +690,7 @@ class QueueService:
             target = (
                 kiosk
                 or (ticket.kiosk if ticket.kiosk in names else None)
+                or (fallback if fallback in names else None)
                 or (names[0] if names else None)
             )
             if target is None:
@@ -662,6 +805,7 @@ class QueueService:
         ]
 
     def _state(self, db: Any, day: date) -> dict:
+        now = self.clock.now()
         states = repo.all_counters(db)
         counters = []
         for c in self.config.counters:
@@ -694,8 +838,8 @@ class QueueService:
                 for s in self.config.services
             ],
             "kiosks": [
-                kiosk_json(
-                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), self.config
+                self._kiosk_json(
+                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), now=now
                 )
                 for k in self.config.kiosks
             ],

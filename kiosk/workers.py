@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,14 @@ from kiosk.cursor import EventCursor
 from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
-from sothutu.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
+from sothutu.client import (
+    KIOSK_HEARTBEAT_SECONDS,
+    ApiClient,
+    ClientError,
+    EventStream,
+    StreamEvent,
+    Unreachable,
+)
 from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,15 @@ log = logging.getLogger(__name__)
 Post = Callable[[Any], None]
 
 REFUSALS = {"closed": "closed", "daily_limit_reached": "limit"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the kiosk tells the server: its printer, a message, unprinted ticket ids."""
+
+    printer: str
+    message: str
+    unprinted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,13 +274,31 @@ class Issuer:
 
 
 class StatusReporter(Worker):
-    """Keeps the server told of the printer's status (latest wins, retried)."""
+    """Keeps the server told of the printer's status and the tickets it could not
+    print (latest wins, retried), repeated every ``heartbeat`` seconds with this
+    process's ``instance`` id so the server knows the kiosk still runs.
 
-    def __init__(self, client: ApiClient, retry_seconds: float = 2.0) -> None:
+    When the server answers 409 ``kiosk_name_in_use`` (another kiosk runs under
+    this name: a copied config), this one logs it, stops printing what clerks send
+    to the name (``refused``), and keeps asking at each heartbeat: it takes the
+    name over once the other one is gone.
+    """
+
+    def __init__(
+        self,
+        client: ApiClient,
+        retry_seconds: float = 2.0,
+        heartbeat: float = KIOSK_HEARTBEAT_SECONDS,
+        instance: str | None = None,
+    ) -> None:
         self.client = client
         self.retry_seconds = retry_seconds
-        self._wanted: tuple[str, str] | None = None
-        self._sent: tuple[str, str] | None = None
+        self.heartbeat = heartbeat
+        self.instance = instance or uuid.uuid4().hex
+        self.refused = threading.Event()
+        self._wanted: Report | None = None
+        self._sent: Report | None = None
+        self._logged: Report | None = None
         self._wake = threading.Event()
         self._lock = threading.Lock()
         super().__init__("status")
@@ -272,9 +306,9 @@ class StatusReporter(Worker):
     def _interrupt(self) -> None:
         self._wake.set()
 
-    def report(self, printer: str, message: str) -> None:
+    def report(self, printer: str, message: str, unprinted: Sequence[int] = ()) -> None:
         with self._lock:
-            self._wanted = (printer, message)
+            self._wanted = Report(printer, message, tuple(unprinted))
         self._wake.set()
 
     def resend(self) -> None:
@@ -284,12 +318,13 @@ class StatusReporter(Worker):
         self._wake.set()
 
     @property
-    def sent(self) -> tuple[str, str] | None:
+    def sent(self) -> Report | None:
         return self._sent
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait()
+            if not self._wake.wait(self.heartbeat):
+                self.resend()  # a heartbeat: the same status again
             self._wake.clear()
             while not self._stop.is_set():
                 with self._lock:
@@ -297,16 +332,36 @@ class StatusReporter(Worker):
                 if wanted is None or wanted == self._sent:
                     break
                 try:
-                    self.client.kiosk_status(*wanted)
-                    self._sent = wanted
-                    log.info("printer status reported: %s %s", *wanted)
+                    self.client.kiosk_status(
+                        wanted.printer, wanted.message, wanted.unprinted, self.instance
+                    )
                 except Unreachable:
                     if self._stop.wait(self.retry_seconds):
                         return
+                    continue
                 except ClientError as exc:
-                    log.error("the server refused the printer status: %s", exc)
                     self._sent = wanted
+                    if exc.code == "kiosk_name_in_use":
+                        self._refused(exc)
+                    else:
+                        log.error("the server refused the printer status: %s", exc)
                     break
+                if self.refused.is_set():
+                    self.refused.clear()
+                    log.warning("the server accepts this kiosk again (the other one is gone)")
+                if wanted != self._logged:
+                    self._logged = wanted
+                    log.info("printer status reported: %s %s", wanted.printer, wanted.message)
+                self._sent = wanted
+
+    def _refused(self, exc: ClientError) -> None:
+        if not self.refused.is_set():
+            log.error(
+                "the server refuses this kiosk: %s. Until then this kiosk still issues "
+                "tickets but does not print what clerks send to its name",
+                exc.message,
+            )
+        self.refused.set()
 
 
 class ServerMonitor(Worker):
@@ -373,6 +428,8 @@ class EventFeed:
         on_status: Callable[[bool], None] | None = None,
         on_checklist: Callable[[str], None] | None = None,
         cursor: EventCursor | None = None,
+        refused: threading.Event | None = None,
+        source: str | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
@@ -384,10 +441,15 @@ class EventFeed:
         #: (server's business day, last event id it had) once a resumed stream connected
         self._resumed: tuple[str, int] | None = None
         self._resuming = resume is not None
-        self._client = ApiClient(base_url, timeout=5.0)
+        self._client = ApiClient(base_url, timeout=5.0, source=source)
         if resume is not None:
             log.info("following events after %s (the last one seen before the stop)", resume)
-        self.stream = EventStream(base_url, self._on_event, self._status, last_event_id=resume)
+        self.stream = EventStream(
+            base_url, self._on_event, self._status, last_event_id=resume, source=source
+        )
+        #: set while the server refuses this kiosk its name (another kiosk has it):
+        #: what clerks send to the name is that kiosk's to print
+        self.refused = refused or threading.Event()
 
     def start(self) -> EventFeed:
         self.stream.start()
@@ -427,6 +489,9 @@ class EventFeed:
         if event.type == "snapshot":
             counts = {s["id"]: s["waiting"] for s in data.get("services", []) if "id" in s}
             self.post(st.Waiting(counts))
+        elif event.type in ("ticket.reprint", "checklist.print") and self.refused.is_set():
+            if data.get("kiosk") == self.kiosk_name:
+                log.warning("%s for %s left to the other kiosk of this name", event.type, data)
         elif event.type == "ticket.reprint":
             mine = data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict)
             if mine and not self._another_day(event, data):

@@ -292,6 +292,14 @@ class Counter:
     guidance: bool = setting(
         False, help="Quầy hướng dẫn: may issue tickets for citizens and sees every queue."
     )
+    print_kiosk: str = setting(
+        "",
+        help=(
+            "A [[kiosks]] name: the kiosk whose printer prints, at once, the tickets this "
+            "guidance counter issues (and reprints of tickets issued at a counter). Empty: "
+            "the console shows the new number large for the citizen to read."
+        ),
+    )
 
     @property
     def label(self) -> str:
@@ -931,6 +939,12 @@ def _cross_check(config: Config) -> None:
             f"kiosks[{names.index(dup, names.index(dup) + 1)}].name: duplicate {dup!r}"
         )
     _check_kiosk(config, names)
+    for i, c in enumerate(config.counters):
+        if c.print_kiosk and c.print_kiosk not in names:
+            known = ", ".join(names) or "none configured"
+            raise ConfigError(
+                f"counters[{i}].print_kiosk: no [[kiosks]] named {c.print_kiosk!r} (known: {known})"
+            )
 
     for i, k in enumerate(config.keypads):
         if config.counter(k.counter) is None:

@@ -207,7 +207,8 @@ def test_dead_network_printer_shows_the_code_and_reports(server, tmp_path, mode)
             lambda: step(app),
             lambda: (
                 kiosk_status(server)["printer"] == "offline"
-                and shown.code in kiosk_status(server)["message"]
+                and {"id": shown.id, "code": shown.code, "service": "ho-tich"}
+                in kiosk_status(server)["unprinted"]
             ),
             6.0,
         )

@@ -201,8 +201,26 @@ def counter_tickets(
     )
 
 
-def tickets_by_code(db: DB, day: date, code: str) -> list[Ticket]:
-    return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
+def tickets_by_code(db: DB, day: date, code: str, number: int | None = None) -> list[Ticket]:
+    """Today's tickets with this code, and with ``number`` when given (the core then
+    keeps the ones a typed code names: ``counter_api.core.codes.matching``)."""
+    if number is None:
+        return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
+    return _select(
+        db, "business_date = ? AND (code = ? OR number = ?)", (day.isoformat(), code, number)
+    )
+
+
+def callable_tickets(db: DB, day: date, services: Collection[str]) -> list[Ticket]:
+    """Today's waiting, held and no-show tickets of these services (call by code)."""
+    if not services:
+        return []
+    marks = ", ".join("?" for _ in services)
+    return _select(
+        db,
+        f"business_date = ? AND status IN ('waiting', 'held', 'no_show') AND service IN ({marks})",
+        (day.isoformat(), *services),
+    )
 
 
 def open_tickets_before(db: DB, day: date) -> list[Ticket]:

@@ -59,9 +59,14 @@ PRINTER_WORDS = {
     "ok": "Bình thường",
     "paper_low": "Sắp hết giấy",
     "paper_out": "Hết giấy",
-    "offline": "Mất kết nối",
+    "offline": "Không phản hồi",
     PRINTER_UNKNOWN: "Chưa rõ",
 }
+#: A second kiosk refused under a kiosk's name (409 kiosk_name_in_use): what to do.
+CONFLICT_TEXT = (
+    "Có hai máy lấy số cùng tên {name}: máy ở địa chỉ {address} bị từ chối từ {since}. "
+    "Mỗi máy cần một mục [[kiosks]] riêng (tên và khóa) và đặt [kiosk] name cho đúng."
+)
 #: What the page says of each counter status.
 COUNTER_WORDS = {
     CounterStatus.OPEN: "Đang mở",
@@ -177,6 +182,7 @@ def today(session: Session) -> Response:
         day_text=vn_date(day.isoformat()),
         printer_words=PRINTER_WORDS,
         counter_words=COUNTER_WORDS,
+        conflict_text=CONFLICT_TEXT,
         backup_dir=str(svc.config.backup_dir),
         message=request.args.get("msg", ""),
         hub=link_status(),

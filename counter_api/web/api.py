@@ -17,6 +17,7 @@ from counter_api.present import COUNTER_SCHEMA, KIOSK_SCHEMA, PRINTER_STATES, TI
 from counter_api.procedures.ticket import ticket_procedure
 from counter_api.recovery import storage_status
 from counter_api.service import SERVICE_SCHEMA, STATE_SCHEMA, RequestKey
+from counter_api.web import auth
 from counter_api.web.bodies import REQUEST_ID, Field, path_id, request_id
 from counter_api.web.endpoint import (
     COUNTER,
@@ -34,6 +35,7 @@ from counter_api.web.endpoint import (
 from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
+from counter_api.web.signed import client_address
 
 bp = api_blueprint("api", __name__)
 
@@ -134,6 +136,14 @@ def get_ticket(_c: Call, id: str) -> dict:
 # --- kiosks ------------------------------------------------------------------------
 
 
+def _print_kiosk(p: auth.Principal) -> str | None:
+    """The kiosk that prints for a counter (its ``print_kiosk``), if it has one."""
+    if p.kind != "counter" or p.counter is None:
+        return None
+    counter = service().config.counter(p.counter)
+    return (counter.print_kiosk or None) if counter is not None else None
+
+
 @bp.post("/tickets")
 @endpoint(
     ISSUERS_OR_GUIDANCE,
@@ -175,6 +185,8 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
     admin key) on the same business day answers 200 with the ticket it issued the
     first time (a client that lost the answer retries safely); 409
     `request_id_reused` when that id asked for another field or priority.
+    A guidance counter with a `print_kiosk` has the ticket printed there at once
+    (`ticket.reprint` to it).
     """
     p = c.who
     assert p is not None
@@ -191,6 +203,7 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
         kiosk=kiosk,
         procedure=procedure,
         request=RequestKey(f"tickets:{p.kind}:{issuer}", rid) if rid else None,
+        print_at=_print_kiosk(p),
     )
     resp = jsonify(ticket)
     resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
@@ -208,14 +221,35 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
             description="which kiosk: the admin key names it, a kiosk key is its own",
             example="kiosk-1",
         ),
+        "unprinted": Field(
+            list,
+            items=int,
+            minimum=1,
+            description="ids of tickets the kiosk issued but could not print, oldest first",
+            example=[41, 42],
+        ),
+        "instance": Field(
+            str,
+            max_length=64,
+            description=(
+                "the kiosk process's own random id, the same in every report it sends: "
+                "a second process under the same kiosk name elsewhere is refused"
+            ),
+            example="3f2a9c0e5b7d4e1f",
+        ),
     },
     answer=Answer({"type": "object", "properties": {"kiosk": KIOSK_SCHEMA}}),
-    refuses={404: ("unknown_kiosk",)},
+    refuses={404: ("unknown_kiosk",), 409: ("kiosk_name_in_use",)},
 )
 def kiosk_status(c: Call) -> dict:
     """A kiosk reports its printer: shown to clerks and in /state under `kiosks`.
 
-    Emits `kiosk.status` when the state or message changed.
+    Emits `kiosk.status` when the state, the message or the unprinted tickets
+    changed. A kiosk repeats its report at least every 20 s with its `instance`;
+    while one instance reports under a name (heard within 60 s), another one from
+    another address is refused with 409 `kiosk_name_in_use` (a copied config), and
+    `/state` shows the name's `conflict`. A new instance from the same address (a
+    restart) takes over at once; after 60 s of silence any new instance does.
     """
     p = c.who
     assert p is not None
@@ -225,7 +259,16 @@ def kiosk_status(c: Call) -> dict:
         name = c.body.get("kiosk")
         if not name:
             raise ApiError(400, "invalid_request", "missing field 'kiosk' (the admin key names it)")
-    return {"kiosk": service().kiosk_status(name, c.body["printer"], c.body.get("message", ""))}
+    return {
+        "kiosk": service().kiosk_status(
+            name,
+            c.body["printer"],
+            c.body.get("message", ""),
+            unprinted=c.body.get("unprinted"),
+            instance=c.body.get("instance") or None,
+            address=client_address(),
+        )
+    }
 
 
 @bp.post("/tickets/<id>/reprint")
@@ -244,10 +287,12 @@ def kiosk_status(c: Call) -> dict:
 def reprint(c: Call, id: str) -> dict:
     """Print a ticket again: emits `ticket.reprint` for the kiosk that printed it.
 
-    `kiosk` picks another kiosk; without it the ticket's own kiosk, else the first
-    configured. 409 `no_kiosk`: no kiosk is configured.
+    `kiosk` picks another kiosk; without it the ticket's own kiosk, else (a ticket a
+    counter issued) the asking counter's `print_kiosk`, else the first configured.
+    409 `no_kiosk`: no kiosk is configured.
     """
-    return service().reprint(_ticket_id(id), c.body.get("kiosk"))
+    assert c.who is not None
+    return service().reprint(_ticket_id(id), c.body.get("kiosk"), _print_kiosk(c.who))
 
 
 # --- counters ------------------------------------------------------------------------
@@ -351,12 +396,39 @@ def counter_transfer(c: Call, number: int) -> dict:
 def counter_call(c: Call, number: int) -> dict:
     """Call a ticket of today by its code, after finishing the current one.
 
-    Callable: waiting, held and no_show tickets of the counter's fields.
+    Callable: waiting, held and no_show tickets of the counter's fields. The code is
+    matched exactly (any case, spaces ignored); when no ticket has exactly that code,
+    by its letters and number without leading zeros ("a5" calls A005). Two tickets
+    matching: 409 `ambiguous_code` (`service` picks one).
     """
-    code = c.body["code"].upper()
-    if not code:
+    code = c.body["code"]
+    if not "".join(code.split()):
         raise ApiError(400, "invalid_request", "field 'code' is empty")
     return service().call(number, code, c.body.get("service"), request_id(c.body))
+
+
+@bp.get("/counters/<n>/callable")
+@endpoint(
+    COUNTER,
+    counter_path=True,
+    query={
+        "code": Param(str, "what the clerk typed so far, e.g. a5", max_length=20),
+        "limit": Param(int, "at most this many", default=8, minimum=1, maximum=50),
+    },
+    answer=Answer(
+        {"type": "object", "properties": {"tickets": {"type": "array", "items": TICKET_SCHEMA}}}
+    ),
+)
+def counter_callable(c: Call, number: int) -> dict:
+    """Today's tickets counter N may call by code whose code is near `code`: suggestions.
+
+    Waiting, held and no_show tickets of the counter's fields, nearest first: the
+    same code (leading zeros and case aside), then one slip away (a digit added, left
+    out, changed or swapped; another letter; the letters left out); among equals held,
+    then no_show, then waiting. Without `code`: the held and no_show ones, latest call
+    first.
+    """
+    return {"tickets": service().callable(number, c.query.get("code", ""), c.query["limit"])}
 
 
 @bp.get("/counters/<n>/tickets")
