@@ -20,12 +20,12 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
-from counter_api.present import counter_json, iso, kiosk_json, ticket_json
+from counter_api.present import counter_json, hours_json, iso, kiosk_json, ticket_json
 from counter_api.store import Store, repo
 from counter_api.store.db import Tx
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
-from sothutu.hours import is_open, parse_hours
+from sothutu.hours import is_open, opening, parse_hours
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class QueueService:
         self.clock = clock or SystemClock()
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
+        self.days = tuple(config.centre.days)
         self._day: date | None = None
         with store.read() as db:
             _, newest = repo.event_id_range(db)
@@ -213,7 +214,7 @@ class QueueService:
             raise NotFound("unknown_service", f"no service {service_id!r}")
 
         def work(ctx: _Ctx) -> dict:
-            check_open(ctx.now, self.tz, self.windows)
+            check_open(ctx.now, self.tz, self.windows, self.days)
             last, count = repo.number_stats(ctx.db, ctx.day, svc.id)
             change = transitions.issue(
                 service_id=svc.id,
@@ -237,7 +238,13 @@ class QueueService:
         return self._write(work)
 
     def is_open_now(self) -> bool:
-        return is_open(self.clock.now(), self.tz, self.windows)
+        return is_open(self.clock.now(), self.tz, self.windows, self.days)
+
+    def hours(self) -> dict:
+        """Whether tickets are issued now, today's windows and the next change
+        (``hours`` in /services and /state)."""
+        now = self.clock.now()
+        return hours_json(opening(now, self.tz, self.windows, self.days), self.days, now, self.tz)
 
     # --- counter actions ---------------------------------------------------------
 
@@ -508,7 +515,8 @@ class QueueService:
             "business_date": day.isoformat(),
             "time": iso(self.clock.now(), self.tz),
             "centre": self.config.centre.name,
-            "open": is_open(self.clock.now(), self.tz, self.windows),
+            "open": is_open(self.clock.now(), self.tz, self.windows, self.days),
+            "hours": self.hours(),
             "counters": counters,
             "recent_calls": [
                 {

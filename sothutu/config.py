@@ -104,6 +104,17 @@ def _hours(v: list[str]) -> str | None:
     return None
 
 
+def _days(v: list[int]) -> str | None:
+    if not v:
+        return "must name at least one day (1 = Monday … 7 = Sunday)"
+    bad = [d for d in v if not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 7]
+    if bad:
+        return f"days are 1 (Monday) to 7 (Sunday), got {bad[0]!r}"
+    if len(set(v)) != len(v):
+        return "the same day appears twice"
+    return None
+
+
 def _url(v: str) -> str | None:
     if v and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", v):
         return f"must be an http:// or https:// address, got {v!r}"
@@ -151,6 +162,12 @@ class CentreConfig:
         help='Windows when tickets may be issued, e.g. ["07:00-11:30", "13:00-17:00"]; '
         "empty means always.",
         check=_hours,
+    )
+    days: list[int] = setting(
+        [1, 2, 3, 4, 5, 6, 7],
+        help="Days of the week when tickets may be issued, 1 = Monday (Thứ Hai) … "
+        "7 = Sunday (Chủ nhật), e.g. [1, 2, 3, 4, 5] for Monday to Friday; default every day.",
+        check=_days,
     )
     authority: str = setting(
         "",

@@ -106,7 +106,8 @@ def health(_p: Any, _b: Any) -> dict:
 @bp.get("/services")
 @endpoint(PUBLIC)
 def services(_p: Any, _b: Any) -> dict:
-    return {"services": service().services()}
+    svc = service()
+    return {"services": svc.services(), "hours": svc.hours()}
 
 
 @bp.get("/state")

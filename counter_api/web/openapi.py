@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from counter_api import __version__
+from counter_api.present import HOURS_SCHEMA
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -91,7 +92,8 @@ def document(server_url: str = "") -> dict[str, Any]:
                             {
                                 "type": "object",
                                 "properties": {
-                                    "services": {"type": "array", "items": _ref("Service")}
+                                    "services": {"type": "array", "items": _ref("Service")},
+                                    "hours": _ref("Hours"),
                                 },
                             }
                         ),
@@ -637,10 +639,13 @@ def document(server_url: str = "") -> dict[str, Any]:
                 "at": {"type": ["string", "null"]},
             },
         },
+        "Hours": HOURS_SCHEMA,
         "State": {
             "type": "object",
             "properties": {
                 "business_date": {"type": "string", "format": "date"},
+                "open": {"type": "boolean", "description": "inside [centre] hours and days"},
+                "hours": _ref("Hours"),
                 "counters": {"type": "array", "items": _ref("Counter")},
                 "recent_calls": {
                     "type": "array",
