@@ -62,7 +62,7 @@ class Controller:
         self.clock = clock
         self.librarian = librarian
         self.print_checklist = print_checklist
-        self.server_doubt = server_doubt  # a request found no server: check now
+        self.server_doubt = server_doubt  # ask the server now (it vanished, or its hours)
         self.unprinted: list[str] = []
         self._reported: tuple[str, str] | None = None
 
@@ -105,6 +105,9 @@ class Controller:
         elif isinstance(effect, st.FetchProcedure):
             if lib is not None:
                 lib.procedure(effect.code)
+        elif isinstance(effect, st.CheckServer):
+            if self.server_doubt is not None:
+                self.server_doubt()
         elif isinstance(effect, st.PrintChecklist) and self.print_checklist is not None:
             sample = self.state.catalogue is not None and self.state.catalogue.sample
             self.print_checklist(ChecklistJob(effect.procedure, sample=sample))
@@ -203,7 +206,10 @@ class Kiosk:
         headless: bool = False,
         beep: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        keyboard: str | None = None,
     ) -> None:
+        """``keyboard`` overrides ``[kiosk] keyboard`` (the screen decides: see
+        ``kiosk.panel``)."""
         self.config = config
         self.setup = s = setup(config)
         url = config.server.client_url()
@@ -238,6 +244,8 @@ class Kiosk:
             hours_text=s.hours_text,
             now=clock(),
             lookup=config.kiosk.lookup and not headless,
+            printer_fault=config.kiosk.printer_fault,
+            keyboard=keyboard or config.kiosk.keyboard,
         )
         self.controller = Controller(
             initial,

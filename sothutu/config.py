@@ -400,6 +400,37 @@ class KioskConfig:
         help="Screen height in pixels; 0 means the screen's own (600 in a window).",
         check=_between(0, 4320),
     )
+    screen_inches: float = setting(
+        0.0,
+        help="The touchscreen's diagonal in inches (square pixels assumed), to keep touch "
+        'targets at least 15 mm; 0: the panel usual at the resolution (800x480: the 7" '
+        'Raspberry Pi display, 1024x600: 7", 1280x800: 10.1", 1920x1080: 15.6").',
+        check=lambda v: None if v == 0 or 3 <= v <= 100 else f"must be 0 or 3 to 100, got {v}",
+    )
+    screen_mm: list[float] = setting(
+        [],
+        help="The touchscreen's active area [width, height] in millimetres, from its "
+        "datasheet; overrides screen_inches. [] means not given.",
+        check=lambda v: (
+            None
+            if v == [] or (len(v) == 2 and all(20 <= x <= 3000 for x in v))
+            else f"must be [] or [width, height] in mm (20 to 3000 each), got {v}"
+        ),
+    )
+    keyboard: str = setting(
+        "abc",
+        help='The look-up\'s on-screen keyboard: "abc" (the letters of the Vietnamese '
+        'alphabet in order, for people who never typed) or "qwerty" (used only where its '
+        "ten keys a row are at least 15 mm wide; else abc).",
+        check=_one_of("abc", "qwerty"),
+    )
+    printer_fault: str = setting(
+        "show",
+        help='When the printer is known broken (out of paper, offline): "show" keeps issuing '
+        "and shows each number large on screen (the start screen says so before the tap); "
+        '"stop" stops issuing and sends citizens to the guidance counter.',
+        check=_one_of("show", "stop"),
+    )
     priority: bool = setting(True, help="Offer the priority (ƯU TIÊN) choice.")
     lookup: bool = setting(
         True,

@@ -114,9 +114,15 @@ def test_keyboard_keys_edit_the_query() -> None:
     assert lk.typed("khai", "clear") == ""
     assert lk.typed("khai", "đ") == "khai"  # not a key of ours
     assert len(lk.typed("a" * lk.MAX_QUERY, "b")) == lk.MAX_QUERY
-    keys = [k for row in lk.KEY_ROWS for k, _ in row if k]
-    assert set(keys) >= set("abcdefghijklmnopqrstuvwxyz") | {"space", "backspace", "clear"}
-    assert all(abs(sum(u for _, u in row) - 10) < 1e-9 for row in lk.KEY_ROWS)
+    edits = {"space", "backspace", "clear"}
+    qwerty = [k for row in lk.KEYBOARDS["qwerty"] for k, _ in row if k]
+    assert sorted(qwerty) == sorted([*"abcdefghijklmnopqrstuvwxyz", *edits])
+    assert all(abs(sum(u for _, u in row) - 10) < 1e-9 for row in lk.KEYBOARDS["qwerty"])
+    # the school alphabet in its order: a b c d e g h i k l m n o p q r s t u v x y
+    abc = [k for row in lk.KEYBOARDS["abc"] for k, _ in row if k]
+    letters = [k for k in abc if len(k) == 1]
+    assert "".join(letters) == "abcdeghiklmnopqrstuvxy" and set(abc) - set(letters) == edits
+    assert all(abs(sum(u for _, u in row) - 9) < 1e-9 for row in lk.KEYBOARDS["abc"])
 
 
 def test_one_tap_is_one_key_and_taps_during_the_guard_are_dropped() -> None:

@@ -156,3 +156,19 @@ def test_ocr_reads_the_vietnamese_back(tmp_path) -> None:
         "Số thứ tự chỉ có giá trị trong ngày",
     ):
         assert expected in text, f"{expected!r} not read back in:\n{text}"
+
+
+@pytest.mark.debian
+def test_the_first_in_line_reads_soon_not_zero_minutes(tmp_path) -> None:
+    """Nobody ahead: "Sắp đến lượt bạn" instead of "khoảng 0 phút" (read back by OCR);
+    a zero or negative estimate never prints as minutes."""
+    first = dict(TICKET, waiting_ahead=0, estimated_wait_minutes=0)
+    blocks = [b.text for b in tk.ticket_blocks(first, HEADER) if isinstance(b, tk.Text)]
+    assert words.TICKET_SOON in blocks and not any("phút" in b for b in blocks)
+    odd = dict(TICKET, waiting_ahead=3, estimated_wait_minutes=-2)
+    odd_blocks = [b.text for b in tk.ticket_blocks(odd, HEADER) if isinstance(b, tk.Text)]
+    assert words.TICKET_SOON in odd_blocks and not any("phút" in b for b in odd_blocks)
+    image = ticket_image(first, HEADER, 576).image
+    image.save(ARTIFACTS / "kiosk-ticket-first-in-line.png")
+    text = _ocr(raster_image(build_job(image, "TM-T20II")), tmp_path)
+    assert "Sắp đến lượt bạn" in text and "0 phút" not in text, text
