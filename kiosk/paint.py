@@ -146,7 +146,9 @@ class Painter:
     def box(self, rect: Rect, color: tuple[int, int, int], radius: int = 0) -> None:
         pygame.draw.rect(self.surface, color, pygame.Rect(rect), border_radius=radius)
 
-    def header(self, title: str, subtitle: str, color: Color, clear: int = 0) -> None:
+    def header(
+        self, title: str, subtitle: str, color: Color, clear: int = 0, bold_subtitle: bool = False
+    ) -> None:
         """The screen's top band in ``color``: the title large on one line, the
         subtitle (if any) below it, both white; the title keeps ``clear`` pixels
         free at each end, for a mark drawn there."""
@@ -168,6 +170,7 @@ class Painter:
                 subtitle,
                 (fr.pad, top, w - 2 * fr.pad, y + h - top - round(h * 0.04)),
                 where="subtitle",
+                bold=bold_subtitle,
                 color=WHITE,
                 max_lines=1,
             )

@@ -64,7 +64,7 @@ def _choose(p: Painter, state: KioskState) -> None:
     if state.closed:
         p.header(title, "", NAVY)
     elif state.printer_broken:
-        p.header(title, "" if state.stopped else words.PRINTER_WARNING, RED)
+        p.header(title, "" if state.stopped else words.PRINTER_WARNING, RED, bold_subtitle=True)
     else:
         p.header(title, words.PROMPT, ORANGE if priority else NAVY)
     boxes = layout.buttons(state, (p.w, p.h))

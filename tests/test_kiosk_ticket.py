@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import unicodedata
 
 import pytest
@@ -13,8 +12,8 @@ from kiosk import words
 from kiosk.printer import build_job, profile_info
 from kiosk.textfit import fit, wrap
 from kiosk.ticket import Header, issued_text, status_url, ticket_image
-from tests.kiosk_support import raster_image, same_pixels
-from tests.support import ARTIFACTS, debian_tool
+from tests.kiosk_support import ocr, raster_image, same_pixels
+from tests.support import ARTIFACTS
 
 HEADER = Header(
     authority="UBND XÃ CÙ LAO DUNG",
@@ -121,20 +120,9 @@ def test_test_ticket_has_every_vietnamese_letter() -> None:
 
 
 def _ocr(image: Image.Image, tmp_path) -> str:
-    tesseract = debian_tool("tesseract", "reads a printed ticket back")
-    langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout
-    if "vie" not in langs.split():
-        debian_tool("tesseract-ocr-vie-missing", "tesseract-ocr-vie")
-    big = image.convert("L").resize((image.width * 2, image.height * 2), Image.LANCZOS)
     path = tmp_path / "ticket.png"
-    big.save(path)
-    out = subprocess.run(
-        [tesseract, str(path), "-", "-l", "vie", "--psm", "4"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return unicodedata.normalize("NFC", out.stdout)
+    image.save(path)
+    return ocr(path)
 
 
 @pytest.mark.debian
