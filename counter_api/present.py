@@ -1,4 +1,8 @@
-"""The API's JSON shapes for tickets, counters and kiosks."""
+"""The API's JSON shapes for tickets, counters and kiosks, and their JSON Schemas.
+
+Each schema sits next to the function that makes the shape; its ``title`` names
+it in the OpenAPI document (``counter_api/web/openapi.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,76 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_api.core.model import CounterState, Status, Ticket
+from counter_api.core.model import CounterState, CounterStatus, Status, Ticket
 from sothutu.config import Config
 from sothutu.hours import Opening, window_text
+
+#: What a kiosk may report of its printer (``POST /api/v1/kiosks/status``).
+PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
+#: A configured kiosk's printer before its first report.
+PRINTER_UNKNOWN = "unknown"
+
+_TIME = {"type": "string", "format": "date-time"}
+_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 
 
 def iso(dt: datetime | None, tz: ZoneInfo) -> str | None:
     """ISO 8601 in the centre's offset, to the second: ``2026-11-24T08:42:10+07:00``."""
     return None if dt is None else dt.astimezone(tz).isoformat(timespec="seconds")
+
+
+#: A procedure as a ticket or a checklist print names it: its code and its name then.
+PROCEDURE_NAMED_SCHEMA: dict[str, Any] = {
+    "title": "ProcedureNamed",
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+}
+
+TICKET_SCHEMA: dict[str, Any] = {
+    "title": "Ticket",
+    "type": "object",
+    "required": [
+        "id",
+        "code",
+        "number",
+        "service",
+        "service_name",
+        "priority",
+        "status",
+        "counter",
+        "calls",
+        "business_date",
+        "issued_at",
+        "called_at",
+        "finished_at",
+    ],
+    "properties": {
+        "id": {"type": "integer", "description": "unique forever"},
+        "code": {"type": "string", "description": "unique per service per business day"},
+        "number": {"type": "integer"},
+        "service": {"type": "string"},
+        "service_name": {"type": "string"},
+        "priority": {"type": "boolean"},
+        "status": {"enum": [s.value for s in Status]},
+        "counter": {"type": ["integer", "null"]},
+        "calls": {"type": "integer", "description": "announcements over the ticket's life"},
+        "business_date": {"type": "string", "format": "date"},
+        "issued_at": _TIME,
+        "called_at": _TIME_OR_NULL,
+        "finished_at": _TIME_OR_NULL,
+        "original_service": {"type": "string", "description": "present after a transfer"},
+        "procedure": {
+            "description": "present when issued for a procedure of the catalogue",
+            "allOf": [PROCEDURE_NAMED_SCHEMA],
+        },
+        "waiting_ahead": {"type": "integer", "minimum": 0, "description": "while waiting"},
+        "estimated_wait_minutes": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "while waiting",
+        },
+    },
+}
 
 
 def ticket_json(
@@ -46,6 +112,21 @@ def ticket_json(
     return out
 
 
+COUNTER_SCHEMA: dict[str, Any] = {
+    "title": "Counter",
+    "type": "object",
+    "properties": {
+        "number": {"type": "integer"},
+        "name": {"type": "string"},
+        "status": {"enum": [s.value for s in CounterStatus]},
+        "current": {"oneOf": [TICKET_SCHEMA, {"type": "null"}]},
+        "services": {"type": "array", "items": {"type": "string"}},
+        "reason": {"type": "string", "description": "of a pause"},
+        "since": {**_TIME_OR_NULL, "description": "when the status last changed"},
+    },
+}
+
+
 def counter_json(c: CounterState, config: Config, current: dict[str, Any] | None) -> dict[str, Any]:
     cfg = config.counter(c.number)
     return {
@@ -59,6 +140,18 @@ def counter_json(c: CounterState, config: Config, current: dict[str, Any] | None
     }
 
 
+KIOSK_SCHEMA: dict[str, Any] = {
+    "title": "Kiosk",
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "printer": {"enum": [PRINTER_UNKNOWN, *PRINTER_STATES]},
+        "message": {"type": "string"},
+        "at": _TIME_OR_NULL,
+    },
+}
+
+
 def kiosk_json(
     name: str, printer: str, message: str, at: datetime | None, config: Config
 ) -> dict[str, Any]:
@@ -67,6 +160,7 @@ def kiosk_json(
 
 #: JSON Schema of ``hours_json`` (in /services and /state).
 HOURS_SCHEMA: dict[str, Any] = {
+    "title": "Hours",
     "type": "object",
     "description": "When tickets are issued ([centre] hours and days), by the server's clock",
     "properties": {

@@ -20,7 +20,17 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.events import Event, EventBus
-from counter_api.present import counter_json, hours_json, iso, kiosk_json, ticket_json
+from counter_api.present import (
+    COUNTER_SCHEMA,
+    HOURS_SCHEMA,
+    KIOSK_SCHEMA,
+    PRINTER_UNKNOWN,
+    counter_json,
+    hours_json,
+    iso,
+    kiosk_json,
+    ticket_json,
+)
 from counter_api.store import Store, repo
 from counter_api.store.db import Tx
 from sothutu.clock import Clock, SystemClock
@@ -31,7 +41,64 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
+# JSON Schemas of what ``services``, ``state`` and ``rate`` answer (the OpenAPI
+# document names each by its ``title``).
+
+SERVICE_SCHEMA: dict[str, Any] = {
+    "title": "Service",
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "prefix": {"type": "string"},
+        "waiting": {"type": "integer"},
+        "priority_waiting": {"type": "integer", "description": "in /services only"},
+    },
+}
+
+STATE_SCHEMA: dict[str, Any] = {
+    "title": "State",
+    "type": "object",
+    "properties": {
+        "business_date": {"type": "string", "format": "date"},
+        "time": {"type": "string", "format": "date-time"},
+        "centre": {"type": "string"},
+        "open": {"type": "boolean", "description": "inside [centre] hours and days"},
+        "hours": HOURS_SCHEMA,
+        "counters": {"type": "array", "items": COUNTER_SCHEMA},
+        "recent_calls": {
+            "type": "array",
+            "description": "newest first, at most 10",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "counter": {"type": "integer"},
+                    "service": {"type": "string"},
+                    "called_at": {"type": "string", "format": "date-time"},
+                    "calls": {"type": "integer"},
+                },
+            },
+        },
+        "services": {"type": "array", "items": SERVICE_SCHEMA},
+        "kiosks": {"type": "array", "items": KIOSK_SCHEMA},
+        "last_event_id": {"type": "integer"},
+    },
+}
+
+RATING_SCHEMA: dict[str, Any] = {
+    "title": "Rating",
+    "type": "object",
+    "properties": {
+        "ticket": {"type": "integer"},
+        "code": {"type": "string"},
+        "service": {"type": "string"},
+        "counter": {"type": "integer"},
+        "score": {"type": "integer", "enum": sorted(rating.LEVELS)},
+        "level": {"enum": list(rating.LEVELS.values())},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
 
 
 @dataclass
@@ -533,7 +600,9 @@ class QueueService:
                 for s in self.config.services
             ],
             "kiosks": [
-                kiosk_json(k.name, *(kiosks.get(k.name) or ("unknown", "", None)), self.config)
+                kiosk_json(
+                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), self.config
+                )
                 for k in self.config.kiosks
             ],
             "last_event_id": last_id,

@@ -89,7 +89,7 @@ def say(config: Config, args: argparse.Namespace) -> int:
         return 0
     from display.audio import Announcer, NullOutput, open_output
     from display.state import Spoken
-    from sothutu.voice.pack import VoicePack
+    from display.voicepack import VoicePack
 
     output = open_output()
     if isinstance(output, NullOutput):
@@ -146,7 +146,7 @@ def _announcer(config: Config):
     if config.voice.announce == "off":
         return None
     from display.audio import Announcer, MixerOutput, open_output
-    from sothutu.voice.pack import VoicePack
+    from display.voicepack import VoicePack
 
     output = open_output()
     if not isinstance(output, MixerOutput):

@@ -18,10 +18,10 @@ import time
 from typing import Protocol
 
 from display.state import Spoken
+from display.voicepack import VoicePack
 from sothutu.clock import Clock
 from sothutu.config import VoiceConfig
 from sothutu.voice.announce import Announcement, announcement
-from sothutu.voice.pack import VoicePack
 from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)

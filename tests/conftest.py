@@ -48,8 +48,8 @@ def app(config: Config, clock: ManualClock):
     app = create_app(config, clock=clock)
     app.testing = True
     yield app
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 @pytest.fixture

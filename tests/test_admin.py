@@ -9,31 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.web.signed import Throttle
 from sothutu.config import ConfigError, load_config
 from tests.support import KIOSK_KEY, counter_key, counter_pin, write_config
 
 PASSWORD = "test-admin-password-0123"
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return write_config(tmp_path, server_extra=f'admin_password = "{PASSWORD}"')
-
-
-@pytest.fixture
-def fake_time(app) -> FakeTime:
-    now = FakeTime()
-    app.extensions["sothutu_login_throttle"] = Throttle(5, 60.0, now=now)
-    return now
 
 
 def login(client, password: str = PASSWORD, **kw):
@@ -60,7 +44,8 @@ def test_login_sets_a_strict_httponly_cookie_for_admin_pages_only(client) -> Non
     assert client.get("/admin/figures").status_code == 200
 
 
-def test_wrong_passwords_are_throttled_per_address(client, fake_time) -> None:
+def test_wrong_passwords_are_throttled_per_address(client, clock) -> None:
+    """The app's one login throttle, on the app's clock (as the console's PINs)."""
     for _ in range(5):
         r = login(client, "not-the-password")
         assert r.status_code == 401 and "Mật khẩu không đúng." in r.text
@@ -68,15 +53,28 @@ def test_wrong_passwords_are_throttled_per_address(client, fake_time) -> None:
     assert r.status_code == 429 and "thử lại sau 60 giây" in r.text
     other = login(client, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 303  # another address is not locked out
-    fake_time.t += 61
+    clock.advance(61)
     assert login(client).status_code == 303
 
 
-def test_rating_pins_share_the_throttle(client, fake_time) -> None:
+def test_rating_pins_share_the_throttle(client) -> None:
     for _ in range(5):
         assert client.post("/rate/1/login", data={"pin": "9999"}).status_code == 401
     assert client.post("/rate/1/login", data={"pin": counter_pin(1)}).status_code == 429
     assert login(client).status_code == 429
+
+
+def test_console_pins_count_against_the_admin_and_tablet_logins(app, client, clock) -> None:
+    """One throttle for every login of the app: wrong console PINs lock the admin
+    password and the tablets' PINs out from that address too, for the same minute."""
+    from tests.test_console_auth import login as console_login
+
+    for _ in range(5):
+        assert console_login(client, 1, "99999").status_code == 401
+    assert login(client).status_code == 429
+    assert client.post("/rate/1/login", data={"pin": counter_pin(1)}).status_code == 429
+    clock.advance(61)
+    assert login(client).status_code == 303
 
 
 def test_forms_need_the_csrf_token_and_same_origin(client) -> None:
@@ -111,7 +109,7 @@ def test_a_session_ends_when_the_password_changes_or_the_cookie_is_forged(
     assert 'name="password"' in c2.get("/admin").text
     client.set_cookie("sothutu_admin", cookie.value[:-3] + "abc", path="/admin")
     assert 'name="password"' in client.get("/admin").text
-    app2.extensions["sothutu"].store.close()
+    app2.extensions["sothutu"].service.store.close()
 
 
 def test_admin_page_is_off_without_a_password(tmp_path: Path) -> None:
@@ -121,7 +119,7 @@ def test_admin_page_is_off_without_a_password(tmp_path: Path) -> None:
     c = app.test_client()
     assert "chưa được bật" in c.get("/admin").text
     assert c.post("/admin/login", data={"password": ""}).status_code == 403
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def test_admin_backup_button(client, config) -> None:
@@ -162,7 +160,7 @@ def test_rating_tablet_login_and_submit(client, api) -> None:
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_rated"
     # The cookie of counter 1 is nothing at counter 2.
     assert 'name="pin"' in client.get("/rate/2").text
-    svc = client.application.extensions["sothutu"]
+    svc = client.application.extensions["sothutu"].service
     with svc.store.read() as db:
         assert db.execute("SELECT source FROM ratings").fetchall() == [("tablet",)]
 
@@ -246,8 +244,8 @@ def test_status_page_and_its_stream_cap(tmp_path: Path, clock) -> None:
     c.post("/api/v1/counters/1/done", headers=h1)
     done = c.get(f"/t/{t['id']}/events")  # a finished ticket: one event, then the end
     assert done.data.count(b"event: ticket") == 1 and b'"status":"done"' in done.data
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def test_status_page_links_the_procedure_a_ticket_was_taken_for(tmp_path: Path, clock) -> None:
@@ -272,5 +270,5 @@ def test_status_page_links_the_procedure_a_ticket_was_taken_for(tmp_path: Path, 
     page = c.get(f"/t/{r.get_json()['id']}").text
     assert 'href="/thu-tuc/1.001193"' in page and "Thủ tục: Đăng ký khai sinh" in page
     assert 'href="/thu-tuc?service=ho-tich"' in page
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()

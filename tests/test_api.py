@@ -34,11 +34,11 @@ def test_health_services_and_openapi(client) -> None:
 def test_every_api_route_is_in_the_openapi_document(app) -> None:
     from counter_api.web.openapi import document
 
-    paths = document()["paths"]
+    paths = document(app)["paths"]
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = rule.rule.removeprefix("/api/v1").replace("<n>", "{n}").replace("<tid>", "{id}")
+        path = rule.rule.removeprefix("/api/v1").replace("<n>", "{n}").replace("<id>", "{id}")
         path = path.replace("<int:n>", "{n}").replace("<code>", "{code}")
         assert path in paths, f"{rule.rule} is not documented"
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -172,7 +172,7 @@ pin = "11148"
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "ambiguous_code"
     r = c.post("/api/v1/counters/1/call", json={"code": "A001", "service": "tu-phap"}, headers=ch)
     assert r.get_json()["ticket"]["service"] == "tu-phap"
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def test_transfer_keeps_code_and_place(api, clock) -> None:
@@ -273,7 +273,7 @@ def test_daily_limit_and_hours(api, tmp_path, clock) -> None:
     assert r.status_code == 404  # unknown service before closed
     clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=VN))
     assert c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh).status_code == 201
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def test_hours_say_when_tickets_are_issued_again(tmp_path, clock) -> None:
@@ -310,7 +310,7 @@ def test_hours_say_when_tickets_are_issued_again(tmp_path, clock) -> None:
     assert hours["opens_at"] == "2026-11-30T07:00:00+07:00"  # Monday
     r = c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def test_hours_of_a_centre_always_open(client) -> None:
@@ -329,7 +329,7 @@ def test_rollover_at_midnight(api, app, clock) -> None:
     api.act(2, "hold")  # A002 held
     api.act(2, "next")  # A003 called
     api.act(2, "no-show")  # A003 no-show
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     last = svc.bus.last_id
     clock.set(datetime(2026, 11, 24, 23, 59, 59, tzinfo=VN))
     assert api.state()["business_date"] == "2026-11-24"
@@ -350,7 +350,7 @@ def test_rollover_at_midnight(api, app, clock) -> None:
 
 def test_rollover_by_timer_without_requests(app, api, clock) -> None:
     api.issue()
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     clock.set(datetime(2026, 11, 25, 0, 0, 0, tzinfo=VN))
     assert svc.seconds_to_midnight() == 24 * 3600
     svc.ensure_day()  # what the server's housekeeping thread calls at midnight
@@ -366,7 +366,7 @@ def test_clock_going_back_keeps_the_later_day(app, api, clock) -> None:
 
 
 def test_event_log_keeps_current_and_previous_day(app, api, clock) -> None:
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     api.issue()
     clock.advance(days=1)
     api.issue()
@@ -415,7 +415,7 @@ def test_reprint_goes_to_the_issuing_kiosk(api, app) -> None:
         "/api/v1/tickets/1/reprint", headers={"Authorization": f"Bearer {counter_key(3)}"}
     )
     assert r.status_code == 200 and r.get_json()["kiosk"] == "kiosk-2"
-    ev = app.extensions["sothutu"].events_after(0)[-1]
+    ev = app.extensions["sothutu"].service.events_after(0)[-1]
     assert ev.type == "ticket.reprint" and '"kiosk":"kiosk-2"' in ev.data
     api.issue(key=ADMIN_KEY)  # no kiosk: the first configured one prints
     r = api.c.post("/api/v1/tickets/2/reprint", headers=api.admin())
@@ -450,7 +450,7 @@ def test_ticket_events_carry_waiting_counts(app, api) -> None:
     api.issue("chung-thuc")
     import json
 
-    ev = app.extensions["sothutu"].events_after(0)[-1]
+    ev = app.extensions["sothutu"].service.events_after(0)[-1]
     data = json.loads(ev.data)
     assert ev.type == "ticket.issued"
     assert data["waiting"] == {"ho-tich": 1, "chung-thuc": 1, "dat-dai": 0}
@@ -484,7 +484,7 @@ def test_snapshot_matches_state(app, api) -> None:
 
     api.issue()
     api.act(1, "next")
-    snap = app.extensions["sothutu"].snapshot()
+    snap = app.extensions["sothutu"].service.snapshot()
     body = json.loads(snap.data)
     assert snap.type == "snapshot" and snap.id == body["last_event_id"] == 2
     st = api.state()
@@ -507,7 +507,7 @@ def test_state_after_a_busy_day(api, clock) -> None:
 def test_a_full_disk_answers_503_and_loses_nothing(app, api) -> None:
     for _ in range(3):
         api.issue()
-    store = app.extensions["sothutu"].store
+    store = app.extensions["sothutu"].service.store
     with contextlib.ExitStack() as held:  # every connection the store lends: no growth
         for _ in range(store.pool_size):
             db = held.enter_context(store.read())

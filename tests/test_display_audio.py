@@ -19,11 +19,11 @@ import pytest
 import tests.display_support as ds  # sets the SDL drivers first
 from display.audio import MIXER_FORMAT, Announcer
 from display.state import Spoken
+from display.voicepack import VoicePack
 from sothutu.clock import ManualClock
 from sothutu.config import VoiceConfig
 from sothutu.voice import announce
 from sothutu.voice.announce import announcement
-from sothutu.voice.pack import VoicePack
 from tests.support import (
     KIOSK_KEY,
     ROOT,

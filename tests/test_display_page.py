@@ -55,8 +55,8 @@ def make_app(tmp_path: Path, clock):
 
     yield make
     for app in apps:
-        app.extensions["sothutu"].bus.close()
-        app.extensions["sothutu"].store.close()
+        app.extensions["sothutu"].service.bus.close()
+        app.extensions["sothutu"].service.store.close()
 
 
 def boot(html: str) -> dict:
@@ -191,7 +191,7 @@ def test_no_pack_at_all_still_chimes(make_app) -> None:
 
 
 def test_heartbeat_events_replace_pings_only_when_asked(app) -> None:
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     plain = event_stream(svc, None, 0.01)
     assert next(plain) == b"retry: 2000\n\n"
     assert next(plain).startswith(b"id: 0\nevent: snapshot\n")

@@ -27,8 +27,8 @@ def papp(tmp_path: Path, clock):
     app = create_app(load_config(write_procedures_config(tmp_path, SAMPLE)), clock=clock)
     app.testing = True
     yield app
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_a_ticket_for_a_procedure_takes_its_field_and_carries_it(papp, pc) -> No
         "thẩm quyền của Việt Nam cấp hoặc chứng nhận",
     }
     assert pc.get(f"/api/v1/tickets/{t['id']}").get_json()["procedure"] == t["procedure"]
-    svc = papp.extensions["sothutu"]
+    svc = papp.extensions["sothutu"].service
     issued = [e for e in svc.events_after(0) if e.type == "ticket.issued"]
     assert json.loads(issued[-1].data)["ticket"]["procedure"]["code"] == "2.000815"
     # the same field named explicitly is fine; a ticket without procedure has no key
@@ -219,7 +219,7 @@ def test_a_procedure_hidden_by_the_config_cannot_be_used(tmp_path: Path, clock) 
 
     # imported with five fields, then the config has only three
     first = create_app(load_config(write_procedures_config(tmp_path, SAMPLE)), clock=clock)
-    first.extensions["sothutu"].store.close()
+    first.extensions["sothutu"].service.store.close()
     three = write_config(tmp_path)
     app = create_app(load_config(three), clock=clock)
     c = app.test_client()
@@ -227,7 +227,7 @@ def test_a_procedure_hidden_by_the_config_cannot_be_used(tmp_path: Path, clock) 
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_procedure"
     assert c.get("/api/v1/procedures/1.004222").status_code == 404
     assert c.get("/api/v1/procedures/1.001193").status_code == 200
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 # --- a real server ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ def papp(tmp_path: Path, clock):
     app = create_app(load_config(write_procedures_config(tmp_path, SAMPLE)), clock=clock)
     app.testing = True
     yield app
-    app.extensions["sothutu"].bus.close()
-    app.extensions["sothutu"].store.close()
+    app.extensions["sothutu"].service.bus.close()
+    app.extensions["sothutu"].service.store.close()
 
 
 def post(app, path: str, key: str | None, body=None, **kw):
@@ -32,11 +32,11 @@ def post(app, path: str, key: str | None, body=None, **kw):
 
 
 def events_after(app, last: int) -> list[tuple[str, dict]]:
-    return [(e.type, json.loads(e.data)) for e in app.extensions["sothutu"].bus.since(last)]
+    return [(e.type, json.loads(e.data)) for e in app.extensions["sothutu"].service.bus.since(last)]
 
 
 def test_a_counter_sends_a_checklist_to_the_first_kiosk(papp) -> None:
-    last = papp.extensions["sothutu"].bus.last_id
+    last = papp.extensions["sothutu"].service.bus.last_id
     r = post(papp, f"/api/v1/procedures/{BIRTH}/print", counter_key(1))
     assert r.status_code == 200
     body = r.get_json()
@@ -62,7 +62,7 @@ def test_a_counter_sends_a_checklist_to_the_first_kiosk(papp) -> None:
     ],
 )
 def test_refusals(papp, key, body, status, code) -> None:
-    last = papp.extensions["sothutu"].bus.last_id
+    last = papp.extensions["sothutu"].service.bus.last_id
     r = post(papp, f"/api/v1/procedures/{BIRTH}/print", key, body)
     assert (r.status_code, r.get_json()["error"]["code"]) == (status, code)
     assert events_after(papp, last) == []  # nothing printed on a refusal
@@ -100,8 +100,8 @@ def test_no_kiosk_configured(tmp_path: Path, clock) -> None:
         r = post(app, f"/api/v1/procedures/{BIRTH}/print", counter_key(1))
         assert (r.status_code, r.get_json()["error"]["code"]) == (409, "no_kiosk")
     finally:
-        app.extensions["sothutu"].bus.close()
-        app.extensions["sothutu"].store.close()
+        app.extensions["sothutu"].service.bus.close()
+        app.extensions["sothutu"].service.store.close()
 
 
 def test_the_route_is_in_the_openapi_document(papp) -> None:

@@ -53,7 +53,7 @@ def test_only_the_counters_last_finished_ticket_once_and_soon(api, clock, app) -
     clock.advance(91)  # [ratings] window_seconds = 90
     r = rate(api, 1, {"score": 1, "ticket": third["id"]})
     assert r.status_code == 409 and code(r) == "rating_closed"
-    svc = app.extensions["sothutu"]
+    svc = app.extensions["sothutu"].service
     with svc.store.read() as db:
         rows = db.execute("SELECT ticket_id, counter, score, source FROM ratings").fetchall()
     assert rows == [(second["id"], 1, 4, "keypad")]

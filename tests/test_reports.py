@@ -309,7 +309,7 @@ def test_csv_opens_with_the_right_characters(day) -> None:
 
 
 def test_report_cli(day, config_path: Path, tmp_path: Path) -> None:
-    day.c.application.extensions["sothutu"].store.close()  # the CLI opens the file itself
+    day.c.application.extensions["sothutu"].service.store.close()  # the CLI opens the file itself
     cmd = [sys.executable, "-m", "counter_api", "report", "--config", str(config_path)]
     r = subprocess.run([*cmd, "--date", "2026-11-24"], capture_output=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr

@@ -16,6 +16,14 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
+class CounterStatus(StrEnum):
+    """What ``/state`` says of a counter: no current ticket, one, or stopped calling."""
+
+    OPEN = "open"
+    SERVING = "serving"
+    PAUSED = "paused"
+
+
 #: A ticket in one of these states at the rollover becomes expired.
 OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.HELD)
 
@@ -59,10 +67,10 @@ class CounterState:
     since: datetime | None = None  # when the status last changed
 
     @property
-    def status(self) -> str:
+    def status(self) -> CounterStatus:
         if self.paused:
-            return "paused"
-        return "serving" if self.current is not None else "open"
+            return CounterStatus.PAUSED
+        return CounterStatus.SERVING if self.current is not None else CounterStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""The Flask app factory: the API, the event stream, and the pages of later issues."""
+"""The Flask app factory: the API, the event stream, the pages.
+
+``create_app`` builds the app's parts once (``counter_api.web.parts.Parts``) and
+registers one blueprint per module; every route's module owns its blueprint.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,32 @@ from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
 
+from counter_api.procedures.catalogue import Catalogue, sync_configured_file
 from counter_api.service import QueueService
 from counter_api.store import Store
+from counter_api.web import (
+    admin,
+    api,
+    console,
+    display_page,
+    errors,
+    openapi,
+    procedures,
+    rating,
+    report_api,
+    status,
+    stream,
+    thu_tuc,
+    voice,
+)
+from counter_api.web.auth import KeyRing
+from counter_api.web.endpoint import Answer, page
+from counter_api.web.params import Param
+from counter_api.web.parts import KEY, Parts
+from counter_api.web.signed import CookieJar
+from counter_api.web.slots import StreamSlots
+from counter_api.web.throttle import LoginThrottle
+from counter_api.web.voice_clips import ClipSource
 from sothutu.clock import Clock
 from sothutu.config import Config
 from sothutu.fonts import FONT_DIR
@@ -17,30 +45,28 @@ log = logging.getLogger("counter_api")
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
+#: Every blueprint of the app, each from its own module.
+BLUEPRINTS = (
+    api.bp,
+    stream.bp,
+    procedures.bp,
+    report_api.bp,
+    rating.api_bp,
+    voice.bp,
+    openapi.bp,
+    console.bp,
+    display_page.bp,
+    thu_tuc.bp,
+    admin.bp,
+    rating.bp,
+    status.bp,
+)
+
 
 def create_app(
     config: Config, *, service: QueueService | None = None, clock: Clock | None = None
 ) -> Flask:
     """Build the app on a config; tests pass a clock, the server passes its service."""
-    from counter_api.procedures.catalogue import Catalogue, sync_configured_file
-    from counter_api.web import (
-        admin,
-        api,
-        auth,
-        console,
-        display_page,
-        errors,
-        procedures,
-        rating,
-        report_api,
-        status,
-        stream,
-        thu_tuc,
-    )
-    from counter_api.web.signed import CookieJar, Throttle
-
-    del report_api  # its routes are on the api blueprint
-
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)
     app = Flask("counter_api", static_folder=str(STATIC), static_url_path="/static")
@@ -48,30 +74,37 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = None  # bodies.check_size answers 413 in JSON
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["sothutu"] = service
-    app.extensions["sothutu_keys"] = auth.KeyRing(config)
-    app.extensions["sothutu_streams"] = stream.StreamSlots(config.server.max_streams)
-    app.extensions["sothutu_phone_streams"] = stream.StreamSlots(config.server.phone_streams)
-    app.extensions["sothutu_login_throttle"] = Throttle(limit=5, window=60.0)
-    key = config.server.secret_key
-    app.extensions["sothutu_admin_cookies"] = CookieJar(key, "admin", admin.SESSION_HOURS * 3600)
-    app.extensions["sothutu_rating_cookies"] = CookieJar(key, "rating", rating.TABLET_DAYS * 86400)
-    app.register_blueprint(api.bp)
-    console.init_app(app, config)
+
     problem = sync_configured_file(service.store, config)
     if problem:
         log.error("%s; the previous catalogue stays", problem)
-    app.extensions[procedures.EXTENSION] = Catalogue(service.store, config)
-    app.extensions[procedures.EXTENSION].view()  # build the search index before requests
-    app.register_blueprint(procedures.bp)
-    app.register_blueprint(thu_tuc.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(rating.bp)
-    app.register_blueprint(status.bp)
-    display_page.init_app(app, config)
+    key = config.server.secret_key
+    svc = service
+    parts = Parts(
+        service=service,
+        keys=KeyRing(config),
+        catalogue=Catalogue(service.store, config),
+        voice_clips=ClipSource(config),
+        login_throttle=LoginThrottle(lambda: svc.clock.now().timestamp()),
+        admin_cookies=CookieJar(key, "admin", admin.SESSION_HOURS * 3600),
+        rating_cookies=CookieJar(key, "rating", rating.TABLET_DAYS * 86400),
+        streams=StreamSlots(config.server.max_streams),
+        phone_streams=StreamSlots(config.server.phone_streams),
+        console_session=console.session_principal,
+    )
+    parts.catalogue.view()  # build the search index before requests
+    app.extensions[KEY] = parts
+
+    console.configure(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
     errors.register(app)
 
     @app.get("/static/fonts/<name>")
+    @page(
+        path={"name": Param(str, "a font file of sothutu/fonts")},
+        answer=Answer({"type": "string", "format": "binary"}, media="font/ttf"),
+    )
     def _font(name: str) -> Response:
         """The shared DejaVu fonts (``sothutu/fonts``), at the URL the pages' CSS names."""
         return send_from_directory(FONT_DIR, name, max_age=86400)

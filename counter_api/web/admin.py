@@ -11,13 +11,17 @@ reports are rendered on the server, charts as inline SVG.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
+from counter_api.backup import BackupError, make_backup
+from counter_api.core.model import CounterStatus
+from counter_api.present import PRINTER_UNKNOWN
 from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.reports.table import (
@@ -26,11 +30,12 @@ from counter_api.reports.table import (
     today_table,
     vn_date,
 )
-from counter_api.web.api import service as _svc
+from counter_api.web.endpoint import REDIRECT, Answer, page
+from counter_api.web.endpoint import service as _svc
+from counter_api.web.parts import parts
 from counter_api.web.report_api import csv_response
 from counter_api.web.signed import (
     CookieJar,
-    Throttle,
     client_address,
     fingerprint,
     foreign_origin,
@@ -38,6 +43,7 @@ from counter_api.web.signed import (
     page_headers,
     same_secret,
 )
+from counter_api.web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +53,28 @@ COOKIE = "sothutu_admin"
 PATH = "/admin"
 SESSION_HOURS = 12
 
+#: What the page says of each printer state (``PRINTER_STATES`` and "unknown").
 PRINTER_WORDS = {
     "ok": "Bình thường",
     "paper_low": "Sắp hết giấy",
     "paper_out": "Hết giấy",
     "offline": "Mất kết nối",
-    "unknown": "Chưa rõ",
+    PRINTER_UNKNOWN: "Chưa rõ",
 }
-COUNTER_WORDS = {"open": "Đang mở", "serving": "Đang phục vụ", "paused": "Tạm dừng"}
+#: What the page says of each counter status.
+COUNTER_WORDS = {
+    CounterStatus.OPEN: "Đang mở",
+    CounterStatus.SERVING: "Đang phục vụ",
+    CounterStatus.PAUSED: "Tạm dừng",
+}
 
 
 def _jar() -> CookieJar:
-    return current_app.extensions["sothutu_admin_cookies"]
+    return parts().admin_cookies
 
 
-def _throttle() -> Throttle:
-    return current_app.extensions["sothutu_login_throttle"]
+def _throttle() -> LoginThrottle:
+    return parts().login_throttle
 
 
 def _password() -> str:
@@ -112,7 +124,12 @@ def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.post("/login")
+@page(answer=REDIRECT)
 def login() -> Any:
+    """Log in with [server] admin_password (form field `password`): a cookie for /admin.
+
+    Wrong passwords are throttled per address, with every other login of the server.
+    """
     if not _password():
         return _login_page(status=403)
     if foreign_origin():
@@ -120,7 +137,9 @@ def login() -> Any:
     who = client_address()
     wait = _throttle().wait_seconds(who)
     if wait:
-        return _login_page(f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.", 429)
+        return _login_page(
+            f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {math.ceil(wait)} giây.", 429
+        )
     if not same_secret(request.form.get("password", ""), _password()):
         _throttle().failed(who)
         log.warning("wrong admin password from %s", who)
@@ -133,7 +152,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 @admin_only
+@page(session="admin", answer=REDIRECT)
 def logout(_session: dict) -> Any:
+    """End the admin session (form field `csrf`)."""
     resp = redirect(PATH, code=303)
     CookieJar.clear(resp, COOKIE, PATH)
     return resp
@@ -142,7 +163,9 @@ def logout(_session: dict) -> Any:
 @bp.get("")
 @bp.get("/")
 @admin_only
+@page(session="admin")
 def today(session: dict) -> Response:
+    """The admin page: today live (counters, printers, figures), backups; else the login."""
     svc = _svc()
     state = svc.state()
     day = svc.today()
@@ -168,6 +191,7 @@ def _period_args() -> tuple[dict[str, str], Any]:
 
 
 @bp.get("/figures")
+@page(session="admin")
 def figures() -> Response:
     """Today's figures table alone (the live view reloads it after events)."""
     if _session() is None:
@@ -180,7 +204,9 @@ def figures() -> Response:
 
 @bp.get("/report")
 @admin_only
+@page(session="admin")
 def report(session: dict) -> Response:
+    """A day's (`?date=`) or a period's (`?from=&to=`) report with charts, to print."""
     svc = _svc()
     try:
         _args, (first, last) = _period_args()
@@ -214,7 +240,9 @@ def report(session: dict) -> Response:
 
 @bp.get("/report.csv")
 @admin_only
+@page(session="admin", answer=Answer({"type": "string"}, media="text/csv"))
 def report_csv(_session: dict) -> Response:
+    """The same report as CSV (UTF-8 with a BOM, Vietnamese headings)."""
     svc = _svc()
     try:
         _args, (first, last) = _period_args()
@@ -225,9 +253,9 @@ def report_csv(_session: dict) -> Response:
 
 @bp.post("/backup")
 @admin_only
+@page(session="admin", answer=REDIRECT)
 def backup_now(_session: dict) -> Any:
-    from counter_api.backup import BackupError, make_backup
-
+    """Make a backup of the database now (form field `csrf`); the page says how it went."""
     try:
         path = make_backup(_svc().config)
     except BackupError as exc:

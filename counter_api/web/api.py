@@ -1,97 +1,84 @@
-"""The JSON API under /api/v1 (see shared/design/api.md): thin views over the service.
+"""The queue's JSON API under /api/v1: thin views over the service.
 
-Each view declares who may call it and what body it takes; ``endpoint`` runs
-the checks in the contract's order (413, 401, 403, 415/400, then the service
-answers 404 and 409).
+Each view declares who may call it, what it takes and what it answers
+(``counter_api.web.endpoint``); its docstring is its description in the
+OpenAPI document. The meanings and the order of checks: docs/api.md.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, jsonify
 
 from counter_api import __version__
-from counter_api.service import PRINTER_STATES, QueueService
-from counter_api.web import auth
-from counter_api.web.bodies import Field, check_size, parse_body, path_id
+from counter_api.core.model import Status
+from counter_api.present import (
+    COUNTER_SCHEMA,
+    HOURS_SCHEMA,
+    KIOSK_SCHEMA,
+    PRINTER_STATES,
+    TICKET_SCHEMA,
+)
+from counter_api.procedures.ticket import ticket_procedure
+from counter_api.service import SERVICE_SCHEMA, STATE_SCHEMA
+from counter_api.web.bodies import Field, path_id
+from counter_api.web.endpoint import (
+    COUNTER,
+    ISSUERS_OR_GUIDANCE,
+    KIOSK,
+    PUBLIC,
+    TICKET_ID,
+    Allow,
+    Answer,
+    Call,
+    api_blueprint,
+    endpoint,
+    service,
+)
 from counter_api.web.errors import ApiError
+from counter_api.web.params import Param
+from counter_api.web.parts import parts
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("api", __name__)
 
-PUBLIC = None
-ADMIN = frozenset({"admin"})
-ISSUERS = frozenset({"admin", "kiosk"})
-COUNTER = frozenset({"admin", "counter"})
-KIOSK = frozenset({"admin", "kiosk"})
-#: A guidance counter (Quầy hướng dẫn) may issue tickets on a citizen's behalf.
-ISSUERS_OR_GUIDANCE = frozenset({"admin", "kiosk", "counter"})
 #: Statuses GET /counters/N/tickets may filter on.
-TICKET_STATUSES = ("waiting", "called", "done", "no_show", "held", "expired")
+TICKET_STATUSES = tuple(s.value for s in Status)
+
+HEALTH_SCHEMA = {
+    "title": "Health",
+    "type": "object",
+    "properties": {
+        "status": {"const": "ok"},
+        "time": {"type": "string", "format": "date-time"},
+        "version": {"type": "string"},
+        "business_date": {"type": "string", "format": "date"},
+    },
+}
+TICKET_ANSWER = Answer(
+    {"title": "TicketResult", "type": "object", "properties": {"ticket": TICKET_SCHEMA}}
+)
+NULLABLE_TICKET = {"oneOf": [TICKET_SCHEMA, {"type": "null"}]}
+COUNTER_ANSWER = Answer(
+    {"title": "CounterResult", "type": "object", "properties": {"counter": COUNTER_SCHEMA}}
+)
+NO_CURRENT = {409: ("no_current_ticket",)}
 
 
-def service() -> QueueService:
-    return current_app.extensions["sothutu"]
-
-
-def keyring() -> auth.KeyRing:
-    return current_app.extensions["sothutu_keys"]
-
-
-@bp.before_request
-def _size_first() -> None:
-    check_size()
-
-
-def endpoint(
-    who: frozenset[str] | None,
-    *,
-    body: dict[str, Field] | None = None,
-    counter_path: bool = False,
-    allow: Callable[[auth.Principal], bool] | None = None,
-) -> Callable:
-    """Run the contract's checks, then call the view as ``view(principal, body, **path)``.
-
-    ``allow`` narrows the rights of the kinds in ``who`` (checked with them, as 403).
-    """
-
-    def wrap(view: Callable[..., Any]) -> Callable[..., Response]:
-        @functools.wraps(view)
-        def run(**path: str) -> Any:
-            principal = None
-            if who is not None:
-                principal = auth.authenticate(keyring())
-                if principal.kind not in who or (allow is not None and not allow(principal)):
-                    raise ApiError(403, "forbidden", f"a {principal.kind} may not do this")
-                if counter_path:
-                    number = path_id(path["n"])
-                    if principal.kind == "counter" and not principal.may_act_for_counter(number):
-                        raise ApiError(
-                            403, "forbidden", "a counter may act on its own counter only"
-                        )
-            data = parse_body(body) if body is not None else {}
-            if counter_path:
-                number = path_id(path.pop("n"))
-                if number is None or service().config.counter(number) is None:
-                    raise ApiError(404, "unknown_counter", "no such counter")
-                path["number"] = number  # type: ignore[assignment]
-            result = view(principal, data, **path)
-            return result if isinstance(result, Response | tuple) else jsonify(result)
-
-        return run
-
-    return wrap
+def _ticket_id(text: str) -> int:
+    ticket_id = path_id(text)
+    if ticket_id is None:
+        raise ApiError(404, "unknown_ticket", "no such ticket")
+    return ticket_id
 
 
 # --- public ------------------------------------------------------------------------
 
 
 @bp.get("/health")
-@endpoint(PUBLIC)
-def health(_p: Any, _b: Any) -> dict:
+@endpoint(PUBLIC, answer=Answer(HEALTH_SCHEMA))
+def health(_c: Call) -> dict:
+    """Liveness: the server answers and its database is readable."""
     svc = service()
     svc.today()
     now: datetime = svc.clock.now()
@@ -104,25 +91,40 @@ def health(_p: Any, _b: Any) -> dict:
 
 
 @bp.get("/services")
-@endpoint(PUBLIC)
-def services(_p: Any, _b: Any) -> dict:
+@endpoint(
+    PUBLIC,
+    answer=Answer(
+        {
+            "type": "object",
+            "properties": {
+                "services": {"type": "array", "items": SERVICE_SCHEMA},
+                "hours": HOURS_SCHEMA,
+            },
+        }
+    ),
+)
+def services(_c: Call) -> dict:
+    """The fields (lĩnh vực) in kiosk order, how many wait in each, and the opening
+    hours: whether tickets are issued now and when that changes (the kiosk's start
+    screen shows "closed" from it)."""
     svc = service()
     return {"services": svc.services(), "hours": svc.hours()}
 
 
 @bp.get("/state")
-@endpoint(PUBLIC)
-def state(_p: Any, _b: Any) -> dict:
+@endpoint(PUBLIC, answer=Answer(STATE_SCHEMA))
+def state(_c: Call) -> dict:
+    """Counters, recent calls, queues and kiosks: what a display or console starts from."""
     return service().state()
 
 
-@bp.get("/tickets/<tid>")
-@endpoint(PUBLIC)
-def get_ticket(_p: Any, _b: Any, tid: str) -> dict:
-    ticket_id = path_id(tid)
-    if ticket_id is None:
-        raise ApiError(404, "unknown_ticket", "no such ticket")
-    return service().ticket(ticket_id)
+@bp.get("/tickets/<id>")
+@endpoint(
+    PUBLIC, path={"id": TICKET_ID}, answer=Answer(TICKET_SCHEMA), refuses={404: ("unknown_ticket",)}
+)
+def get_ticket(_c: Call, id: str) -> dict:
+    """One ticket, with its place in the queue while it waits."""
+    return service().ticket(_ticket_id(id))
 
 
 # --- kiosks ------------------------------------------------------------------------
@@ -131,16 +133,43 @@ def get_ticket(_p: Any, _b: Any, tid: str) -> dict:
 @bp.post("/tickets")
 @endpoint(
     ISSUERS_OR_GUIDANCE,
-    allow=lambda p: p.kind != "counter" or p.guidance,
-    body={"service": Field(str), "priority": Field(bool), "procedure": Field(str, max_length=60)},
+    allow=Allow(
+        lambda p: p.kind != "counter" or p.guidance,
+        "only a guidance counter (guidance = true)",
+    ),
+    body={
+        "service": Field(str, description="the field's id", example="ho-tich"),
+        "priority": Field(bool, description="a priority ticket (default false)"),
+        "procedure": Field(
+            str,
+            max_length=60,
+            description="a procedure's code in the catalogue, instead of or with `service`",
+        ),
+    },
+    answer=Answer(TICKET_SCHEMA, status=201, description="the new ticket"),
+    refuses={
+        404: ("unknown_service", "unknown_procedure"),
+        409: ("service_mismatch", "closed", "daily_limit_reached"),
+    },
 )
-def issue_ticket(p: auth.Principal, b: dict) -> tuple[Response, int]:
-    from counter_api.web.procedures import ticket_procedure
+def issue_ticket(c: Call) -> tuple[Response, int]:
+    """Issue a ticket.
 
+    `service` is required unless `procedure` (a catalogue code) is given; the ticket
+    is then for that procedure, in its field, and carries `procedure` {code, name}.
+    409 `service_mismatch`: `service` is not the procedure's field; `closed`: outside
+    [centre] hours; `daily_limit_reached`: the field's daily_limit is reached.
+    The answer's `Location` header is the ticket's URL.
+    """
+    p = c.who
+    assert p is not None
     kiosk = p.name if p.kind == "kiosk" else None
-    service_id, procedure = ticket_procedure(b.get("service"), b.get("procedure"))
+    find = parts().catalogue.view().get
+    service_id, procedure = ticket_procedure(
+        service().config, find, c.body.get("service"), c.body.get("procedure")
+    )
     ticket = service().issue(
-        service_id, bool(b.get("priority", False)), kiosk=kiosk, procedure=procedure
+        service_id, bool(c.body.get("priority", False)), kiosk=kiosk, procedure=procedure
     )
     resp = jsonify(ticket)
     resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
@@ -151,116 +180,195 @@ def issue_ticket(p: auth.Principal, b: dict) -> tuple[Response, int]:
 @endpoint(
     KIOSK,
     body={
-        "printer": Field(str, required=True),
-        "message": Field(str, max_length=500),
-        "kiosk": Field(str),
+        "printer": Field(str, required=True, choices=PRINTER_STATES),
+        "message": Field(str, max_length=500, description="shown to clerks as it is"),
+        "kiosk": Field(
+            str,
+            description="which kiosk: the admin key names it, a kiosk key is its own",
+            example="kiosk-1",
+        ),
     },
+    answer=Answer({"type": "object", "properties": {"kiosk": KIOSK_SCHEMA}}),
+    refuses={404: ("unknown_kiosk",)},
 )
-def kiosk_status(p: auth.Principal, b: dict) -> dict:
-    if b["printer"] not in PRINTER_STATES:
-        raise ApiError(
-            400, "invalid_request", f"field 'printer' must be one of {', '.join(PRINTER_STATES)}"
-        )
+def kiosk_status(c: Call) -> dict:
+    """A kiosk reports its printer: shown to clerks and in /state under `kiosks`.
+
+    Emits `kiosk.status` when the state or message changed.
+    """
+    p = c.who
+    assert p is not None
     if p.kind == "kiosk":
         name = p.name
     else:
-        name = b.get("kiosk")
+        name = c.body.get("kiosk")
         if not name:
             raise ApiError(400, "invalid_request", "missing field 'kiosk' (the admin key names it)")
-    return {"kiosk": service().kiosk_status(name, b["printer"], b.get("message", ""))}
+    return {"kiosk": service().kiosk_status(name, c.body["printer"], c.body.get("message", ""))}
 
 
-@bp.post("/tickets/<tid>/reprint")
-@endpoint(COUNTER, body={"kiosk": Field(str)})
-def reprint(_p: auth.Principal, b: dict, tid: str) -> dict:
-    ticket_id = path_id(tid)
-    if ticket_id is None:
-        raise ApiError(404, "unknown_ticket", "no such ticket")
-    return service().reprint(ticket_id, b.get("kiosk"))
+@bp.post("/tickets/<id>/reprint")
+@endpoint(
+    COUNTER,
+    path={"id": TICKET_ID},
+    body={"kiosk": Field(str, description="the kiosk to print on", example="kiosk-1")},
+    answer=Answer(
+        {
+            "type": "object",
+            "properties": {"ticket": TICKET_SCHEMA, "kiosk": {"type": "string"}},
+        }
+    ),
+    refuses={404: ("unknown_ticket", "unknown_kiosk"), 409: ("no_kiosk",)},
+)
+def reprint(c: Call, id: str) -> dict:
+    """Print a ticket again: emits `ticket.reprint` for the kiosk that printed it.
+
+    `kiosk` picks another kiosk; without it the ticket's own kiosk, else the first
+    configured. 409 `no_kiosk`: no kiosk is configured.
+    """
+    return service().reprint(_ticket_id(id), c.body.get("kiosk"))
 
 
 # --- counters ------------------------------------------------------------------------
 
 
 @bp.post("/counters/<n>/next")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_next(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(
+    COUNTER,
+    body={},
+    counter_path=True,
+    answer=Answer(
+        {
+            "title": "NextResult",
+            "type": "object",
+            "properties": {"ticket": NULLABLE_TICKET, "finished": NULLABLE_TICKET},
+        }
+    ),
+    refuses={409: ("counter_paused",)},
+)
+def counter_next(_c: Call, number: int) -> dict:
+    """Finish the current ticket (done) and call the next.
+
+    The next is the earliest-issued waiting priority ticket of the counter's
+    services, else the earliest-issued ordinary one; ties by lower id. `ticket` is
+    null when none waits.
+    """
     return service().next(number)
 
 
 @bp.post("/counters/<n>/recall")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_recall(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(COUNTER, body={}, counter_path=True, answer=TICKET_ANSWER, refuses=NO_CURRENT)
+def counter_recall(_c: Call, number: int) -> dict:
+    """Announce the current ticket again: `calls` + 1; it stays current."""
     return service().recall(number)
 
 
 @bp.post("/counters/<n>/done")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_done(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(COUNTER, body={}, counter_path=True, answer=TICKET_ANSWER, refuses=NO_CURRENT)
+def counter_done(_c: Call, number: int) -> dict:
+    """The current ticket → done."""
     return service().done(number)
 
 
 @bp.post("/counters/<n>/no-show")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_no_show(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(COUNTER, body={}, counter_path=True, answer=TICKET_ANSWER, refuses=NO_CURRENT)
+def counter_no_show(_c: Call, number: int) -> dict:
+    """The current ticket → no_show (called back later by code)."""
     return service().no_show(number)
 
 
 @bp.post("/counters/<n>/hold")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_hold(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(COUNTER, body={}, counter_path=True, answer=TICKET_ANSWER, refuses=NO_CURRENT)
+def counter_hold(_c: Call, number: int) -> dict:
+    """The current ticket → held: the citizen completes the dossier; called back by code."""
     return service().hold(number)
 
 
 @bp.post("/counters/<n>/transfer")
-@endpoint(COUNTER, body={"service": Field(str, required=True)}, counter_path=True)
-def counter_transfer(_p: Any, b: dict, number: int) -> dict:
-    return service().transfer(number, b["service"])
+@endpoint(
+    COUNTER,
+    body={"service": Field(str, required=True, description="the field's id", example="ho-tich")},
+    counter_path=True,
+    answer=TICKET_ANSWER,
+    refuses={404: ("unknown_service",), 409: ("no_current_ticket", "same_service")},
+)
+def counter_transfer(c: Call, number: int) -> dict:
+    """The current ticket → waiting in another field.
+
+    It keeps its id, code and issue time (so its place in the calling order); the
+    counter is left with no current ticket.
+    """
+    return service().transfer(number, c.body["service"])
 
 
 @bp.post("/counters/<n>/call")
 @endpoint(
     COUNTER,
-    body={"code": Field(str, required=True, max_length=20), "service": Field(str)},
+    body={
+        "code": Field(str, required=True, max_length=20, example="A015"),
+        "service": Field(str, description="picks one when two fields share a prefix"),
+    },
     counter_path=True,
+    answer=TICKET_ANSWER,
+    refuses={
+        404: ("unknown_ticket",),
+        409: ("counter_paused", "ambiguous_code", "not_callable"),
+    },
 )
-def counter_call(_p: Any, b: dict, number: int) -> dict:
-    code = b["code"].upper()
+def counter_call(c: Call, number: int) -> dict:
+    """Call a ticket of today by its code, after finishing the current one.
+
+    Callable: waiting, held and no_show tickets of the counter's fields.
+    """
+    code = c.body["code"].upper()
     if not code:
         raise ApiError(400, "invalid_request", "field 'code' is empty")
-    return service().call(number, code, b.get("service"))
+    return service().call(number, code, c.body.get("service"))
 
 
 @bp.get("/counters/<n>/tickets")
-@endpoint(COUNTER, counter_path=True)
-def counter_tickets(_p: Any, _b: Any, number: int) -> dict:
-    raw = request.args.get("status", "held,no_show")
-    statuses = [s.strip() for s in raw.split(",") if s.strip()]
-    bad = [s for s in statuses if s not in TICKET_STATUSES]
-    if bad or not statuses:
-        raise ApiError(
-            400,
-            "invalid_request",
-            f"parameter 'status' takes a comma-separated list of {', '.join(TICKET_STATUSES)}",
+@endpoint(
+    COUNTER,
+    counter_path=True,
+    query={
+        "status": Param(
+            list,
+            "the statuses to list",
+            choices=TICKET_STATUSES,
+            default=("held", "no_show"),
         )
-    return {"tickets": service().counter_tickets(number, statuses)}
+    },
+    answer=Answer(
+        {"type": "object", "properties": {"tickets": {"type": "array", "items": TICKET_SCHEMA}}}
+    ),
+)
+def counter_tickets(c: Call, number: int) -> dict:
+    """Today's tickets whose last counter is N in the given statuses, latest call first.
+
+    For calling back by code the tickets the counter held or marked absent; at most 200.
+    """
+    return {"tickets": service().counter_tickets(number, list(c.query["status"]))}
 
 
 @bp.post("/counters/<n>/pause")
-@endpoint(COUNTER, body={"reason": Field(str, max_length=200)}, counter_path=True)
-def counter_pause(_p: Any, b: dict, number: int) -> dict:
-    return service().pause(number, b.get("reason", ""))
+@endpoint(
+    COUNTER,
+    body={"reason": Field(str, max_length=200, description="shown on the counter's screen")},
+    counter_path=True,
+    answer=COUNTER_ANSWER,
+)
+def counter_pause(c: Call, number: int) -> dict:
+    """Stop calling; the current ticket stays. Pausing a paused counter changes nothing."""
+    return service().pause(number, c.body.get("reason", ""))
 
 
 @bp.post("/counters/<n>/resume")
-@endpoint(COUNTER, body={}, counter_path=True)
-def counter_resume(_p: Any, _b: Any, number: int) -> dict:
+@endpoint(
+    COUNTER,
+    body={},
+    counter_path=True,
+    answer=COUNTER_ANSWER,
+)
+def counter_resume(_c: Call, number: int) -> dict:
+    """Call again. Resuming an open counter changes nothing."""
     return service().resume(number)
-
-
-@bp.get("/openapi.json")
-@endpoint(PUBLIC)
-def openapi(_p: Any, _b: Any) -> dict:
-    from counter_api.web.openapi import document
-
-    return document(request.host_url.rstrip("/"))

@@ -1,8 +1,8 @@
 """Who is asking: bearer keys (admin, counters, kiosks), checked in constant time.
 
 The order of checks is the contract's: 401 (no key, unknown key, malformed
-header) before 403 (rights). Console sessions plug in through
-``session_principal`` (the console module sets it).
+header) before 403 (rights). A request without an ``Authorization`` header may
+still be a clerk's console session: the caller passes the function that finds it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
 
 from counter_api.web.errors import ApiError
 from sothutu.config import Config
@@ -60,20 +60,17 @@ class KeyRing:
         return found
 
 
-#: Key of ``app.extensions`` where the console registers a function that returns
-#: the principal of a valid console session (cookie + CSRF header), or None.
-SESSION_HOOK = "sothutu_session_principal"
+#: Finds the principal of this request's console session (cookie + CSRF header), or None.
+SessionLookup = Callable[[], Principal | None]
 
 
-def authenticate(keyring: KeyRing) -> Principal:
+def authenticate(keyring: KeyRing, session: SessionLookup | None = None) -> Principal:
     """The caller, or ``ApiError`` 401."""
     header = request.headers.get("Authorization")
     if header is None:
-        hook: Callable[[], Principal | None] | None = current_app.extensions.get(SESSION_HOOK)
-        if hook is not None:
-            principal = hook()
-            if principal is not None:
-                return principal
+        principal = session() if session is not None else None
+        if principal is not None:
+            return principal
         raise ApiError(401, "unauthorized", "this action needs a key: Authorization: Bearer KEY")
     m = _BEARER.fullmatch(header)
     if not m:

@@ -1,4 +1,8 @@
-"""Request bodies: size, content type, JSON object, field types, clean text."""
+"""Request bodies: size, content type, JSON object, field types and limits, clean text.
+
+A view declares its fields once (``Field``); ``parse_body`` enforces them and the
+OpenAPI document shows the same declaration, limits included.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,21 @@ MAX_BODY = 16 * 1024
 
 @dataclass(frozen=True)
 class Field:
-    """One body field: its JSON type, whether it is required, a length limit for text."""
+    """One body field: its JSON type, whether it is required, its limits.
+
+    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters;
+    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer.
+    ``example`` and ``description`` only document.
+    """
 
     type: type
     required: bool = False
     max_length: int = 200
+    description: str = ""
+    choices: tuple[Any, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    example: Any = None
 
 
 def check_size() -> None:
@@ -103,8 +117,25 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
                 )
             if any(unicodedata.category(ch) == "Cc" for ch in value):
                 raise ApiError(400, "invalid_request", f"field {name!r} holds control characters")
+        _check_limits(name, f, value)
         out[name] = value
     return out
+
+
+def _check_limits(name: str, f: Field, value: Any) -> None:
+    if f.choices is not None and value not in f.choices:
+        choices = ", ".join(str(c) for c in f.choices)
+        raise ApiError(400, "invalid_request", f"field {name!r} must be one of {choices}")
+    low = f.minimum is not None and value < f.minimum
+    high = f.maximum is not None and value > f.maximum
+    if low or high:
+        if f.minimum is not None and f.maximum is not None:
+            bounds = f"from {f.minimum} to {f.maximum}"
+        elif f.minimum is not None:
+            bounds = f"of at least {f.minimum}"
+        else:
+            bounds = f"of at most {f.maximum}"
+        raise ApiError(400, "invalid_request", f"field {name!r} must be an integer {bounds}")
 
 
 def _type_name(tp: type) -> str:

@@ -15,14 +15,12 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections import OrderedDict
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -30,9 +28,10 @@ from flask import (
     session,
 )
 
-from counter_api.service import QueueService
 from counter_api.web import auth
-from counter_api.web.api import service as _svc
+from counter_api.web.endpoint import REDIRECT, Answer, page
+from counter_api.web.endpoint import service as _svc
+from counter_api.web.parts import parts
 from counter_api.web.stream import page_heartbeat
 from counter_api.web.throttle import LoginThrottle
 from sothutu.config import Config
@@ -55,11 +54,7 @@ MSG_EXPIRED = "Phiên làm việc đã hết. Vui lòng đăng nhập lại."
 
 
 def _throttle() -> LoginThrottle:
-    return current_app.extensions["sothutu_login_throttle"]
-
-
-def _revoked() -> OrderedDict[str, None]:
-    return current_app.extensions["sothutu_revoked_sessions"]
+    return parts().login_throttle
 
 
 def _fingerprint(config: Config, number: int) -> str:
@@ -87,7 +82,7 @@ def logged_in() -> dict[str, Any] | None:
         return None
     if data.get("d") != svc.today().isoformat():
         return None
-    if data.get("s") in _revoked():
+    if data.get("s") in parts().revoked_sessions:
         return None
     return data
 
@@ -140,7 +135,13 @@ def _login_page(message: str = "", status: int = 200, kind: str = "error") -> Re
 
 
 @bp.get("")
-def page() -> Response:
+@page()
+def screen() -> Response:
+    """The clerk's console: the login form, or the counter's screen once logged in.
+
+    Logged in, the page's script calls /api/v1 with the session cookie and its
+    `X-CSRF-Token` (see the `consoleSession` security scheme), with the counter's rights.
+    """
     data = logged_in()
     if data is None:
         if request.args.get("bye"):
@@ -180,13 +181,20 @@ def page() -> Response:
 
 @bp.get("/")
 @bp.get("/login")
+@page(answer=Answer(status=302, description="Found: /console", media=""))
 def to_page() -> Response:
     """Typed addresses (``/console/``, a bookmarked ``/console/login``) lead to the page."""
     return redirect("/console", 302)  # type: ignore[return-value]
 
 
 @bp.post("/login")
+@page(answer=REDIRECT)
 def login() -> Response:
+    """Log in a counter: form fields `counter`, `pin` and the form's `csrf_token`.
+
+    A wrong PIN shows the form again (401); wrong PINs are throttled per address (429,
+    the page says how long to wait), with every other login of the server.
+    """
     if not _same_origin():
         return _login_page(MSG_FOREIGN, 403)
     expected = session.pop("login", None)
@@ -217,14 +225,16 @@ def login() -> Response:
 
 
 @bp.post("/logout")
+@page(answer=REDIRECT)
 def logout() -> Response:
+    """End the console session (form field `csrf_token`); it cannot be used again."""
     data = logged_in()
     if data is None:
         return redirect("/console", 303)  # type: ignore[return-value]
     given = request.form.get("csrf_token", "")
     if not _same_origin() or not hmac.compare_digest(given.encode(), str(data["t"]).encode()):
         return _secure(make_response(MSG_FOREIGN, 403))
-    revoked = _revoked()
+    revoked = parts().revoked_sessions
     revoked[str(data.get("s"))] = None
     while len(revoked) > 10_000:
         revoked.popitem(last=False)
@@ -232,16 +242,16 @@ def logout() -> Response:
     return redirect("/console?bye=1", 303)  # type: ignore[return-value]
 
 
-def init_app(app: Flask, config: Config) -> None:
-    """Register the console and plug its sessions into the API's authentication."""
+#: The console's session cookie (Flask's signed session).
+COOKIE = "sothutu_console"
+
+
+def configure(app: Flask) -> None:
+    """The console's cookie settings (the factory plugs its sessions into the API's
+    authentication through ``Parts.console_session``)."""
     app.config.update(
-        SESSION_COOKIE_NAME="sothutu_console",
+        SESSION_COOKIE_NAME=COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_PATH="/",
     )
-    svc: QueueService = app.extensions["sothutu"]
-    app.extensions["sothutu_login_throttle"] = LoginThrottle(lambda: svc.clock.now().timestamp())
-    app.extensions["sothutu_revoked_sessions"] = OrderedDict()
-    app.extensions[auth.SESSION_HOOK] = session_principal
-    app.register_blueprint(bp)

@@ -1,892 +1,396 @@
-"""The OpenAPI 3.1 document served at /api/v1/openapi.json.
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json, generated from the app.
 
-Written by hand next to the views; a test checks that every route of the API
-blueprint appears here with its methods, so the two cannot drift apart.
+Paths, parameters, security and request bodies come from ``app.url_map`` and
+what each view declared (``counter_api.web.endpoint``): who may call it, its
+body fields with their limits, its query and path parameters, its docstring.
+Only response schemas are written by hand, next to the code that makes each
+answer; a schema with a ``title`` becomes a component of that name.
+
+API paths are relative to the server URL ``…/api/v1``. Every other route (the
+console, the admin page, the displays, the tablets, the ticket page, the
+procedure look-up, static files) is in the document too, tagged ``pages``, with
+the server's root as its own server. The meanings, the order of checks and the
+events' data: docs/api.md.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Mapping
 from typing import Any
 
+from flask import Flask, current_app, request
+from werkzeug.routing import Rule
+
 from counter_api import __version__
-from counter_api.present import HOURS_SCHEMA
+from counter_api.web.bodies import MAX_BODY, Field
+from counter_api.web.endpoint import (
+    PUBLIC,
+    Answer,
+    Call,
+    Route,
+    api_blueprint,
+    endpoint,
+    route_of,
+)
+from counter_api.web.params import Param
+from counter_api.web.parts import parts
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
+bp = api_blueprint("openapi", __name__)
+
+API_PREFIX = "/api/v1"
+PAGES = "pages"
+
+#: Tags by blueprint: the tag's name and what it holds.
+TAGS: dict[str, tuple[str, str]] = {
+    "api": ("queue", "Tickets, counters, kiosks and the state of the queue."),
+    "events": ("events", "The live event stream (server-sent events)."),
+    "procedures_api": ("procedures", "The procedure catalogue (tra cứu thủ tục)."),
+    "ratings": ("ratings", "Citizens' satisfaction ratings from keypads."),
+    "reports": ("reports", "A day's or a period's figures."),
+    "voice": ("voice", "The browser display's voice: announcements and clips."),
+    "openapi": ("document", "This document."),
+}
+PAGES_TAG = (
+    "HTML pages and files outside /api/v1, for people: the clerks' console, the admin "
+    "page, the wall and counter displays, the rating tablets, the citizen's ticket page "
+    "and the procedure look-up, with their scripts, styles and fonts."
+)
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+#: What each error status means, after the codes the operation names.
+ERROR_TEXT = {
+    400: "bad JSON, a wrong type, a missing field or parameter, a value out of its limits",
+    401: "no key, an unknown key or a malformed Authorization header",
+    403: "this key (or session) may not do this",
+    404: "the thing named does not exist",
+    409: "the state does not allow it",
+    413: f"the body is over {MAX_BODY // 1024} KiB",
+    415: "a non-empty body must be application/json",
+    503: "the server cannot take it now",
+}
+ERROR_CODES = {
+    400: ("invalid_request",),
+    401: ("unauthorized",),
+    403: ("forbidden",),
+    413: ("too_large",),
+    415: ("unsupported_media_type",),
+}
+
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A key of the config: [server] admin_key, a counter's key or a "
+        "kiosk's key. The scheme name is case-insensitive.",
+    },
+    "consoleSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "sothutu_console",
+        "description": "A clerk's console login (POST /console/login with the counter's "
+        "PIN): that counter's rights, with csrfToken.",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "The token of the session, which its page holds.",
+    },
+    "adminSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "sothutu_admin",
+        "description": "The admin page's login (POST /admin/login with [server] "
+        "admin_password); without it the page shows the login form.",
+    },
+    "ratingTablet": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "sothutu_rate_N",
+        "description": "A rating tablet set up for counter N with its PIN (POST "
+        "/rate/N/login); without it the page shows the PIN form.",
+    },
+}
+SESSIONS = {"admin": "adminSession", "tablet": "ratingTablet"}
+
+#: Routes Flask makes itself, declared here.
+FLASK_ROUTES = {
+    "static": Route(
+        kind="page",
+        doc="The pages' own scripts, styles and images (counter_api/static).",
+        path={"filename": Param(str, "a file's path under counter_api/static (slashes allowed)")},
+        answer=Answer({"type": "string", "format": "binary"}, media="application/octet-stream"),
+    )
+}
+
+WHO = {"admin": "the admin key", "kiosk": "a kiosk's key", "counter": "a counter's key"}
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+@bp.get("/openapi.json")
+@endpoint(PUBLIC, answer=Answer({"type": "object"}, description="OpenAPI 3.1"))
+def openapi(_c: Call) -> dict:
+    """This document, generated from the app's routes and their declarations."""
+    p = parts()
+    if p.openapi is None:
+        p.openapi = document(current_app)
+    return {**p.openapi, "servers": [{"url": request.host_url.rstrip("/") + API_PREFIX}]}
 
 
-def _json(schema: dict) -> dict:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict:
-    text = {
-        400: "invalid_request: bad JSON, wrong type, missing field",
-        401: "unauthorized: no key, unknown key or malformed Authorization header",
-        403: "forbidden: the key may not do this",
-        404: "unknown_service, unknown_counter, unknown_ticket, unknown_kiosk, "
-        "unknown_procedure or not_found",
-        409: "a state conflict; see the operation's description for its codes",
-        413: "too_large: the body is over 16 KiB",
-        415: "unsupported_media_type: a non-empty body must be application/json",
-        503: "unavailable (database) or too_many_streams",
-    }
-    return {str(c): {"description": text[c], **_json(_ERROR)} for c in codes}
-
-
-_WRITE = (400, 401, 403, 413, 415)
-
-
-def _counter_op(
-    summary: str,
-    description: str,
-    response: str,
-    body: dict | None = None,
-    conflicts: str = "",
-    required: bool = False,
-) -> dict:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "description": description + (f" 409 codes: {conflicts}." if conflicts else ""),
-        "security": [{"bearer": []}],
-        "parameters": [
-            {
-                "name": "n",
-                "in": "path",
-                "required": True,
-                "description": "counter number",
-                "schema": {"type": "integer"},
-            }
-        ],
-        "responses": {
-            "200": {"description": "OK", **_json(_ref(response))},
-            **_errors(*_WRITE, 404, *((409,) if conflicts else ())),
-        },
-    }
-    if body is not None:
-        op["requestBody"] = {"required": required, **_json(body)}
-    return op
-
-
-def document(server_url: str = "") -> dict[str, Any]:
-    ticket_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    paths: dict[str, Any] = {
-        "/health": {
-            "get": {
-                "summary": "Liveness",
-                "security": [],
-                "responses": {"200": {"description": "OK", **_json(_ref("Health"))}},
-            }
-        },
-        "/services": {
-            "get": {
-                "summary": "The fields (lĩnh vực) and how many wait in each",
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        **_json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "services": {"type": "array", "items": _ref("Service")},
-                                    "hours": _ref("Hours"),
-                                },
-                            }
-                        ),
-                    }
-                },
-            }
-        },
-        "/state": {
-            "get": {
-                "summary": "Counters, recent calls, queues and kiosks",
-                "security": [],
-                "responses": {"200": {"description": "OK", **_json(_ref("State"))}},
-            }
-        },
-        "/events": {
-            "get": {
-                "summary": "Server-sent events",
-                "description": "text/event-stream. Without Last-Event-ID the first event is "
-                "`snapshot` (the /state body, id = its last_event_id); with Last-Event-ID: K every "
-                "event after K is replayed from the durable log, then live events follow. Types: "
-                "ticket.issued, ticket.called, ticket.recalled, ticket.done, ticket.no_show, "
-                "ticket.held, ticket.transferred, ticket.expired, counter.paused, counter.resumed, "
-                "day.rollover, kiosk.status, ticket.reprint, rating.recorded, checklist.print "
-                "(data: procedure {code, name}, kiosk, counter). `: ping` at least every 15 s; "
-                'with `?heartbeat=S` a `heartbeat` event (no id, data `{"time"}`) instead, '
-                "whenever S seconds (or the ping interval, when shorter) pass without another "
-                "event: browsers' EventSource hides comments, so a page can see that the stream "
-                "lives.",
-                "security": [],
-                "parameters": [
-                    {
-                        "name": "Last-Event-ID",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "integer"},
-                    },
-                    {
-                        "name": "lastEventId",
-                        "in": "query",
-                        "required": False,
-                        "description": "as Last-Event-ID, for clients that cannot set headers; "
-                        "the header wins",
-                        "schema": {"type": "integer"},
-                    },
-                    {
-                        "name": "heartbeat",
-                        "in": "query",
-                        "required": False,
-                        "description": "seconds (1-60) between `heartbeat` events while the "
-                        "stream is quiet; absent: `: ping` comments. Anything else is 400.",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 60},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "the stream",
-                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                    },
-                    **_errors(400, 503),
-                },
-            }
-        },
-        "/voice/announcement": {
-            "get": {
-                "summary": "The words and voice-pack clips of one call's announcement",
-                "description": "What the display says for a call, from the same pure function "
-                "as the pygame display (sothutu/voice/announce.py) with the config's [voice] "
-                "dialect, "
-                "repeat, chime and announce: the sentence, and the clip names in order with the "
-                "silence after each (ms). The browser display plays these clips from /voice/clip.",
-                "security": [],
-                "parameters": [
-                    {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}},
-                    {
-                        "name": "counter",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 0},
-                    },
-                    {
-                        "name": "recall",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "boolean", "default": False},
-                    },
-                ],
-                "responses": {
-                    "200": {"description": "OK", **_json(_ref("Announcement"))},
-                    **_errors(400),
-                },
-            }
-        },
-        "/voice/clip": {
-            "get": {
-                "summary": "One clip of the voice pack, as WAV",
-                "description": "`name` is a clip name of the README's table (`moi-cong-dan`, "
-                "`so-5`, `chu-a`, `chime`, ...). Read from [voice] pack on each request (a "
-                "clip a centre replaced is served at once), 16-bit files trimmed of their silent "
-                "ends. Without a chime in the pack, the synthesized chime; a missing word is said "
-                "by espeak-ng when [voice] espeak allows and it is installed, else 404.",
-                "security": [],
-                "parameters": [
-                    {"name": "name", "in": "query", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {
-                    "200": {
-                        "description": "the clip",
-                        "content": {
-                            "audio/wav": {"schema": {"type": "string", "format": "binary"}}
-                        },
-                    },
-                    "304": {"description": "not modified (If-None-Match)"},
-                    **_errors(404),
-                },
-            }
-        },
-        "/tickets": {
-            "post": {
-                "summary": "Issue a ticket (kiosk or admin key, or a guidance counter)",
-                "description": "A counter with guidance = true (Quầy hướng dẫn), by its key or "
-                "its console session, may issue tickets on a citizen's behalf; other counters "
-                "get 403. `service` is required unless `procedure` (a catalogue code) is "
-                "given; then the ticket is for that procedure, in its field, and carries "
-                "`procedure` {code, name}. 404 codes: unknown_service, unknown_procedure. "
-                "409 codes: service_mismatch (`service` is not the procedure's field), closed "
-                "(outside [centre] hours), daily_limit_reached.",
-                "security": [{"bearer": []}],
-                "requestBody": {"required": True, **_json(_ref("IssueRequest"))},
-                "responses": {
-                    "201": {"description": "the new ticket", **_json(_ref("Ticket"))},
-                    **_errors(*_WRITE, 404, 409),
-                },
-            }
-        },
-        "/tickets/{id}": {
-            "get": {
-                "summary": "One ticket, with its place in the queue while it waits",
-                "security": [],
-                "parameters": ticket_id,
-                "responses": {
-                    "200": {"description": "OK", **_json(_ref("Ticket"))},
-                    **_errors(404),
-                },
-            }
-        },
-        "/tickets/{id}/reprint": {
-            "post": {
-                "summary": "Print a ticket again at its kiosk (counter or admin key)",
-                "description": 'Emits ticket.reprint. Optional body {"kiosk": NAME} picks a kiosk.'
-                " 409 code: no_kiosk.",
-                "security": [{"bearer": []}],
-                "parameters": ticket_id,
-                "requestBody": {
-                    "required": False,
-                    **_json({"type": "object", "properties": {"kiosk": {"type": "string"}}}),
-                },
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        **_json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "ticket": _ref("Ticket"),
-                                    "kiosk": {"type": "string"},
-                                },
-                            }
-                        ),
-                    },
-                    **_errors(*_WRITE, 404, 409),
-                },
-            }
-        },
-        "/kiosks/status": {
-            "post": {
-                "summary": "A kiosk reports its printer (kiosk key, or admin naming the kiosk)",
-                "security": [{"bearer": []}],
-                "requestBody": {"required": True, **_json(_ref("KioskStatusRequest"))},
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        **_json({"type": "object", "properties": {"kiosk": _ref("Kiosk")}}),
-                    },
-                    **_errors(*_WRITE, 404),
-                },
-            }
-        },
-        "/counters/{n}/next": {
-            "post": _counter_op(
-                "Finish the current ticket (done) and call the next",
-                "Calling order: the earliest-issued waiting priority ticket of the counter's "
-                "services, else the earliest-issued ordinary one; ties by lower id.",
-                "NextResult",
-                {"type": "object"},
-                "counter_paused",
-            )
-        },
-        "/counters/{n}/recall": {
-            "post": _counter_op(
-                "Announce the current ticket again",
-                "calls + 1; it stays current.",
-                "TicketResult",
-                {"type": "object"},
-                "no_current_ticket",
-            )
-        },
-        "/counters/{n}/done": {
-            "post": _counter_op(
-                "Current ticket → done", "", "TicketResult", {"type": "object"}, "no_current_ticket"
-            )
-        },
-        "/counters/{n}/no-show": {
-            "post": _counter_op(
-                "Current ticket → no_show",
-                "",
-                "TicketResult",
-                {"type": "object"},
-                "no_current_ticket",
-            )
-        },
-        "/counters/{n}/hold": {
-            "post": _counter_op(
-                "Current ticket → held (the citizen completes the dossier)",
-                "Called back later by code.",
-                "TicketResult",
-                {"type": "object"},
-                "no_current_ticket",
-            )
-        },
-        "/counters/{n}/transfer": {
-            "post": _counter_op(
-                "Current ticket → waiting in another service",
-                "Keeps id, code and issue time (so its place in the calling order).",
-                "TicketResult",
-                {
-                    "type": "object",
-                    "required": ["service"],
-                    "properties": {"service": {"type": "string"}},
-                },
-                "no_current_ticket, same_service",
-                required=True,
-            )
-        },
-        "/counters/{n}/call": {
-            "post": _counter_op(
-                "Call a ticket of today by its code",
-                "Finishes the current ticket first. Callable: waiting, held, no_show tickets of "
-                "the counter's services. `service` picks one when two services share a prefix.",
-                "TicketResult",
-                {
-                    "type": "object",
-                    "required": ["code"],
-                    "properties": {"code": {"type": "string"}, "service": {"type": "string"}},
-                },
-                "counter_paused, ambiguous_code, not_callable",
-                required=True,
-            )
-        },
-        "/counters/{n}/tickets": {
-            "get": {
-                "summary": "Today's tickets a counter held or marked absent",
-                "description": "For calling them back by code. `status` is a comma-separated "
-                "list (default held,no_show) of waiting, called, done, no_show, held, expired; "
-                "tickets whose last counter is N, latest call first, at most 200.",
-                "security": [{"bearer": []}],
-                "parameters": [
-                    {
-                        "name": "n",
-                        "in": "path",
-                        "required": True,
-                        "description": "counter number",
-                        "schema": {"type": "integer"},
-                    },
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "default": "held,no_show"},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        **_json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "tickets": {"type": "array", "items": _ref("Ticket")}
-                                },
-                            }
-                        ),
-                    },
-                    **_errors(400, 401, 403, 404),
-                },
-            }
-        },
-        "/counters/{n}/pause": {
-            "post": _counter_op(
-                "Stop calling (keeps the current ticket)",
-                "Idempotent.",
-                "CounterResult",
-                {"type": "object", "properties": {"reason": {"type": "string"}}},
-            )
-        },
-        "/counters/{n}/resume": {
-            "post": _counter_op("Call again", "Idempotent.", "CounterResult", {"type": "object"})
-        },
-        "/procedures": {
-            "get": {
-                "summary": "Search or list the procedure catalogue (tra cứu thủ tục)",
-                "description": "With `q`: procedures ranked for the query (accent-insensitive, "
-                "đ = d, i = y, word order free, small typos forgiven; a match in the name ranks "
-                "before one in the documents). Without `q`: the catalogue in its order. "
-                "`service` keeps one field. `total` counts all results before `limit`; "
-                "`services` counts each field's procedures (for browsing by field).",
-                "security": [],
-                "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-                    {"name": "service", "in": "query", "schema": {"type": "string"}},
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 1000,
-                            "default": 200,
-                        },
-                    },
-                ],
-                "responses": {
-                    "200": {"description": "OK", **_json(_ref("ProcedureList"))},
-                    **_errors(400, 404),
-                },
-            }
-        },
-        "/procedures/{code}": {
-            "get": {
-                "summary": "One procedure: documents, steps, time, fees and its checklist",
-                "security": [],
-                "parameters": [
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {
-                    "200": {"description": "OK", **_json(_ref("Procedure"))},
-                    **_errors(404),
-                },
-            }
-        },
-        "/counters/{n}/rating": {
-            "post": _counter_op(
-                "Record a citizen's satisfaction rating (keypad: counter key, or admin)",
-                "score 5 = Rất hài lòng, 4 = Hài lòng, 3 = Bình thường, 2 = Không hài lòng, "
-                "1 = Rất không hài lòng. Only the counter's most recently finished (done) ticket, "
-                "within [ratings] window_seconds of finishing, once; `ticket` (optional) must "
-                "name that ticket. A clerk's console session may not rate (403). Emits "
-                "rating.recorded.",
-                "RatingResult",
-                _ref("RatingRequest"),
-                "nothing_to_rate, not_ratable, rating_closed, already_rated",
-                required=True,
-            )
-        },
-        "/reports/daily": {
-            "get": {
-                "summary": "A day's or a period's figures (admin key)",
-                "description": "Per field, per counter, per hour and per day: issued, called, "
-                "served, no-show, expired, waiting time (first call − issued) mean/median/p90/max, "
-                "service time (finished − last call) mean/median, share of served tickets over "
-                "[reports] service_level_minutes, ratings; counters also open, serving and idle "
-                "minutes. Definitions: docs/reports.md. format=csv gives CSV in UTF-8 with a BOM "
-                "and Vietnamese headings, dates dd/mm/yyyy.",
-                "security": [{"bearer": []}],
-                "parameters": [
-                    {
-                        "name": "date",
-                        "in": "query",
-                        "description": "business day YYYY-MM-DD (default: today)",
-                        "schema": {"type": "string", "format": "date"},
-                    },
-                    {
-                        "name": "from",
-                        "in": "query",
-                        "description": "first day of a period (instead of date)",
-                        "schema": {"type": "string", "format": "date"},
-                    },
-                    {
-                        "name": "to",
-                        "in": "query",
-                        "description": "last day of a period (at most 366 days)",
-                        "schema": {"type": "string", "format": "date"},
-                    },
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "schema": {"enum": ["json", "csv"], "default": "json"},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "the report",
-                        "content": {
-                            "application/json": {"schema": _ref("Report")},
-                            "text/csv": {"schema": {"type": "string"}},
-                        },
-                    },
-                    **_errors(400, 401, 403),
-                },
-            }
-        },
-        "/procedures/{code}/print": {
-            "post": {
-                "summary": "Print a procedure's documents checklist at a kiosk (counter or admin)",
-                "description": "For a citizen at the counter: emits checklist.print, on which the "
-                'kiosk prints the checklist. Optional body {"kiosk": NAME} picks the kiosk (else '
-                "the first configured). 404 codes: unknown_procedure, unknown_kiosk. "
-                "409 code: no_kiosk.",
-                "security": [{"bearer": []}],
-                "parameters": [
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "requestBody": {
-                    "required": False,
-                    **_json({"type": "object", "properties": {"kiosk": {"type": "string"}}}),
-                },
-                "responses": {
-                    "200": {"description": "OK", **_json(_ref("ChecklistPrint"))},
-                    **_errors(*_WRITE, 404, 409),
-                },
-            }
-        },
-        "/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "security": [],
-                "responses": {"200": {"description": "OK"}},
-            }
-        },
-    }
-    nullable_ticket = {"oneOf": [_ref("Ticket"), {"type": "null"}]}
-    schemas = {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                }
-            },
-        },
-        "Health": {
-            "type": "object",
-            "properties": {
-                "status": {"const": "ok"},
-                "time": {"type": "string", "format": "date-time"},
-                "version": {"type": "string"},
-                "business_date": {"type": "string", "format": "date"},
-            },
-        },
-        "Announcement": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "counter": {"type": "integer"},
-                "recall": {"type": "boolean"},
-                "sentence": {"type": "string", "description": "said once"},
-                "text": {"type": "string", "description": "all that is said; empty: chime only"},
-                "clips": {"type": "array", "items": {"type": "string"}},
-                "pauses_ms": {"type": "array", "items": {"type": "integer"}},
-            },
-        },
-        "Service": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "string"},
-                "name": {"type": "string"},
-                "prefix": {"type": "string"},
-                "waiting": {"type": "integer"},
-                "priority_waiting": {"type": "integer"},
-            },
-        },
-        "Ticket": {
-            "type": "object",
-            "required": [
-                "id",
-                "code",
-                "number",
-                "service",
-                "service_name",
-                "priority",
-                "status",
-                "counter",
-                "calls",
-                "business_date",
-                "issued_at",
-                "called_at",
-                "finished_at",
-            ],
-            "properties": {
-                "id": {"type": "integer"},
-                "code": {"type": "string"},
-                "number": {"type": "integer"},
-                "service": {"type": "string"},
-                "service_name": {"type": "string"},
-                "priority": {"type": "boolean"},
-                "status": {"enum": ["waiting", "called", "done", "no_show", "held", "expired"]},
-                "counter": {"type": ["integer", "null"]},
-                "calls": {"type": "integer"},
-                "business_date": {"type": "string", "format": "date"},
-                "issued_at": {"type": "string", "format": "date-time"},
-                "called_at": {"type": ["string", "null"], "format": "date-time"},
-                "finished_at": {"type": ["string", "null"], "format": "date-time"},
-                "original_service": {"type": "string", "description": "present after a transfer"},
-                "procedure": {
-                    "type": "object",
-                    "description": "present when issued for a procedure of the catalogue",
-                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-                },
-                "waiting_ahead": {"type": "integer", "description": "while waiting"},
-                "estimated_wait_minutes": {"type": "integer", "description": "while waiting"},
-            },
-        },
-        "Counter": {
-            "type": "object",
-            "properties": {
-                "number": {"type": "integer"},
-                "name": {"type": "string"},
-                "status": {"enum": ["open", "serving", "paused"]},
-                "current": nullable_ticket,
-                "services": {"type": "array", "items": {"type": "string"}},
-                "reason": {"type": "string"},
-                "since": {"type": ["string", "null"]},
-            },
-        },
-        "Kiosk": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "printer": {"enum": ["unknown", "ok", "paper_low", "paper_out", "offline"]},
-                "message": {"type": "string"},
-                "at": {"type": ["string", "null"]},
-            },
-        },
-        "Hours": HOURS_SCHEMA,
-        "State": {
-            "type": "object",
-            "properties": {
-                "business_date": {"type": "string", "format": "date"},
-                "open": {"type": "boolean", "description": "inside [centre] hours and days"},
-                "hours": _ref("Hours"),
-                "counters": {"type": "array", "items": _ref("Counter")},
-                "recent_calls": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "code": {"type": "string"},
-                            "counter": {"type": "integer"},
-                            "service": {"type": "string"},
-                            "called_at": {"type": "string"},
-                            "calls": {"type": "integer"},
-                        },
-                    },
-                },
-                "services": {"type": "array", "items": _ref("Service")},
-                "kiosks": {"type": "array", "items": _ref("Kiosk")},
-                "last_event_id": {"type": "integer"},
-            },
-        },
-        "IssueRequest": {
-            "type": "object",
-            "description": "`service`, `procedure` or both",
-            "properties": {
-                "service": {"type": "string"},
-                "priority": {"type": "boolean", "default": False},
-                "procedure": {"type": "string", "description": "a code of the catalogue"},
-            },
-        },
-        "ChecklistPrint": {
-            "type": "object",
-            "properties": {
-                "procedure": {
-                    "type": "object",
-                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-                },
-                "kiosk": {"type": "string"},
-                "counter": {"type": ["integer", "null"]},
-            },
-        },
-        "ProcedureHit": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "name": {"type": "string"},
-                "service": {"type": "string"},
-                "service_name": {"type": "string"},
-                "matched": {"enum": ["name", "keywords", "documents", "code", "all"]},
-                "snippet": {
-                    "type": ["string", "null"],
-                    "description": "the keyword or document that matched",
-                },
-                "score": {"type": "number", "minimum": 0, "maximum": 1},
-            },
-        },
-        "ProcedureList": {
-            "type": "object",
-            "properties": {
-                "query": {"type": "string"},
-                "service": {"type": ["string", "null"]},
-                "total": {"type": "integer"},
-                "procedures": {"type": "array", "items": _ref("ProcedureHit")},
-                "services": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "string"},
-                            "name": {"type": "string"},
-                            "procedures": {"type": "integer"},
-                        },
-                    },
-                },
-                "catalogue": {
-                    "type": "object",
-                    "properties": {
-                        "version": {"type": "integer"},
-                        "count": {"type": "integer"},
-                        "updated_at": {"type": ["string", "null"], "format": "date-time"},
-                        "source": {"type": ["string", "null"]},
-                        "sample": {"type": "boolean"},
-                    },
-                },
-            },
-        },
-        "Procedure": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "name": {"type": "string"},
-                "service": {"type": "string"},
-                "service_name": {"type": "string"},
-                "documents": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "name": {"type": "string"},
-                            "originals": {"type": "integer"},
-                            "copies": {"type": "integer"},
-                            "form": {"type": ["string", "null"]},
-                        },
-                    },
-                },
-                "steps": {"type": "array", "items": {"type": "string"}},
-                "processing_time": {"type": "string"},
-                "fees": {"type": "string"},
-                "applicants": {"type": "string"},
-                "legal_basis": {"type": "array", "items": {"type": "string"}},
-                "url": {"type": ["string", "null"]},
-                "keywords": {"type": "array", "items": {"type": "string"}},
-                "checklist": {
-                    "type": "array",
-                    "description": "what to print or show: title, meta, heading, item "
-                    "(a document, its counts and form in detail), text, note",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "kind": {"enum": ["title", "meta", "heading", "item", "text", "note"]},
-                            "text": {"type": "string"},
-                            "detail": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "KioskStatusRequest": {
-            "type": "object",
-            "required": ["printer"],
-            "properties": {
-                "printer": {"enum": ["ok", "paper_low", "paper_out", "offline"]},
-                "message": {"type": "string"},
-                "kiosk": {"type": "string", "description": "admin key only: which kiosk"},
-            },
-        },
-        "TicketResult": {"type": "object", "properties": {"ticket": _ref("Ticket")}},
-        "NextResult": {
-            "type": "object",
-            "properties": {"ticket": nullable_ticket, "finished": nullable_ticket},
-        },
-        "CounterResult": {"type": "object", "properties": {"counter": _ref("Counter")}},
-        "RatingRequest": {
-            "type": "object",
-            "required": ["score"],
-            "properties": {
-                "score": {"type": "integer", "minimum": 1, "maximum": 5},
-                "ticket": {"type": "integer", "description": "the ticket id, to be sure"},
-            },
-        },
-        "RatingResult": {
-            "type": "object",
-            "properties": {
-                "rating": {
-                    "type": "object",
-                    "properties": {
-                        "ticket": {"type": "integer"},
-                        "code": {"type": "string"},
-                        "service": {"type": "string"},
-                        "counter": {"type": "integer"},
-                        "score": {"type": "integer"},
-                        "level": {"type": "string"},
-                        "at": {"type": "string", "format": "date-time"},
-                    },
-                }
-            },
-        },
-        "Figures": {
-            "type": "object",
-            "description": "One row of a report; minutes as numbers, null when nothing to average.",
-            "properties": {
-                "issued": {"type": ["integer", "null"]},
-                "called": {"type": "integer"},
-                "served": {"type": "integer"},
-                "no_show": {"type": "integer"},
-                "expired": {"type": "integer"},
-                "no_show_rate": {"type": ["number", "null"]},
-                "waiting": {
-                    "type": "object",
-                    "properties": {
-                        k: {"type": ["number", "null"]} for k in ("mean", "median", "p90", "max")
-                    }
-                    | {"count": {"type": "integer"}},
-                },
-                "service": {
-                    "type": "object",
-                    "properties": {
-                        "count": {"type": "integer"},
-                        "mean": {"type": ["number", "null"]},
-                        "median": {"type": ["number", "null"]},
-                    },
-                },
-                "over_service_level": {
-                    "type": "object",
-                    "properties": {
-                        "count": {"type": "integer"},
-                        "share": {"type": ["number", "null"]},
-                    },
-                },
-                "ratings": {
-                    "type": "object",
-                    "properties": {
-                        "count": {"type": "integer"},
-                        "mean": {"type": ["number", "null"]},
-                        "levels": {"type": "object", "description": "score → count"},
-                    },
-                },
-            },
-        },
-        "Report": {
-            "type": "object",
-            "properties": {
-                "centre": {"type": "string"},
-                "from": {"type": "string", "format": "date"},
-                "to": {"type": "string", "format": "date"},
-                "service_level_minutes": {"type": "number"},
-                "levels": {"type": "object", "description": "score → Vietnamese words"},
-                "total": _ref("Figures"),
-                "services": {"type": "array", "items": _ref("Figures")},
-                "counters": {
-                    "type": "array",
-                    "items": _ref("Figures"),
-                    "description": "plus number, name, recalls, held, transferred, "
-                    "open_minutes, serving_minutes, idle_minutes",
-                },
-                "hours": {"type": "array", "items": _ref("Figures")},
-                "days": {"type": "array", "items": _ref("Figures")},
-            },
-        },
-    }
-    doc: dict[str, Any] = {
+def document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of ``app``: every route, its declaration, its answers."""
+    schemas: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    api_paths: set[str] = set()
+    page_paths: set[str] = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        view = app.view_functions[rule.endpoint]
+        is_api = rule.rule.startswith(API_PREFIX + "/")
+        path = _path(rule.rule)
+        (api_paths if is_api else page_paths).add(path)
+        item = paths.setdefault(path, {})
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            route = route_of(view) or FLASK_ROUTES.get(rule.endpoint)
+            item[method.lower()] = _operation(rule, method, route, view, is_api, schemas)
+    if api_paths & page_paths:
+        raise ValueError(f"pages and API paths share keys: {sorted(api_paths & page_paths)}")
+    for path in page_paths:
+        paths[path]["servers"] = [{"url": "/", "description": "the server's root"}]
+    schemas.setdefault("Error", _hoist(ERROR_SCHEMA, schemas))
+    used = {op["tags"][0] for item in paths.values() for k, op in item.items() if k != "servers"}
+    tags = [{"name": name, "description": text} for name, text in TAGS.values() if name in used]
+    tags.append({"name": PAGES, "description": PAGES_TAG})
+    return {
         "openapi": "3.1.0",
         "info": {
             "title": "Sothutu LAN API",
             "version": __version__,
-            "description": "The queue server of a commune one-stop centre.",
+            "description": "The queue server of a commune one-stop centre: the kiosks, the "
+            "displays, the clerks' consoles, counter keypads and outside tools speak this "
+            "API. Paths, fields, status codes and config keys are a contract: new ones may "
+            "be added, none is renamed. The meanings, the order of checks and the events' "
+            "data are in the project's docs/api.md.",
         },
-        "paths": paths,
+        "tags": tags,
+        "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": SECURITY_SCHEMES,
         },
     }
-    if server_url:
-        doc["servers"] = [{"url": server_url + "/api/v1"}]
-    return doc
+
+
+#: A variable of a URL rule: ``<n>``, ``<path:filename>``.
+_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
+
+
+def _path(rule: str) -> str:
+    """A rule as an OpenAPI path: ``/api/v1/counters/<n>/next`` → ``/counters/{n}/next``."""
+    text = _VARIABLE.sub(r"{\1}", rule)
+    return text.removeprefix(API_PREFIX) if text.startswith(API_PREFIX + "/") else text
+
+
+def _operation(
+    rule: Rule,
+    method: str,
+    route: Route | None,
+    view: Any,
+    is_api: bool,
+    schemas: dict[str, Any],
+) -> dict[str, Any]:
+    doc = route.doc if route is not None else (inspect.getdoc(view) or "")
+    summary, _, rest = doc.partition("\n\n")
+    blueprint = rule.endpoint.rpartition(".")[0]
+    tag = TAGS[blueprint][0] if is_api and blueprint in TAGS else PAGES
+    op: dict[str, Any] = {"tags": [tag], "summary": " ".join(summary.split())}
+    if route is None:
+        route = Route(kind="page", doc=doc, answer=Answer(media="application/octet-stream"))
+    if route.kind == "api":
+        op["operationId"] = rule.endpoint.replace(".", "_")
+    description = " ".join(p for p in (_who(route), _unwrap(rest)) if p)
+    if description:
+        op["description"] = description
+    parameters = [_path_parameter(name, route.path.get(name)) for name in _arguments(rule)]
+    parameters += [_parameter(name, p) for name, p in route.query.items()]
+    if parameters:
+        op["parameters"] = parameters
+    op["security"] = _security(route, method)
+    if route.body is not None and method in ("POST", "PUT", "PATCH"):
+        op["requestBody"] = _request_body(route.body)
+    op["responses"] = _responses(route, method, schemas)
+    return op
+
+
+def _unwrap(text: str) -> str:
+    """A docstring's paragraphs as the document's text: lines joined, paragraphs kept."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
+
+
+def _arguments(rule: Rule) -> list[str]:
+    """The rule's variables, in the order of the path."""
+    return _VARIABLE.findall(rule.rule)
+
+
+def _who(route: Route) -> str:
+    if route.kind != "api":
+        return ""
+    if route.who is PUBLIC:
+        return "Public: no key needed."
+    kinds = [WHO[k] for k in ("admin", "kiosk", "counter") if k in route.who]
+    if "counter" in route.who:
+        own = " (for its own counter)" if route.counter_path else ""
+        session = " or its clerk's console session" if route.console else ""
+        kinds[kinds.index(WHO["counter"])] = f"{WHO['counter']}{session}{own}"
+    text = "Who: " + "; ".join(kinds) + "."
+    if route.allow is not None:
+        text += f" Of the counters, {route.allow.says}."
+    if not route.console and "counter" in route.who:
+        text += " Not a console session."
+    return text
+
+
+def _security(route: Route, method: str) -> list[dict[str, list]]:
+    if route.kind == "api":
+        if route.who is PUBLIC:
+            return []
+        out: list[dict[str, list]] = [{"bearer": []}]
+        if "counter" in route.who and route.console:
+            out.append({"consoleSession": [], "csrfToken": []})
+        return out
+    if route.session is None:
+        return []
+    scheme = {SESSIONS[route.session]: []}
+    if route.session == "tablet" and method == "POST" and route.body is not None:
+        scheme["csrfToken"] = []
+    return [scheme]
+
+
+def _path_parameter(name: str, p: Param | None) -> dict[str, Any]:
+    out = _parameter(name, p or Param(str), where="path")
+    out["required"] = True
+    return out
+
+
+def _parameter(name: str, p: Param, where: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "in": where or ("header" if p.header else "query"),
+        "required": p.required,
+    }
+    if p.description:
+        out["description"] = p.description
+    if p.type is list:
+        out["schema"] = {"type": "array", "items": {"enum": list(p.choices or ())}}
+        if p.default is not None:
+            out["schema"]["default"] = list(p.default)
+        out["style"], out["explode"] = "form", False
+        return out
+    schema: dict[str, Any] = {"type": _JSON_TYPE[p.type]}
+    # a lenient parameter's limits answer no 400: they are not in its schema
+    limits = {"maxLength": p.max_length, "minimum": p.minimum, "maximum": p.maximum}
+    for key, value in {"format": p.format, **({} if p.lenient else limits)}.items():
+        if value is not None:
+            schema[key] = value
+    if p.default is not None:
+        schema["default"] = p.default
+    if p.choices is not None:
+        schema["enum"] = list(p.choices)
+    if p.example is not None:
+        schema["examples"] = [p.example]
+    out["schema"] = schema
+    return out
+
+
+_JSON_TYPE = {str: "string", int: "integer", bool: "boolean"}
+
+
+def _request_body(fields: Mapping[str, Field]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    if fields:
+        schema["properties"] = {name: _field(f) for name, f in fields.items()}
+    required = [name for name, f in fields.items() if f.required]
+    if required:
+        schema["required"] = required
+    body: dict[str, Any] = {"required": bool(required)}
+    if not required:
+        body["description"] = "optional: an empty body is allowed, with any content type"
+    body["content"] = {"application/json": {"schema": schema}}
+    return body
+
+
+def _field(f: Field) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": _JSON_TYPE[f.type]}
+    if f.choices is not None:
+        out["enum"] = list(f.choices)
+    elif f.type is str:
+        out["maxLength"] = f.max_length
+    if f.minimum is not None:
+        out["minimum"] = f.minimum
+    if f.maximum is not None:
+        out["maximum"] = f.maximum
+    if f.description:
+        out["description"] = f.description
+    if f.example is not None:
+        out["examples"] = [f.example]
+    return out
+
+
+def _responses(route: Route, method: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    answer = route.answer
+    ok: dict[str, Any] = {"description": answer.description}
+    media = {answer.media: answer.schema, **answer.also} if answer.media else {}
+    if media:
+        ok["content"] = {
+            m: ({"schema": _hoist(s, schemas)} if s is not None else {}) for m, s in media.items()
+        }
+    out: dict[str, Any] = {str(answer.status): ok}
+    codes: dict[int, tuple[str, ...]] = {}
+    if route.kind == "api":
+        if method in ("POST", "PUT", "PATCH"):
+            codes[413] = ERROR_CODES[413]
+        if route.body is not None or route.query:
+            codes[400] = ERROR_CODES[400]
+        if route.body is not None:
+            codes[415] = ERROR_CODES[415]
+        if route.who is not PUBLIC:
+            codes[401], codes[403] = ERROR_CODES[401], ERROR_CODES[403]
+        if route.counter_path:
+            codes[404] = ("unknown_counter",)
+    for status, named in route.refuses.items():
+        codes[status] = tuple(dict.fromkeys(codes.get(status, ()) + named))
+    error = _hoist(ERROR_SCHEMA, schemas)
+    for status in sorted(codes):
+        text = ", ".join(f"`{c}`" for c in codes[status])
+        out[str(status)] = {
+            "description": f"{text}: {ERROR_TEXT[status]}" if text else ERROR_TEXT[status],
+            "content": {"application/json": {"schema": error}},
+        }
+    return out
+
+
+def _hoist(schema: Any, schemas: dict[str, Any]) -> Any:
+    """A schema with every titled part moved to the components (a ``$ref`` in its place)."""
+    if isinstance(schema, Mapping):
+        walked = {k: _hoist(v, schemas) for k, v in schema.items()}
+        title = schema.get("title")
+        if isinstance(title, str):
+            if schemas.setdefault(title, walked) != walked:
+                raise ValueError(f"two different schemas are titled {title!r}")
+            return {"$ref": f"#/components/schemas/{title}"}
+        return walked
+    if isinstance(schema, list | tuple):
+        return [_hoist(v, schemas) for v in schema]
+    return schema

@@ -5,46 +5,50 @@
 ``GET /api/v1/procedures/CODE`` is one procedure with its checklist;
 ``POST /api/v1/procedures/CODE/print`` (a counter or the admin) has a kiosk print
 that checklist for a citizen. Tickets for a procedure go through
-``POST /api/v1/tickets`` (``ticket_procedure``).
+``POST /api/v1/tickets`` (``counter_api.procedures.ticket``).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, request
-
+from counter_api.present import PROCEDURE_NAMED_SCHEMA
 from counter_api.procedures.catalogue import Catalogue, View
 from counter_api.procedures.search import Hit
-from counter_api.web import auth
-from counter_api.web.api import COUNTER, PUBLIC, endpoint, service
-from counter_api.web.bodies import Field, check_size
+from counter_api.web.bodies import Field
+from counter_api.web.endpoint import (
+    COUNTER,
+    PUBLIC,
+    Answer,
+    Call,
+    api_blueprint,
+    endpoint,
+    service,
+)
 from counter_api.web.errors import ApiError
+from counter_api.web.params import Param
+from counter_api.web.parts import parts
 from sothutu.config import Config
-from sothutu.procedures.checklist import checklist
+from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TEXT, TITLE, checklist
 from sothutu.procedures.model import Procedure
 
-bp = Blueprint("procedures_api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("procedures_api", __name__)
 
 MAX_QUERY = 200
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
-EXTENSION = "sothutu_procedures"
+
+PROCEDURE_CODE = Param(str, "a procedure's code in the catalogue")
+UNKNOWN_PROCEDURE = {404: ("unknown_procedure",)}
 
 
 def catalogue() -> Catalogue:
-    return current_app.extensions[EXTENSION]
+    return parts().catalogue
 
 
 def _config() -> Config:
-    return catalogue().config
-
-
-@bp.before_request
-def _size_first() -> None:
-    check_size()
+    return service().config
 
 
 def service_name(config: Config, service_id: str) -> str:
@@ -93,32 +97,134 @@ def catalogue_json(config: Config, view: View) -> dict[str, Any]:
     }
 
 
-def query_args() -> tuple[str, str | None, int]:
-    """``q``, ``service`` and ``limit`` from the query string, checked (400 / 404)."""
-    q = unicodedata.normalize("NFC", request.args.get("q", "")).strip()
-    if len(q) > MAX_QUERY:
-        raise ApiError(400, "invalid_request", f"'q' is over {MAX_QUERY} characters")
-    service = request.args.get("service") or None
-    limit_text = request.args.get("limit", "")
-    limit = DEFAULT_LIMIT
-    if limit_text:
-        if (
-            not limit_text.isascii()
-            or not limit_text.isdigit()
-            or not 1 <= int(limit_text) <= MAX_LIMIT
-        ):
-            raise ApiError(400, "invalid_request", f"'limit' must be 1 to {MAX_LIMIT}")
-        limit = int(limit_text)
-    if service is not None and _config().service(service) is None:
-        raise ApiError(404, "unknown_service", f"no service {service!r}")
-    return q, service, limit
+SEARCH = {
+    "q": Param(
+        str,
+        "words to look for (accents optional, any order, small typos forgiven)",
+        default="",
+        max_length=MAX_QUERY,
+    ),
+    "service": Param(str, "keep one field's procedures"),
+    "limit": Param(
+        int, "at most this many results", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT
+    ),
+}
+
+HIT_SCHEMA: dict[str, Any] = {
+    "title": "ProcedureHit",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "service": {"type": "string"},
+        "service_name": {"type": "string"},
+        "matched": {"enum": ["name", "keywords", "documents", "code", "all"]},
+        "snippet": {
+            "type": ["string", "null"],
+            "description": "the keyword or document that matched",
+        },
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+LIST_SCHEMA: dict[str, Any] = {
+    "title": "ProcedureList",
+    "type": "object",
+    "properties": {
+        "query": {"type": "string"},
+        "service": {"type": ["string", "null"]},
+        "total": {"type": "integer", "description": "all results, before `limit`"},
+        "procedures": {"type": "array", "items": HIT_SCHEMA},
+        "services": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "procedures": {"type": "integer"},
+                },
+            },
+        },
+        "catalogue": {
+            "type": "object",
+            "properties": {
+                "version": {"type": "integer"},
+                "count": {"type": "integer"},
+                "updated_at": {"type": ["string", "null"], "format": "date-time"},
+                "source": {"type": ["string", "null"]},
+                "sample": {"type": "boolean"},
+            },
+        },
+    },
+}
+PROCEDURE_SCHEMA: dict[str, Any] = {
+    "title": "Procedure",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "service": {"type": "string"},
+        "service_name": {"type": "string"},
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "originals": {"type": "integer"},
+                    "copies": {"type": "integer"},
+                    "form": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "steps": {"type": "array", "items": {"type": "string"}},
+        "processing_time": {"type": "string"},
+        "fees": {"type": "string"},
+        "applicants": {"type": "string"},
+        "legal_basis": {"type": "array", "items": {"type": "string"}},
+        "url": {"type": ["string", "null"]},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "checklist": {
+            "type": "array",
+            "description": "what to print or show: title, meta, heading, item "
+            "(a document, its counts and form in detail), text, note",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"enum": [TITLE, META, HEADING, ITEM, TEXT, NOTE]},
+                    "text": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+PRINT_SCHEMA: dict[str, Any] = {
+    "title": "ChecklistPrint",
+    "type": "object",
+    "properties": {
+        "procedure": PROCEDURE_NAMED_SCHEMA,
+        "kiosk": {"type": "string"},
+        "counter": {"type": ["integer", "null"]},
+    },
+}
 
 
 @bp.get("/procedures")
-@endpoint(PUBLIC)
-def list_procedures(_p: Any, _b: Any) -> dict:
-    q, service, limit = query_args()
+@endpoint(PUBLIC, query=SEARCH, answer=Answer(LIST_SCHEMA), refuses={404: ("unknown_service",)})
+def list_procedures(c: Call) -> dict:
+    """Search or list the procedure catalogue (tra cứu thủ tục).
+
+    With `q`: procedures ranked for the query (accent-insensitive, đ = d, i = y,
+    word order free, small typos forgiven; a match in the name ranks before one in
+    the documents). Without `q`: the catalogue in its order. `service` keeps one
+    field. `total` counts all results before `limit`; `services` counts each
+    field's procedures (for browsing by field).
+    """
+    q, service, limit = c.query["q"], c.query.get("service"), c.query["limit"]
     config = _config()
+    if service is not None and config.service(service) is None:
+        raise ApiError(404, "unknown_service", f"no service {service!r}")
     view = catalogue().view()
     hits = view.search(q, service)
     return {
@@ -135,8 +241,14 @@ def list_procedures(_p: Any, _b: Any) -> dict:
 
 
 @bp.get("/procedures/<code>")
-@endpoint(PUBLIC)
-def get_procedure(_p: Any, _b: Any, code: str) -> dict:
+@endpoint(
+    PUBLIC,
+    path={"code": PROCEDURE_CODE},
+    answer=Answer(PROCEDURE_SCHEMA),
+    refuses=UNKNOWN_PROCEDURE,
+)
+def get_procedure(_c: Call, code: str) -> dict:
+    """One procedure: documents, steps, time, fees and its checklist."""
     p = catalogue().view().get(code)
     if p is None:
         raise ApiError(404, "unknown_procedure", f"no procedure {code!r} in the catalogue")
@@ -144,38 +256,25 @@ def get_procedure(_p: Any, _b: Any, code: str) -> dict:
 
 
 @bp.post("/procedures/<code>/print")
-@endpoint(COUNTER, body={"kiosk": Field(str, max_length=100)})
-def print_checklist(p: auth.Principal, b: dict, code: str) -> dict:
-    """A clerk (any counter, typically the guidance counter) sends a procedure's
-    checklist to a kiosk's printer: event ``checklist.print``."""
+@endpoint(
+    COUNTER,
+    path={"code": PROCEDURE_CODE},
+    body={
+        "kiosk": Field(str, max_length=100, description="the kiosk to print on", example="kiosk-1")
+    },
+    answer=Answer(PRINT_SCHEMA),
+    refuses={404: ("unknown_procedure", "unknown_kiosk"), 409: ("no_kiosk",)},
+)
+def print_checklist(c: Call, code: str) -> dict:
+    """Print a procedure's documents checklist at a kiosk, for a citizen at a counter.
+
+    Emits `checklist.print` with the same data as the answer, on which the named
+    kiosk (else the first configured) fetches the procedure and prints it. Any
+    counter may, typically the guidance counter. 409 `no_kiosk`: none is configured.
+    """
     proc = catalogue().view().get(code)
     if proc is None:
         raise ApiError(404, "unknown_procedure", f"no procedure {code!r} in the catalogue")
-    counter = p.counter if p.kind == "counter" else None
-    return service().checklist_print((proc.code, proc.name), b.get("kiosk"), counter)
-
-
-def ticket_procedure(
-    service_id: str | None, code: str | None
-) -> tuple[str, tuple[str, str] | None]:
-    """The field and procedure of a ticket request: the procedure's field when the
-    request names none; 404 unknown_service / unknown_procedure; 409
-    service_mismatch when the named field is not the procedure's."""
-    if code is None:
-        if service_id is None:
-            raise ApiError(400, "invalid_request", "missing field 'service'")
-        return service_id, None
-    config = _config()
-    if service_id is not None and config.service(service_id) is None:
-        raise ApiError(404, "unknown_service", f"no service {service_id!r}")
-    p = catalogue().view().get(code)
-    if p is None:
-        raise ApiError(404, "unknown_procedure", f"no procedure {code!r} in the catalogue")
-    if service_id is not None and service_id != p.service:
-        raise ApiError(
-            409,
-            "service_mismatch",
-            f"procedure {code} is queued under {p.service!r}, not {service_id!r}; "
-            "omit 'service' to use the procedure's field",
-        )
-    return p.service, (p.code, p.name)
+    p = c.who
+    counter = p.counter if p is not None and p.kind == "counter" else None
+    return service().checklist_print((proc.code, proc.name), c.body.get("kiosk"), counter)

@@ -17,20 +17,21 @@ PIN tries share the login throttle (5 wrong tries a minute per address).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
 from counter_api.core.rating import LEVELS
-from counter_api.web import auth
-from counter_api.web.api import COUNTER, endpoint
-from counter_api.web.api import bp as api_bp
-from counter_api.web.api import service as _svc
+from counter_api.service import RATING_SCHEMA
 from counter_api.web.bodies import Field, parse_body, path_id
+from counter_api.web.endpoint import COUNTER, COUNTER_N, Answer, Call, api_blueprint, endpoint
+from counter_api.web.endpoint import page as page_route
+from counter_api.web.endpoint import service as _svc
 from counter_api.web.errors import ApiError
+from counter_api.web.parts import parts
 from counter_api.web.signed import (
     CookieJar,
-    Throttle,
     client_address,
     fingerprint,
     foreign_origin,
@@ -38,18 +39,37 @@ from counter_api.web.signed import (
     page_headers,
     same_secret,
 )
+from counter_api.web.throttle import LoginThrottle
 
+#: ``POST /api/v1/counters/N/rating``: the keypad's and outside tools' way to rate.
+api_bp = api_blueprint("ratings", __name__)
+#: The tablet's page ``/rate/N`` and its login and submit.
 bp = Blueprint("rating", __name__)
 
 TABLET_DAYS = 400
 
+#: A rating's body: the score, and the ticket it is for (to be sure).
+SCORE = Field(
+    int,
+    required=True,
+    minimum=min(LEVELS),
+    maximum=max(LEVELS),
+    description=", ".join(f"{k} = {v}" for k, v in LEVELS.items()),
+    example=max(LEVELS),
+)
+TICKET = Field(int, description="the ticket's id, to be sure it is the one rated", example=1)
+SUBMIT = {
+    "score": SCORE,
+    "ticket": Field(int, required=True, description=TICKET.description, example=1),
+}
+
 
 def _jar() -> CookieJar:
-    return current_app.extensions["sothutu_rating_cookies"]
+    return parts().rating_cookies
 
 
-def _throttle() -> Throttle:
-    return current_app.extensions["sothutu_login_throttle"]
+def _throttle() -> LoginThrottle:
+    return parts().login_throttle
 
 
 def cookie_name(n: int) -> str:
@@ -71,21 +91,41 @@ def _session(counter) -> dict[str, Any] | None:
     return data
 
 
+RATING_ANSWER = Answer(
+    {"title": "RatingResult", "type": "object", "properties": {"rating": RATING_SCHEMA}}
+)
+RATING_REFUSES = {
+    404: ("unknown_counter",),
+    409: ("nothing_to_rate", "not_ratable", "rating_closed", "already_rated"),
+}
+
+
 @api_bp.post("/counters/<n>/rating")
 @endpoint(
     COUNTER,
-    body={"score": Field(int, required=True), "ticket": Field(int)},
+    console=False,
+    body={"score": SCORE, "ticket": TICKET},
     counter_path=True,
+    answer=RATING_ANSWER,
+    refuses=RATING_REFUSES,
 )
-def rate_api(p: auth.Principal, b: dict, number: int) -> dict:
-    if p.via_session:
-        raise ApiError(403, "forbidden", "a clerk's console may not rate its own service")
-    source = "keypad" if p.kind == "counter" else "admin"
-    return {"rating": _svc().rate(number, b["score"], b.get("ticket"), source=source)}
+def rate_api(c: Call, number: int) -> dict:
+    """Record a citizen's satisfaction rating (the five-button keypad, or the admin).
+
+    Only the counter's most recently finished (done) ticket, within [ratings]
+    window_seconds of finishing, once; `ticket` (optional) must name that ticket.
+    A clerk's console may not rate (403): clerks do not rate themselves. Emits
+    `rating.recorded`.
+    """
+    assert c.who is not None
+    source = "keypad" if c.who.kind == "counter" else "admin"
+    return {"rating": _svc().rate(number, c.body["score"], c.body.get("ticket"), source=source)}
 
 
 @bp.get("/rate/<n>")
+@page_route(session="tablet", path={"n": COUNTER_N})
 def page(n: str) -> Any:
+    """The rating tablet at counter N: five faces, after the clerk typed the PIN once."""
     counter = _counter(n)
     session = _session(counter)
     svc = _svc()
@@ -112,7 +152,12 @@ def _login_page(counter, error: str, status: int = 200) -> Response:
 
 
 @bp.post("/rate/<n>/login")
+@page_route(path={"n": COUNTER_N})
 def login(n: str) -> Any:
+    """Set a tablet up for counter N with the counter's PIN (form field `pin`).
+
+    Wrong PINs are throttled per address, with every other login of the server.
+    """
     counter = _counter(n)
     if foreign_origin():
         return _login_page(counter, "Yêu cầu không hợp lệ.", 403)
@@ -120,7 +165,7 @@ def login(n: str) -> Any:
     wait = _throttle().wait_seconds(who)
     if wait:
         return _login_page(
-            counter, f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.", 429
+            counter, f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {math.ceil(wait)} giây.", 429
         )
     pin = request.form.get("pin", "")
     if not same_secret(pin, counter.pin):
@@ -138,14 +183,25 @@ def login(n: str) -> Any:
 
 
 @bp.post("/rate/<n>/submit")
+@page_route(
+    session="tablet",
+    path={"n": COUNTER_N},
+    body=SUBMIT,
+    answer=RATING_ANSWER,
+    refuses=RATING_REFUSES,
+)
 def submit(n: str) -> Any:
+    """The tablet's rating of the counter's last finished ticket (with its CSRF token).
+
+    The same rules as the keypad's `POST /api/v1/counters/N/rating`.
+    """
     counter = _counter(n)
     session = _session(counter)
     if session is None:
         raise ApiError(401, "unauthorized", "this tablet is not set up for this counter")
     if foreign_origin() or not same_secret(request.headers.get("X-CSRF-Token", ""), session["c"]):
         raise ApiError(403, "forbidden", "missing or wrong CSRF token")
-    b = parse_body({"score": Field(int, required=True), "ticket": Field(int, required=True)})
+    b = parse_body(SUBMIT)
     return jsonify({"rating": _svc().rate(counter.number, b["score"], b["ticket"], "tablet")})
 
 

@@ -4,16 +4,110 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.reports.table import csv_filename, to_csv
-from counter_api.web.api import ADMIN, bp, endpoint, service
+from counter_api.web.endpoint import ADMIN, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
+from counter_api.web.params import Param
+
+bp = api_blueprint("reports", __name__)
+
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+#: The figures of one row of a report (``counter_api.reports.compute`` makes them;
+#: definitions in docs/reports.md). Minutes as numbers, null when nothing to average.
+FIGURES: dict[str, Any] = {
+    "issued": {"type": ["integer", "null"]},
+    "called": {"type": "integer"},
+    "served": {"type": "integer"},
+    "no_show": {"type": "integer"},
+    "expired": {"type": "integer"},
+    "no_show_rate": _NUMBER_OR_NULL,
+    "waiting": {
+        "type": "object",
+        "properties": {k: _NUMBER_OR_NULL for k in ("mean", "median", "p90", "max")}
+        | {"count": {"type": "integer"}},
+    },
+    "service": {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "mean": _NUMBER_OR_NULL,
+            "median": _NUMBER_OR_NULL,
+        },
+    },
+    "over_service_level": {
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "share": _NUMBER_OR_NULL},
+    },
+    "ratings": {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "mean": _NUMBER_OR_NULL,
+            "levels": {"type": "object", "description": "score → count"},
+        },
+    },
+}
 
 
-def report_from_args(args: Any) -> dict[str, Any]:
-    """The report a query string asks for (``date`` or ``from``/``to``); 400 when bad."""
+def _rows(title: str, **key: Any) -> dict[str, Any]:
+    """A report's row schema: what the row is about, then its figures."""
+    return {"title": title, "type": "object", "properties": {**key, **FIGURES}}
+
+
+_MINUTES = {"type": "number"}
+REPORT_SCHEMA: dict[str, Any] = {
+    "title": "Report",
+    "type": "object",
+    "properties": {
+        "centre": {"type": "string"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "service_level_minutes": {"type": "number"},
+        "levels": {"type": "object", "description": "score → Vietnamese words"},
+        "total": _rows("Figures"),
+        "services": {
+            "type": "array",
+            "items": _rows("ServiceFigures", id={"type": "string"}, name={"type": "string"}),
+        },
+        "counters": {
+            "type": "array",
+            "items": _rows(
+                "CounterFigures",
+                number={"type": "integer"},
+                name={"type": "string"},
+                recalls={"type": "integer"},
+                held={"type": "integer"},
+                transferred={"type": "integer"},
+                open_minutes=_MINUTES,
+                serving_minutes=_MINUTES,
+                idle_minutes=_MINUTES,
+            ),
+        },
+        "hours": {
+            "type": "array",
+            "items": _rows("HourFigures", hour={"type": "integer", "minimum": 0, "maximum": 23}),
+        },
+        "days": {
+            "type": "array",
+            "items": _rows("DayFigures", date={"type": "string", "format": "date"}),
+        },
+    },
+}
+
+#: ``date`` or ``from``/``to``: the period of a report (``parse_period`` checks them).
+PERIOD: dict[str, Param] = {
+    "date": Param(str, "business day YYYY-MM-DD (default: today)", format="date"),
+    "from": Param(str, "first day of a period (instead of date)", format="date"),
+    "to": Param(str, "last day of a period (at most 366 days)", format="date"),
+}
+
+
+def report_from_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The report for a period (``date`` or ``from``/``to``); 400 when it is bad."""
     svc = service()
     try:
         first, last = parse_period(args.get("date"), args.get("from"), args.get("to"), svc.today())
@@ -23,6 +117,7 @@ def report_from_args(args: Any) -> dict[str, Any]:
 
 
 def csv_response(report: dict[str, Any]) -> Response:
+    """A report as a CSV download (UTF-8 with a BOM, Vietnamese headings)."""
     resp = Response(to_csv(report), mimetype="text/csv")
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
@@ -31,10 +126,20 @@ def csv_response(report: dict[str, Any]) -> Response:
 
 
 @bp.get("/reports/daily")
-@endpoint(ADMIN)
-def daily_report(_p: Any, _b: Any) -> Any:
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ApiError(400, "invalid_request", "format must be json or csv")
-    report = report_from_args(request.args)
-    return csv_response(report) if fmt == "csv" else report
+@endpoint(
+    ADMIN,
+    query={**PERIOD, "format": Param(str, choices=("json", "csv"), default="json")},
+    answer=Answer(REPORT_SCHEMA, description="the report", also={"text/csv": {"type": "string"}}),
+)
+def daily_report(c: Call) -> Any:
+    """A day's or a period's figures.
+
+    Per field, per counter, per hour and per day: issued, called, served, no-show,
+    expired, waiting time (first call − issued) mean/median/p90/max, service time
+    (finished − last call) mean/median, share of served tickets over [reports]
+    service_level_minutes, ratings; counters also open, serving and idle minutes.
+    Definitions: docs/reports.md. format=csv gives CSV in UTF-8 with a BOM and
+    Vietnamese headings, dates dd/mm/yyyy.
+    """
+    report = report_from_args(c.query)
+    return csv_response(report) if c.query["format"] == "csv" else report

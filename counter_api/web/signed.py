@@ -1,4 +1,4 @@
-"""Signed cookies, login throttling and same-origin checks for the admin and rating pages.
+"""Signed cookies and same-origin checks for the admin and rating pages.
 
 A cookie holds a small signed payload (itsdangerous, the server's secret key)
 with a fingerprint of the secret it was granted for, so changing the admin
@@ -12,10 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,48 +76,6 @@ class CookieJar:
     @staticmethod
     def clear(resp: Response, name: str, path: str) -> None:
         resp.delete_cookie(name, path=path, httponly=True, samesite="Strict")
-
-
-class Throttle:
-    """At most ``limit`` failed logins per ``window`` seconds from one address;
-    beyond that, tries from it wait until the oldest failure leaves the window."""
-
-    def __init__(
-        self, limit: int = 5, window: float = 60.0, now: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self._now = now
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, q: deque[float], now: float) -> None:
-        while q and now - q[0] >= self.window:
-            q.popleft()
-
-    def wait_seconds(self, who: str) -> int:
-        """0 when ``who`` may try now, else the seconds to wait."""
-        with self._lock:
-            now = self._now()
-            q = self._fails[who]
-            self._trim(q, now)
-            if len(q) < self.limit:
-                return 0
-            return max(1, int(self.window - (now - q[0]) + 0.999))
-
-    def failed(self, who: str) -> None:
-        with self._lock:
-            now = self._now()
-            q = self._fails[who]
-            self._trim(q, now)
-            q.append(now)
-            if len(self._fails) > 10000:  # forget idle addresses
-                for k in [k for k, v in self._fails.items() if not v]:
-                    del self._fails[k]
-
-    def succeeded(self, who: str) -> None:
-        with self._lock:
-            self._fails.pop(who, None)
 
 
 def client_address() -> str:

@@ -20,10 +20,12 @@ from flask import Blueprint, Response, abort, current_app, render_template
 
 from counter_api.core.model import NotFound
 from counter_api.service import QueueService
-from counter_api.web.api import service as _svc
 from counter_api.web.bodies import path_id
+from counter_api.web.endpoint import TICKET_ID, Answer, page
+from counter_api.web.endpoint import service as _svc
+from counter_api.web.parts import parts
 from counter_api.web.signed import page_headers
-from counter_api.web.stream import StreamSlots
+from counter_api.web.slots import StreamSlots
 
 bp = Blueprint("status", __name__)
 
@@ -32,7 +34,7 @@ FINAL = ("done", "expired")
 
 
 def _slots() -> StreamSlots:
-    return current_app.extensions["sothutu_phone_streams"]
+    return parts().phone_streams
 
 
 def public_view(svc: QueueService, ticket: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +54,7 @@ def _ticket_or_404(tid: str) -> tuple[int, dict[str, Any]]:
 
 
 def _procedures_url(service_id: str) -> str | None:
-    """The field's procedures page, once the procedure catalogue (issue 9) serves one."""
+    """The field's procedures page on citizens' phones, when the app serves /thu-tuc."""
     for rule in current_app.url_map.iter_rules():
         if rule.rule == "/thu-tuc":
             return f"/thu-tuc?service={service_id}"
@@ -60,7 +62,12 @@ def _procedures_url(service_id: str) -> str | None:
 
 
 @bp.get("/t/<tid>")
-def page(tid: str) -> Response:
+@page(path={"tid": TICKET_ID})
+def ticket_page(tid: str) -> Response:
+    """A citizen's ticket (the QR code on it): its state, the people ahead, the wait.
+
+    Public, like the ticket itself; it follows `/t/ID/events`.
+    """
     _, ticket = _ticket_or_404(tid)
     svc = _svc()
     view = public_view(svc, ticket)
@@ -97,7 +104,16 @@ def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Ite
 
 
 @bp.get("/t/<tid>/events")
+@page(
+    path={"tid": TICKET_ID},
+    answer=Answer({"type": "string"}, description="the stream", media="text/event-stream"),
+)
 def events(tid: str) -> Response:
+    """This one ticket's changes: `event: ticket` with data {"ticket", "counter_name"}.
+
+    Sent again each time it changes, closed once it is done or expired. Capped by
+    [server] phone_streams apart from the API's streams (503 when full).
+    """
     ticket_id, _ = _ticket_or_404(tid)
     svc = _svc()
     slots = _slots()

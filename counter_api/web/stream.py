@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 
-from flask import Response, current_app, request
+from flask import Response
 
 from counter_api.present import iso
 from counter_api.service import QueueService
-from counter_api.web.api import bp
+from counter_api.web.endpoint import PUBLIC, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
+from counter_api.web.params import Param
+from counter_api.web.parts import parts
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
+bp = api_blueprint("events", __name__)
 
 #: Seconds between ``heartbeat`` events browser pages ask for (``?heartbeat=``): their
 #: EventSource hides ``: ping`` comments, so a quiet but live stream needs a visible
@@ -39,49 +41,6 @@ PAGE_HEARTBEAT_SECONDS = 5
 def page_heartbeat(config: Config) -> int:
     """The heartbeat interval for pages: 5 s, or the ping interval when shorter."""
     return max(1, min(PAGE_HEARTBEAT_SECONDS, round(config.server.ping_seconds)))
-
-
-class StreamSlots:
-    """A counting limit on open streams (non-blocking)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open = 0
-        self._lock = threading.Lock()
-
-    @property
-    def open(self) -> int:
-        return self._open
-
-    def take(self) -> bool:
-        with self._lock:
-            if self._open >= self.limit:
-                return False
-            self._open += 1
-            return True
-
-    def give(self) -> None:
-        with self._lock:
-            self._open -= 1
-
-
-def _start_id(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 15:
-        return None
-    return int(raw)
-
-
-def _heartbeat_seconds(raw: str | None) -> int | None:
-    """The ``heartbeat`` query parameter: None when absent, else 1-60 (400 otherwise)."""
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 60:
-        return int(raw)
-    raise ApiError(400, "invalid_request", "heartbeat must be a whole number of seconds, 1 to 60")
 
 
 def heartbeat_sse(svc: QueueService) -> bytes:
@@ -124,11 +83,56 @@ def event_stream(
 
 
 @bp.get("/events")
-def events() -> Response:
-    svc: QueueService = current_app.extensions["sothutu"]
-    slots: StreamSlots = current_app.extensions["sothutu_streams"]
-    last = _start_id(request.headers.get("Last-Event-ID") or request.args.get("lastEventId"))
-    heartbeat = _heartbeat_seconds(request.args.get("heartbeat"))
+@endpoint(
+    PUBLIC,
+    query={
+        "Last-Event-ID": Param(
+            int,
+            "replay every event after this id from the durable log (not a number, or "
+            "older than the log keeps: a fresh snapshot)",
+            minimum=0,
+            maximum=10**15 - 1,
+            header=True,
+            lenient=True,
+        ),
+        "lastEventId": Param(
+            int,
+            "as Last-Event-ID, for clients that cannot set headers; the header wins",
+            minimum=0,
+            maximum=10**15 - 1,
+            lenient=True,
+        ),
+        "heartbeat": Param(
+            int,
+            "seconds between `heartbeat` events while the stream is quiet; "
+            "absent: `: ping` comments",
+            minimum=1,
+            maximum=60,
+        ),
+    },
+    answer=Answer({"type": "string"}, description="the stream", media="text/event-stream"),
+    refuses={503: ("too_many_streams",)},
+)
+def events(c: Call) -> Response:
+    """Server-sent events: a snapshot or the replay, then live events.
+
+    Without Last-Event-ID the first event is `snapshot` (the /state body, id = its
+    last_event_id); with Last-Event-ID: K every event after K is replayed from the
+    durable log, then live events follow. Types: ticket.issued, ticket.called,
+    ticket.recalled, ticket.done, ticket.no_show, ticket.held, ticket.transferred,
+    ticket.expired, counter.paused, counter.resumed, day.rollover, kiosk.status,
+    ticket.reprint, rating.recorded, checklist.print (data: procedure {code, name},
+    kiosk, counter). `: ping` at least every 15 s; with `?heartbeat=S` a
+    `heartbeat` event (no id, data `{"time"}`) instead, whenever S seconds (or the
+    ping interval, when shorter) pass without another event: browsers' EventSource
+    hides comments, so a page can see that the stream lives. Data of each type:
+    docs/api.md.
+    """
+    svc = service()
+    slots = parts().streams
+    q = c.query
+    last = q["Last-Event-ID"] if "Last-Event-ID" in q else q.get("lastEventId")
+    heartbeat = q.get("heartbeat")
     if not slots.take():
         raise ApiError(503, "too_many_streams", f"at most {slots.limit} event streams at once")
     ping = svc.config.server.ping_seconds

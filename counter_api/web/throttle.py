@@ -1,8 +1,10 @@
-"""Slows down PIN guessing: after ``limit`` wrong PINs within ``window`` seconds from
-one address, further tries from it wait until the oldest of those leaves the window.
+"""Slows down PIN and password guessing: after ``limit`` wrong tries within ``window``
+seconds from one address, further tries from it wait until the oldest of those
+leaves the window.
 
-In memory (a restart forgets it, which costs a guesser a restart per 5 tries) and
-clock-injected so tests move time instead of sleeping.
+One throttle serves every login of the app (console PINs, rating tablets' PINs,
+the admin password). In memory (a restart forgets it, which costs a guesser a
+restart per 5 tries) and clock-injected so tests move time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 
 
 class LoginThrottle:
-    """Counts wrong PINs per address in a sliding window."""
+    """Counts wrong PINs and passwords per address in a sliding window."""
 
     def __init__(
         self,

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from counter_api.web.procedures import MAX_QUERY, _config, catalogue, service_name
+from counter_api.web.endpoint import page
+from counter_api.web.endpoint import service as _svc
+from counter_api.web.procedures import MAX_QUERY, PROCEDURE_CODE, catalogue, service_name
 from sothutu.procedures.checklist import HEADING, NOTE, Block, checklist
 
 bp = Blueprint("thu_tuc", __name__)
@@ -25,7 +27,7 @@ MAX_RESULTS = 60
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
-    config = _config()
+    config = _svc().config
     view = catalogue().view()
     updated = ""
     if view.imported_at:
@@ -49,8 +51,10 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 
 
 @bp.get("/thu-tuc", strict_slashes=False)
+@page()
 def index() -> Response:
-    config = _config()
+    """Search the procedures (`?q=`) or list a field's (`?service=ID`), without JavaScript."""
+    config = _svc().config
     q = unicodedata.normalize("NFC", request.args.get("q", "")).strip()[:MAX_QUERY]
     service = request.args.get("service") or None
     svc = config.service(service) if service else None
@@ -73,8 +77,10 @@ def index() -> Response:
 
 
 @bp.get("/thu-tuc/<code>")
+@page(path={"code": PROCEDURE_CODE})
 def detail(code: str) -> Response:
-    config = _config()
+    """One procedure: its documents, steps, time and fees, as the printed checklist."""
+    config = _svc().config
     p = catalogue().view().get(code)
     if p is None:
         return _page("thu_tuc/missing.html", 404, code=code)
