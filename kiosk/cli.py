@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sothutu.config import Config, ConfigError, load_or_exit
+from sothutu.config import Config, ConfigError, load_or_exit, parse_size
 
 PROGRAM = "kiosk"
 
@@ -52,14 +52,10 @@ def print_test(config: Config) -> int:
 
 
 def _size(text: str) -> tuple[int, int]:
-    w, _, h = text.lower().partition("x")
     try:
-        size = (int(w), int(h))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size like 800x480: {text!r}") from None
-    if min(size) < 100 or max(size) > 8000:
-        raise argparse.ArgumentTypeError(f"not a screen size: {text!r}")
-    return size
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

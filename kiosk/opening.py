@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk import words
+from sothutu.clock import parse_iso
 from sothutu.hours import hours_text, parse_hours
 
 
@@ -28,16 +29,6 @@ class Opening:
     today: str = ""
     reopens: str = ""
     due: float | None = None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
 
 
 def when_words(at: datetime, then: datetime) -> str:
@@ -63,9 +54,9 @@ def opening_of(data: Any, now: float) -> Opening | None:
     except ValueError:
         windows = []
     today = hours_text(windows)
-    at = _time(data.get("at"))
-    opens = _time(data.get("opens_at"))
-    change = _time(data.get("closes_at")) if data["open"] else opens
+    at = parse_iso(data.get("at"))
+    opens = parse_iso(data.get("opens_at"))
+    change = parse_iso(data.get("closes_at")) if data["open"] else opens
     due = None
     if at is not None and change is not None:
         due = now + max(0.0, (change - at).total_seconds())

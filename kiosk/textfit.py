@@ -56,14 +56,15 @@ def _units(paragraph: str) -> list[str]:
             i += 1
             continue
         start = len(out)  # back to the start of the phrase, two words at most
-        while start > len(out) - SLASH_WORDS and start > 0 and not out[start - 1].endswith(
-            (*PHRASE_ENDS, ",", ";", ":")
+        while (
+            start > len(out) - SLASH_WORDS
+            and start > 0
+            and not out[start - 1].endswith((*PHRASE_ENDS, ",", ";", ":"))
         ):
             start -= 1
         end = i + 1  # on to its end, two words at most
-        while (
-            end < min(len(units), i + 1 + SLASH_WORDS)
-            and not units[end - 1].endswith((*PHRASE_ENDS, ",", ";", ":"))
+        while end < min(len(units), i + 1 + SLASH_WORDS) and not units[end - 1].endswith(
+            (*PHRASE_ENDS, ",", ";", ":")
         ):
             end += 1
         out[start:] = [" ".join([*out[start:], *units[i:end]])]

@@ -306,13 +306,14 @@ class ServerMonitor(Worker):
                 up = True
             except (Unreachable, ClientError):
                 up = False
+            if isinstance(answer, dict) and isinstance(answer.get("hours"), dict):
+                # before the server's coming back: a closed kiosk never shows fields
+                self.post(st.Hours(answer["hours"]))
             if up != self._last:
                 self._last = up
                 self.post(st.ServerStatus(up))
                 if up and self.on_up is not None:
                     self.on_up()
-            if isinstance(answer, dict) and isinstance(answer.get("hours"), dict):
-                self.post(st.Hours(answer["hours"]))
             self._wake.wait(self.up_seconds if up else self.down_seconds)
             self._wake.clear()
 

@@ -552,6 +552,19 @@ class VoiceConfig:
 _SIZE = re.compile(r"[1-9]\d{2,4}x[1-9]\d{2,4}")
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1366x768"`` → (1366, 768), a screen's size for ``--size`` and ``[display]
+    size``; ValueError names what is wrong."""
+    w, _, h = text.lower().partition("x")
+    try:
+        size = (int(w), int(h))
+    except ValueError:
+        raise ValueError(f"not a size like 1920x1080: {text!r}") from None
+    if min(size) < 100 or max(size) > 9999:
+        raise ValueError(f"not a screen size (100 to 9999 pixels a side): {text!r}")
+    return size
+
+
 @dataclass(frozen=True, kw_only=True)
 class DisplayConfig:
     size: str = setting(

@@ -159,6 +159,22 @@ def test_open_a_result_issue_for_the_procedure_and_come_back_to_start() -> None:
     assert w.s.screen is Screen.START and w.s.lookup == lk.Lookup()
 
 
+def test_outside_hours_the_lookup_stays_but_takes_no_number() -> None:
+    closed = {"open": False, "today": ["07:00-11:30"], "opens_at": None, "at": None}
+    w = searching(Walk())
+    w.send(st.Hours(closed))
+    assert w.s.closed and w.s.screen is Screen.SEARCH  # reading stays possible
+    w.type("khai sinh")
+    (search,) = w.tick(1.0)
+    w.send(st.Found(search.seq, (KS,), 1, "khai sinh", ""))
+    w.tap("result", KS.code)
+    w.send(st.Loaded(KS.code, PROCEDURE))
+    assert w.tap("issue") == () and w.s.screen is Screen.DETAIL
+    assert w.tap("print") == (st.PrintChecklist(PROCEDURE),)  # the list still prints
+    w.send(st.Hours({**closed, "open": True}))
+    assert w.tap("issue", after=1.0) == (st.IssueTicket("ho-tich", False, KS.code),)
+
+
 def test_back_goes_one_screen_back_and_keeps_what_was_typed() -> None:
     w = searching(Walk())
     w.type("khai")
