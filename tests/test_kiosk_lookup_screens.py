@@ -25,7 +25,7 @@ from tests.kiosk_lookup_support import sample as sample_procedures
 from tests.kiosk_screens_support import SIZES, lookup_screens
 from tests.support import ARTIFACTS
 
-SHOT_SIZES = {(800, 480), (1024, 600), (1920, 1080)}
+SHOT_SIZES = {(800, 480), (1024, 600)}  # the 7" screens: the ones to look at
 
 
 def screens(keyboard: str = "abc") -> dict[str, st.KioskState]:
