@@ -6,18 +6,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench lint format clean venv node
+.PHONY: demo demo-hub test bench lint format clean venv node
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml deploy/mkvenv.py
 	$(PYTHON) deploy/mkvenv.py $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,hub]'
 	touch $(STAMP)
 
 ## Run the server, the kiosk and the display on the example config.
 demo: $(STAMP)
 	$(BIN)/python deploy/demo.py --config config.example.toml
+
+## A throwaway PostgreSQL, the province hub and three centres with a simulated day.
+demo-hub: $(STAMP)
+	$(BIN)/python deploy/demo_hub.py
 
 ## The browser-compatibility lint's tools (eslint, stylelint; package-lock.json), when npm
 ## is here: `npm ci` once and again when the lock file changes. Without npm that lint is

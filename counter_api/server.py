@@ -115,6 +115,9 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
         target=housekeeping, args=(svc, stop, Nightly(config)), name="housekeeping", daemon=True
     )
     keeper.start()
+    from counter_api.uplink import pusher
+
+    uplink = pusher.start(svc)
     where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     log.info(
         "Sothutu %s serving %s on %s (business day %s)",
@@ -133,6 +136,8 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
             log.info("%s received, stopping", received[0])
         stop.set()
         svc.bus.close()
+        if uplink is not None:
+            uplink.stop()
         server.close()
         store.close()
     log.info("stopped")

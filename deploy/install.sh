@@ -4,6 +4,7 @@
 #   sudo deploy/install.sh --server --kiosk --display          # one Pi for everything
 #   sudo deploy/install.sh --display --config-from server.toml --server-url http://192.168.1.10:8080
 #   sudo deploy/install.sh                                      # upgrade: same roles as last time
+#   sudo deploy/install.sh --hub --hub-name "Sở Nội vụ tỉnh …"   # a province server (Debian 12)
 #   sudo deploy/install.sh --uninstall [--purge]
 #   deploy/install.sh --dry-run --root /tmp/pi --server ...     # CI: files under DIR, commands printed
 #
@@ -29,6 +30,10 @@ ROLES_FILE=$APP/roles
 SVC_USER=sothutu
 PORT=8080
 WATCHDOG_SEC=60
+HUB_CONFIG=$ETC/hub.toml
+HUB_DB=sothutu_hub
+HUB_NGINX=$ETC/nginx-sothutu-hub.conf
+HUB_FIRST_PORT=8090
 MARK_BEGIN='# >>> sothutu: written by deploy/install.sh, removed by install.sh --uninstall >>>'
 MARK_END='# <<< sothutu <<<'
 
@@ -51,6 +56,9 @@ PRINTER=""
 SERVER_URL=""
 PUBLIC_URL=""
 CONFIG_FROM=""
+WANT_HUB=0
+HUB_NAME=""
+HUB_PROCESSES=2
 
 usage() {
     cat <<'EOF'
@@ -65,6 +73,8 @@ Roles (any combination; none on a re-run means the roles of the last install):
   --keypad N[,N...]    push-button keypads of these counters (repeat or list them)
   --rating-keypad N[,N...]
                        five-button satisfaction keypads at these counters ([ratings] keypad_pins)
+  --hub                the province hub on a Debian 12 server (not a Pi; no other role):
+                       PostgreSQL, the hub processes, a sample nginx site
 
 Options:
   --mode desktop|lite  how the screen programs start: desktop = labwc autostart of the
@@ -77,6 +87,8 @@ Options:
   --server-url URL     where this Pi reaches the server (a Pi without --server)
   --public-url URL     where phones reach the server (QR codes); default http://THIS-PI:8080
   --config-from FILE   install this config (e.g. the server Pi's) instead of generating one
+  --hub-name NAME      the province's title on the hub's pages (a new hub config)
+  --hub-processes N    how many hub processes to run behind nginx (default 2)
   --voice-pack         make every clip of the voice pack anew (replaces recorded clips)
   --offline            no apt-get, no downloads: reinstall the code from this folder
   --dry-run            change nothing on the system: write files under --root DIR and
@@ -181,8 +193,9 @@ parse_args() {
         --kiosk) WANT_KIOSK=1 ROLE_FLAGS=1 ;;
         --kiosk-headless) WANT_KIOSK=1 KIOSK_HEADLESS=1 ROLE_FLAGS=1 ;;
         --display) WANT_DISPLAY=1 ROLE_FLAGS=1 ;;
+        --hub) WANT_HUB=1 ROLE_FLAGS=1 ;;
         --keypad | --rating-keypad | --mode | --desktop-user | --printer | --server-url | \
-            --public-url | --config-from | --root)
+            --public-url | --config-from | --root | --hub-name | --hub-processes)
             [ $# -ge 2 ] || usage_error "$arg needs a value"
             case $arg in
             --keypad)
@@ -200,6 +213,8 @@ parse_args() {
             --public-url) PUBLIC_URL=$2 ;;
             --config-from) CONFIG_FROM=$2 ;;
             --root) ROOT=$2 ;;
+            --hub-name) HUB_NAME=$2 ;;
+            --hub-processes) HUB_PROCESSES=$2 ;;
             esac
             shift
             ;;
@@ -217,6 +232,13 @@ parse_args() {
         shift
     done
     case $MODE in '' | desktop | lite) ;; *) usage_error "--mode is desktop or lite, not '$MODE'" ;; esac
+    case $HUB_PROCESSES in
+    [1-9] | 1[0-6]) ;;
+    *) usage_error "--hub-processes takes 1 to 16, not '$HUB_PROCESSES'" ;;
+    esac
+    if [ "$WANT_HUB" = 1 ] && { [ "$WANT_SERVER$WANT_KIOSK$WANT_DISPLAY" != 000 ] || [ -n "$KEYPADS$RATING_KEYPADS" ]; }; then
+        usage_error "--hub is a province server: install it alone, without Pi roles"
+    fi
     if [ -n "$ROOT" ] && [ "$DRY_RUN" = 0 ]; then
         usage_error "--root only goes with --dry-run"
     fi
@@ -248,6 +270,8 @@ load_roles() {
         rating_keypads) PREV_RATING_KEYPADS=$value ;;
         mode) PREV_MODE=$value ;;
         desktop_user) PREV_DESKTOP_USER=$value ;;
+        hub) PREV_HUB=$value ;;
+        hub_processes) PREV_HUB_PROCESSES=$value ;;
         esac
     done <"$ROOT$ROLES_FILE"
 }
@@ -255,6 +279,7 @@ load_roles() {
 PREV_SERVER=0 PREV_KIOSK=0 PREV_KIOSK_HEADLESS=0 PREV_DISPLAY=0 PREV_KEYPADS="" PREV_MODE=""
 PREV_RATING_KEYPADS=""
 PREV_DESKTOP_USER=""
+PREV_HUB=0 PREV_HUB_PROCESSES=""
 
 save_roles() {
     put 0644 "$ROLES_FILE" <<EOF
@@ -267,6 +292,8 @@ keypads=$KEYPADS
 rating_keypads=$RATING_KEYPADS
 mode=$MODE
 desktop_user=$DESKTOP_USER
+hub=$WANT_HUB
+hub_processes=$HUB_PROCESSES
 EOF
 }
 
@@ -275,6 +302,7 @@ resolve_roles() {
         load_roles || usage_error "choose at least one role: --server, --kiosk, --display, --keypad N"
         WANT_SERVER=$PREV_SERVER WANT_KIOSK=$PREV_KIOSK KIOSK_HEADLESS=$PREV_KIOSK_HEADLESS
         WANT_DISPLAY=$PREV_DISPLAY KEYPADS=$PREV_KEYPADS RATING_KEYPADS=$PREV_RATING_KEYPADS
+        WANT_HUB=$PREV_HUB HUB_PROCESSES=${PREV_HUB_PROCESSES:-$HUB_PROCESSES}
         say "same roles as last time:$(describe_roles)"
     else
         load_roles || true
@@ -319,6 +347,7 @@ resolve_roles() {
 describe_roles() {
     local out=""
     if [ "$WANT_SERVER" = 1 ]; then out="$out server"; fi
+    if [ "$WANT_HUB" = 1 ]; then out="$out hub($HUB_PROCESSES processes)"; fi
     if [ "$WANT_KIOSK" = 1 ] && [ "$KIOSK_HEADLESS" = 1 ]; then out="$out kiosk(headless)"; fi
     if [ "$WANT_KIOSK" = 1 ] && [ "$KIOSK_HEADLESS" = 0 ]; then out="$out kiosk"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then out="$out display"; fi
@@ -331,6 +360,10 @@ describe_roles() {
 
 apt_packages() {
     local p="python3 python3-venv sqlite3 fonts-dejavu-core tzdata ca-certificates"
+    if [ "$WANT_HUB" = 1 ]; then
+        printf '%s' "python3 python3-venv tzdata ca-certificates postgresql"
+        return
+    fi
     # dnsmasq-base: NetworkManager's "shared" mode (the Pi as DHCP server/access point
     # where there is no router) needs it, and later there may be no internet to get it.
     if [ "$WANT_SERVER" = 1 ]; then p="$p dnsmasq-base"; fi
@@ -416,7 +449,11 @@ install_venv() {
     else
         # setuptools and wheel in the venv let a later --offline run build the project.
         pip install --upgrade pip "setuptools>=68" wheel
-        pip install --upgrade "$SRC"
+        if [ "$WANT_HUB" = 1 ]; then
+            pip install --upgrade "${SRC}[hub]"
+        else
+            pip install --upgrade "$SRC"
+        fi
         # The same version number again must still replace the code: reinstall it alone.
         pip install --no-deps --force-reinstall "$SRC"
         if needs_gpio; then
@@ -1106,6 +1143,105 @@ install_support_files() {
     fi
 }
 
+# --- the province hub (a Debian 12 server, not a Pi) ------------------------------------------
+
+hub_unit() {
+    cat <<EOF
+[Unit]
+Description=Sothutu province hub on port %i (pages, API, centres' pushes)
+Documentation=file://$APP/deploy/hub/README.md
+Wants=network-online.target
+After=network-online.target postgresql.service
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart=$VENV/bin/python -m hub --config $HUB_CONFIG --port %i
+User=$SVC_USER
+Group=$SVC_USER
+Environment=PYTHONUNBUFFERED=1
+WorkingDirectory=/
+Restart=always
+RestartSec=2
+TimeoutStopSec=20
+SyslogIdentifier=sothutu-hub
+$(hardening_no_devices)
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+# The PostgreSQL role (the service user, by peer login on the local socket) and database.
+setup_hub_database() {
+    run systemctl enable --now postgresql.service
+    run runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c \
+        "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$SVC_USER') THEN CREATE ROLE \"$SVC_USER\" LOGIN; END IF; END \$\$;"
+    run runuser -u postgres -- sh -c \
+        "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = '$HUB_DB'\" | grep -q 1 || createdb -O '$SVC_USER' '$HUB_DB'"
+}
+
+setup_hub_config() {
+    local cfg=$ROOT$HUB_CONFIG args=(--out "$ROOT$HUB_CONFIG" --database "postgresql:///$HUB_DB")
+    if [ -f "$cfg" ]; then
+        say "keeping the hub config $HUB_CONFIG"
+        if [ -n "$HUB_NAME" ]; then warn "--hub-name only shapes a new config; edit $HUB_CONFIG"; fi
+    else
+        if [ -n "$HUB_NAME" ]; then args+=(--name "$HUB_NAME"); fi
+        say "writing a new hub config with random keys: $HUB_CONFIG"
+        python3 "$SRC/deploy/hub/mkconfig.py" "${args[@]}"
+    fi
+    chmod 0640 "$cfg"
+    run chown -R "root:$SVC_USER" "$ETC"
+    if ! PYTHONPATH=$SRC python3 -c '
+import sys
+from hub.config import load_or_exit
+load_or_exit(sys.argv[1], "install.sh")' "$cfg"; then
+        die "fix $HUB_CONFIG (the line above names the key), then run install.sh again"
+    fi
+}
+
+setup_hub_units() {
+    local n port u
+    hub_unit | put 0644 "$UNITS/sothutu-hub@.service"
+    for u in sothutu-server.service sothutu-backup.timer sothutu-kiosk.service sothutu-display.service; do
+        if [ -f "$ROOT$UNITS/$u" ]; then
+            warn "$u is installed too: a hub server runs no Pi roles (install.sh --uninstall first)"
+        fi
+    done
+    for n in $(seq 1 16); do
+        port=$((HUB_FIRST_PORT + n - 1))
+        if [ "$n" -le "$HUB_PROCESSES" ]; then
+            ENABLE="$ENABLE sothutu-hub@$port.service"
+        elif [ "$n" -le "${PREV_HUB_PROCESSES:-0}" ]; then
+            DISABLE="$DISABLE sothutu-hub@$port.service"
+        fi
+    done
+}
+
+do_install_hub() {
+    say "installing:$(describe_roles)"
+    install_packages
+    if [ "$DRY_RUN" = 1 ] || ! getent passwd "$SVC_USER" >/dev/null; then
+        run useradd --system --user-group --home-dir "$STATE" --no-create-home \
+            --shell /usr/sbin/nologin --comment "Sothutu province hub" "$SVC_USER"
+    fi
+    setup_dirs
+    install_venv
+    setup_hub_database
+    setup_hub_config
+    run runuser -u "$SVC_USER" -- "$VENV/bin/python" -m hub --config "$HUB_CONFIG" init-db
+    put 0755 "$APP/deploy/install.sh" <"$SRC/deploy/install.sh"
+    put 0644 "$APP/deploy/hub/README.md" <"$SRC/deploy/hub/README.md"
+    put 0644 "$HUB_NGINX" <"$SRC/deploy/hub/nginx-sothutu-hub.conf"
+    setup_hub_units
+    save_roles
+    apply_units
+    say "done: roles$(describe_roles); listening on 127.0.0.1:$HUB_FIRST_PORT and up"
+    say "next: the nginx site with TLS ($HUB_NGINX), staff accounts and centres: see $APP/deploy/hub/README.md"
+    say "register a centre: sudo runuser -u $SVC_USER -- $VENV/bin/python -m hub --config $HUB_CONFIG centre add ID --name NAME"
+}
+
 # --- install, uninstall ------------------------------------------------------------------------
 
 preflight() {
@@ -1140,6 +1276,10 @@ summary() {
 do_install() {
     preflight
     resolve_roles
+    if [ "$WANT_HUB" = 1 ]; then
+        do_install_hub
+        return
+    fi
     say "installing:$(describe_roles) ($MODE)"
     install_packages
     setup_user
@@ -1168,10 +1308,15 @@ do_uninstall() {
     for n in $PREV_RATING_KEYPADS; do
         run systemctl disable --now "sothutu-rating-keypad@$n.service"
     done
+    if [ "$PREV_HUB" = 1 ]; then
+        for n in $(seq 1 "${PREV_HUB_PROCESSES:-2}"); do
+            run systemctl disable --now "sothutu-hub@$((HUB_FIRST_PORT + n - 1)).service"
+        done
+    fi
     remove "$UNITS/sothutu-server.service" "$UNITS/sothutu-backup.service" \
         "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-kiosk.service" \
         "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service" \
-        "$UNITS/sothutu-rating-keypad@.service"
+        "$UNITS/sothutu-rating-keypad@.service" "$UNITS/sothutu-hub@.service"
     run systemctl daemon-reload
     if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then
         remove "$UDEV_RULE" "$UDEV_RULES_SHIPPED"
@@ -1185,6 +1330,9 @@ do_uninstall() {
             run userdel "$SVC_USER"
         fi
         say "removed Sothutu with its config and database"
+        if [ "$PREV_HUB" = 1 ]; then
+            say "the hub's PostgreSQL database $HUB_DB is kept; drop it with: sudo -u postgres dropdb $HUB_DB"
+        fi
     else
         say "removed Sothutu; kept the config $ETC and the data $STATE (--purge removes them)"
     fi

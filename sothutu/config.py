@@ -649,6 +649,50 @@ class BackupConfig:
     )
 
 
+_CENTRE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _centre_id(v: str) -> str | None:
+    if v and not _CENTRE_ID.fullmatch(v):
+        return f"must be lower-case letters, digits and '-' (as registered at the hub), got {v!r}"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubLinkConfig:
+    """The outbound link to the province hub; without ``url`` nothing is pushed."""
+
+    url: str = setting(
+        "",
+        help='The province hub, e.g. "https://hub.example.gov.vn"; "" (the default) means '
+        "no hub. An https hub's certificate is verified.",
+        check=_url,
+    )
+    centre_id: str = setting(
+        "", help="This centre's id at the hub (python -m hub centre add ID).", check=_centre_id
+    )
+    token: str = setting(
+        "", help="The token the hub printed when it registered this centre (a secret)."
+    )
+    push_seconds: float = setting(
+        30.0,
+        help="Seconds between pushes of new ticket rows and health to the hub.",
+        check=_between(0.2, 3600),
+    )
+    timeout_seconds: float = setting(
+        20.0, help="How long one push may take before it counts as failed.", check=_between(1, 300)
+    )
+    ca_file: str = setting(
+        "",
+        help="A CA bundle (PEM) to verify the hub's certificate with, for a province CA; "
+        '"" uses the system\'s certificates.',
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole validated config. ``path`` is the file it came from."""
@@ -668,6 +712,7 @@ class Config:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     ratings: RatingsConfig = field(default_factory=RatingsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    hub: HubLinkConfig = field(default_factory=HubLinkConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -719,6 +764,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "reports": (ReportsConfig, "table", False),
     "ratings": (RatingsConfig, "table", False),
     "backup": (BackupConfig, "table", False),
+    "hub": (HubLinkConfig, "table", False),
 }
 
 
@@ -797,6 +843,28 @@ def _build(cls: type, raw: Any, where: str) -> Any:
                 raise ConfigError(f"{key_where}: {problem}")
         values[f.name] = value
     return cls(**values)
+
+
+def build_section(cls: type, raw: Any, where: str) -> Any:
+    """Validate one TOML table against a dataclass of ``setting()`` fields (other programs'
+    configs, e.g. the province hub's, are built from the same parts)."""
+    return _build(cls, raw, where)
+
+
+def read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Read a TOML file; ``ConfigError`` naming the file when it cannot be read or parsed."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return p, tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not valid UTF-8") from None
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
@@ -905,6 +973,7 @@ def _cross_check(config: Config) -> None:
     if dup is not None:
         raise ConfigError(f"keypads: two [[keypads]] for counter {dup}")
 
+    _check_hub(config.hub)
     secrets: list[tuple[str, str]] = [
         ("server.admin_key", config.server.admin_key),
         ("server.secret_key", config.server.secret_key),
@@ -913,6 +982,8 @@ def _cross_check(config: Config) -> None:
     secrets += [(f"kiosks[{i}].key", k.key) for i, k in enumerate(config.kiosks)]
     if config.server.admin_password:
         secrets.append(("server.admin_password", config.server.admin_password))
+    if config.hub.token:
+        secrets.append(("hub.token", config.hub.token))
     seen: dict[str, str] = {}
     for where, value in secrets:
         if value in seen:
@@ -935,6 +1006,17 @@ def _cross_check(config: Config) -> None:
     for i, c in enumerate(config.counters):
         if weak_pin(c.pin):
             raise ConfigError(f"counters[{i}].pin: too easy to guess (same or consecutive digits)")
+
+
+def _check_hub(hub: HubLinkConfig) -> None:
+    if not hub.url:
+        if hub.centre_id or hub.token:
+            raise ConfigError("hub.url: missing; give the hub's address or remove [hub]")
+        return
+    if not hub.centre_id:
+        raise ConfigError("hub.centre_id: missing required key (the id registered at the hub)")
+    if not hub.token:
+        raise ConfigError("hub.token: missing required key (printed by the hub's centre add)")
 
 
 def _check_kiosk(config: Config, names: list[str]) -> None:
@@ -961,18 +1043,7 @@ def _check_kiosk(config: Config, names: list[str]) -> None:
 
 def load_config(path: str | Path) -> Config:
     """Read and validate a config file; raises ``ConfigError`` naming file and key."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not valid UTF-8") from None
+    p, data = read_toml(path)
     try:
         return parse_config(data, p.resolve())
     except ConfigError as exc:

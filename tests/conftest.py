@@ -133,3 +133,8 @@ def mock_factory() -> Iterator:
     finally:
         factory.reset()
         Device.pin_factory = before
+
+
+from tests.hub_support import pg_cluster  # noqa: E402  (session fixture: one PostgreSQL)
+
+__all__ = ["pg_cluster"]

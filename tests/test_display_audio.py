@@ -318,7 +318,9 @@ def test_three_calls_at_once_are_heard_back_to_back_in_order(tmp_path: Path, mix
         began = time.monotonic()
         for n in (1, 2, 3):
             clients[n].counter(n, "next")
-        assert time.monotonic() - began < 0.1  # three calls within 100 ms
+        # All three calls are made while the first announcement (seconds long) still plays;
+        # a second is ample even on a loaded machine.
+        assert time.monotonic() - began < 1.0
         deadline = time.monotonic() + 20
         while log.read_text().count("announcing:") < 3:
             assert time.monotonic() < deadline, log.read_text()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_api.reports.compute import LogRow, counter_time, percentile
+from sothutu.reports.compute import LogRow, counter_time, percentile
 from tests.conftest import VN
 from tests.support import ARTIFACTS, ROOT, counter_key
 
@@ -350,7 +350,7 @@ def test_counter_time_pause_while_serving_is_serving() -> None:
 
 
 def test_charts_of_the_scripted_day(day) -> None:
-    from counter_api.reports import charts
+    from sothutu.reports import charts
 
     rep = report(day)
     hours = charts.tickets_per_hour(rep)

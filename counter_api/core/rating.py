@@ -12,15 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from counter_api.core.model import Conflict, QueueError, Status, Ticket
+from sothutu.ratings import LEVELS
 
-#: score → the words citizens read (5 is best).
-LEVELS: dict[int, str] = {
-    5: "Rất hài lòng",
-    4: "Hài lòng",
-    3: "Bình thường",
-    2: "Không hài lòng",
-    1: "Rất không hài lòng",
-}
+__all__ = ["LEVELS", "check_rating", "check_score"]
 
 
 def check_score(score: int) -> None:

@@ -7,7 +7,7 @@ turns a report into Vietnamese tables for CSV and the admin page; ``charts``
 draws SVG; ``cli`` adds ``python -m counter_api report``.
 """
 
-from counter_api.reports.compute import compute
 from counter_api.reports.load import build_report
+from sothutu.reports.compute import compute
 
 __all__ = ["build_report", "compute"]

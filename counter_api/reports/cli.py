@@ -23,8 +23,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
     from counter_api.core.day import business_date
     from counter_api.reports.load import PeriodError, build_report, parse_period
-    from counter_api.reports.table import to_csv
     from counter_api.store import Store, StoreError
+    from sothutu.reports.table import to_csv
 
     if not config.database_path.exists():
         print(f"counter_api report: no database at {config.database_path}", file=sys.stderr)

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from counter_api.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 from counter_api.store import Store
 from sothutu.config import Config
+from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
 
 T = TypeVar("T")
 

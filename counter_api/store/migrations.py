@@ -174,6 +174,33 @@ def _queue_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _uplink(db: sqlite_utils.Database) -> None:
+    # Every row the province hub gets (ticket_log rows and ratings), numbered once in
+    # commit order by triggers in the same transaction; the pusher sends them after
+    # the cursor the hub acknowledged (meta hub_acked). History is numbered too.
+    db.execute(
+        """
+        CREATE TABLE uplink_outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            ref INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        "INSERT INTO uplink_outbox (kind, ref) SELECT kind, ref FROM ("
+        "SELECT 'log' AS kind, id AS ref, at, 0 AS k FROM ticket_log "
+        "UNION ALL SELECT 'rating', ticket_id, at, 1 FROM ratings) ORDER BY at, k, ref"
+    )
+    db.execute(
+        "CREATE TRIGGER uplink_log AFTER INSERT ON ticket_log BEGIN "
+        "INSERT INTO uplink_outbox (kind, ref) VALUES ('log', NEW.id); END"
+    )
+    db.execute(
+        "CREATE TRIGGER uplink_rating AFTER INSERT ON ratings BEGIN "
+        "INSERT INTO uplink_outbox (kind, ref) VALUES ('rating', NEW.ticket_id); END"
+    )
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -181,6 +208,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _procedures,
     _ratings,
     _queue_counts,
+    _uplink,
 ]
 
 

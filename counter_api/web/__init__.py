@@ -14,6 +14,7 @@ from flask import Flask, Response, send_from_directory
 from counter_api.procedures.catalogue import Catalogue, sync_configured_file
 from counter_api.service import QueueService
 from counter_api.store import Store
+from counter_api.uplink import api as uplink_api
 from counter_api.web import (
     admin,
     api,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     stream.bp,
     procedures.bp,
     report_api.bp,
+    uplink_api.bp,
     rating.api_bp,
     voice.bp,
     openapi.bp,

@@ -22,14 +22,8 @@ from flask import Blueprint, Response, redirect, render_template, request
 from counter_api.backup import BackupError, make_backup
 from counter_api.core.model import CounterStatus
 from counter_api.present import PRINTER_UNKNOWN
-from counter_api.reports import charts
 from counter_api.reports.load import PeriodError, build_report, parse_period
-from counter_api.reports.table import (
-    period_text,
-    tables,
-    today_table,
-    vn_date,
-)
+from counter_api.uplink.api import link_status
 from counter_api.web.endpoint import REDIRECT, Answer, page
 from counter_api.web.endpoint import service as _svc
 from counter_api.web.parts import parts
@@ -44,6 +38,13 @@ from counter_api.web.signed import (
     same_secret,
 )
 from counter_api.web.throttle import LoginThrottle
+from sothutu.reports import charts
+from sothutu.reports.table import (
+    period_text,
+    tables,
+    today_table,
+    vn_date,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ def today(session: dict) -> Response:
         counter_words=COUNTER_WORDS,
         backup_dir=str(svc.config.backup_dir),
         message=request.args.get("msg", ""),
+        hub=link_status(),
     )
 
 

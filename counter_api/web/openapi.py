@@ -49,6 +49,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "procedures_api": ("procedures", "The procedure catalogue (tra cứu thủ tục)."),
     "ratings": ("ratings", "Citizens' satisfaction ratings from keypads."),
     "reports": ("reports", "A day's or a period's figures."),
+    "uplink": ("hub", "The outbound link to the province hub."),
     "voice": ("voice", "The browser display's voice: announcements and clips."),
     "openapi": ("document", "This document."),
 }

@@ -7,16 +7,16 @@ from typing import Any
 from flask import Response
 
 from counter_api.reports.load import PeriodError, build_report, parse_period
-from counter_api.reports.table import csv_filename, to_csv
 from counter_api.web.endpoint import ADMIN, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
+from sothutu.reports.table import csv_filename, to_csv
 
 bp = api_blueprint("reports", __name__)
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 
-#: The figures of one row of a report (``counter_api.reports.compute`` makes them;
+#: The figures of one row of a report (``sothutu.reports.compute`` makes them;
 #: definitions in docs/reports.md). Minutes as numbers, null when nothing to average.
 FIGURES: dict[str, Any] = {
     "issued": {"type": ["integer", "null"]},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "performance.md"
-ORDER = ["server", "kiosk", "display", "reports", "procedures", "browser_display"]
+ORDER = ["server", "kiosk", "display", "reports", "procedures", "browser_display", "hub"]
 
 
 def machine() -> str:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_api.core.rating import LEVELS
+from sothutu.ratings import LEVELS
 
 
 @dataclass(frozen=True, slots=True)

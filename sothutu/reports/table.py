@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from counter_api.core.rating import LEVELS
+from sothutu.ratings import LEVELS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,278 @@
+"""What the pages and the JSON API read: the overview, one centre, the province report.
+
+The overview and the province report read the rollups (``centre_day``,
+``daily``), never raw rows, so they cost the same at the end of a year as on
+the first day. A centre's own report is computed from its raw rows of the
+period by ``sothutu.reports.compute``, exactly as the centre computes it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hub import fold
+from hub.db import Database
+from sothutu.ratings import LEVELS
+from sothutu.reports.compute import Setup, compute
+
+#: The longest period one report covers (as at the centre).
+MAX_DAYS = 366
+#: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
+REPORT_WORK_MEM = "256MB"
+
+
+class PeriodError(ValueError):
+    """A bad date or period; the message says which."""
+
+
+def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    def one(text: str, name: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise PeriodError(f"{name} must be a date like 2026-11-24, got {text!r}") from None
+
+    if start or end:
+        first = one(start, "from") if start else one(end, "to")  # type: ignore[arg-type]
+        last = one(end, "to") if end else first
+    else:
+        first = last = today
+    if last < first:
+        raise PeriodError("to is before from")
+    if (last - first) > timedelta(days=MAX_DAYS - 1):
+        raise PeriodError(f"a report covers at most {MAX_DAYS} days")
+    return first, last
+
+
+# --- the overview ----------------------------------------------------------------------
+
+
+_CENTRES = """
+SELECT coalesce(json_agg(json_build_object(
+    'id', c.id,
+    'name', c.name,
+    'district', c.district,
+    'online', coalesce(c.last_seen >= %(since)s, false),
+    'last_seen', c.last_seen,
+    'waiting', CASE WHEN c.last_seen >= %(since)s AND jsonb_typeof(c.health->'waiting') = 'object'
+        THEN (SELECT sum(value::text::bigint) FROM jsonb_each(c.health->'waiting')
+              WHERE jsonb_typeof(value) = 'number' AND value::text ~ '^[0-9]+$') END,
+    'issued_today', coalesce(cd.issued, 0),
+    'served_today', coalesce(cd.served, 0),
+    'wait_avg_s', round(cd.wait_avg_s::numeric, 1),
+    'wait_p90_s', round(cd.wait_p90_s::numeric, 1),
+    'printers', CASE WHEN jsonb_typeof(c.health->'kiosks') = 'array' THEN
+        (SELECT coalesce(json_agg(json_build_object(
+             'name', k->>'name', 'printer', k->>'printer', 'at', k->>'at')), '[]'::json)
+         FROM jsonb_array_elements(c.health->'kiosks') k WHERE jsonb_typeof(k) = 'object')
+        ELSE '[]'::json END,
+    'version', nullif(c.version, ''),
+    'last_backup_at', c.health->>'last_backup_at',
+    'business_date', c.health->>'business_date',
+    'counters', c.health->'counters',
+    'disk_free_bytes', c.health->'disk_free_bytes',
+    'pending_rows', c.health->'pending_rows',
+    'clock_offset_s', c.clock_offset_s,
+    'rows', c.acked
+) ORDER BY c.name, c.id), '[]'::json)::text
+FROM centres c LEFT JOIN centre_day cd ON cd.centre_id = c.id AND cd.day = %(today)s
+{where}
+"""
+
+
+def centres_json(
+    db: Database, today: date, now: datetime, online_seconds: int, only: str | None = None
+) -> str:
+    """The overview's rows as a JSON array, built by PostgreSQL (3,321 centres in a few
+    tens of milliseconds): link, queue, today's figures, printers, backup, version."""
+    where = "WHERE c.id = %(only)s" if only is not None else ""
+    with db.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        row = conn.execute(
+            _CENTRES.format(where=where),
+            {"since": now - timedelta(seconds=online_seconds), "today": today, "only": only},
+        ).fetchone()
+    return row[0] if row else "[]"
+
+
+def centres(
+    db: Database,
+    today: date,
+    now: datetime,
+    online_seconds: int,
+    only: str | None = None,
+) -> list[dict[str, Any]]:
+    """``centres_json`` as Python data."""
+    return json.loads(centres_json(db, today, now, online_seconds, only))
+
+
+def districts(db: Database) -> list[str]:
+    with db.connection() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT district FROM centres WHERE district <> '' ORDER BY 1"
+            ).fetchall()
+        ]
+
+
+def centre_info(db: Database, centre_id: str) -> dict[str, Any] | None:
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT id, name, district, setup, health, last_seen FROM centres WHERE id = %s",
+            (centre_id,),
+        ).fetchone()
+    if row is None:
+        return None
+    return {
+        "id": row[0],
+        "name": row[1],
+        "district": row[2],
+        "setup": row[3] or {},
+        "health": row[4] or {},
+        "last_seen": row[5],
+    }
+
+
+# --- one centre's report, as the centre computes it --------------------------------------
+
+
+def setup_of(info: dict[str, Any], default_tz: ZoneInfo) -> Setup:
+    s = info["setup"]
+    try:
+        tz = ZoneInfo(s.get("timezone") or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = default_tz
+    return Setup(
+        centre=s.get("name") or info["name"],
+        tz=tz,
+        services=[(x["id"], x.get("name") or x["id"]) for x in s.get("services", [])],
+        counters=[
+            (x["number"], x.get("name") or f"Quầy {x['number']}") for x in s.get("counters", [])
+        ],
+        service_level_minutes=float(s.get("service_level_minutes") or 15.0),
+    )
+
+
+def load_rows(db: Database, centre_id: str, first: date, last: date) -> list[fold.Row]:
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT seq, day, business_date, extract(epoch FROM at)::float8, action, ticket_id, "
+            "code, service, counter, calls, priority, procedure, score FROM rows "
+            "WHERE centre_id = %s AND day BETWEEN %s AND %s ORDER BY seq",
+            (centre_id, first, last),
+        ).fetchall()
+    return [fold.Row(*r) for r in rows]
+
+
+def centre_report(
+    db: Database, info: dict[str, Any], first: date, last: date, default_tz: ZoneInfo
+) -> dict[str, Any]:
+    """The centre's report of ``first`` … ``last``: the same JSON as its own
+    ``GET /api/v1/reports/daily`` gives."""
+    rows = load_rows(db, info["id"], first, last)
+    tickets, log, ratings = fold.report_rows(rows, first, last)
+    return compute(tickets, log, ratings, setup_of(info, default_tz), first, last)
+
+
+# --- the province report, from rollups -------------------------------------------------------
+
+_PROVINCE = """
+WITH base AS (
+    SELECT centre_id, service, issued, served, no_show, waits, ratings,
+           cardinality(served_waits) AS n,
+           (SELECT count(*) FROM unnest(served_waits) x WHERE x <= %(level)s) AS within,
+           (SELECT sum(x) FROM unnest(waits) x) AS wait_sum, cardinality(waits) AS wait_n
+    FROM daily WHERE day BETWEEN %(a)s AND %(b)s {where}
+), counts AS (
+    SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
+           centre_id, service, sum(issued)::int AS issued, sum(served)::int AS served,
+           sum(no_show)::int AS no_show, sum(n)::int AS n, sum(within)::int AS within,
+           sum(wait_sum) / nullif(sum(wait_n), 0) AS avg_s,
+           sum(ratings[1])::int AS r1, sum(ratings[2])::int AS r2, sum(ratings[3])::int AS r3,
+           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5
+    FROM base GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
+), waits AS (
+    SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY w) AS p90_s
+    FROM base, unnest(waits) w GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
+)
+SELECT c.centre_id, c.service, c.issued, c.served, c.no_show, c.avg_s, w.p90_s,
+       c.n, c.within, c.r1, c.r2, c.r3, c.r4, c.r5
+FROM counts c LEFT JOIN waits w USING (ck, sk)
+"""
+
+
+def province_report(
+    db: Database,
+    first: date,
+    last: date,
+    level_minutes: float,
+    centre: str | None = None,
+    district: str | None = None,
+) -> dict[str, Any]:
+    """Per centre and field (plus each centre's total and the province total): issued,
+    served, no-show, mean and 90th-percentile wait (seconds), the share of served tickets
+    waiting at most the service level, ratings and the satisfied share (4 or 5)."""
+    where = "AND centre_id = %(c)s" if centre else ""
+    if district:
+        where += " AND centre_id IN (SELECT id FROM centres WHERE district = %(d)s)"
+    with db.connection() as conn, conn.transaction():
+        # The percentiles sort every waiting time of the period: in memory, not on disk.
+        conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        conn.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+        rows = conn.execute(
+            _PROVINCE.format(where=where),
+            {"a": first, "b": last, "level": level_minutes * 60, "c": centre, "d": district},
+        ).fetchall()
+        names = {
+            r[0]: (r[1], r[2], r[3] or {})
+            for r in conn.execute("SELECT id, name, district, setup FROM centres").fetchall()
+        }
+    out_rows, totals, province = [], {}, None
+    for cid, service, issued, served, no_show, avg, p90, n, within, *rs in rows:
+        scores = dict(zip(range(1, 6), rs, strict=True))
+        count = sum(scores.values())
+        item = {
+            "centre": cid,
+            "service": service,
+            "issued": issued,
+            "served": served,
+            "no_show": no_show,
+            "wait_avg_s": round(avg, 1) if avg is not None else None,
+            "wait_p90_s": round(p90, 1) if p90 is not None else None,
+            "service_level": round(within / n, 4) if n else None,
+            "ratings": {
+                "count": count,
+                "mean": round(sum(k * v for k, v in scores.items()) / count, 2) if count else None,
+                "satisfied": round((scores[4] + scores[5]) / count, 4) if count else None,
+                "levels": {str(k): scores[k] for k in LEVELS},
+            },
+        }
+        if cid is None:
+            province = item
+            continue
+        name, district, setup = names.get(cid, (cid, "", {}))
+        item["centre_name"] = name
+        item["district"] = district
+        if service is None:
+            totals[cid] = item
+        else:
+            services = {s.get("id"): s.get("name") for s in setup.get("services", [])}
+            item["service_name"] = services.get(service) or service
+            out_rows.append(item)
+    order = sorted(names, key=lambda c: (names[c][0], c))
+    rank = {c: i for i, c in enumerate(order)}
+    out_rows.sort(key=lambda r: (rank.get(r["centre"], 0), r["service_name"]))
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "district": district,
+        "service_level_minutes": level_minutes,
+        "rows": out_rows,
+        "centres": [totals[c] for c in order if c in totals],
+        "total": province,
+    }

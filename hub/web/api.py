@@ -1,0 +1,166 @@
+"""The hub's JSON API under /api/v1: ingest from centres, reads for staff and scripts."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from hub import __version__, accounts, exports, ingest, queries
+from hub.web.common import ApiError, bearer, hub, staff
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Largest push body on the wire, and once decompressed.
+MAX_BODY = 4 << 20
+MAX_JSON = 32 << 20
+
+
+def _body() -> bytes:
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise ApiError(413, "too_large", f"the body is over {MAX_BODY >> 20} MiB")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large", f"the body is over {MAX_BODY >> 20} MiB")
+    return raw
+
+
+def _decode(raw: bytes) -> Any:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            raw = d.decompress(raw, MAX_JSON)
+        except zlib.error:
+            raise ApiError(400, "invalid_request", "the body is not valid gzip") from None
+        if d.unconsumed_tail:
+            raise ApiError(413, "too_large", f"the body is over {MAX_JSON >> 20} MiB unpacked")
+    elif encoding not in ("identity", ""):
+        raise ApiError(415, "unsupported_media_type", f"unknown Content-Encoding {encoding!r}")
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "the body must be application/json")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_request", "the body's JSON is nested too deep") from None
+
+
+@bp.post("/ingest")
+def ingest_push() -> Any:
+    """A centre pushes rows and health (its bearer token)."""
+    raw = _body()
+    h = hub()
+    key = bearer()
+    if key is None:
+        raise ApiError(401, "unauthorized", "send the centre's token: Authorization: Bearer TOKEN")
+    centre = accounts.centre_of_token(h.db, key)
+    if centre is None:
+        raise ApiError(401, "unauthorized", "unknown token")
+    body = _decode(raw)
+    try:
+        push = ingest.parse(body)
+    except ingest.IngestError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from None
+    if push.centre != centre:
+        raise ApiError(
+            403, "forbidden", f"this token belongs to centre {centre!r}, not {push.centre!r}"
+        )
+    return ingest.store(h.db, centre, push, h.now())
+
+
+@bp.get("/health")
+def health() -> Any:
+    h = hub()
+    with h.db.connection() as conn:
+        conn.execute("SELECT 1").fetchone()
+    return {"status": "ok", "time": h.now().isoformat(timespec="seconds"), "version": __version__}
+
+
+def _visible(user: accounts.User, centre: str | None) -> str | None:
+    """The centre a user's query is limited to (a centre's head: their own)."""
+    if user.role == "province":
+        return centre or None
+    if centre and centre != user.centre_id:
+        raise ApiError(403, "forbidden", "a centre's account sees only its own centre")
+    return user.centre_id
+
+
+@bp.get("/centres")
+def centres() -> Any:
+    user = staff()
+    h = hub()
+    only = _visible(user, None)
+    rows = queries.centres_json(h.db, h.today(), h.now(), h.config.hub.online_seconds, only=only)
+    time = json.dumps(h.now().isoformat(timespec="seconds"))
+    return Response('{"centres": ' + rows + ', "time": ' + time + "}", mimetype="application/json")
+
+
+def _period() -> tuple[Any, Any]:
+    try:
+        return queries.parse_period(request.args.get("from"), request.args.get("to"), hub().today())
+    except queries.PeriodError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from None
+
+
+def province_report() -> dict[str, Any]:
+    user = staff()
+    centre = _visible(user, request.args.get("centre") or None)
+    first, last = _period()
+    h = hub()
+    if centre and queries.centre_info(h.db, centre) is None:
+        raise ApiError(404, "unknown_centre", f"no centre {centre!r}")
+    district = request.args.get("district") or None
+    return queries.province_report(
+        h.db, first, last, h.config.reports.service_level_minutes, centre, district
+    )
+
+
+@bp.get("/report")
+def report() -> Any:
+    return province_report()
+
+
+@bp.get("/report.csv")
+def report_csv() -> Response:
+    rep = province_report()
+    return download(
+        exports.to_csv(rep, hub().config.hub.name),
+        "text/csv; charset=utf-8",
+        exports.filename(rep, "csv"),
+    )
+
+
+@bp.get("/report.xlsx")
+def report_xlsx() -> Response:
+    rep = province_report()
+    return download(
+        exports.to_xlsx(rep, hub().config.hub.name),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.filename(rep, "xlsx"),
+    )
+
+
+@bp.get("/centres/<centre_id>/report")
+def centre_report(centre_id: str) -> Any:
+    """One centre's report, the same JSON as the centre's own /api/v1/reports/daily."""
+    user = staff()
+    _visible(user, centre_id)
+    h = hub()
+    info = queries.centre_info(h.db, centre_id)
+    if info is None:
+        raise ApiError(404, "unknown_centre", f"no centre {centre_id!r}")
+    first, last = _period()
+    return queries.centre_report(h.db, info, first, last, h.config.hub.tz)
+
+
+def download(data: bytes, mimetype: str, filename: str) -> Response:
+    resp = Response(data, mimetype=mimetype.split(";")[0])
+    resp.headers["Content-Type"] = mimetype
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

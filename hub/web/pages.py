@@ -1,0 +1,384 @@
+"""The province's pages: login, the overview of every centre, one centre, reports.
+
+Sessions live in PostgreSQL (see hub.accounts); the cookie is HttpOnly,
+SameSite=Strict. Forms that change something carry the session's CSRF token,
+and a POST whose Origin names another site is refused, as on the centre's pages.
+A centre's head sees only their own centre. The overview refreshes itself every
+15 s from ``/overview/rows``.
+"""
+
+from __future__ import annotations
+
+import logging
+from calendar import monthrange
+from datetime import date, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, send_from_directory
+from markupsafe import Markup
+
+from hub import accounts, exports, queries
+from hub.web.common import COOKIE, client_address, hub, session
+from sothutu.fonts import FONT_DIR
+from sothutu.reports import charts
+from sothutu.reports.table import csv_filename, period_text, tables, to_csv, vn_date
+
+log = logging.getLogger("hub")
+
+bp = Blueprint("pages", __name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+PRINTER_WORDS = {
+    "ok": "Bình thường",
+    "paper_low": "Sắp hết giấy",
+    "paper_out": "Hết giấy",
+    "offline": "Mất kết nối",
+    "unknown": "Chưa rõ",
+}
+#: A last backup older than this is shown as a warning.
+BACKUP_OLD_HOURS = 48
+
+
+@bp.get("/fonts/<path:name>")
+def fonts(name: str) -> Response:
+    resp = send_from_directory(FONT_DIR, name, max_age=86400)
+    return resp
+
+
+def _page(template: str, status: int = 200, **ctx: Any) -> Response:
+    h = hub()
+    ctx.setdefault("province", h.config.hub.name)
+    resp = Response(render_template(template, **ctx), status=status)
+    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    return resp
+
+
+def _foreign_origin() -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    if origin == "null":
+        return True
+    return urlsplit(origin).netloc != request.host
+
+
+def _login_page(error: str = "", status: int = 200, name: str = "") -> Response:
+    nxt = (
+        request.full_path.rstrip("?") if request.method == "GET" else request.form.get("next", "/")
+    )
+    return _page("login.html", status, user=None, error=error, name=name, next=nxt)
+
+
+def staff_page(view: Any) -> Any:
+    """Pages that need a staff session; without one, the login form."""
+
+    @wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        s = session()
+        if s is None:
+            return _login_page(status=401 if request.method == "POST" else 200)
+        if request.method == "POST" and (
+            _foreign_origin() or not _same(request.form.get("csrf", ""), s.csrf)
+        ):
+            return _message(s, "Yêu cầu không hợp lệ.", 403)
+        return view(s, *args, **kwargs)
+
+    return run
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode())
+
+
+def _message(s: accounts.Session | None, message: str, status: int) -> Response:
+    return _page(
+        "message.html",
+        status,
+        user=s.user if s else None,
+        csrf=s.csrf if s else "",
+        message=message,
+    )
+
+
+def _safe_next(target: str) -> str:
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return "/" if not ok or target.startswith("/login") else target
+
+
+@bp.post("/login")
+def login() -> Any:
+    h = hub()
+    if _foreign_origin():
+        return _login_page("Yêu cầu không hợp lệ.", 403)
+    who = client_address()
+    now = h.now()
+    wait = accounts.wait_seconds(h.db, who, now)
+    name = request.form.get("name", "").strip()
+    if wait:
+        return _login_page(f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.", 429, name)
+    user = accounts.login(h.db, name, request.form.get("password", ""))
+    if user is None:
+        accounts.login_failed(h.db, who, now)
+        log.warning("wrong password for %r from %s", name[:64], who)
+        return _login_page("Tên đăng nhập hoặc mật khẩu không đúng.", 401, name)
+    accounts.login_succeeded(h.db, who)
+    token, _s = accounts.open_session(h.db, h.config.server.secret_key, user, now)
+    target = _safe_next(request.form.get("next", "/"))
+    if user.role == "centre" and target == "/":
+        target = f"/centres/{user.centre_id}"
+    resp = redirect(target, code=303)
+    resp.set_cookie(
+        COOKIE,
+        token,
+        max_age=accounts.SESSION_HOURS * 3600,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=h.config.server.secure_cookies,
+    )
+    log.info("%s logged in from %s", user.name, who)
+    return resp
+
+
+@bp.get("/login")
+def login_form() -> Any:
+    if session() is not None:
+        return redirect("/", code=303)
+    return _login_page()
+
+
+@bp.post("/logout")
+@staff_page
+def logout(_s: accounts.Session) -> Any:
+    h = hub()
+    accounts.close_session(h.db, h.config.server.secret_key, request.cookies.get(COOKIE, ""))
+    resp = redirect("/login", code=303)
+    resp.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
+    return resp
+
+
+# --- the overview ----------------------------------------------------------------------
+
+
+def _local(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return t.astimezone(hub().config.hub.tz) if t.tzinfo else None
+
+
+@bp.get("/")
+@staff_page
+def overview(s: accounts.Session) -> Any:
+    """The shell of the overview with the rows' data inside; overview.js draws the table
+    (3,321 centres are 2 MB of HTML but 1 MB of JSON built by PostgreSQL) and refreshes it
+    from /api/v1/centres every 15 s."""
+    if s.user.role != "province":
+        return redirect(f"/centres/{s.user.centre_id}", code=303)
+    h = hub()
+    rows = queries.centres_json(h.db, h.today(), h.now(), h.config.hub.online_seconds)
+    offset = h.now().astimezone(h.config.hub.tz).utcoffset()
+    return _page(
+        "overview.html",
+        user=s.user,
+        csrf=s.csrf,
+        rows_json=Markup(rows.replace("</", "<\\/")),
+        districts=queries.districts(h.db),
+        words=PRINTER_WORDS,
+        tz_minutes=int(offset.total_seconds() // 60) if offset else 0,
+        backup_old_hours=BACKUP_OLD_HOURS,
+        updated=h.now().astimezone(h.config.hub.tz).strftime("%H:%M:%S %d/%m/%Y"),
+    )
+
+
+# --- one centre ------------------------------------------------------------------------
+
+
+def _visible_centre(s: accounts.Session, centre_id: str) -> dict[str, Any] | Response:
+    if not s.user.may_see(centre_id):
+        return _message(s, "Tài khoản này chỉ xem được trung tâm của mình.", 403)
+    info = queries.centre_info(hub().db, centre_id)
+    if info is None:
+        return _message(s, "Không có trung tâm này.", 404)
+    return info
+
+
+def _period(s: accounts.Session) -> tuple[date, date] | Response:
+    try:
+        return queries.parse_period(
+            request.args.get("from") or None, request.args.get("to") or None, hub().today()
+        )
+    except queries.PeriodError as exc:
+        return _message(s, f"Khoảng ngày không hợp lệ ({exc}).", 400)
+
+
+@bp.get("/centres/<centre_id>")
+@staff_page
+def centre(s: accounts.Session, centre_id: str) -> Any:
+    info = _visible_centre(s, centre_id)
+    if isinstance(info, Response):
+        return info
+    period = _period(s)
+    if isinstance(period, Response):
+        return period
+    first, last = period
+    h = hub()
+    rep = queries.centre_report(h.db, info, first, last, h.config.hub.tz)
+    (row,) = queries.centres(h.db, h.today(), h.now(), h.config.hub.online_seconds, only=centre_id)
+    seen = _local(row["last_seen"])
+    backup = _local(row["last_backup_at"])
+    health = info["health"]
+    query = f"from={first.isoformat()}&to={last.isoformat()}"
+    return _page(
+        "centre.html",
+        user=s.user,
+        csrf=s.csrf,
+        c=row,
+        info=info,
+        health=health,
+        waiting=[
+            (name, (health.get("waiting") or {}).get(sid))
+            for sid, name in queries.setup_of(info, h.config.hub.tz).services
+        ],
+        seen_text=seen.strftime("%H:%M:%S %d/%m/%Y") if seen else "chưa bao giờ",
+        backup_text=backup.strftime("%H:%M %d/%m/%Y") if backup else "chưa có",
+        printer_words=PRINTER_WORDS,
+        report=rep,
+        tables=tables(rep, compact=True),
+        period=period_text(rep),
+        first=first.isoformat(),
+        last=last.isoformat(),
+        csv_url=f"/centres/{centre_id}/report.csv?{query}",
+        chart_hours=charts.tickets_per_hour(rep),
+        chart_waits=charts.waiting_per_field(rep),
+    )
+
+
+@bp.get("/centres/<centre_id>/report.csv")
+@staff_page
+def centre_csv(s: accounts.Session, centre_id: str) -> Any:
+    info = _visible_centre(s, centre_id)
+    if isinstance(info, Response):
+        return info
+    period = _period(s)
+    if isinstance(period, Response):
+        return period
+    rep = queries.centre_report(hub().db, info, *period, hub().config.hub.tz)
+    resp = Response(to_csv(rep), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="{centre_id}-{csv_filename(rep)}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# --- the province report -------------------------------------------------------------------
+
+
+def _month(text: str | None, today: date) -> tuple[date, date]:
+    """``2026-11`` → its first and last day (default: last month)."""
+    if text:
+        try:
+            year, month = (int(x) for x in text.split("-"))
+            first = date(year, month, 1)
+        except ValueError:
+            raise queries.PeriodError(f"month must look like 2026-11, got {text!r}") from None
+    else:
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return first, first.replace(day=monthrange(first.year, first.month)[1])
+
+
+@bp.get("/reports")
+@staff_page
+def reports(s: accounts.Session) -> Any:
+    h = hub()
+    today = h.today()
+    if request.args.get("from") or request.args.get("to"):
+        period = _period(s)
+        if isinstance(period, Response):
+            return period
+        first, last = period
+    else:
+        first, last = today.replace(day=1), today
+    only = None if s.user.role == "province" else s.user.centre_id
+    district = request.args.get("district") or None
+    rep = queries.province_report(
+        h.db, first, last, h.config.reports.service_level_minutes, only, district
+    )
+    query = urlencode(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            **({"district": district} if district else {}),
+        }
+    )
+    last_month = _month(None, today)[0]
+    return _page(
+        "reports.html",
+        user=s.user,
+        csrf=s.csrf,
+        report=rep,
+        headings=exports.headings(rep),
+        rows=exports.rows(rep),
+        title=exports.title(rep),
+        first=first.isoformat(),
+        last=last.isoformat(),
+        csv_url=f"/api/v1/report.csv?{query}",
+        xlsx_url=f"/api/v1/report.xlsx?{query}",
+        print_url=f"/reports/print?month={first.strftime('%Y-%m')}",
+        last_month_url=f"/reports/print?month={last_month.strftime('%Y-%m')}",
+        last_month_xlsx=(
+            f"/api/v1/report.xlsx?from={last_month.isoformat()}&to="
+            f"{_month(None, today)[1].isoformat()}"
+        ),
+        last_month_text=last_month.strftime("%m/%Y"),
+        districts=queries.districts(h.db) if s.user.role == "province" else [],
+        district=district or "",
+    )
+
+
+@bp.get("/reports/print")
+@staff_page
+def print_summary(s: accounts.Session) -> Any:
+    """The printable monthly summary: one line per centre, the province's total, signatures."""
+    h = hub()
+    try:
+        first, last = _month(request.args.get("month"), h.today())
+    except queries.PeriodError as exc:
+        return _message(s, f"Tháng không hợp lệ ({exc}).", 400)
+    only = None if s.user.role == "province" else s.user.centre_id
+    rep = queries.province_report(h.db, first, last, h.config.reports.service_level_minutes, only)
+    now = h.now().astimezone(h.config.hub.tz)
+    return _page(
+        "print.html",
+        user=s.user,
+        csrf=s.csrf,
+        report=rep,
+        headings=exports.headings(rep),
+        rows=exports.rows(rep, per_field=False),
+        month_text=f"{first.month:02d}/{first.year}",
+        period=f"từ ngày {vn_date(first.isoformat())} đến ngày {vn_date(last.isoformat())}",
+        made=f"ngày {now.day:02d} tháng {now.month:02d} năm {now.year}",
+        level_text=f"{rep['service_level_minutes']:g}",
+    )
+
+
+@bp.app_errorhandler(404)
+def _not_found(exc: Any) -> Any:
+    if request.path.startswith("/api/"):
+        from hub.web.common import error_json
+
+        return error_json(404, "not_found", "no such path")
+    return Response("Không tìm thấy trang.", 404, mimetype="text/plain")

@@ -1,0 +1,10 @@
+"""The five satisfaction levels citizens choose from (5 is best)."""
+
+#: score → the words citizens read.
+LEVELS: dict[int, str] = {
+    5: "Rất hài lòng",
+    4: "Hài lòng",
+    3: "Bình thường",
+    2: "Không hài lòng",
+    1: "Rất không hài lòng",
+}
