@@ -283,6 +283,10 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
     expect(facts).to_contain_text("Số người đang chờ phía trước1")
     c1.request("POST", "/api/v1/counters/1/next")
     expect(facts).to_contain_text("Số người đang chờ phía trước0")
+    # the first in line reads "Sắp đến lượt", never "khoảng 0 phút"
+    expect(page.locator("#state")).to_have_text("Sắp đến lượt")
+    expect(facts).not_to_contain_text("phút")
+    shot(page, "status-first-in-line.png")
     c1.request("POST", "/api/v1/counters/1/next")  # mine
     expect(page.locator("#state")).to_have_text("MỜI ĐẾN QUẦY 1")
     shot(page, "status-called.png")
