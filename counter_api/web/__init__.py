@@ -21,6 +21,7 @@ from counter_api.web import (
     console,
     display_page,
     errors,
+    home,
     openapi,
     procedures,
     rating,
@@ -62,6 +63,7 @@ BLUEPRINTS = (
     admin.bp,
     rating.bp,
     status.bp,
+    home.bp,
 )
 
 
