@@ -1,7 +1,11 @@
 """Run the queue server under waitress: one process, threads for the streams.
 
-The database is checked before it is opened, and recovered when it is damaged
-(counter_api.recovery). A housekeeping thread rolls the business day over at local midnight (even
+waitress is guarded so that one device cannot take the server
+(``counter_api.connections``: connections per address, request deadlines,
+vanished clients). The database is checked before it is opened, and recovered
+when it is damaged (counter_api.recovery).
+
+A housekeeping thread rolls the business day over at local midnight (even
 when no request comes), starts the nightly backup (counter_api.backup) and
 feeds systemd's watchdog after checking that the database answers. SIGTERM
 and SIGINT end the streams and stop cleanly.
@@ -20,9 +24,8 @@ import time
 from datetime import datetime
 from types import FrameType
 
-import waitress
-
 from counter_api.backup import Nightly
+from counter_api.connections import create_server
 from counter_api.events import pause
 from counter_api.recovery import explain, open_store
 from counter_api.service import QueueService
@@ -85,17 +88,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
         return 1
     app = create_app(config, service=svc)
     try:
-        server = waitress.create_server(
-            app,
-            host=host,
-            port=port,
-            threads=config.server.threads,
-            ident="sothutu",
-            channel_timeout=60,
-            max_request_body_size=1 << 20,
-            connection_limit=max(100, config.server.threads * 2),
-            clear_untrusted_proxy_headers=True,
-        )
+        server = create_server(app, config.server, host, port)
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
         return 1
@@ -122,7 +115,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     from counter_api.uplink import pusher
 
     uplink = pusher.start(svc)
-    where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    where = f"http://{host}:{server.where[1]}"
     log.info(
         "Sothutu %s serving %s on %s (business day %s)",
         _version(),

@@ -871,9 +871,9 @@ class QueueService:
         return oldest - 1 <= last_id <= newest
 
     def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
-        got = self.bus.since(last_id)
+        got = self.bus.since(last_id, limit)
         if got is not None:
-            return got[:limit]
+            return got
         with self.store.read() as db:
             rows = repo.events_after(db, last_id, limit)
         return [Event(i, t, d) for i, t, d in rows]

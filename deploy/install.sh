@@ -22,6 +22,7 @@ CONFIG=$ETC/config.toml
 ENVFILE=$ETC/environment
 STATE=/var/lib/sothutu
 UNITS=/etc/systemd/system
+FIREWALL=$ETC/firewall.nft
 UDEV_RULE=/etc/udev/rules.d/60-sothutu-printer.rules
 UDEV_RULES_SHIPPED=/etc/udev/rules.d/99-sothutu-printer.rules
 WRAPPER=/usr/local/bin/sothutu
@@ -412,6 +413,8 @@ apt_packages() {
     # dnsmasq-base: NetworkManager's "shared" mode (the Pi as DHCP server/access point
     # where there is no router) needs it, and later there may be no internet to get it.
     if [ "$WANT_SERVER" = 1 ]; then p="$p dnsmasq-base"; fi
+    # nftables: the firewall's cap on connections per address (sothutu-firewall.service)
+    if [ "$WANT_SERVER" = 1 ]; then p="$p nftables"; fi
     if [ "$WANT_KIOSK" = 1 ]; then p="$p libusb-1.0-0"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then p="$p espeak-ng alsa-utils"; fi
     if draws_through_kmsdrm; then
@@ -672,6 +675,8 @@ Restart=always
 RestartSec=2
 TimeoutStartSec=120
 TimeoutStopSec=20
+# room for [server] connections_per_address × many devices (up to 1000 connections)
+LimitNOFILE=4096
 SyslogIdentifier=sothutu-server
 ReadWritePaths=$WRITABLE
 $(hardening_no_devices)
@@ -704,6 +709,69 @@ SyslogIdentifier=sothutu-backup
 ReadWritePaths=$WRITABLE
 $(hardening_no_devices)
 EOF
+}
+
+# The firewall's cap on new connections per address to the server's port: a second
+# layer under the server's own [server] connections_per_address (the kernel refuses
+# before the server spends anything). Twice the server's cap; the server's own Pi (lo)
+# is exempt. A table of its own, replaced as a whole on each load.
+firewall_rules() {
+    local port limit
+    port=$(config_value server port "$PORT")
+    limit=$(config_value server connections_per_address 20)
+    limit=$((limit * 2))
+    cat <<EOF
+# Sothutu: at most $limit connections per address to port $port (written by
+# deploy/install.sh from [server] port and connections_per_address; loaded by
+# sothutu-firewall.service).
+table inet sothutu
+delete table inet sothutu
+table inet sothutu {
+    set conns4 {
+        type ipv4_addr
+        size 65535
+        flags dynamic
+    }
+    set conns6 {
+        type ipv6_addr
+        size 65535
+        flags dynamic
+    }
+    chain input {
+        type filter hook input priority filter; policy accept;
+        iifname "lo" accept
+        tcp dport $port ct state new add @conns4 { ip saddr ct count over $limit } counter reject with tcp reset
+        tcp dport $port ct state new add @conns6 { ip6 saddr ct count over $limit } counter reject with tcp reset
+    }
+}
+EOF
+}
+
+firewall_unit() {
+    cat <<EOF
+[Unit]
+Description=Sothutu firewall: connections per address to the queue server
+Documentation=file://$APP/deploy/README.md
+Before=sothutu-server.service network-pre.target
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/nft -f $FIREWALL
+ExecStop=/usr/sbin/nft delete table inet sothutu
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+setup_firewall() {
+    if [ "$WANT_SERVER" = 1 ]; then
+        firewall_rules | put 0644 "$FIREWALL"
+    else
+        remove "$FIREWALL"
+    fi
 }
 
 backup_timer() {
@@ -842,6 +910,7 @@ unit_text() {
     sothutu-server.service) server_unit ;;
     sothutu-backup.service) backup_service ;;
     sothutu-backup.timer) backup_timer ;;
+    sothutu-firewall.service) firewall_unit ;;
     sothutu-kiosk.service)
         if [ "$KIOSK_HEADLESS" = 1 ]; then
             screen_unit kiosk "Sothutu kiosk without a screen (push buttons and printer)" \
@@ -871,6 +940,7 @@ setup_units() {
     unit sothutu-server.service "$WANT_SERVER"
     unit sothutu-backup.service "$WANT_SERVER"
     unit sothutu-backup.timer "$WANT_SERVER"
+    unit sothutu-firewall.service "$WANT_SERVER"
     unit sothutu-kiosk.service "$kiosk_unit"
     unit sothutu-display.service "$display_unit"
     counter_units sothutu-keypad "$KEYPADS" "$PREV_KEYPADS"
@@ -1316,6 +1386,7 @@ do_install() {
     setup_environment
     install_support_files
     setup_printer_rule
+    setup_firewall
     setup_voice_pack
     setup_desktop
     setup_units
@@ -1327,8 +1398,8 @@ do_install() {
 do_uninstall() {
     local u n
     load_roles || true
-    for u in sothutu-server.service sothutu-backup.timer sothutu-kiosk.service \
-        sothutu-display.service; do
+    for u in sothutu-server.service sothutu-backup.timer sothutu-firewall.service \
+        sothutu-kiosk.service sothutu-display.service; do
         if [ -f "$ROOT$UNITS/$u" ]; then disable_unit "$u"; fi
     done
     for n in $PREV_KEYPADS; do disable_unit "sothutu-keypad@$n.service"; done
@@ -1339,7 +1410,8 @@ do_uninstall() {
         done
     fi
     remove "$UNITS/sothutu-server.service" "$UNITS/sothutu-backup.service" \
-        "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-kiosk.service" \
+        "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-firewall.service" \
+        "$UNITS/sothutu-kiosk.service" \
         "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service" \
         "$UNITS/sothutu-rating-keypad@.service" "$UNITS/sothutu-hub@.service"
     if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi

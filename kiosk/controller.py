@@ -250,6 +250,7 @@ class Kiosk:
             cursor=EventCursor(config.kiosk_state_dir, s.kiosk_name, url),
             refused=self.reporter.refused,
             source=source,
+            key=s.key,
         )
         initial = st.initial(
             s.fields,

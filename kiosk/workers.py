@@ -445,6 +445,7 @@ class EventFeed:
         cursor: EventCursor | None = None,
         refused: threading.Event | None = None,
         source: str | None = None,
+        key: str | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
@@ -459,8 +460,15 @@ class EventFeed:
         self._client = ApiClient(base_url, timeout=5.0, source=source)
         if resume is not None:
             log.info("following events after %s (the last one seen before the stop)", resume)
+        # with its key the kiosk keeps a stream (and its whole replay) when displays and
+        # phones without one fill theirs: a reprint must not be lost
         self.stream = EventStream(
-            base_url, self._on_event, self._status, last_event_id=resume, source=source
+            base_url,
+            self._on_event,
+            self._status,
+            last_event_id=resume,
+            source=source,
+            key=key,
         )
         #: set while the server refuses this kiosk its name (another kiosk has it):
         #: what clerks send to the name is that kiosk's to print

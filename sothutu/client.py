@@ -201,7 +201,10 @@ class EventStream(Worker):
     replayed events after a reconnect); ``on_status(connected)`` when the
     connection comes or goes. A stream silent for ``idle_timeout`` seconds
     (the server pings at least every 15 s) counts as lost. Reconnects wait
-    ``backoff`` seconds, doubling up to ``max_backoff``, with jitter.
+    ``backoff`` seconds, doubling up to ``max_backoff``, with jitter; after a
+    refusal (503) at least the server's ``Retry-After``, up to ``max_backoff``.
+    A client with a ``key`` (a kiosk, a keypad) sends it: the server keeps
+    stream slots for keyed clients and replays them all the log keeps.
     """
 
     def __init__(
@@ -214,6 +217,7 @@ class EventStream(Worker):
         idle_timeout: float = 35.0,
         backoff: float = 0.5,
         max_backoff: float = 10.0,
+        key: str | None = None,
         source: str | None = None,
     ) -> None:
         super().__init__("event-stream")
@@ -226,6 +230,8 @@ class EventStream(Worker):
         self.idle_timeout = idle_timeout
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.key = key
+        self._retry_after = 0.0
         self.connected = False
         self._conn: http.client.HTTPConnection | None = None
         self._sock: socket.socket | None = None
@@ -268,7 +274,9 @@ class EventStream(Worker):
             self._set_connected(False)
             if got_events:
                 delay = self.backoff
-            if self._stop.wait(delay * random.uniform(0.8, 1.2)):
+            wait = max(delay * random.uniform(0.8, 1.2), min(self._retry_after, self.max_backoff))
+            self._retry_after = 0.0
+            if self._stop.wait(wait):
                 break
             delay = min(delay * 2, self.max_backoff)
 
@@ -285,11 +293,16 @@ class EventStream(Worker):
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = str(self.last_event_id)
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
         conn.request("GET", self._prefix + "/api/v1/events", headers=headers)
         resp = conn.getresponse()
         if resp.status != 200 or not resp.getheader("Content-Type", "").startswith(
             "text/event-stream"
         ):
+            retry = resp.getheader("Retry-After", "")
+            if resp.status == 503 and retry.isdigit():
+                self._retry_after = float(retry)
             raise ValueError(f"event stream answered {resp.status}")
         self._set_connected(True)
         got = False

@@ -256,6 +256,50 @@ class ServerConfig:
         help="Seconds between ': ping' comments on an idle event stream (at most 15).",
         check=_between(0.05, 15),
     )
+    streams_per_address: int = setting(
+        4,
+        help="Event streams one address may hold without a key or console session (a TV "
+        "needs one or two); more get 503. Programs on this Pi (127.0.0.1, ::1) are exempt.",
+        check=_between(1, 490),
+    )
+    reserved_streams: int = setting(
+        24,
+        help="Slots of max_streams that only keyed clients (kiosks, keypads), clerks' "
+        "consoles and programs on this Pi may take; streams without a key get the rest "
+        "(at least one).",
+        check=_between(0, 490),
+    )
+    phone_streams_per_address: int = setting(
+        2,
+        help="Citizens' status-page streams (/t/ID) one address may hold; 127.0.0.1 and ::1 "
+        "are exempt.",
+        check=_between(1, 400),
+    )
+    replay_events: int = setting(
+        1000,
+        help="Most events a client without a key or console session may ask to replay "
+        "(Last-Event-ID); one further behind gets a fresh snapshot instead.",
+        check=_between(1, 10**9),
+    )
+    connections_per_address: int = setting(
+        20,
+        help="Open TCP connections one address may hold (a browser uses up to 6); more are "
+        "closed at once. 127.0.0.1 and ::1 are exempt.",
+        check=_between(4, 1000),
+    )
+    head_seconds: float = setting(
+        5.0,
+        help="A request's head must arrive within this many seconds of the connection "
+        "opening (or of its first byte); a slower one is closed, even when it trickles.",
+        check=_between(0.5, 60),
+    )
+    dead_client_seconds: float = setting(
+        30.0,
+        help="A connection whose client acknowledges nothing for this long (a TV unplugged "
+        "or out of Wi-Fi) is closed and its stream slot freed (TCP keepalive and user "
+        "timeout).",
+        check=_between(2, 600),
+    )
 
     def client_url(self) -> str:
         """The base URL local clients use when ``url`` is not set."""
@@ -992,6 +1036,15 @@ def _cross_check(config: Config) -> None:
             f"server.phone_streams: max_streams ({server.max_streams}) + phone_streams "
             f"({server.phone_streams}) must leave 8 of the {server.threads} threads for "
             "the API; raise threads or lower one of them"
+        )
+    if server.connections_per_address <= server.streams_per_address + (
+        server.phone_streams_per_address
+    ):
+        raise ConfigError(
+            f"server.connections_per_address: {server.connections_per_address} must exceed "
+            f"streams_per_address ({server.streams_per_address}) + phone_streams_per_address "
+            f"({server.phone_streams_per_address}), so a device with its streams open can "
+            "still make requests"
         )
     names = [k.name for k in config.kiosks]
     dup = _duplicates(names)

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -215,6 +216,53 @@ class ServerProcess:
     def restart(self) -> ServerProcess:
         self.stop()
         return self.start()
+
+
+def grow_event_log(db: Path, doublings: int) -> tuple[int, int]:
+    """Copy the log's events onto its end until it has 2**doublings times as many: a long,
+    busy day with real payloads and fresh ids (the server must be stopped). Returns
+    (events, bytes of their data)."""
+    with sqlite3.connect(db) as conn:
+        for _ in range(doublings):
+            conn.execute(
+                "INSERT INTO events (type, data, at, business_date) "
+                "SELECT type, data, at, business_date FROM events"
+            )
+        return conn.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM events").fetchone()
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def idle_replay_growth(server: ServerProcess, clients: int, seconds: float) -> float:
+    """MB the server grows per client asking, with a kiosk's key, for the whole log
+    (``Last-Event-ID: 1``) and never reading: the peak over ``seconds``."""
+    time.sleep(0.5)
+    assert server.proc is not None
+    before = rss_mb(server.proc.pid)
+    stuck = []
+    for _ in range(clients):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", server.port))
+        s.sendall(
+            b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n"
+            + f"Authorization: Bearer {KIOSK_KEY}\r\n\r\n".encode()
+        )
+        stuck.append(s)
+    peak = before
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        peak = max(peak, rss_mb(server.proc.pid))
+        time.sleep(0.1)
+    for s in stuck:
+        s.close()
+    return (peak - before) / clients
 
 
 class LossyProxy:

@@ -44,6 +44,8 @@ SERVER = {
     f"{UNITS}/sothutu-server.service",
     f"{UNITS}/sothutu-backup.service",
     f"{UNITS}/sothutu-backup.timer",
+    f"{UNITS}/sothutu-firewall.service",
+    "etc/sothutu/firewall.nft",
 }
 DESKTOP_USER = "kioskuser"
 AUTOSTART = f"home/{DESKTOP_USER}/.config/labwc/autostart"
@@ -625,10 +627,11 @@ def verify_root(tree: Path, system_units: Path, scratch: Path) -> Path:
     root = scratch / "verify"
     shutil.copytree(tree, root, symlinks=True)
     shutil.copytree(system_units / "usr", root / "usr", symlinks=True, dirs_exist_ok=True)
-    python = root / "opt/sothutu/venv/bin/python"
-    python.parent.mkdir(parents=True)
-    python.write_text("#!/bin/sh\n")
-    python.chmod(0o755)
+    for stand_in in ("opt/sothutu/venv/bin/python", "usr/sbin/nft"):
+        program = root / stand_in
+        program.parent.mkdir(parents=True, exist_ok=True)
+        program.write_text("#!/bin/sh\n")
+        program.chmod(0o755)
     return root
 
 
@@ -886,3 +889,53 @@ def test_sothutu_command_checks_the_config(installed, tmp_path):
     assert bad.returncode == 2 and "server.port" in bad.stderr
     unknown = subprocess.run([wrapper, "fly"], env=env, capture_output=True, text=True)
     assert unknown.returncode == 2 and "print-test" in unknown.stderr
+
+
+# --- the firewall's second layer ----------------------------------------------------------------
+
+
+def test_the_firewall_caps_connections_per_address_and_loads(installed, tmp_path):
+    """The server role's nftables table: twice [server] connections_per_address on the
+    config's port, checked by the real nft in a network namespace of the test's own,
+    where (without the loopback exemption) the connection over the cap is reset."""
+    root, out, *_ = installed["server"]
+    rules = (root / "etc/sothutu/firewall.nft").read_text()
+    assert "tcp dport 8080 " in rules and "ct count over 40 }" in rules
+    assert has_command(out, "systemctl", "enable", "sothutu-firewall.service")
+    apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
+    assert "nftables" in apt
+    nft = debian_tool("nft", "the firewall's second layer (package nftables)")
+    unshare = debian_tool("unshare", "a network namespace of the test's own (util-linux)")
+    if subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs the right to make a network namespace (unshare -n; root)")
+    port = free_port()
+    lan = tmp_path / "lan.nft"  # as a LAN device would meet it: loopback not exempt
+    lan.write_text(
+        rules.replace('iifname "lo" accept\n', "")
+        .replace("dport 8080 ", f"dport {port} ")
+        .replace("over 40 }", "over 3 }")
+    )
+    probe = f"""
+import socket, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run([{nft!r}, "-c", "-f", {str(root / "etc/sothutu/firewall.nft")!r}], check=True)
+subprocess.run([{nft!r}, "-f", {str(lan)!r}], check=True)
+subprocess.run([{nft!r}, "-f", {str(lan)!r}], check=True)  # loads again over itself
+server = socket.create_server(("127.0.0.1", {port}), backlog=16)
+held, refused = [], 0
+for _ in range(5):
+    s = socket.socket()
+    s.bind(("127.0.0.9", 0))
+    try:
+        s.connect(("127.0.0.1", {port}))
+        held.append(s)
+    except ConnectionRefusedError:
+        refused += 1
+other = socket.create_connection(("127.0.0.1", {port}), source_address=("127.0.0.5", 0))
+print(len(held), refused)
+"""
+    done = subprocess.run(
+        [unshare, "-n", sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "2"]  # the phone's 4th and 5th; another device gets in

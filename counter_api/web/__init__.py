@@ -93,9 +93,16 @@ def create_app(
         login_throttle=LoginThrottle(lambda: svc.clock.now().timestamp()),
         sessions=sessions,
         login_forms=FormTokens(lambda: svc.clock.now().timestamp()),
-        streams=StreamSlots(config.server.max_streams),
-        phone_streams=StreamSlots(config.server.phone_streams),
+        streams=StreamSlots(
+            config.server.max_streams,
+            per_address=config.server.streams_per_address,
+            reserved=config.server.reserved_streams,
+        ),
+        phone_streams=StreamSlots(
+            config.server.phone_streams, per_address=config.server.phone_streams_per_address
+        ),
         console_session=console.session_principal,
+        console_viewer=lambda: console.current() is not None,
     )
     parts.catalogue.view()  # build the search index before requests
     app.extensions[KEY] = parts

@@ -96,6 +96,8 @@ class Route:
     answer: Answer = field(default_factory=Answer)
     #: error codes the view may answer, by status, beyond those the checks give
     refuses: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    #: statuses among ``refuses`` whose answers say how long to wait (``Retry-After``)
+    retry_after: tuple[int, ...] = ()
     counter_path: bool = False
 
 
@@ -140,6 +142,7 @@ def endpoint(
     console: bool = True,
     answer: Answer | None = None,
     refuses: dict[int, tuple[str, ...]] | None = None,
+    retry_after: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Run the contract's checks, then call the view as ``view(call, **path)``.
 
@@ -191,6 +194,7 @@ def endpoint(
                 path=paths,
                 answer=answer or Answer(),
                 refuses=refuses or {},
+                retry_after=retry_after,
                 counter_path=counter_path,
             ),
         )
@@ -208,6 +212,7 @@ def page(
     body: dict[str, Field] | None = None,
     answer: Answer = HTML,
     refuses: dict[int, tuple[str, ...]] | None = None,
+    retry_after: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Record what a page is (its docstring says what it shows); it runs unchanged
     and reads its declared ``query`` and ``form`` with ``params.parse_params``.
@@ -229,6 +234,7 @@ def page(
                 path=path or {},
                 answer=answer,
                 refuses=refuses or {},
+                retry_after=retry_after,
             ),
         )
         return view

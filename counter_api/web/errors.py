@@ -23,18 +23,26 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error answer the API gives on purpose."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        #: extra response headers, e.g. ``Retry-After`` of a 503
+        self.headers = headers or {}
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     resp = jsonify({"error": {"code": code, "message": message}})
     resp.status_code = status
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="sothutu"'
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
     return resp
 
 
@@ -114,7 +122,7 @@ def error_page(
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.errorhandler(QueueError)
     def _queue_error(exc: QueueError) -> Response:

@@ -83,6 +83,11 @@ ERROR_TEXT = {
     415: "a non-empty body must be application/json",
     503: "the server cannot take it now",
 }
+#: The header of a refusal that says when to ask again.
+RETRY_AFTER = {
+    "description": "seconds to wait before asking again",
+    "schema": {"type": "integer", "minimum": 1},
+}
 ERROR_CODES = {
     400: ("invalid_request",),
     401: ("unauthorized",),
@@ -415,6 +420,8 @@ def _responses(route: Route, method: str, schemas: dict[str, Any]) -> dict[str, 
             "description": f"{text}: {ERROR_TEXT[status]}" if text else ERROR_TEXT[status],
             "content": {"application/json": {"schema": error}},
         }
+        if status in route.retry_after:
+            out[str(status)]["headers"] = {"Retry-After": RETRY_AFTER}
     return out
 
 

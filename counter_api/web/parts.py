@@ -8,6 +8,7 @@ exercises is what production runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +40,17 @@ class Parts:
     sessions: Sessions
     #: single-use tokens of the login forms
     login_forms: FormTokens
-    #: event streams of displays, consoles and tablets (``[server] max_streams``)
+    #: event streams of displays, consoles and tablets (``[server] max_streams``,
+    #: ``streams_per_address``, ``reserved_streams``)
     streams: StreamSlots
-    #: the citizens' ticket pages' streams (``[server] phone_streams``)
+    #: the citizens' ticket pages' streams (``[server] phone_streams``,
+    #: ``phone_streams_per_address``)
     phone_streams: StreamSlots
     #: finds a clerk's console session (set by the factory to the console's lookup)
     console_session: SessionLookup | None = None
+    #: True when the request carries a valid console session, without its CSRF token
+    #: (a stream only reads): such a stream is one of the clients that matter
+    console_viewer: Callable[[], bool] | None = None
     #: the generated OpenAPI document, built on its first request
     openapi: dict[str, Any] | None = None
 

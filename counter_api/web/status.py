@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from counter_api.core.model import NotFound
 from counter_api.procedures.catalogue import Catalogue
@@ -25,15 +25,18 @@ from counter_api.service import QueueService
 from counter_api.web.bodies import path_id
 from counter_api.web.endpoint import TICKET_ID, Answer, page
 from counter_api.web.endpoint import service as _svc
-from counter_api.web.errors import error_page
+from counter_api.web.errors import error_page, error_response
+from counter_api.web.link import NO_LINK, Link, link
 from counter_api.web.parts import parts
 from counter_api.web.signed import page_headers
-from counter_api.web.slots import StreamSlots
+from counter_api.web.slots import Refused, StreamSlots
 
 bp = Blueprint("status", __name__)
 
 #: After these the ticket never changes again: the stream ends.
 FINAL = ("done", "expired")
+#: Seconds a refused phone is asked to wait (the page tries again after as long).
+PHONE_RETRY_SECONDS = 30
 
 
 def _slots() -> StreamSlots:
@@ -128,12 +131,15 @@ def ticket_stream(
     ticket_id: int,
     ping_seconds: float,
     catalogue: Catalogue | None = None,
+    conn: Link = NO_LINK,
 ) -> Iterator[bytes]:
-    """``event: ticket`` each time the ticket's view changes; ends after a final state."""
-    yield b"retry: 3000\n\n"
+    """``event: ticket`` each time the ticket's view changes; ends after a final state,
+    or as soon as the phone leaves (``conn``)."""
     bus = svc.bus
+    conn.on_gone(bus.wake)
+    yield b"retry: 3000\n\n"
     last: str | None = None
-    while not bus.closed:
+    while not bus.closed and not conn.gone:
         cursor = bus.last_id  # before reading: a change after this wakes the wait below
         view = json.dumps(
             public_view(svc, svc.ticket(ticket_id), catalogue),
@@ -145,7 +151,9 @@ def ticket_stream(
             yield f"event: ticket\ndata: {view}\n\n".encode()
         if json.loads(view)["ticket"]["status"] in FINAL:
             return
-        if not bus.wait(cursor, ping_seconds) and not bus.closed:
+        if not bus.wait(cursor, ping_seconds, until=lambda: conn.gone):
+            if bus.closed or conn.gone:
+                return
             yield b": ping\n\n"
 
 
@@ -153,29 +161,35 @@ def ticket_stream(
 @page(
     path={"tid": TICKET_ID},
     answer=Answer({"type": "string"}, description="the stream", media="text/event-stream"),
+    refuses={503: ("too_many_streams",)},
+    retry_after=(503,),
 )
 def events(tid: str) -> Response:
     """This one ticket's changes: `event: ticket` with data {"ticket", "counter_name",
     "moved_from", "links"}.
 
     Sent again each time it changes, closed once it is done or expired. Capped by
-    [server] phone_streams apart from the API's streams (503 when full).
+    [server] phone_streams apart from the API's streams, and by [server]
+    phone_streams_per_address per source address (127.0.0.1 and ::1 exempt): 503
+    `too_many_streams` with `Retry-After` when full. A slot is free again the moment
+    the phone leaves.
     """
     ticket_id, _ = _ticket_or_404(tid)
     svc = _svc()
-    slots = _slots()
-    if not slots.take():
-        resp = Response("busy\n", status=503, mimetype="text/plain")
-        resp.headers["Retry-After"] = "30"
-        return resp
+    try:
+        slot = _slots().take(request.remote_addr or "?")
+    except Refused as exc:
+        return error_response(
+            503, "too_many_streams", str(exc), {"Retry-After": str(PHONE_RETRY_SECONDS)}
+        )
 
     resp = Response(
-        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds, _catalogue()),
+        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds, _catalogue(), link()),
         mimetype="text/event-stream",
     )
     # The server closes every response it started, also when the phone went away before
     # the first byte: the slot is given back then (a generator's finally would not run).
-    resp.call_on_close(slots.give)
+    resp.call_on_close(slot.give)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp

@@ -8,24 +8,32 @@ connection that died silently.
 
 A stream thread holds no database connection while it waits: it sleeps on
 the in-process bus and reads new events from the bus's ring (or the durable
-log when it is far behind). The number of open streams is capped so the API
-always keeps worker threads of its own.
+log when it is far behind). Open streams are capped (``counter_api.web.slots``)
+so the API always keeps worker threads of its own and one device never takes
+them all: a stream without a key or console session has a cap per address and
+may replay at most ``[server] replay_events`` events. A slot comes back the
+moment its client leaves (``counter_api.web.link``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 
-from flask import Response
+from flask import Response, request
 
+from counter_api.events import EventBus
 from counter_api.present import iso
 from counter_api.service import QueueService
+from counter_api.web import auth
 from counter_api.web.endpoint import PUBLIC, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
+from counter_api.web.link import NO_LINK, Link, link
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
+from counter_api.web.slots import RETRY_AFTER_SECONDS, Refused
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,14 @@ bp = api_blueprint("events", __name__)
 #: EventSource hides ``: ping`` comments, so a quiet but live stream needs a visible
 #: event to be told from a dead one (a pulled cable sends nothing at all).
 PAGE_HEARTBEAT_SECONDS = 5
+
+#: Events per write while replaying.
+PAGE = 100
+#: The next page is written once the client has taken all but this many bytes, so a
+#: client that never reads holds about one page and this much, not the whole day.
+UNSENT_LOW = 64 * 1024
+#: A client that takes nothing for this long while the stream has more for it is dropped.
+STALL_SECONDS = 30
 
 
 def page_heartbeat(config: Config) -> int:
@@ -54,22 +70,31 @@ def event_stream(
     last_event_id: int | None,
     ping_seconds: float,
     heartbeat: bool = False,
+    conn: Link = NO_LINK,
+    replay_limit: int | None = None,
 ) -> Iterator[bytes]:
     """The bytes of one stream: retry hint, snapshot or replay, then live events.
 
-    When nothing happens for ``ping_seconds`` it sends ``: ping``, or a ``heartbeat``
-    event when ``heartbeat`` is set."""
+    A replay is read in pages of ``PAGE`` events, each written only once the client
+    has taken all but ``UNSENT_LOW`` bytes of the one before; a client that takes
+    nothing for ``STALL_SECONDS`` is dropped. ``replay_limit`` bounds how far back a
+    replay may start (further: a snapshot). The stream ends as soon as the client
+    leaves (``conn``). When nothing happens for ``ping_seconds`` it sends ``: ping``,
+    or a ``heartbeat`` event when ``heartbeat`` is set."""
+    bus = svc.bus
+    conn.on_gone(bus.wake)  # a waiting stream looks at ``conn.gone`` again at once
     yield b"retry: 2000\n\n"
-    if last_event_id is not None and svc.can_replay_from(last_event_id):
+    if last_event_id is not None and _replayable(svc, last_event_id, replay_limit):
         cursor = last_event_id
     else:
         snap = svc.snapshot()
         cursor = snap.id
         yield snap.sse()
-    bus = svc.bus
-    while not bus.closed:
-        events = svc.events_after(cursor)
+    while not bus.closed and not conn.gone:
+        events = svc.events_after(cursor, PAGE)
         if events:
+            if not _taken(conn, bus):
+                return
             if events[0].id != cursor + 1:  # the log was pruned under a slow reader
                 snap = svc.snapshot()
                 cursor = snap.id
@@ -78,8 +103,44 @@ def event_stream(
             cursor = events[-1].id
             yield b"".join(e.sse() for e in events)
             continue
-        if not bus.wait(cursor, ping_seconds) and not bus.closed:
+        if not bus.wait(cursor, ping_seconds, until=lambda: conn.gone):
+            if bus.closed or conn.gone:
+                return
             yield heartbeat_sse(svc) if heartbeat else b": ping\n\n"
+
+
+def _replayable(svc: QueueService, last_event_id: int, replay_limit: int | None) -> bool:
+    """Whether a replay after ``last_event_id`` is possible and within ``replay_limit``."""
+    if replay_limit is not None and svc.bus.last_id - last_event_id > replay_limit:
+        return False
+    return svc.can_replay_from(last_event_id)
+
+
+def _taken(conn: Link, bus: EventBus) -> bool:
+    """Wait until the client has taken what was written, but for ``UNSENT_LOW`` bytes;
+    False when it left, the server stops, or it took nothing for ``STALL_SECONDS``."""
+    deadline = time.monotonic() + STALL_SECONDS
+    while not conn.drained(UNSENT_LOW, 1.0):
+        if conn.gone or bus.closed:
+            return False
+        if time.monotonic() >= deadline:
+            log.info("dropping an event stream whose client took nothing for %d s", STALL_SECONDS)
+            return False
+    return True
+
+
+def trusted_client() -> bool:
+    """A valid bearer key or a clerk's console session: one of the clients that matter.
+
+    A stream is public, so a wrong key is not refused here; it only counts as none."""
+    p = parts()
+    if request.headers.get("Authorization") is not None:
+        try:
+            auth.authenticate(p.keys)
+        except ApiError:
+            return False
+        return True
+    return p.console_viewer is not None and p.console_viewer()
 
 
 @bp.get("/events")
@@ -88,8 +149,9 @@ def event_stream(
     query={
         "Last-Event-ID": Param(
             int,
-            "replay every event after this id from the durable log (not a number, or "
-            "older than the log keeps: a fresh snapshot)",
+            "replay every event after this id from the durable log (not a number, older "
+            "than the log keeps, or, without a key or console session, more than [server] "
+            "replay_events behind: a fresh snapshot)",
             minimum=0,
             maximum=10**15 - 1,
             header=True,
@@ -112,6 +174,7 @@ def event_stream(
     },
     answer=Answer({"type": "string"}, description="the stream", media="text/event-stream"),
     refuses={503: ("too_many_streams",)},
+    retry_after=(503,),
 )
 def events(c: Call) -> Response:
     """Server-sent events: a snapshot or the replay, then live events.
@@ -127,25 +190,36 @@ def events(c: Call) -> Response:
     ping interval, when shorter) pass without another event: browsers' EventSource
     hides comments, so a page can see that the stream lives. Data of each type:
     docs/api.md.
+
+    Public, but capped: at most [server] max_streams at once, of which [server]
+    reserved_streams only for a valid key, a clerk's console session or a program on
+    the server's own machine; without those, at most [server] streams_per_address per
+    source address, and a replay of at most [server] replay_events. A refused stream
+    is 503 `too_many_streams` with `Retry-After`. A slot is free again the moment its
+    client leaves.
     """
     svc = service()
-    slots = parts().streams
     q = c.query
     last = q["Last-Event-ID"] if "Last-Event-ID" in q else q.get("lastEventId")
     heartbeat = q.get("heartbeat")
-    if not slots.take():
-        raise ApiError(503, "too_many_streams", f"at most {slots.limit} event streams at once")
-    ping = svc.config.server.ping_seconds
+    try:
+        slot = parts().streams.take(request.remote_addr or "?", trusted_client())
+    except Refused as exc:
+        raise ApiError(
+            503, "too_many_streams", str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        ) from None
+    server = svc.config.server
+    ping = server.ping_seconds
     if heartbeat is not None:
         ping = min(ping, heartbeat)
-
-    def generate() -> Iterator[bytes]:
-        try:
-            yield from event_stream(svc, last, ping, heartbeat is not None)
-        finally:
-            slots.give()
-
-    resp = Response(generate(), mimetype="text/event-stream")
+    replay_limit = server.replay_events if slot.anonymous else None
+    resp = Response(
+        event_stream(svc, last, ping, heartbeat is not None, link(), replay_limit),
+        mimetype="text/event-stream",
+    )
+    # The server closes every response it started, also when the client left before the
+    # first byte: the slot comes back then (a generator's finally would not run).
+    resp.call_on_close(slot.give)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp

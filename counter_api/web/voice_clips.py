@@ -2,7 +2,8 @@
 
 Read from the pack's folder on each request, so a clip a centre replaced is used
 at once; trimmed of silent ends as the pygame display trims them; the chime
-synthesized and a missing word said by espeak-ng (when allowed) as there.
+synthesized and a missing word said by espeak-ng (when allowed) as there:
+each missing clip once, however many displays ask for it at the same moment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 import subprocess
 import threading
 import wave
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from sothutu.config import Config
@@ -21,6 +24,12 @@ from sothutu.voice.chime import chime_wav
 from sothutu.voice.pack import KEEP_MS, clip_file, espeak_path, espeak_wav, trim
 
 log = logging.getLogger(__name__)
+
+#: espeak-ng runs at once (each takes a core for a moment; the Pi has other work).
+ESPEAK_AT_ONCE = 2
+#: Seconds a request waits for another's run of the same clip (espeak-ng's own limit
+#: is 20 s, plus the queue for a run).
+ESPEAK_WAIT_SECONDS = 60
 
 
 class ClipSource:
@@ -38,6 +47,9 @@ class ClipSource:
         self.use_espeak = config.voice.espeak
         self._cache: dict[str, tuple[tuple[str, int, int], bytes, str]] = {}
         self._spoken: dict[str, bytes | None] = {}
+        #: clips espeak-ng is saying now: later askers wait for that run
+        self._speaking: dict[str, Future[bytes | None]] = {}
+        self._voices = threading.BoundedSemaphore(ESPEAK_AT_ONCE)
         self._chime: bytes | None = None
         self._lock = threading.Lock()
 
@@ -78,20 +90,37 @@ class ClipSource:
         return None
 
     def _espeak(self, name: str) -> bytes | None:
-        """A clip missing from the pack, said by espeak-ng (once; then cached)."""
+        """A clip missing from the pack, said by espeak-ng: once per clip however many
+        ask at the same moment (they wait for that one run), and at most
+        ``ESPEAK_AT_ONCE`` runs at a time; the result (or the failure) is kept."""
         if not self.use_espeak or not announce.CLIPS.get(name) or espeak_path() is None:
             return None
         with self._lock:
             if name in self._spoken:
                 return self._spoken[name]
+            running = self._speaking.get(name)
+            if running is None:
+                running = self._speaking[name] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            try:
+                return running.result(timeout=ESPEAK_WAIT_SECONDS)
+            except FutureTimeout:
+                return None
+        data: bytes | None = None
         try:
-            data: bytes | None = trimmed(espeak_wav(announce.CLIPS[name], self.dialect))
+            with self._voices:
+                data = trimmed(espeak_wav(announce.CLIPS[name], self.dialect))
             log.warning("voice pack lacks %s.wav; saying it with espeak-ng", name)
         except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as exc:
             log.warning("espeak-ng could not say clip %s: %s", name, exc)
-            data = None
-        with self._lock:
-            self._spoken[name] = data
+        finally:
+            with self._lock:
+                self._spoken[name] = data
+                del self._speaking[name]
+            running.set_result(data)
         return data
 
 

@@ -39,7 +39,9 @@ class Keypad:
         self.client = ApiClient(url, counter_cfg.key, timeout=5.0)
         self.presser = Presser(self.client, counter, cfg.retry_seconds)
         self.panel = KeypadPanel(cfg, pin_factory)
-        self.stream = EventStream(url, self._on_event, self._on_status, backoff=0.3, max_backoff=3)
+        self.stream = EventStream(
+            url, self._on_event, self._on_status, backoff=0.3, max_backoff=3, key=counter_cfg.key
+        )
         self.results: list[Result] = []  # what became of each accepted press, in order
         self._lock = threading.Lock()
         self._busy = False
