@@ -23,6 +23,7 @@ import pytest
 from sothutu.config import load_config
 from sothutu.reports import numbers
 from sothutu.reports.period import month_bounds, previous_month
+from tests.browser import pdf_pages
 from tests.conftest import VN
 from tests.simday import simulate_day
 from tests.support import (
@@ -102,9 +103,7 @@ def last_month() -> tuple[date, date]:
 
 
 def report_json(centre: ServerProcess, first: date, last: date) -> dict[str, Any]:
-    return centre.client(ADMIN_KEY).request(
-        "GET", f"/api/v1/reports/daily?from={first}&to={last}"
-    )
+    return centre.client(ADMIN_KEY).request("GET", f"/api/v1/reports/daily?from={first}&to={last}")
 
 
 def admin_page(browser: Any, centre: ServerProcess, **options: Any) -> tuple[Any, Any, list]:
@@ -313,11 +312,6 @@ def test_downloads_for_excel_in_vietnam_other_tools_and_xlsx(browser, centre) ->
     assert dated[0][0].number_format == "dd/mm/yyyy"
     assert not errors, errors
     ctx.close()
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """The pages of a PDF Chromium printed (its page objects)."""
-    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
 def test_monthly_summary_prints_on_one_a4_page(browser, centre: ServerProcess) -> None:

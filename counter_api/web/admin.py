@@ -220,7 +220,6 @@ def report(session: dict) -> Response:
     base: dict[str, Any] = {
         "csrf": session["c"],
         "centre": svc.config.centre.name,
-        "example": period.EXAMPLE,
     }
     try:
         p = _period()
