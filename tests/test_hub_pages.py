@@ -20,6 +20,7 @@ import pytest
 from counter_api.store import Store
 from counter_api.uplink import outbox
 from sothutu.config import load_config
+from tests.browser import pdf_pages
 from tests.hub_support import (
     HubProcess,
     add_centre,
@@ -28,7 +29,6 @@ from tests.hub_support import (
     request,
     write_hub_config,
 )
-from tests.browser import pdf_pages
 from tests.simday import simulate_day
 from tests.support import ARTIFACTS, free_port, write_config
 
