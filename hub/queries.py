@@ -17,9 +17,9 @@ from hub import fold
 from hub.db import Database
 from sothutu.ratings import LEVELS, SATISFIED
 from sothutu.reports.compute import Setup, compute
+from sothutu.reports.period import MAX_DAYS
 
 #: The longest period one report covers (as at the centre).
-MAX_DAYS = 366
 #: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
 REPORT_WORK_MEM = "256MB"
 

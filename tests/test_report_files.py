@@ -5,7 +5,6 @@ of tests/test_reports.py."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import subprocess
@@ -20,7 +19,7 @@ from sothutu.reports import files, numbers, period, sheets
 from sothutu.reports.compute import RatingRow, Setup, TicketRow, compute
 from sothutu.reports.summary import summary
 from sothutu.reports.table import COUNT, MINUTES, SHARE, TEXT, Table
-from tests.support import ROOT
+from tests.support import ROOT, csv_block, csv_rows
 from tests.test_reports import day, report  # noqa: F401  (the scripted day's fixture)
 
 # --- numbers ---------------------------------------------------------------------------
@@ -148,30 +147,15 @@ def tricky_report() -> dict:
     return compute(tickets, [], ratings, setup, date(2026, 11, 24), date(2026, 11, 25))
 
 
-def rows_of(data: bytes, delimiter: str) -> list[list[str]]:
-    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
-
-
-def block(rows: list[list[str]], title: str) -> dict[str, dict[str, str]]:
-    head = rows.index([title]) + 1
-    out = {}
-    for r in rows[head + 1 :]:
-        if not r:
-            break
-        out[r[0]] = dict(zip(rows[head], r, strict=True))
-    return out
-
-
 def test_csv_dialects_write_the_same_figures_their_own_way() -> None:
     rep = tricky_report()
     vn = files.to_csv(rep, "excel-vn")
     plain = files.to_csv(rep, "plain")
     assert vn.split(b"\r\n")[1] == "Từ ngày;24/11/2026".encode()
-    v, p = rows_of(vn, ";"), rows_of(plain, ",")
+    v, p = csv_rows(vn, ";"), csv_rows(plain, ",")
     assert v[0] == p[0] == ["Báo cáo số thứ tự", "'" + FORMULA]  # text, never a formula
     assert v[1] == ["Từ ngày", "24/11/2026"] and v[3] == ["Ngưỡng chờ (phút)", "15"]
-    vf, pf = block(v, "Theo lĩnh vực"), block(p, "Theo lĩnh vực")
+    vf, pf = csv_block(v, "Theo lĩnh vực"), csv_block(p, "Theo lĩnh vực")
     assert set(vf) == {"'+Hộ tịch", "'-Khác", "Tổng cộng"}
     assert vf["'+Hộ tịch"]["Chờ trung bình (phút)"] == "1234,5"  # no thousands mark
     assert pf["'+Hộ tịch"]["Chờ trung bình (phút)"] == "1234.5"
@@ -179,8 +163,8 @@ def test_csv_dialects_write_the_same_figures_their_own_way() -> None:
     assert vf["Tổng cộng"]["Tỷ lệ hài lòng (%)"] == "100,0"
     assert pf["Tổng cộng"]["Điểm hài lòng (1–5)"] == "4.00"
     assert vf["Tổng cộng"]["Tỷ lệ chờ quá 15 phút (%)"] == "100,0"
-    assert list(block(v, "Theo quầy")) == ["'@Quầy 1"]
-    assert block(v, "Theo ngày")["24/11/2026"]["Số phiếu"] == "2"
+    assert list(csv_block(v, "Theo quầy")) == ["'@Quầy 1"]
+    assert csv_block(v, "Theo ngày")["24/11/2026"]["Số phiếu"] == "2"
     assert "Chờ P90 (phút)" not in vn.decode("utf-8-sig")
 
 
@@ -255,10 +239,10 @@ def test_api_dialects_and_xlsx(day) -> None:  # noqa: F811
     url = "/api/v1/reports/daily?date=2026-11-24&format="
     default = day.c.get(url + "csv", headers=day.admin())
     assert default.data == day.c.get(url + "csv&dialect=plain", headers=day.admin()).data
-    assert rows_of(default.data, ",")[3] == ["Ngưỡng chờ (phút)", "15"]
+    assert csv_rows(default.data, ",")[3] == ["Ngưỡng chờ (phút)", "15"]
     vn = day.c.get(url + "csv&dialect=excel-vn", headers=day.admin())
     assert vn.headers["Content-Type"] == "text/csv; charset=utf-8"
-    fields = block(rows_of(vn.data, ";"), "Theo lĩnh vực")
+    fields = csv_block(csv_rows(vn.data, ";"), "Theo lĩnh vực")
     assert fields["Tổng cộng"]["Chờ trung bình (phút)"] == "17,8"
     bad = day.c.get(url + "csv&dialect=semicolon", headers=day.admin())
     assert bad.status_code == 400 and "dialect" in bad.get_json()["error"]["message"]
@@ -278,7 +262,7 @@ def test_cli_dialect_and_xlsx(day, config_path: Path, tmp_path: Path) -> None:  
     cmd += ["--date", "2026-11-24"]
     r = subprocess.run([*cmd, "--csv", "--dialect", "excel-vn"], capture_output=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
-    assert block(rows_of(r.stdout, ";"), "Theo lĩnh vực")["Tổng cộng"]["Số phiếu"] == "7"
+    assert csv_block(csv_rows(r.stdout, ";"), "Theo lĩnh vực")["Tổng cộng"]["Số phiếu"] == "7"
     out = tmp_path / "r.xlsx"
     r = subprocess.run([*cmd, "--xlsx", "-o", str(out)], capture_output=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr

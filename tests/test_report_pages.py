@@ -10,7 +10,6 @@ to PDF. Screenshots: tests/artifacts/report-*.png.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -33,6 +32,8 @@ from tests.support import (
     ServerProcess,
     counter_key,
     counter_pin,
+    csv_block,
+    csv_rows,
     free_port,
     write_config,
 )
@@ -262,17 +263,6 @@ def test_report_page_on_a_phone(browser, centre: ServerProcess) -> None:
     ctx.close()
 
 
-def csv_block(rows: list[list[str]], title: str) -> dict[str, dict[str, str]]:
-    """A block of a report's CSV: its rows by their first cell, each by heading."""
-    head = rows.index([title]) + 1
-    out = {}
-    for r in rows[head + 1 :]:
-        if not r:
-            break
-        out[r[0]] = dict(zip(rows[head], r, strict=True))
-    return out
-
-
 def download(page: Any, selector: str) -> bytes:
     with page.expect_download() as info:
         page.click(selector)
@@ -288,8 +278,7 @@ def test_downloads_for_excel_in_vietnam_other_tools_and_xlsx(browser, centre) ->
     page.goto(f"{centre.url}/admin/report?from={first}&to={last}")
 
     data = download(page, "#csv")  # "Tải CSV (Excel)": Excel under Vietnamese settings
-    assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    rows = csv_rows(data, ";")
     assert rows[1] == ["Từ ngày", numbers.vn_date(first)]
     total = csv_block(rows, "Theo lĩnh vực")["Tổng cộng"]
     assert total["Số phiếu"] == str(rep["total"]["issued"])  # no thousands mark
@@ -300,7 +289,7 @@ def test_downloads_for_excel_in_vietnam_other_tools_and_xlsx(browser, centre) ->
     assert total["90% công dân chờ không quá (phút)"] == p90
 
     plain = download(page, "#csv-plain")
-    rows = list(csv.reader(io.StringIO(plain.decode("utf-8-sig"))))
+    rows = csv_rows(plain)
     total = csv_block(rows, "Theo lĩnh vực")["Tổng cộng"]
     assert total["Chờ trung bình (phút)"] == f"{rep['total']['waiting']['mean']:.1f}"
 

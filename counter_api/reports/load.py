@@ -14,11 +14,9 @@ import sqlite_utils
 from counter_api.store import Store
 from sothutu.config import Config
 from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
+from sothutu.reports.period import MAX_DAYS
 
 T = TypeVar("T")
-
-#: The longest period one report covers.
-MAX_DAYS = 366
 
 
 class PeriodError(ValueError):

@@ -139,13 +139,10 @@ def dialect_param(default: str) -> Param:
 def file_response(report: dict[str, Any], fmt: str, dialect: str = "plain") -> Response:
     """A report as a download: CSV in ``dialect`` (UTF-8 with a BOM, Vietnamese
     headings) or .xlsx."""
-    if fmt == "xlsx":
-        data, mimetype = files.to_xlsx(report), XLSX_TYPE
-    else:
-        data, mimetype = files.to_csv(report, dialect), "text/csv; charset=utf-8"
+    data, mimetype, name = files.download(report, fmt, dialect)
     resp = Response(data, mimetype=mimetype.split(";")[0])
     resp.headers["Content-Type"] = mimetype
-    resp.headers["Content-Disposition"] = f'attachment; filename="{files.filename(report, fmt)}"'
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

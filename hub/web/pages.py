@@ -19,11 +19,12 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 from markupsafe import Markup
 
 from hub import accounts, exports, queries
+from hub.web.api import download
 from hub.web.common import COOKIE, client_address, hub, session
 from sothutu.fonts import FONT_DIR
 from sothutu.reports import STATIC as REPORT_STATIC
 from sothutu.reports import charts, files, period
-from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
+from sothutu.reports.sheets import DIALECTS
 from sothutu.reports.summary import made_text, summary
 from sothutu.reports.table import level_text, period_text, tables, vn_date
 
@@ -293,17 +294,8 @@ def _centre_file(s: accounts.Session, centre_id: str, fmt: str) -> Any:
     if isinstance(p, Response):
         return p
     rep = queries.centre_report(hub().db, info, *p, hub().config.hub.tz)
-    if fmt == "xlsx":
-        data, mimetype = files.to_xlsx(rep), XLSX_TYPE
-    else:
-        data, mimetype = files.to_csv(rep, dialect), "text/csv; charset=utf-8"
-    resp = Response(data, mimetype=mimetype.split(";")[0])
-    resp.headers["Content-Type"] = mimetype
-    resp.headers["Content-Disposition"] = (
-        f'attachment; filename="{centre_id}-{files.filename(rep, fmt)}"'
-    )
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    data, mimetype, name = files.download(rep, fmt, dialect)
+    return download(data, mimetype, f"{centre_id}-{name}")
 
 
 @bp.get("/centres/<centre_id>/report.csv")

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sothutu.reports import sheets
+from sothutu.reports.sheets import XLSX_TYPE
 from sothutu.reports.table import tables
 
 #: The title of a report file's first line.
@@ -44,3 +45,11 @@ def filename(report: dict[str, Any], ext: str = "csv") -> str:
     """``bao-cao-2026-11-24.csv`` or ``bao-cao-2026-11-01-den-2026-11-30.xlsx``."""
     a, b = report["from"], report["to"]
     return f"bao-cao-{a}.{ext}" if a == b else f"bao-cao-{a}-den-{b}.{ext}"
+
+
+def download(report: dict[str, Any], fmt: str, dialect: str = "plain") -> tuple[bytes, str, str]:
+    """(bytes, Content-Type, file name) of the report as ``fmt`` ("csv" in ``dialect``,
+    or "xlsx"), for the centre's and the hub's download answers."""
+    if fmt == "xlsx":
+        return to_xlsx(report), XLSX_TYPE, filename(report, "xlsx")
+    return to_csv(report, dialect), "text/csv; charset=utf-8", filename(report, "csv")
