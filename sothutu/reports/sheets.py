@@ -15,7 +15,8 @@ CSV dialects (docs/reports.md):
 
 Both are UTF-8 with a byte-order mark (Excel reads the diacritics right), CRLF line
 ends, dates dd/mm/yyyy, no thousands separator; a text cell that a spreadsheet would
-run as a formula is written as text (``safe_text``).
+run as a formula gets a leading ``'`` (``sothutu.spreadsheet.safe_cell``, the one rule
+of every CSV writer of the project); in .xlsx every text is a text cell.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sothutu import spreadsheet
 from sothutu.reports import numbers
 from sothutu.reports.table import COUNT, DAY, MINUTES, SCORE, SHARE, Table, cell_text
 
@@ -61,21 +63,11 @@ class Book:
     tables: list[Table] = field(default_factory=list)
 
 
-#: What a text cell may start with for a spreadsheet to run it as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: str) -> str:
-    """Text a spreadsheet shows as it is: a cell starting like a formula gets a leading
-    ``'`` (numbers we write never reach here: they are typed)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_row(cells: Sequence[Any], kinds: Sequence[str | None], style: numbers.Style) -> list[str]:
     out = []
     for value, kind in zip(cells, kinds, strict=True):
         text = cell_text(value, kind, style)
-        out.append(safe_text(text) if isinstance(value, str) else text)
+        out.append(spreadsheet.safe_cell(text) if isinstance(value, str) else text)
     return out
 
 
