@@ -327,8 +327,10 @@ def test_monthly_summary_prints_on_one_a4_page(browser, centre: ServerProcess) -
     assert fig.inner_text() == numbers.number(rep["total"]["issued"])
     assert len(page.locator("#month-fields tbody tr").all()) == len(FIELDS) + 1
     assert len(page.locator("#month-counters tbody tr").all()) == COUNTERS
+    from playwright.sync_api import expect
+
     page.emulate_media(media="print")
-    assert page.locator(".no-print").first.is_hidden()
+    expect(page.locator(".no-print").first).to_be_hidden()
     # The print view at the width of A4 inside the page's margins (210 − 30 mm, 96 px an
     # inch), which is what the printed page lays out.
     page.set_viewport_size({"width": round((210 - 30) / 25.4 * 96), "height": 1000})
