@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
+
+from kiosk.headless import Headless
+from kiosk.state import Screen
+from sothutu.config import load_config
+from tests.support import debian_tool, wait_for, write_config
 
 PAPER_QUERY = b"\x10\x04\x04"
 PAPER_OK = 0x12
@@ -177,3 +184,42 @@ profile = "TM-T20II"
 name = "kiosk-1"
 {kiosk}
 """
+
+
+class Running:
+    """A headless kiosk named kiosk-1 with a preview printer (``folder``/tickets), its
+    loop on a thread as its process would run it; ``source``: the loopback address it
+    reaches the server from (another machine of the LAN)."""
+
+    def __init__(self, folder: Path, port: int, factory, source: str | None = None) -> None:
+        folder.mkdir()
+        cfg = write_config(folder, port=port, extra=kiosk_extra("preview:tickets"))
+        self.loop = Headless(load_config(cfg), factory=factory, source=source)
+        self.reporter = self.loop.kiosk.reporter
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.loop.controller.state.screen is Screen.START, what="start screen")
+
+    def close(self) -> None:
+        self.loop.stop()
+        self.thread.join(10)
+
+
+def ocr(path: Path) -> str:
+    """The Vietnamese words tesseract (tesseract-ocr-vie) reads in an image file, NFC;
+    the image is read in grey at twice its size. Skips (fails in CI) without it."""
+    tesseract = debian_tool("tesseract", "reads a ticket or a screenshot back")
+    langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout
+    if "vie" not in langs.split():
+        debian_tool("tesseract-ocr-vie-missing", "tesseract-ocr-vie")
+    with Image.open(path) as image:
+        big = image.convert("L").resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    grey = path.with_name(path.stem + "-ocr.png")
+    big.save(grey)
+    out = subprocess.run(
+        [tesseract, str(grey), "-", "-l", "vie", "--psm", "4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return unicodedata.normalize("NFC", out.stdout)
