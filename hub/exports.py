@@ -1,44 +1,61 @@
-"""The province report as tables: for the page, CSV (Excel-friendly) and .xlsx.
+"""The province report as tables: for the pages, CSV and .xlsx (the writers shared with
+the centres, ``sothutu.reports.sheets``).
 
-Columns (docs/hub.md): centre, district, field, issued, served, no-show, mean and
-90th-percentile wait in minutes, the share of served tickets within the service
-level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài lòng).
+Columns (docs/hub.md): centre, district, field, issued, served, no-show, mean wait and
+the wait 90% of citizens stayed within, in minutes, the share of served tickets within
+the service level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài
+lòng). Cells are typed: the pages write them as Vietnamese readers do, CSV in its
+dialect, .xlsx as numbers with number formats.
 """
 
 from __future__ import annotations
 
-import io
+from datetime import date
 from typing import Any
 
-from sothutu import spreadsheet
-from sothutu.reports.table import vn_date
+from sothutu.reports import sheets
+from sothutu.reports.table import (
+    COUNT,
+    MINUTES,
+    P90,
+    SATISFIED,
+    SCORE,
+    SHARE,
+    TEXT,
+    Table,
+    level_text,
+    vn_date,
+)
+
+#: The label columns of the province's tables.
+LABELS = 3
 
 
 def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def _pct(share: float | None) -> float | None:
-    return None if share is None else round(share * 100, 1)
+def columns(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """(heading, kind) of each column."""
+    lvl = level_text(report["service_level_minutes"])
+    return [
+        ("Trung tâm", TEXT),
+        ("Khu vực", TEXT),
+        ("Lĩnh vực", TEXT),
+        ("Số phiếu", COUNT),
+        ("Đã phục vụ", COUNT),
+        ("Vắng mặt", COUNT),
+        ("Chờ trung bình (phút)", MINUTES),
+        (P90, MINUTES),
+        (f"Tỷ lệ chờ không quá {lvl} phút (%)", SHARE),
+        ("Số đánh giá", COUNT),
+        ("Điểm hài lòng (1–5)", SCORE),
+        (SATISFIED, SHARE),
+    ]
 
 
 def headings(report: dict[str, Any]) -> list[str]:
-    lvl = report["service_level_minutes"]
-    lvl_text = f"{lvl:.0f}" if float(lvl).is_integer() else f"{lvl}"
-    return [
-        "Trung tâm",
-        "Khu vực",
-        "Lĩnh vực",
-        "Số phiếu",
-        "Đã phục vụ",
-        "Vắng mặt",
-        "Chờ trung bình (phút)",
-        "Chờ P90 (phút)",
-        f"Tỷ lệ chờ không quá {lvl_text} phút (%)",
-        "Số đánh giá",
-        "Điểm hài lòng (1–5)",
-        "Tỷ lệ hài lòng (%)",
-    ]
+    return [h for h, _ in columns(report)]
 
 
 def _cells(item: dict[str, Any], centre: str, district: str, field: str) -> list[Any]:
@@ -52,10 +69,10 @@ def _cells(item: dict[str, Any], centre: str, district: str, field: str) -> list
         item["no_show"],
         _minutes(item["wait_avg_s"]),
         _minutes(item["wait_p90_s"]),
-        _pct(item["service_level"]),
+        item["service_level"],
         r["count"],
         r["mean"],
-        _pct(r["satisfied"]),
+        r["satisfied"],
     ]
 
 
@@ -76,74 +93,61 @@ def rows(report: dict[str, Any], *, per_field: bool = True) -> list[list[Any]]:
     return out
 
 
+def table(report: dict[str, Any], *, per_field: bool = True) -> Table:
+    """The report as a table: "Theo lĩnh vực" (every field) or "Theo trung tâm"."""
+    cols = columns(report)
+    return Table(
+        "Theo lĩnh vực" if per_field else "Theo trung tâm",
+        [h for h, _ in cols],
+        [k for _, k in cols],
+        rows(report, per_field=per_field),
+        labels=LABELS,
+    )
+
+
+def print_table(report: dict[str, Any]) -> Table:
+    """The printed month: a numbered line per centre, then the province's total."""
+    t = table(report, per_field=False)
+    keep = [i for i, h in enumerate(t.headings) if h != "Lĩnh vực"]
+    numbered = []
+    for n, r in enumerate(t.rows, start=1):
+        numbered.append([None if t.is_total(r) else n, *(r[i] for i in keep)])
+    return Table(
+        "Theo trung tâm",
+        ["STT", *(t.headings[i] for i in keep)],
+        [COUNT, *(t.kinds[i] for i in keep)],
+        numbered,
+        labels=LABELS,
+    )
+
+
 def title(report: dict[str, Any]) -> str:
     a, b = vn_date(report["from"]), vn_date(report["to"])
     return f"Báo cáo số thứ tự ngày {a}" if a == b else f"Báo cáo số thứ tự từ {a} đến {b}"
 
 
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.1f}" if abs(v - round(v, 1)) < 1e-9 else f"{v:.2f}"
-    return str(v)
+def book(report: dict[str, Any], province: str, tables: list[Table]) -> sheets.Book:
+    return sheets.Book(
+        [
+            [title(report), province],
+            ["Từ ngày", date.fromisoformat(report["from"])],
+            ["Đến ngày", date.fromisoformat(report["to"])],
+            ["Ngưỡng chờ (phút)", report["service_level_minutes"]],
+        ],
+        tables,
+    )
 
 
-def to_csv(report: dict[str, Any], province: str) -> bytes:
-    """UTF-8 with a byte-order mark, comma-separated, CRLF, as the centre's CSV (a name
-    a spreadsheet would run as a formula starts with ``'``: ``sothutu.spreadsheet``)."""
-    buf = io.StringIO()
-    w = spreadsheet.writer(buf, lineterminator="\r\n")
-    w.writerow([title(report), province])
-    w.writerow(["Từ ngày", vn_date(report["from"])])
-    w.writerow(["Đến ngày", vn_date(report["to"])])
-    w.writerow(["Ngưỡng chờ (phút)", _text(report["service_level_minutes"])])
-    w.writerow([])
-    w.writerow(headings(report))
-    for row in rows(report):
-        w.writerow([_text(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+def to_csv(report: dict[str, Any], province: str, dialect: str = "plain") -> bytes:
+    """The per-field table (with each centre's and the province's totals) as CSV in
+    ``dialect``, UTF-8 with a byte-order mark, as the centre's CSV."""
+    return sheets.to_csv(book(report, province, [table(report)]), dialect)
 
 
 def to_xlsx(report: dict[str, Any], province: str) -> bytes:
-    """An Excel workbook: "Theo lĩnh vực" (every field) and "Theo trung tâm" (totals).
-
-    Every text is a text cell: openpyxl would store a name starting with ``=`` as a
-    formula, which Excel would run."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    sheets = [("Theo lĩnh vực", True), ("Theo trung tâm", False)]
-    for i, (name, per_field) in enumerate(sheets):
-        ws = wb.active if i == 0 else wb.create_sheet()
-        ws.title = name
-        ws.append([title(report)])
-        ws["A1"].font = Font(bold=True, size=14)
-        ws.append([province])
-        ws.append([f"Ngưỡng chờ: {_text(report['service_level_minutes'])} phút"])
-        ws.append([])
-        ws.append(headings(report))
-        for cell in ws[5]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in rows(report, per_field=per_field):
-            ws.append(row)
-            if row[0] == "Toàn tỉnh" or row[2] in ("Cả trung tâm",):
-                for cell in ws[ws.max_row]:
-                    cell.font = Font(bold=True)
-        widths = [38, 18, 22] + [12] * 9
-        for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = width
-        ws.freeze_panes = "D6"
-        for line in ws.iter_rows():
-            for cell in line:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """An Excel workbook: "Theo lĩnh vực" (every field) and "Theo trung tâm" (totals)."""
+    tables = [table(report), table(report, per_field=False)]
+    return sheets.to_xlsx(book(report, province, tables), title(report))
 
 
 def filename(report: dict[str, Any], ext: str) -> str:

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import fold
 from hub.db import Database
-from sothutu.ratings import LEVELS
+from sothutu.ratings import LEVELS, SATISFIED
 from sothutu.reports.compute import Setup, compute
+from sothutu.reports.period import MAX_DAYS
 
 #: The longest period one report covers (as at the centre).
-MAX_DAYS = 366
 #: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
 REPORT_WORK_MEM = "256MB"
 
@@ -248,7 +248,11 @@ def province_report(
             "ratings": {
                 "count": count,
                 "mean": round(sum(k * v for k, v in scores.items()) / count, 2) if count else None,
-                "satisfied": round((scores[4] + scores[5]) / count, 4) if count else None,
+                "satisfied": (
+                    round(sum(v for k, v in scores.items() if k >= SATISFIED) / count, 4)
+                    if count
+                    else None
+                ),
                 "levels": {str(k): scores[k] for k in LEVELS},
             },
         }

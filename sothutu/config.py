@@ -697,6 +697,11 @@ class ReportsConfig:
         help="Waiting longer than this counts in the share over the service level.",
         check=_between(1, 600),
     )
+    head_title: str = setting(
+        "Giám đốc",
+        help='Who signs the monthly summary beside "Người lập biểu", e.g. "Giám đốc" or '
+        '"Trưởng bộ phận".',
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,3 +8,7 @@ LEVELS: dict[int, str] = {
     2: "Không hài lòng",
     1: "Rất không hài lòng",
 }
+
+#: A rating of this score or better counts as satisfied ("Hài lòng" or "Rất hài lòng"):
+#: the satisfied share of the reports, at the centre and at the hub.
+SATISFIED = 4

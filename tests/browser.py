@@ -8,6 +8,7 @@ drive /usr/bin/chromium from Debian's package, and skip (fail in CI) without it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -82,3 +83,8 @@ class Pages:
         for ctx in self.contexts:
             ctx.close()
         self.contexts.clear()
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """How many pages a PDF that Chromium printed (``page.pdf()``) has: its page objects."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))

@@ -265,6 +265,28 @@ def idle_replay_growth(server: ServerProcess, clients: int, seconds: float) -> f
     return (peak - before) / clients
 
 
+def csv_rows(data: bytes, delimiter: str = ",") -> list[list[str]]:
+    """The rows of a report's CSV, which starts with a byte-order mark and ends its
+    lines with CRLF (asserted)."""
+    import csv
+    import io
+
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def csv_block(rows: list[list[str]], title: str) -> dict[str, dict[str, str]]:
+    """A block of a report's CSV (its title line, headings, rows up to a blank line):
+    the rows by their first cell, each by heading."""
+    head = rows.index([title]) + 1
+    out = {}
+    for r in rows[head + 1 :]:
+        if not r:
+            break
+        out[r[0]] = dict(zip(rows[head], r, strict=True))
+    return out
+
+
 class LossyProxy:
     """A loopback TCP proxy that forwards everything, except the first (``times``)
     requests whose head starts with ``lost`` (e.g. ``b"POST /api/v1/tickets"``): the

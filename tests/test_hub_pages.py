@@ -20,6 +20,7 @@ import pytest
 from counter_api.store import Store
 from counter_api.uplink import outbox
 from sothutu.config import load_config
+from tests.browser import pdf_pages
 from tests.hub_support import (
     HubProcess,
     add_centre,
@@ -243,18 +244,37 @@ def test_centre_page_and_report_download(site: Site, browser: Any) -> None:
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Theo lĩnh vực", "Theo trung tâm"]
     ws = wb["Theo trung tâm"]
-    values = [[c.value for c in r] for r in ws.iter_rows(min_row=5)]
+    values = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]  # 4 title lines, blank
     assert values[0][:4] == ["Trung tâm", "Khu vực", "Lĩnh vực", "Số phiếu"]
+    assert "90% công dân chờ không quá (phút)" in values[0]
     today = datetime.now().astimezone().date()
     _status, api, _ = site.hub.get(f"/api/v1/report?from={today.replace(day=1)}&to={today}")
     province = next(r for r in values if r[0] == "Toàn tỉnh")
     assert province[3] == api["total"]["issued"] > 0
 
     page.goto(site.hub.url + f"/reports/print?month={today:%Y-%m}")
-    assert "BÁO CÁO TỔNG HỢP" in page.inner_text("main")
+    doc = page.inner_text("main")
+    assert "BÁO CÁO TỔNG HỢP" in doc and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in doc
+    assert "NGƯỜI LẬP BIỂU" in doc and "THỦ TRƯỞNG ĐƠN VỊ" in doc and "P90" not in doc
     page.emulate_media(media="print")
     page.screenshot(path=str(SHOTS / "print.png"), full_page=True)
     assert page.locator("header.top").is_hidden()
+    page.emulate_media(media="screen")
+
+    # A centre's printable month, the same page the centre prints (shared template).
+    page.goto(site.hub.url + "/centres/cu-lao-dung")
+    page.click("text=(bản in)")
+    page.wait_for_selector("article#month")
+    doc = page.inner_text("article#month")
+    assert f"THÁNG {today:%m/%Y}" in doc and "90% công dân chờ không quá" in doc
+    _status, rep, _ = site.hub.get(
+        f"/api/v1/centres/cu-lao-dung/report?from={today.replace(day=1)}&to={today}"
+    )
+    issued = page.inner_text('[data-figure="issued"] b')
+    assert issued == f"{rep['total']['issued']:,}".replace(",", ".")
+    page.emulate_media(media="print")
+    page.screenshot(path=str(SHOTS / "centre-month.png"), full_page=True)
+    assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) == 1
     ctx.close()
 
 

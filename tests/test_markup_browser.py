@@ -11,12 +11,14 @@ theirs appears, and the text shows as typed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from counter_api.procedures.csvio import write_catalogue
 from sothutu.procedures.model import Document, Procedure
+from tests.conftest import VN
 from tests.support import (
     KIOSK_KEY,
     ServerProcess,
@@ -171,6 +173,8 @@ def test_clerk_and_head_pages(pages, server: ServerProcess) -> None:
     page.goto(f"{server.url}/admin/report")
     page.wait_for_selector("svg.chart")
     check(page, dialogs, SERVICE, COUNTER)
+    page.goto(f"{server.url}/admin/report/month?month={datetime.now(VN):%Y-%m}")
+    check(page, dialogs, SERVICE, COUNTER, CENTRE.upper())
 
     page.goto(f"{server.url}/rate/1")
     check(page, dialogs, COUNTER)

@@ -167,10 +167,12 @@ def test_admin_report_charts_csv_and_print(browser, server: ServerProcess) -> No
     shot(page, "admin-report-print.png")
     page.emulate_media(media="screen")
 
-    # A bad period is a Vietnamese message, not a crash.
+    # A reversed period is put right; a bad date is a Vietnamese message, not a crash.
     assert not errors, errors
     resp = page.goto(f"{server.url}/admin/report?from=2026-12-31&to=2026-01-01")
-    assert resp.status == 400 and "Khoảng ngày không hợp lệ" in page.inner_text("main")
+    assert resp.status == 200 and "đã được đổi chỗ" in page.inner_text("#period-notice")
+    resp = page.goto(f"{server.url}/admin/report?from=2026-13-01")
+    assert resp.status == 400 and "không có trên lịch" in page.inner_text("#period-error")
     ctx.close()
 
 

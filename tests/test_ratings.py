@@ -109,6 +109,7 @@ def test_ratings_are_in_the_report(api, clock) -> None:
         "count": 2,
         "mean": 3.0,
         "levels": {"5": 1, "4": 0, "3": 0, "2": 0, "1": 1},
+        "satisfied": 0.5,  # one of two rated 4 or 5
     }
     c = {x["number"]: x["ratings"]["mean"] for x in r["counters"]}
     assert (c[1], c[2], c[3]) == (5.0, 1.0, None)

@@ -150,6 +150,10 @@ def figures(
             "count": g_count,
             "mean": g_mean,
             "levels": {str(k): g_levels.get(k, 0) for k in (5, 4, 3, 2, 1)},
+            # satisfied: ratings of 4 or 5 over all ratings (docs/reports.md)
+            "satisfied": (
+                round((g_levels.get(5, 0) + g_levels.get(4, 0)) / g_count, 4) if g_count else None
+            ),
         },
     }
 

@@ -1,4 +1,5 @@
-"""The browser pages' JavaScript and CSS (counter_api/static) work on old Chromium.
+"""The browser pages' JavaScript and CSS (counter_api/static, and the printed reports'
+stylesheet in sothutu/reports/static) work on old Chromium.
 
 Smart TVs of 2016-2019 in the communes (LG webOS 4, Samsung Tizen 4) and old PCs run
 Chromium 53 to 63. eslint (eslint-plugin-es-x: nothing newer than ES2016;
@@ -24,6 +25,9 @@ from tests.support import ROOT, debian_tool
 
 STATIC = ROOT / "counter_api" / "static"
 TEMPLATES = ROOT / "counter_api" / "templates"
+#: The printed reports' stylesheet and templates, shared with the province hub.
+REPORT_STATIC = ROOT / "sothutu" / "reports" / "static"
+REPORT_TEMPLATES = ROOT / "sothutu" / "reports" / "templates"
 BIN = ROOT / "node_modules" / ".bin"
 
 
@@ -63,8 +67,8 @@ def test_every_script_passes_eslint() -> None:
 
 
 def test_every_stylesheet_passes_stylelint() -> None:
-    files = sorted(STATIC.rglob("*.css"))
-    assert len(files) >= 4
+    files = sorted([*STATIC.rglob("*.css"), *REPORT_STATIC.rglob("*.css")])
+    assert len(files) >= 5
     r = run([*tool("stylelint"), "--max-warnings", "0", *map(str, files)])
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -119,7 +123,7 @@ def test_the_lint_refuses_what_chrome_53_lacks() -> None:
 def test_pages_have_no_script_or_style_the_lint_does_not_see() -> None:
     """Scripts and styles live in counter_api/static (linted); a template only carries
     JSON data in a script element."""
-    for path in TEMPLATES.rglob("*.html"):
+    for path in [*TEMPLATES.rglob("*.html"), *REPORT_TEMPLATES.rglob("*.html")]:
         html = path.read_text(encoding="utf-8")
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag or 'type="application/json"' in tag, (path, tag)

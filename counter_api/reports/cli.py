@@ -1,4 +1,4 @@
-"""``python -m counter_api report --config FILE --date D [--to D2] [--csv]``."""
+"""``python -m counter_api report --config FILE --date D [--to D2] [--csv | --xlsx]``."""
 
 from __future__ import annotations
 
@@ -8,23 +8,33 @@ import sys
 
 from counter_api.cli import command
 from sothutu.config import Config
+from sothutu.reports.sheets import DIALECTS
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", help="business day YYYY-MM-DD (default: today)")
     parser.add_argument("--to", help="last day of a period that starts at --date")
-    parser.add_argument("--csv", action="store_true", help="CSV for Excel instead of JSON")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="CSV instead of JSON")
+    out.add_argument("--xlsx", action="store_true", help="an Excel workbook instead of JSON")
+    parser.add_argument(
+        "--dialect",
+        choices=tuple(DIALECTS),
+        default="plain",
+        help="the CSV's dialect: plain (',' and 2.5, the default) or excel-vn (';' and 2,5, "
+        "for Excel under Vietnamese regional settings)",
+    )
     parser.add_argument("--output", "-o", help="write to this file instead of standard output")
 
 
-@command("report", "Print a day's or a period's report as JSON or CSV.", _arguments)
+@command("report", "Print a day's or a period's report as JSON, CSV or .xlsx.", _arguments)
 def run(config: Config, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from counter_api.core.day import business_date
     from counter_api.reports.load import PeriodError, build_report, parse_period
     from counter_api.store import Store, StoreError
-    from sothutu.reports.table import to_csv
+    from sothutu.reports import files
 
     if not config.database_path.exists():
         print(f"counter_api report: no database at {config.database_path}", file=sys.stderr)
@@ -40,11 +50,12 @@ def run(config: Config, args: argparse.Namespace) -> int:
         report = build_report(config, store, first, last)
     finally:
         store.close()
-    data = (
-        to_csv(report)
-        if args.csv
-        else (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
-    )
+    if args.xlsx:
+        data = files.to_xlsx(report)
+    elif args.csv:
+        data = files.to_csv(report, args.dialect)
+    else:
+        data = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
     if args.output:
         with open(args.output, "wb") as fh:
             fh.write(data)

@@ -14,11 +14,10 @@ import sqlite_utils
 from counter_api.store import Store
 from sothutu.config import Config
 from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
+from sothutu.reports.period import MAX_DAYS
 
 T = TypeVar("T")
 
-#: The longest period one report covers.
-MAX_DAYS = 366
 #: The days a report may name (pages step a day either side of them).
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)

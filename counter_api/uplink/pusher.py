@@ -222,6 +222,9 @@ class Pusher:
             "counters": [{"number": k.number, "name": k.label} for k in c.counters],
             "service_level_minutes": c.reports.service_level_minutes,
             "hours": list(c.centre.hours),
+            # the monthly summary's issuer line and signer, as the centre prints them
+            "authority": c.centre.authority,
+            "head_title": c.reports.head_title,
         }
 
 

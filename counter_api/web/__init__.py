@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from counter_api.procedures.catalogue import Catalogue, sync_configured_file
 from counter_api.service import QueueService
@@ -42,6 +43,9 @@ from counter_api.web.voice_clips import ClipSource
 from sothutu.clock import Clock
 from sothutu.config import Config
 from sothutu.fonts import FONT_DIR
+from sothutu.reports import STATIC as REPORT_STATIC
+from sothutu.reports import TEMPLATES as REPORT_TEMPLATES
+from sothutu.reports import numbers
 
 log = logging.getLogger("counter_api")
 
@@ -74,6 +78,12 @@ def create_app(
     if service is None:
         service = QueueService(config, Store(config.database_path), clock)
     app = Flask("counter_api", static_folder=str(STATIC), static_url_path="/static")
+    # The report pieces shared with the province hub (report/…: tables, the printed month).
+    app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign]
+        [app.jinja_loader, FileSystemLoader(str(REPORT_TEMPLATES))]
+    )
+    app.add_template_filter(numbers.short, "vn_short")
+    app.add_template_filter(numbers.number, "vn_number")
     app.config["SECRET_KEY"] = config.server.secret_key
     app.config["MAX_CONTENT_LENGTH"] = None  # bodies.check_size answers 413 in JSON
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -120,6 +130,16 @@ def create_app(
     def _font(name: str) -> Response:
         """The shared DejaVu fonts (``sothutu/fonts``), at the URL the pages' CSS names."""
         return send_from_directory(FONT_DIR, name, max_age=86400)
+
+    @app.get("/static/report/<name>")
+    @page(
+        path={"name": Param(str, "a stylesheet of sothutu/reports/static")},
+        answer=Answer({"type": "string"}, media="text/css"),
+    )
+    def _report_static(name: str) -> Response:
+        """The printed reports' stylesheet shared with the province hub
+        (``sothutu/reports/static``)."""
+        return send_from_directory(REPORT_STATIC, name)
 
     @app.after_request
     def _headers(resp: Response) -> Response:

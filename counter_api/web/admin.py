@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 
@@ -24,24 +25,21 @@ from counter_api import recovery
 from counter_api.backup import BackupError, make_backup
 from counter_api.core.model import CounterStatus
 from counter_api.present import PRINTER_UNKNOWN
-from counter_api.reports.load import PeriodError, build_report, parse_period
+from counter_api.reports.load import build_report
 from counter_api.uplink.api import link_status
 from counter_api.web.endpoint import REDIRECT, Answer, page
 from counter_api.web.endpoint import service as _svc
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
-from counter_api.web.report_api import csv_response
+from counter_api.web.report_api import file_response
 from counter_api.web.sessions import ADMIN, ADMIN_HOURS, Session
 from counter_api.web.signed import Cookie, client_address, foreign_origin, page_headers, same_secret
 from counter_api.web.throttle import ADMIN as ADMIN_TARGET
 from counter_api.web.throttle import LoginThrottle, wait_message
-from sothutu.reports import charts
-from sothutu.reports.table import (
-    period_text,
-    tables,
-    today_table,
-    vn_date,
-)
+from sothutu.reports import charts, numbers, period
+from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
+from sothutu.reports.summary import summary
+from sothutu.reports.table import level_text, period_text, tables, today_table, vn_date
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +188,15 @@ def today(session: Session) -> Response:
     )
 
 
-def _period_args() -> tuple[dict[str, str], Any]:
-    args = {k: v for k in ("date", "from", "to") if (v := request.args.get(k, "").strip())}
-    return args, parse_period(args.get("date"), args.get("from"), args.get("to"), _svc().today())
+def _period() -> period.Period:
+    """The period of the page's query (``date``, or ``from``/``to`` as dd/mm/yyyy or
+    ISO); a reversed one swapped; ``period.PeriodError`` with a Vietnamese message."""
+    a = request.args
+    return period.read_period(a.get("date", ""), a.get("from", ""), a.get("to", ""), _svc().today())
+
+
+def _query(first: date, last: date, **extra: str) -> str:
+    return urlencode({"from": first.isoformat(), "to": last.isoformat(), **extra})
 
 
 @bp.get("/figures")
@@ -211,49 +215,176 @@ def figures() -> Response:
 @admin_only
 @page(session="admin")
 def report(session: Session) -> Response:
-    """A day's (`?date=`) or a period's (`?from=&to=`) report with charts, to print."""
+    """A day's (`?date=`) or a period's (`?from=&to=`, dd/mm/yyyy or YYYY-MM-DD) report
+    with charts, to print; shortcuts to today, this week, month and quarter and last
+    month. A reversed period is swapped; a bad date is a message on the page (400)."""
     svc = _svc()
+    today = svc.today()
+    base: dict[str, Any] = {
+        "csrf": session.csrf,
+        "centre": svc.config.centre.name,
+    }
     try:
-        _args, (first, last) = _period_args()
-    except PeriodError as exc:
+        p = _period()
+    except period.PeriodError as exc:
+        a = request.args
         return _page(
-            "pages/admin_message.html",
+            "pages/admin_report.html",
             400,
-            message=f"Khoảng ngày không hợp lệ ({exc}).",
-            csrf=session.csrf,
+            **base,
+            error=str(exc),
+            report=None,
+            from_text=a.get("from", "") or a.get("date", ""),
+            to_text=a.get("to", ""),
+            shortcuts=_shortcuts(today, None),
         )
+    first, last = p.first, p.last
     rep = build_report(svc.config, svc.store, first, last)
-    query = "&".join(f"{k}={v}" for k, v in (("from", first.isoformat()), ("to", last.isoformat())))
+    month = first.replace(day=1)
     return _page(
         "pages/admin_report.html",
-        csrf=session.csrf,
-        centre=svc.config.centre.name,
+        **base,
         report=rep,
+        notice=p.notice,
         tables=tables(rep, compact=True),
         period=period_text(rep),
-        first=first.isoformat(),
-        last=last.isoformat(),
+        from_text=vn_date(first),
+        to_text=vn_date(last),
+        shortcuts=_shortcuts(today, p),
         prev_day=(first - timedelta(days=1)).isoformat(),
         next_day=(first + timedelta(days=1)).isoformat(),
-        single=first == last,
-        csv_url=f"{PATH}/report.csv?{query}",
+        single=p.single,
+        xlsx_url=f"{PATH}/report.xlsx?{_query(first, last)}",
+        csv_url=f"{PATH}/report.csv?{_query(first, last, dialect='excel-vn')}",
+        csv_plain_url=f"{PATH}/report.csv?{_query(first, last, dialect='plain')}",
+        dialects=DIALECTS,
+        month_url=f"{PATH}/report/month?month={month:%Y-%m}",
+        month_text=period.month_text(month),
+        cards=_cards(rep),
         chart_hours=charts.tickets_per_hour(rep),
         chart_waits=charts.waiting_per_field(rep),
         generated=svc.clock.now().astimezone(svc.tz).strftime("%H:%M %d/%m/%Y"),
     )
 
 
+def _shortcuts(today: date, p: period.Period | None) -> list[dict[str, Any]]:
+    """The period shortcuts as links, the one showing marked current."""
+    return [
+        {
+            "key": s.key,
+            "label": s.label,
+            "url": f"{PATH}/report?{_query(s.first, s.last)}",
+            "current": p is not None and (s.first, s.last) == (p.first, p.last),
+            "title": period_text({"from": s.first.isoformat(), "to": s.last.isoformat()}),
+        }
+        for s in period.shortcuts(today)
+    ]
+
+
+def _cards(rep: dict[str, Any]) -> list[dict[str, str]]:
+    """The report's key figures as the cards above the charts say them."""
+    t = rep["total"]
+    w, r = t["waiting"], t["ratings"]
+    return [
+        {"id": "k-issued", "label": "Số phiếu", "value": numbers.number(t["issued"])},
+        {"id": "k-served", "label": "Đã phục vụ", "value": numbers.number(t["served"])},
+        {"id": "k-no-show", "label": "Vắng mặt", "value": numbers.number(t["no_show"])},
+        {
+            "id": "k-wait",
+            "label": "Chờ trung bình",
+            "value": numbers.short(w["mean"]),
+            "unit": "phút",
+        },
+        {
+            "id": "k-p90",
+            "label": "90% công dân chờ không quá",
+            "value": numbers.short(w["p90"]),
+            "unit": "phút",
+        },
+        {
+            "id": "k-over",
+            "label": f"Chờ quá {level_text(rep['service_level_minutes'])} phút",
+            "value": numbers.percent_sign(t["over_service_level"]["share"]),
+            "unit": "số đã phục vụ",
+        },
+        {
+            "id": "k-score",
+            "label": "Điểm hài lòng",
+            "value": numbers.number(r["mean"], 2) if r["mean"] is not None else "—",
+            "unit": f"{numbers.number(r['count'])} đánh giá",
+        },
+        {
+            "id": "k-satisfied",
+            "label": "Tỷ lệ hài lòng",
+            "value": numbers.percent_sign(r.get("satisfied")),
+            "unit": "Hài lòng trở lên",
+        },
+    ]
+
+
+def _download(fmt: str) -> Response:
+    svc = _svc()
+    try:
+        p = _period()
+    except period.PeriodError as exc:
+        return Response(str(exc) + "\n", status=400, mimetype="text/plain")
+    dialect = request.args.get("dialect", "excel-vn")
+    if dialect not in DIALECTS:
+        return Response(
+            f"dialect phải là một trong: {', '.join(DIALECTS)}\n", status=400, mimetype="text/plain"
+        )
+    return file_response(build_report(svc.config, svc.store, p.first, p.last), fmt, dialect)
+
+
 @bp.get("/report.csv")
 @admin_only
 @page(session="admin", answer=Answer({"type": "string"}, media="text/csv"))
 def report_csv(_session: Session) -> Response:
-    """The same report as CSV (UTF-8 with a BOM, Vietnamese headings)."""
+    """The same report as CSV (UTF-8 with a BOM, Vietnamese headings): for Excel under
+    Vietnamese regional settings (`;` and a decimal comma) unless `dialect=plain`."""
+    return _download("csv")
+
+
+@bp.get("/report.xlsx")
+@admin_only
+@page(session="admin", answer=Answer({"type": "string", "format": "binary"}, media=XLSX_TYPE))
+def report_xlsx(_session: Session) -> Response:
+    """The same report as an Excel workbook: a sheet per table, typed numbers and dates."""
+    return _download("xlsx")
+
+
+@bp.get("/report/month")
+@admin_only
+@page(session="admin")
+def month_summary(session: Session) -> Response:
+    """The one-page monthly summary (`?month=2026-11` or `11/2026`; default last month)
+    to print on A4 or save as PDF: figures, per field, per counter, ratings, signatures."""
     svc = _svc()
+    today = svc.today()
     try:
-        _args, (first, last) = _period_args()
-    except PeriodError as exc:
-        return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    return csv_response(build_report(svc.config, svc.store, first, last))
+        first = period.parse_month(request.args.get("month", ""), today)
+    except period.PeriodError as exc:
+        return _page("pages/admin_message.html", 400, message=str(exc), csrf=session.csrf)
+    first, last = period.month_bounds(first)
+    rep = build_report(svc.config, svc.store, first, last)
+    now = svc.clock.now().astimezone(svc.tz)
+    prev_month = period.previous_month(first)
+    next_month = last + timedelta(days=1)
+    return _page(
+        "pages/admin_month.html",
+        csrf=session.csrf,
+        centre=svc.config.centre.name,
+        s=summary(
+            rep,
+            authority=svc.config.centre.authority,
+            head_title=svc.config.reports.head_title,
+            made=now,
+        ),
+        month_value=period.month_text(first),
+        prev_url=f"{PATH}/report/month?month={prev_month:%Y-%m}",
+        next_url=f"{PATH}/report/month?month={next_month:%Y-%m}" if next_month <= today else "",
+        report_url=f"{PATH}/report?{_query(first, last)}",
+    )
 
 
 @bp.post("/backup")

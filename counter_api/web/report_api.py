@@ -1,4 +1,4 @@
-"""GET /api/v1/reports/daily (admin): a day's or a period's figures as JSON or CSV."""
+"""GET /api/v1/reports/daily (admin): a day's or a period's figures as JSON, CSV or .xlsx."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.web.endpoint import ADMIN, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
-from sothutu.reports.table import csv_filename, to_csv
+from sothutu.reports import files
+from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 
 bp = api_blueprint("reports", __name__)
 
@@ -48,6 +49,10 @@ FIGURES: dict[str, Any] = {
             "count": {"type": "integer"},
             "mean": _NUMBER_OR_NULL,
             "levels": {"type": "object", "description": "score → count"},
+            "satisfied": {
+                **_NUMBER_OR_NULL,
+                "description": "share of ratings of 4 (Hài lòng) or 5 (Rất hài lòng)",
+            },
         },
     },
 }
@@ -116,11 +121,28 @@ def report_from_args(args: dict[str, Any]) -> dict[str, Any]:
     return build_report(svc.config, svc.store, first, last)
 
 
-def csv_response(report: dict[str, Any]) -> Response:
-    """A report as a CSV download (UTF-8 with a BOM, Vietnamese headings)."""
-    resp = Response(to_csv(report), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
+#: ``format`` and ``dialect``: the report as JSON, CSV or .xlsx.
+FILE_FORMATS = ("json", "csv", "xlsx")
+
+
+def dialect_param(default: str) -> Param:
+    return Param(
+        str,
+        "the CSV's dialect: excel-vn (';' between cells, decimal comma: a double click "
+        "opens it in columns in Excel under Vietnamese regional settings) or plain (',' "
+        "and decimal point, for other tools)",
+        choices=tuple(DIALECTS),
+        default=default,
+    )
+
+
+def file_response(report: dict[str, Any], fmt: str, dialect: str = "plain") -> Response:
+    """A report as a download: CSV in ``dialect`` (UTF-8 with a BOM, Vietnamese
+    headings) or .xlsx."""
+    data, mimetype, name = files.download(report, fmt, dialect)
+    resp = Response(data, mimetype=mimetype.split(";")[0])
+    resp.headers["Content-Type"] = mimetype
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -128,8 +150,16 @@ def csv_response(report: dict[str, Any]) -> Response:
 @bp.get("/reports/daily")
 @endpoint(
     ADMIN,
-    query={**PERIOD, "format": Param(str, choices=("json", "csv"), default="json")},
-    answer=Answer(REPORT_SCHEMA, description="the report", also={"text/csv": {"type": "string"}}),
+    query={
+        **PERIOD,
+        "format": Param(str, "json, csv or xlsx", choices=FILE_FORMATS, default="json"),
+        "dialect": dialect_param("plain"),
+    },
+    answer=Answer(
+        REPORT_SCHEMA,
+        description="the report",
+        also={"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"}},
+    ),
 )
 def daily_report(c: Call) -> Any:
     """A day's or a period's figures.
@@ -137,9 +167,14 @@ def daily_report(c: Call) -> Any:
     Per field, per counter, per hour and per day: issued, called, served, no-show,
     expired, waiting time (first call − issued) mean/median/p90/max, service time
     (finished − last call) mean/median, share of served tickets over [reports]
-    service_level_minutes, ratings; counters also open, serving and idle minutes.
-    Definitions: docs/reports.md. format=csv gives CSV in UTF-8 with a BOM and
-    Vietnamese headings, dates dd/mm/yyyy.
+    service_level_minutes, ratings and the satisfied share; counters also open,
+    serving and idle minutes. Definitions: docs/reports.md. format=csv gives CSV in
+    UTF-8 with a BOM and Vietnamese headings, dates dd/mm/yyyy, comma-separated with
+    a decimal point (dialect=plain, the default) or for Excel under Vietnamese
+    regional settings (dialect=excel-vn: ';' and a decimal comma); format=xlsx an
+    Excel workbook with the same tables, numbers and dates typed.
     """
     report = report_from_args(c.query)
-    return csv_response(report) if c.query["format"] == "csv" else report
+    if c.query["format"] == "json":
+        return report
+    return file_response(report, c.query["format"], c.query["dialect"])

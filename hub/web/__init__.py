@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, Response
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from hub.config import HubConfig
 from hub.db import Database
 from sothutu.clock import Clock, SystemClock
+from sothutu.reports import TEMPLATES as REPORT_TEMPLATES
+from sothutu.reports import numbers
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,11 @@ def create_app(config: HubConfig, db: Database, clock: Clock | None = None) -> F
         static_url_path="/static",
         template_folder=str(HERE / "templates"),
     )
+    # The report pieces shared with the centres (report/…: tables, the printed month).
+    app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign]
+        [app.jinja_loader, FileSystemLoader(str(REPORT_TEMPLATES))]
+    )
+    app.add_template_filter(numbers.short, "vn_short")
     app.config["MAX_CONTENT_LENGTH"] = None  # the ingest checks sizes itself (413 in JSON)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

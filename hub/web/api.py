@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 
 from hub import __version__, accounts, exports, ingest, queries
 from hub.web.common import ApiError, bearer, hub, staff
+from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -127,9 +128,12 @@ def report() -> Any:
 
 @bp.get("/report.csv")
 def report_csv() -> Response:
+    dialect = request.args.get("dialect") or "plain"
+    if dialect not in DIALECTS:
+        raise ApiError(400, "invalid_request", f"dialect must be one of {', '.join(DIALECTS)}")
     rep = province_report()
     return download(
-        exports.to_csv(rep, hub().config.hub.name),
+        exports.to_csv(rep, hub().config.hub.name, dialect),
         "text/csv; charset=utf-8",
         exports.filename(rep, "csv"),
     )
@@ -140,7 +144,7 @@ def report_xlsx() -> Response:
     rep = province_report()
     return download(
         exports.to_xlsx(rep, hub().config.hub.name),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX_TYPE,
         exports.filename(rep, "xlsx"),
     )
 

@@ -10,8 +10,7 @@ A centre's head sees only their own centre. The overview refreshes itself every
 from __future__ import annotations
 
 import logging
-from calendar import monthrange
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -20,10 +19,14 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 from markupsafe import Markup
 
 from hub import accounts, exports, queries
+from hub.web.api import download
 from hub.web.common import COOKIE, client_address, hub, session
 from sothutu.fonts import FONT_DIR
-from sothutu.reports import charts
-from sothutu.reports.table import csv_filename, period_text, tables, to_csv, vn_date
+from sothutu.reports import STATIC as REPORT_STATIC
+from sothutu.reports import charts, files, period
+from sothutu.reports.sheets import DIALECTS
+from sothutu.reports.summary import made_text, summary
+from sothutu.reports.table import level_text, period_text, tables, vn_date
 
 log = logging.getLogger("hub")
 
@@ -49,6 +52,12 @@ BACKUP_OLD_HOURS = 48
 def fonts(name: str) -> Response:
     resp = send_from_directory(FONT_DIR, name, max_age=86400)
     return resp
+
+
+@bp.get("/static/report/<name>")
+def report_static(name: str) -> Response:
+    """The printed reports' stylesheet shared with the centres (sothutu/reports/static)."""
+    return send_from_directory(REPORT_STATIC, name)
 
 
 def _page(template: str, status: int = 200, **ctx: Any) -> Response:
@@ -217,12 +226,15 @@ def _visible_centre(s: accounts.Session, centre_id: str) -> dict[str, Any] | Res
 
 
 def _period(s: accounts.Session) -> tuple[date, date] | Response:
+    """The page's ``from``/``to`` (dd/mm/yyyy or ISO; reversed ones swapped), or the
+    Vietnamese message of a bad one."""
     try:
-        return queries.parse_period(
-            request.args.get("from") or None, request.args.get("to") or None, hub().today()
+        p = period.read_period(
+            "", request.args.get("from", ""), request.args.get("to", ""), hub().today()
         )
-    except queries.PeriodError as exc:
-        return _message(s, f"Khoảng ngày không hợp lệ ({exc}).", 400)
+    except period.PeriodError as exc:
+        return _message(s, str(exc), 400)
+    return p.first, p.last
 
 
 @bp.get("/centres/<centre_id>")
@@ -231,10 +243,10 @@ def centre(s: accounts.Session, centre_id: str) -> Any:
     info = _visible_centre(s, centre_id)
     if isinstance(info, Response):
         return info
-    period = _period(s)
-    if isinstance(period, Response):
-        return period
-    first, last = period
+    span = _period(s)
+    if isinstance(span, Response):
+        return span
+    first, last = span
     h = hub()
     rep = queries.centre_report(h.db, info, first, last, h.config.hub.tz)
     (row,) = queries.centres(h.db, h.today(), h.now(), h.config.hub.online_seconds, only=centre_id)
@@ -259,45 +271,76 @@ def centre(s: accounts.Session, centre_id: str) -> Any:
         report=rep,
         tables=tables(rep, compact=True),
         period=period_text(rep),
-        first=first.isoformat(),
-        last=last.isoformat(),
-        csv_url=f"/centres/{centre_id}/report.csv?{query}",
+        first_text=vn_date(first),
+        last_text=vn_date(last),
+        csv_url=f"/centres/{centre_id}/report.csv?{query}&dialect=excel-vn",
+        csv_plain_url=f"/centres/{centre_id}/report.csv?{query}&dialect=plain",
+        xlsx_url=f"/centres/{centre_id}/report.xlsx?{query}",
+        month_url=f"/centres/{centre_id}/month?month={first:%Y-%m}",
+        month_text=period.month_text(first),
         chart_hours=charts.tickets_per_hour(rep),
         chart_waits=charts.waiting_per_field(rep),
     )
 
 
-@bp.get("/centres/<centre_id>/report.csv")
-@staff_page
-def centre_csv(s: accounts.Session, centre_id: str) -> Any:
+def _centre_file(s: accounts.Session, centre_id: str, fmt: str) -> Any:
     info = _visible_centre(s, centre_id)
     if isinstance(info, Response):
         return info
-    period = _period(s)
-    if isinstance(period, Response):
-        return period
-    rep = queries.centre_report(hub().db, info, *period, hub().config.hub.tz)
-    resp = Response(to_csv(rep), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="{centre_id}-{csv_filename(rep)}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    dialect = request.args.get("dialect") or "excel-vn"
+    if dialect not in DIALECTS:
+        return _message(s, f"Kiểu CSV không hợp lệ: {dialect[:20]!r}.", 400)
+    p = _period(s)
+    if isinstance(p, Response):
+        return p
+    rep = queries.centre_report(hub().db, info, *p, hub().config.hub.tz)
+    data, mimetype, name = files.download(rep, fmt, dialect)
+    return download(data, mimetype, f"{centre_id}-{name}")
+
+
+@bp.get("/centres/<centre_id>/report.csv")
+@staff_page
+def centre_csv(s: accounts.Session, centre_id: str) -> Any:
+    """A centre's report as CSV: for Excel under Vietnamese settings unless dialect=plain."""
+    return _centre_file(s, centre_id, "csv")
+
+
+@bp.get("/centres/<centre_id>/report.xlsx")
+@staff_page
+def centre_xlsx(s: accounts.Session, centre_id: str) -> Any:
+    """A centre's report as an Excel workbook, the same as the centre's own."""
+    return _centre_file(s, centre_id, "xlsx")
+
+
+@bp.get("/centres/<centre_id>/month")
+@staff_page
+def centre_month(s: accounts.Session, centre_id: str) -> Any:
+    """A centre's one-page monthly summary, the same page the centre prints."""
+    info = _visible_centre(s, centre_id)
+    if isinstance(info, Response):
+        return info
+    h = hub()
+    try:
+        first = period.parse_month(request.args.get("month", ""), h.today())
+    except period.PeriodError as exc:
+        return _message(s, str(exc), 400)
+    first, last = period.month_bounds(first)
+    rep = queries.centre_report(h.db, info, first, last, h.config.hub.tz)
+    return _page(
+        "month.html",
+        user=s.user,
+        csrf=s.csrf,
+        s=summary(
+            rep,
+            authority=str(info["setup"].get("authority") or ""),
+            head_title=str(info["setup"].get("head_title") or "Giám đốc"),
+            made=h.now().astimezone(h.config.hub.tz),
+        ),
+        back_url=f"/centres/{centre_id}?from={first.isoformat()}&to={last.isoformat()}",
+    )
 
 
 # --- the province report -------------------------------------------------------------------
-
-
-def _month(text: str | None, today: date) -> tuple[date, date]:
-    """``2026-11`` → its first and last day (default: last month)."""
-    if text:
-        try:
-            year, month = (int(x) for x in text.split("-"))
-            first = date(year, month, 1)
-        except ValueError:
-            raise queries.PeriodError(f"month must look like 2026-11, got {text!r}") from None
-    else:
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
 @bp.get("/reports")
@@ -306,10 +349,10 @@ def reports(s: accounts.Session) -> Any:
     h = hub()
     today = h.today()
     if request.args.get("from") or request.args.get("to"):
-        period = _period(s)
-        if isinstance(period, Response):
-            return period
-        first, last = period
+        span = _period(s)
+        if isinstance(span, Response):
+            return span
+        first, last = span
     else:
         first, last = today.replace(day=1), today
     only = None if s.user.role == "province" else s.user.centre_id
@@ -324,26 +367,24 @@ def reports(s: accounts.Session) -> Any:
             **({"district": district} if district else {}),
         }
     )
-    last_month = _month(None, today)[0]
+    last_month, last_month_end = period.month_bounds(period.previous_month(today))
     return _page(
         "reports.html",
         user=s.user,
         csrf=s.csrf,
         report=rep,
-        headings=exports.headings(rep),
-        rows=exports.rows(rep),
+        table=exports.table(rep),
         title=exports.title(rep),
-        first=first.isoformat(),
-        last=last.isoformat(),
-        csv_url=f"/api/v1/report.csv?{query}",
+        first_text=vn_date(first),
+        last_text=vn_date(last),
+        csv_url=f"/api/v1/report.csv?{query}&dialect=excel-vn",
         xlsx_url=f"/api/v1/report.xlsx?{query}",
         print_url=f"/reports/print?month={first.strftime('%Y-%m')}",
         last_month_url=f"/reports/print?month={last_month.strftime('%Y-%m')}",
         last_month_xlsx=(
-            f"/api/v1/report.xlsx?from={last_month.isoformat()}&to="
-            f"{_month(None, today)[1].isoformat()}"
+            f"/api/v1/report.xlsx?from={last_month.isoformat()}&to={last_month_end.isoformat()}"
         ),
-        last_month_text=last_month.strftime("%m/%Y"),
+        last_month_text=period.month_text(last_month),
         districts=queries.districts(h.db) if s.user.role == "province" else [],
         district=district or "",
     )
@@ -355,9 +396,11 @@ def print_summary(s: accounts.Session) -> Any:
     """The printable monthly summary: one line per centre, the province's total, signatures."""
     h = hub()
     try:
-        first, last = _month(request.args.get("month"), h.today())
-    except queries.PeriodError as exc:
-        return _message(s, f"Tháng không hợp lệ ({exc}).", 400)
+        first, last = period.month_bounds(
+            period.parse_month(request.args.get("month", ""), h.today())
+        )
+    except period.PeriodError as exc:
+        return _message(s, str(exc), 400)
     only = None if s.user.role == "province" else s.user.centre_id
     rep = queries.province_report(h.db, first, last, h.config.reports.service_level_minutes, only)
     now = h.now().astimezone(h.config.hub.tz)
@@ -366,12 +409,11 @@ def print_summary(s: accounts.Session) -> Any:
         user=s.user,
         csrf=s.csrf,
         report=rep,
-        headings=exports.headings(rep),
-        rows=exports.rows(rep, per_field=False),
-        month_text=f"{first.month:02d}/{first.year}",
+        table=exports.print_table(rep),
+        month_text=period.month_text(first),
         period=f"từ ngày {vn_date(first.isoformat())} đến ngày {vn_date(last.isoformat())}",
-        made=f"ngày {now.day:02d} tháng {now.month:02d} năm {now.year}",
-        level_text=f"{rep['service_level_minutes']:g}",
+        made=made_text(now),
+        level_text=level_text(rep["service_level_minutes"]),
     )
 
 

@@ -8,6 +8,7 @@ Definitions (also in docs/reports.md):
 - no-show rate = no-show ÷ called;
 - share over the service level = served tickets whose waiting time exceeds
   ``service_level_minutes`` ÷ served tickets;
+- satisfied share = ratings of 4 (Hài lòng) or 5 (Rất hài lòng) ÷ ratings;
 - a counter's open time = its working span of the day (first to last action)
   minus the time it was paused without a ticket; serving time = time with a
   current ticket; idle time = open − serving.
@@ -29,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sothutu.ratings import LEVELS
+from sothutu.ratings import LEVELS, SATISFIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ def _r(x: float | None, digits: int = 2) -> float | None:
 
 def _summary(acc: _Acc, level: float) -> dict[str, Any]:
     over = sum(1 for w in acc.served_waits if w > level)
+    satisfied = sum(1 for s in acc.scores if s >= SATISFIED)
     waits, services = acc.waits, acc.services
     return {
         "issued": acc.issued,
@@ -151,6 +153,7 @@ def _summary(acc: _Acc, level: float) -> dict[str, Any]:
             "count": len(acc.scores),
             "mean": _r(statistics.fmean(acc.scores)) if acc.scores else None,
             "levels": {str(k): acc.scores.count(k) for k in LEVELS},
+            "satisfied": _r(satisfied / len(acc.scores), 4) if acc.scores else None,
         },
     }
 

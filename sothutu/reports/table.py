@@ -1,28 +1,72 @@
-"""A report as Vietnamese tables (headings and text cells), for CSV and the admin page."""
+"""A report as Vietnamese tables, for the pages, CSV and .xlsx.
+
+A ``Table`` keeps its cells typed (whole numbers, minutes, shares 0…1, scores, dates,
+text) with the kind of each column, so each output writes them its own way: the
+pages as Vietnamese readers write numbers (``numbers.SCREEN``: 1.234 and 2,1), CSV in
+its dialect, .xlsx as numbers with number formats (``sheets``).
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sothutu import spreadsheet
 from sothutu.ratings import LEVELS
+from sothutu.reports import numbers
+from sothutu.reports.numbers import vn_date
+
+__all__ = ["Table", "period_text", "tables", "today_table", "vn_date"]
+
+#: The kinds of cell: how each is written on a page, in CSV and in .xlsx.
+COUNT, MINUTES, SHARE, SCORE, TEXT, DAY = "count", "minutes", "share", "score", "text", "date"
+#: The labels of the rows that add up the others (shown in bold).
+TOTAL_LABELS = frozenset({"Tổng cộng", "Cả trung tâm", "Toàn tỉnh"})
+
+
+def cell_text(value: Any, kind: str | None, style: numbers.Style = numbers.SCREEN) -> str:
+    """One cell as text in ``style``; "" for an empty one. Without a kind, the value's
+    type says it (a date, a whole number, a number with one decimal)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return vn_date(value)
+    if isinstance(value, str | bool) or not isinstance(value, int | float):
+        return str(value)
+    if kind == SHARE:
+        return numbers.percent(value, 1, style)
+    if kind == SCORE:
+        return numbers.number(float(value), 2, style)
+    if kind == MINUTES:
+        return numbers.number(float(value), 1, style)
+    if float(value).is_integer():
+        return numbers.number(int(value), 0, style)
+    return numbers.number(value, 1, style)
 
 
 @dataclass(frozen=True)
 class Table:
+    """A titled table: headings, the kind of each column and typed rows. The first
+    ``labels`` columns name the row (text, or a date)."""
+
     title: str
     headings: list[str]
-    rows: list[list[str]]
+    kinds: list[str]
+    rows: list[list[Any]]
+    labels: int = 1
 
+    def text(self, style: numbers.Style = numbers.SCREEN) -> list[list[str]]:
+        """The rows as text, numbers written in ``style``."""
+        return [self.row_text(r, style) for r in self.rows]
 
-def vn_date(iso: str) -> str:
-    """``2026-11-24`` → ``24/11/2026``."""
-    d = date.fromisoformat(iso)
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+    def row_text(self, row: Sequence[Any], style: numbers.Style = numbers.SCREEN) -> list[str]:
+        """One row as text, numbers written in ``style``."""
+        return [cell_text(v, k, style) for v, k in zip(row, self.kinds, strict=True)]
+
+    def is_total(self, row: Sequence[Any]) -> bool:
+        """A row that adds up the others ("Tổng cộng", "Cả trung tâm", "Toàn tỉnh")."""
+        return any(isinstance(v, str) and v in TOTAL_LABELS for v in row[: self.labels])
 
 
 def period_text(report: dict[str, Any]) -> str:
@@ -30,71 +74,75 @@ def period_text(report: dict[str, Any]) -> str:
     return f"ngày {a}" if a == b else f"từ ngày {a} đến ngày {b}"
 
 
-def _num(x: float | int | None, digits: int = 1) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, int):
-        return str(x)
-    return f"{x:.{digits}f}"
+def level_text(level: float) -> str:
+    """The service level as its headings say it: ``15`` or ``7,5``."""
+    return numbers.short(level)
 
 
-def _pct(x: float | None) -> str:
-    return "" if x is None else f"{x * 100:.1f}"
+#: The heading of the 90th percentile of the waiting times, in words a head reads.
+P90 = "90% công dân chờ không quá (phút)"
+SATISFIED = "Tỷ lệ hài lòng (%)"
 
-
-Column = tuple[str, Callable[[dict[str, Any]], str]]
+#: (heading, kind, the value in a report's row)
+Column = tuple[str, str, Callable[[dict[str, Any]], Any]]
 
 
 def metric_columns(level: float) -> list[Column]:
-    lvl = _num(level, 0) if float(level).is_integer() else _num(level)
+    lvl = level_text(level)
     cols: list[Column] = [
-        ("Số phiếu", lambda r: _num(r["issued"])),
-        ("Đã gọi", lambda r: _num(r["called"])),
-        ("Đã phục vụ", lambda r: _num(r["served"])),
-        ("Vắng mặt", lambda r: _num(r["no_show"])),
-        ("Hết hạn", lambda r: _num(r["expired"])),
-        ("Tỷ lệ vắng mặt (%)", lambda r: _pct(r["no_show_rate"])),
-        ("Chờ trung bình (phút)", lambda r: _num(r["waiting"]["mean"])),
-        ("Chờ trung vị (phút)", lambda r: _num(r["waiting"]["median"])),
-        ("Chờ P90 (phút)", lambda r: _num(r["waiting"]["p90"])),
-        ("Chờ lâu nhất (phút)", lambda r: _num(r["waiting"]["max"])),
-        ("Phục vụ trung bình (phút)", lambda r: _num(r["service"]["mean"])),
-        ("Phục vụ trung vị (phút)", lambda r: _num(r["service"]["median"])),
-        (f"Chờ quá {lvl} phút", lambda r: _num(r["over_service_level"]["count"])),
-        (f"Tỷ lệ chờ quá {lvl} phút (%)", lambda r: _pct(r["over_service_level"]["share"])),
-        ("Số đánh giá", lambda r: _num(r["ratings"]["count"])),
-        ("Điểm hài lòng (1–5)", lambda r: _num(r["ratings"]["mean"], 2)),
+        ("Số phiếu", COUNT, lambda r: r["issued"]),
+        ("Đã gọi", COUNT, lambda r: r["called"]),
+        ("Đã phục vụ", COUNT, lambda r: r["served"]),
+        ("Vắng mặt", COUNT, lambda r: r["no_show"]),
+        ("Hết hạn", COUNT, lambda r: r["expired"]),
+        ("Tỷ lệ vắng mặt (%)", SHARE, lambda r: r["no_show_rate"]),
+        ("Chờ trung bình (phút)", MINUTES, lambda r: r["waiting"]["mean"]),
+        ("Chờ trung vị (phút)", MINUTES, lambda r: r["waiting"]["median"]),
+        (P90, MINUTES, lambda r: r["waiting"]["p90"]),
+        ("Chờ lâu nhất (phút)", MINUTES, lambda r: r["waiting"]["max"]),
+        ("Phục vụ trung bình (phút)", MINUTES, lambda r: r["service"]["mean"]),
+        ("Phục vụ trung vị (phút)", MINUTES, lambda r: r["service"]["median"]),
+        (f"Chờ quá {lvl} phút", COUNT, lambda r: r["over_service_level"]["count"]),
+        (f"Tỷ lệ chờ quá {lvl} phút (%)", SHARE, lambda r: r["over_service_level"]["share"]),
+        ("Số đánh giá", COUNT, lambda r: r["ratings"]["count"]),
+        ("Điểm hài lòng (1–5)", SCORE, lambda r: r["ratings"]["mean"]),
+        (SATISFIED, SHARE, lambda r: r["ratings"].get("satisfied")),
     ]
     for score, words in LEVELS.items():
-        cols.append((words, lambda r, s=str(score): _num(r["ratings"]["levels"][s])))
+        cols.append((words, COUNT, lambda r, s=str(score): r["ratings"]["levels"][s]))
     return cols
 
 
 COUNTER_COLUMNS: list[Column] = [
-    ("Gọi lại", lambda r: _num(r["recalls"])),
-    ("Tạm giữ", lambda r: _num(r["held"])),
-    ("Chuyển lĩnh vực", lambda r: _num(r["transferred"])),
-    ("Mở quầy (phút)", lambda r: _num(r["open_minutes"])),
-    ("Đang phục vụ (phút)", lambda r: _num(r["serving_minutes"])),
-    ("Thời gian rảnh (phút)", lambda r: _num(r["idle_minutes"])),
+    ("Gọi lại", COUNT, lambda r: r["recalls"]),
+    ("Tạm giữ", COUNT, lambda r: r["held"]),
+    ("Chuyển lĩnh vực", COUNT, lambda r: r["transferred"]),
+    ("Mở quầy (phút)", MINUTES, lambda r: r["open_minutes"]),
+    ("Đang phục vụ (phút)", MINUTES, lambda r: r["serving_minutes"]),
+    ("Thời gian rảnh (phút)", MINUTES, lambda r: r["idle_minutes"]),
 ]
 
 
-def _table(
-    title: str, first: str, rows: list[tuple[str, dict[str, Any]]], cols: list[Column]
+def make_table(
+    title: str,
+    first: tuple[str, str],
+    rows: list[tuple[Any, dict[str, Any]]],
+    cols: list[Column],
 ) -> Table:
     return Table(
         title,
-        [first, *(name for name, _ in cols)],
-        [[label, *(fn(r) for _, fn in cols)] for label, r in rows],
+        [first[0], *(name for name, _, _ in cols)],
+        [first[1], *(kind for _, kind, _ in cols)],
+        [[label, *(fn(r) for _, _, fn in cols)] for label, r in rows],
     )
 
 
-#: Headings of the tables shown on screen and printed (A4 landscape); the CSV has all.
+#: Headings of the tables shown on screen and printed (A4 landscape); CSV and .xlsx
+#: have all.
 COMPACT = {
     "services": [
         "Số phiếu", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Hết hạn", "Tỷ lệ vắng mặt (%)",
-        "Chờ trung bình (phút)", "Chờ trung vị (phút)", "Chờ P90 (phút)", "Chờ lâu nhất (phút)",
+        "Chờ trung bình (phút)", "Chờ trung vị (phút)", P90, "Chờ lâu nhất (phút)",
         "Phục vụ trung bình (phút)", "Phục vụ trung vị (phút)", "Tỷ lệ chờ quá {L} phút (%)",
         "Điểm hài lòng (1–5)",
     ],
@@ -106,16 +154,17 @@ COMPACT = {
     ],
     "hours": [
         "Số phiếu", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Hết hạn", "Chờ trung bình (phút)",
-        "Chờ P90 (phút)", "Phục vụ trung bình (phút)", "Tỷ lệ chờ quá {L} phút (%)",
-        "Điểm hài lòng (1–5)",
+        P90, "Phục vụ trung bình (phút)", "Tỷ lệ chờ quá {L} phút (%)", "Điểm hài lòng (1–5)",
     ],
-    "ratings": ["Số đánh giá", *LEVELS.values(), "Điểm hài lòng (1–5)"],
+    "ratings": ["Số đánh giá", *LEVELS.values(), "Điểm hài lòng (1–5)", SATISFIED],
 }  # fmt: skip
 
 
-def _pick(cols: list[Column], names: list[str], level: str) -> list[Column]:
-    by_name = dict(cols)
-    return [(n, by_name[n]) for n in (x.replace("{L}", level) for x in names)]
+def pick(cols: list[Column], names: list[str], level: float) -> list[Column]:
+    """The columns named (``{L}`` stands for the service level), in that order."""
+    by_name = {c[0]: c for c in cols}
+    lvl = level_text(level)
+    return [by_name[n.replace("{L}", lvl)] for n in names]
 
 
 def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
@@ -123,42 +172,49 @@ def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
     ``compact`` keeps the columns that fit a screen or a printed page and adds a table
     of the ratings by counter."""
     level = report["service_level_minutes"]
-    lvl = _num(level, 0) if float(level).is_integer() else _num(level)
     cols = metric_columns(level)
     counter_cols = [c for c in cols if c[0] != "Số phiếu"] + COUNTER_COLUMNS
     hour_cols = cols
     if compact:
-        counter_cols = _pick(counter_cols, COMPACT["counters"], lvl)
-        hour_cols = _pick(cols, COMPACT["hours"], lvl)
-        cols = _pick(cols, COMPACT["services"], lvl)
+        counter_cols = pick(counter_cols, COMPACT["counters"], level)
+        hour_cols = pick(cols, COMPACT["hours"], level)
+        cols = pick(cols, COMPACT["services"], level)
     out = [
-        _table(
+        make_table(
             "Theo lĩnh vực",
-            "Lĩnh vực",
+            ("Lĩnh vực", TEXT),
             [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
             cols,
         ),
-        _table("Theo quầy", "Quầy", [(c["name"], c) for c in report["counters"]], counter_cols),
-        _table(
+        make_table(
+            "Theo quầy",
+            ("Quầy", TEXT),
+            [(c["name"], c) for c in report["counters"]],
+            counter_cols,
+        ),
+        make_table(
             "Theo giờ",
-            "Giờ",
+            ("Giờ", TEXT),
             [(f"{h['hour']:02d}:00–{h['hour'] + 1:02d}:00", h) for h in report["hours"]],
             hour_cols,
         ),
     ]
     if report["from"] != report["to"]:
         out.append(
-            _table(
-                "Theo ngày", "Ngày", [(vn_date(d["date"]), d) for d in report["days"]], hour_cols
+            make_table(
+                "Theo ngày",
+                ("Ngày", DAY),
+                [(date.fromisoformat(d["date"]), d) for d in report["days"]],
+                hour_cols,
             )
         )
     if compact:
         out.append(
-            _table(
+            make_table(
                 "Mức độ hài lòng theo quầy",
-                "Quầy",
+                ("Quầy", TEXT),
                 [(c["name"], c) for c in report["counters"]] + [("Tổng cộng", report["total"])],
-                _pick(metric_columns(level), COMPACT["ratings"], lvl),
+                pick(metric_columns(level), COMPACT["ratings"], level),
             )
         )
     return out
@@ -166,38 +222,15 @@ def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
 
 def today_table(report: dict[str, Any]) -> Table:
     """The few figures of today shown on the admin page's live view."""
-    level = report["service_level_minutes"]
-    lvl = _num(level, 0) if float(level).is_integer() else _num(level)
     names = [
         "Số phiếu", "Đã phục vụ", "Vắng mặt", "Chờ trung bình (phút)", "Chờ lâu nhất (phút)",
         "Phục vụ trung bình (phút)", "Tỷ lệ chờ quá {L} phút (%)", "Điểm hài lòng (1–5)",
     ]  # fmt: skip
-    return _table(
+    return make_table(
         "Hôm nay",
-        "Lĩnh vực",
+        ("Lĩnh vực", TEXT),
         [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
-        _pick(metric_columns(level), names, lvl),
+        pick(
+            metric_columns(report["service_level_minutes"]), names, report["service_level_minutes"]
+        ),
     )
-
-
-def to_csv(report: dict[str, Any]) -> bytes:
-    """The whole report as CSV in UTF-8 with a byte-order mark (Excel shows the
-    diacritics), comma-separated, a title block then one block per table. Names that
-    a spreadsheet would run as formulas get a leading ``'`` (``sothutu.spreadsheet``)."""
-    buf = io.StringIO()
-    w = spreadsheet.writer(buf, lineterminator="\r\n")
-    w.writerow(["Báo cáo số thứ tự", report["centre"]])
-    w.writerow(["Từ ngày", vn_date(report["from"])])
-    w.writerow(["Đến ngày", vn_date(report["to"])])
-    w.writerow(["Ngưỡng chờ (phút)", _num(report["service_level_minutes"], 0)])
-    for t in tables(report):
-        w.writerow([])
-        w.writerow([t.title])
-        w.writerow(t.headings)
-        w.writerows(t.rows)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def csv_filename(report: dict[str, Any]) -> str:
-    a, b = report["from"], report["to"]
-    return f"bao-cao-{a}.csv" if a == b else f"bao-cao-{a}-den-{b}.csv"
