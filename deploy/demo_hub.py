@@ -96,7 +96,8 @@ def main() -> int:
         with db.connection() as conn:
             schema.migrate(conn)
         tokens = {
-            cid: accounts.add_centre(db, cid, name, district) for cid, name, district, _ in CENTRES
+            cid: accounts.add_centre(db, cid, name, district)[0]
+            for cid, name, district, _ in CENTRES
         }
         accounts.add_centre(db, "dai-ngai", "Trung tâm PVHCC xã Đại Ngãi", "Long Phú")
         accounts.add_user(db, "tinh", "province", PASSWORD)

@@ -161,7 +161,8 @@ def load_rows(db: Database, centre_id: str, first: date, last: date) -> list[fol
     with db.connection() as conn:
         rows = conn.execute(
             "SELECT seq, day, business_date, extract(epoch FROM at)::float8, action, ticket_id, "
-            "code, service, counter, calls, priority, procedure, score FROM rows "
+            "code, service, counter, calls, priority, procedure, score, booking, slot_start, "
+            "slot_end, booking_late FROM rows "
             "WHERE centre_id = %s AND day BETWEEN %s AND %s ORDER BY seq",
             (centre_id, first, last),
         ).fetchall()
