@@ -9,14 +9,14 @@ period by ``sothutu.reports.compute``, exactly as the centre computes it.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import fold
 from hub.db import Database
 from sothutu.ratings import LEVELS
-from sothutu.reports.compute import Setup, compute
+from sothutu.reports.compute import BookingRow, Setup, compute
 
 #: The longest period one report covers (as at the centre).
 MAX_DAYS = 366
@@ -176,7 +176,38 @@ def centre_report(
     ``GET /api/v1/reports/daily`` gives."""
     rows = load_rows(db, info["id"], first, last)
     tickets, log, ratings = fold.report_rows(rows, first, last)
-    return compute(tickets, log, ratings, setup_of(info, default_tz), first, last)
+    setup = setup_of(info, default_tz)
+    return compute(
+        tickets,
+        log,
+        ratings,
+        setup,
+        first,
+        last,
+        bookings_of(db, info["id"], first, last, setup.tz),
+    )
+
+
+def bookings_of(
+    db: Database, centre_id: str, first: date, last: date, tz: ZoneInfo
+) -> list[BookingRow]:
+    """A centre's bookings for the report's days (as the centre's report reads its own)."""
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT code, day, service, status, start_min FROM bookings WHERE centre_id = %s "
+            "AND day BETWEEN %s AND %s AND status <> 'cancelled' ORDER BY day, start_min, code",
+            (centre_id, first, last),
+        ).fetchall()
+    return [
+        BookingRow(
+            code,
+            day.isoformat(),
+            service,
+            status,
+            (datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=start)).timestamp(),
+        )
+        for code, day, service, status, start in rows
+    ]
 
 
 # --- the province report, from rollups -------------------------------------------------------

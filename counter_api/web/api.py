@@ -130,11 +130,26 @@ def get_ticket(_c: Call, id: str) -> dict:
             max_length=60,
             description="a procedure's code in the catalogue, instead of or with `service`",
         ),
+        "booking": Field(
+            str,
+            max_length=200,
+            description="check in a booking made on the province hub: its 6-character code "
+            "or its QR code's text; `service`, `priority` and `procedure` are then ignored",
+            example="K7M3PX",
+        ),
     },
     answer=Answer(TICKET_SCHEMA, status=201, description="the new ticket"),
     refuses={
-        404: ("unknown_service", "unknown_procedure"),
-        409: ("service_mismatch", "closed", "daily_limit_reached"),
+        403: ("wrong_centre", "booking_forged"),
+        404: ("unknown_service", "unknown_procedure", "unknown_booking"),
+        409: (
+            "service_mismatch",
+            "closed",
+            "daily_limit_reached",
+            "booking_used",
+            "booking_cancelled",
+            "too_early",
+        ),
     },
 )
 def issue_ticket(c: Call) -> tuple[Response, int]:
@@ -145,10 +160,23 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
     409 `service_mismatch`: `service` is not the procedure's field; `closed`: outside
     [centre] hours; `daily_limit_reached`: the field's daily_limit is reached.
     The answer's `Location` header is the ticket's URL.
+
+    With `booking` (a code or a QR code's text) it checks a booked number in: within
+    its window (`[booking] early_minutes` before to `late_minutes` after the slot's
+    start) the ticket carries `booking` and is called after priority tickets and before
+    walk-ins of its field, in slot order; after it, an ordinary ticket with
+    `booking.late` true. 409 `too_early` (the error has `opens_at`), `booking_used`,
+    `booking_cancelled`; 403 `wrong_centre`, `booking_forged`; 404 `unknown_booking`.
+    Booking errors carry the `booking` they are about when it is known.
     """
     p = c.who
     assert p is not None
     kiosk = p.name if p.kind == "kiosk" else None
+    if c.body.get("booking"):
+        ticket = service().check_in(c.body["booking"], kiosk=kiosk)
+        resp = jsonify(ticket)
+        resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
+        return resp, 201
     find = parts().catalogue.view().get
     service_id, procedure = ticket_procedure(
         service().config, find, c.body.get("service"), c.body.get("procedure")

@@ -24,8 +24,8 @@ class ApiError(Exception):
         self.message = message
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
+    resp = jsonify({"error": {"code": code, "message": message, **(details or {})}})
     resp.status_code = status
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="sothutu"'
@@ -54,7 +54,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QueueError)
     def _queue_error(exc: QueueError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(StoreError)
     @app.errorhandler(sqlite3.DatabaseError)

@@ -67,7 +67,20 @@ ERROR_SCHEMA: dict[str, Any] = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "opens_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "too_early: when the booking may check in",
+                },
+                "booking": {
+                    "type": "object",
+                    "description": "booking errors: the booking concerned (code, service, "
+                    "service_name, date, slot_start, slot_end, status)",
+                },
+            },
         }
     },
 }

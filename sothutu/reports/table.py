@@ -80,6 +80,24 @@ COUNTER_COLUMNS: list[Column] = [
 ]
 
 
+BOOKING_COLUMNS: list[Column] = [
+    ("Số phiếu", lambda r: _num(r["issued"])),
+    ("Đặt lịch, đến đúng giờ", lambda r: _num(r["booking"]["booked"])),
+    ("Đặt lịch, đến muộn", lambda r: _num(r["booking"]["late"])),
+    ("Không đặt lịch", lambda r: _num(r["booking"]["walk_in"])),
+    ("Số lịch hẹn", lambda r: _num(r["booking"]["bookings"])),
+    ("Lịch hẹn không đến", lambda r: _num(r["booking"]["no_show"])),
+    ("Đến so với giờ hẹn, trung bình (phút)", lambda r: _num(r["booking"]["arrival"]["mean"])),
+    ("Tỷ lệ đến đúng giờ (%)", lambda r: _pct(r["booking"]["arrival"]["on_time_share"])),
+]
+
+
+def has_bookings(report: dict[str, Any]) -> bool:
+    """Whether the period saw any booking (the booking table is left out otherwise)."""
+    b = report["total"].get("booking") or {}
+    return bool(b.get("bookings") or b.get("booked") or b.get("late"))
+
+
 def _table(
     title: str, first: str, rows: list[tuple[str, dict[str, Any]]], cols: list[Column]
 ) -> Table:
@@ -137,6 +155,19 @@ def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
             "Lĩnh vực",
             [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
             cols,
+        ),
+        *(
+            [
+                _table(
+                    "Đặt lịch trước theo lĩnh vực",
+                    "Lĩnh vực",
+                    [(s["name"], s) for s in report["services"]]
+                    + [("Tổng cộng", report["total"])],
+                    BOOKING_COLUMNS,
+                )
+            ]
+            if has_bookings(report)
+            else []
         ),
         _table("Theo quầy", "Quầy", [(c["name"], c) for c in report["counters"]], counter_cols),
         _table(
