@@ -182,7 +182,6 @@ def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
 
     from counter_api.core.order import pick_next, waiting_ahead
     from counter_api.store import repo
-
     from sothutu import booking as codes
     from tests.hub_support import hub_section
 
@@ -192,7 +191,7 @@ def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
     clock = ManualClock(datetime(2026, 11, 24, 8, 0, tzinfo=VN))
     svc = QueueService(config, Store(tmp_path / "q.db"), clock)
     rng = random.Random(7)
-    for i in range(120):
+    for _ in range(120):
         service = rng.choice(["ho-tich", "chung-thuc"])
         if rng.random() < 0.25:  # booked ahead: slots around now, some checked in late
             now = clock.now().astimezone(VN)
