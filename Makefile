@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo demo-hub test bench lint format clean venv node
+.PHONY: demo demo-hub test bench pi-check lint format clean venv node
 
 venv: $(STAMP)
 
@@ -45,6 +45,12 @@ test: $(STAMP) node
 ## Measure performance and write docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python -m tests.perf
+
+## As root: install.sh for real on an emulated arm64 Debian 12 and boot it (5-15 min;
+## tests/pi). The arm64 root is cached in /var/cache/sothutu-pi-check. The root build and
+## the install run niced; the booted Pi does not, so its timings mean something.
+pi-check: $(STAMP)
+	$(BIN)/python -m tests.pi
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -114,19 +114,32 @@ def _locked(folder: Path, wait: bool) -> Iterator[bool]:
 
 
 def copy_database(source: Path, target: Path) -> None:
-    """One consistent copy of ``source`` into a new file ``target`` (SQLite backup API)."""
+    """One consistent copy of ``source`` into a new file ``target`` (SQLite backup API),
+    without login sessions."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)  # pages=-1: the whole database in one step, one snapshot
             dst.execute("PRAGMA journal_mode = DELETE")
+            _drop_sessions(dst)
         finally:
             dst.close()
     except sqlite3.Error as exc:
         raise BackupError(f"copying {source} failed: {exc}") from None
     finally:
         src.close()
+
+
+def _drop_sessions(db: sqlite3.Connection) -> None:
+    """A copy keeps no login sessions: a backup on a USB stick opens nothing, and a
+    restore brings back no session that was logged out since (all log in again)."""
+    if db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+    ).fetchone():
+        db.execute("PRAGMA secure_delete = ON")  # their pages are zeroed, not left behind
+        db.execute("DELETE FROM sessions")
+        db.commit()
 
 
 def make_backup(

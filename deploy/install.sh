@@ -255,6 +255,51 @@ parse_args() {
     fi
 }
 
+# --- running daemons: a booted Pi, or an image being prepared -------------------------------
+
+# BOOTED=1 when systemd runs this system (what sd_booted() checks). 0 in a chroot, a
+# container without systemd, or a card's root prepared on a PC: the units are then only
+# enabled (links, SYSTEMD_OFFLINE=1) and start at the next boot; nothing is restarted,
+# reloaded or triggered. SYSTEMD_OFFLINE=1 (or 0) in the environment decides it by hand.
+# UDEV_UP=0 when udevd does not run (also in a booted container): rules apply at boot.
+# A dry run acts as a booted system unless SYSTEMD_OFFLINE=1.
+BOOTED=1
+UDEV_UP=1
+
+detect_daemons() {
+    case ${SYSTEMD_OFFLINE:-} in
+    1 | yes | true) BOOTED=0 ;;
+    0 | no | false) ;;
+    *) if [ "$DRY_RUN" = 0 ] && [ ! -d /run/systemd/system ]; then BOOTED=0; fi ;;
+    esac
+    if [ "$BOOTED" = 0 ]; then
+        UDEV_UP=0
+        say "no running systemd here (an image or a chroot): services are enabled, not started; they and the udev rules start at the next boot"
+    elif [ "$DRY_RUN" = 0 ] && [ ! -S /run/udev/control ]; then
+        UDEV_UP=0
+    fi
+}
+
+# systemctl, offline (links only) when systemd does not run this system.
+sysctl() {
+    if [ "$BOOTED" = 1 ]; then run systemctl "$@"; else run env SYSTEMD_OFFLINE=1 systemctl "$@"; fi
+}
+
+# disable_unit UNIT: stop (when running) and disable it.
+disable_unit() {
+    if [ "$BOOTED" = 1 ]; then sysctl disable --now "$1"; else sysctl disable "$1"; fi
+}
+
+# udev_reload [trigger]: load changed udev rules (and apply them to plugged USB devices).
+udev_reload() {
+    if [ "$UDEV_UP" = 0 ]; then
+        if [ "$BOOTED" = 1 ]; then say "udev does not run here: the printer rules apply at the next boot"; fi
+        return 0
+    fi
+    run udevadm control --reload-rules
+    if [ "${1:-}" = trigger ]; then run udevadm trigger --action=add --subsystem-match=usb; fi
+}
+
 # --- what was installed last time -------------------------------------------------------------
 
 load_roles() {
@@ -369,16 +414,16 @@ apt_packages() {
     if [ "$WANT_SERVER" = 1 ]; then p="$p dnsmasq-base"; fi
     if [ "$WANT_KIOSK" = 1 ]; then p="$p libusb-1.0-0"; fi
     if [ "$WANT_DISPLAY" = 1 ]; then p="$p espeak-ng alsa-utils"; fi
-    if needs_kmsdrm_pygame; then
-        # pygame is rebuilt against Debian's SDL2, which has the KMS/DRM video driver.
-        p="$p build-essential pkg-config python3-dev libsdl2-dev libsdl2-image-dev"
-        p="$p libsdl2-mixer-dev libsdl2-ttf-dev libfreetype-dev libportmidi-dev libjpeg-dev"
-        p="$p libpng-dev libgbm1 libegl1 libgles2"
+    if draws_through_kmsdrm; then
+        # pygame-ce's wheel has SDL's KMS/DRM video driver, which loads these at run time;
+        # libgl1-mesa-dri holds the GPU's driver that EGL opens (v3d on a Pi 4/5, vc4).
+        p="$p libdrm2 libgbm1 libegl1 libgles2 libgl1-mesa-dri"
     fi
     printf '%s' "$p"
 }
 
-needs_kmsdrm_pygame() {
+# Lite with a screen program: the kiosk or the display draws through KMS/DRM.
+draws_through_kmsdrm() {
     [ "$MODE" = lite ] && { [ "$SCREEN_KIOSK" = 1 ] || [ "$WANT_DISPLAY" = 1 ]; }
 }
 
@@ -449,6 +494,7 @@ install_venv() {
     else
         # setuptools and wheel in the venv let a later --offline run build the project.
         pip install --upgrade pip "setuptools>=68" wheel
+        retire_pygame
         if [ "$WANT_HUB" = 1 ]; then
             pip install --upgrade "${SRC}[hub]"
         else
@@ -464,7 +510,6 @@ install_venv() {
                 warn "not a 64-bit Raspberry Pi: no lgpio, the buttons need another gpiozero pin factory"
             fi
         fi
-        if needs_kmsdrm_pygame; then kmsdrm_pygame; fi
     fi
     pip check
     if [ "$DRY_RUN" = 0 ]; then
@@ -472,37 +517,14 @@ install_venv() {
     fi
 }
 
-# PyPI's pygame wheels bundle an SDL2 without the KMS/DRM video driver (pygame 2.6.1:
-# x11, wayland, offscreen, dummy), so on Lite pygame is rebuilt from its source
-# against Debian's SDL2 2.26, which has it. Skipped once it is built that way.
-kmsdrm_pygame() {
-    local version sdl
-    if [ "$DRY_RUN" = 0 ]; then
-        sdl=$("$VENV/bin/python" - <<'EOF'
-import importlib.util, pathlib
-spec = importlib.util.find_spec("pygame")
-if spec is None:
-    print("absent")
-else:
-    libs = pathlib.Path(spec.origin).parent.parent / "pygame.libs"
-    print("bundled" if any(libs.glob("libSDL2*")) else "debian")
-EOF
-        )
-        case $sdl in
-        absent)
-            warn "pygame is not installed: nothing to rebuild for KMS/DRM"
-            return
-            ;;
-        debian)
-            say "pygame already uses Debian's SDL2 (KMS/DRM)"
-            return
-            ;;
-        esac
-        version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pygame"))')
-        say "building pygame $version against Debian's SDL2 for KMS/DRM (a few minutes)"
-        pip install --no-binary pygame --no-deps --force-reinstall "pygame==$version"
-    else
-        pip install --no-binary pygame --no-deps --force-reinstall pygame
+# The kiosk and the display use pygame-ce (the same `import pygame`): its wheels for
+# 64-bit ARM bundle an SDL2 with the KMS/DRM video driver, so nothing is compiled on
+# the Pi. An earlier install had pygame, which shares the folder: it goes first.
+retire_pygame() {
+    if [ "$DRY_RUN" = 0 ] && "$VENV/bin/python" -c 'import importlib.metadata as m
+m.distribution("pygame")' 2>/dev/null; then
+        say "replacing pygame with pygame-ce (same import; KMS/DRM in its wheel)"
+        pip uninstall --yes pygame pygame-ce
     fi
 }
 
@@ -521,7 +543,7 @@ setup_config() {
         python3 "$SRC/deploy/mkconfig.py" --from "$CONFIG_FROM" "${args[@]}"
         say "installed $CONFIG from $CONFIG_FROM"
     elif [ ! -f "$cfg" ]; then
-        if [ -z "$public" ] && [ "$WANT_SERVER" = 1 ] && [ "$DRY_RUN" = 0 ]; then
+        if [ -z "$public" ] && [ "$WANT_SERVER" = 1 ] && [ "$DRY_RUN" = 0 ] && [ "$BOOTED" = 1 ]; then
             address=$(hostname -I 2>/dev/null | awk '{print $1}' || true)
             if [ -n "$address" ]; then public="http://$address:$PORT"; fi
         fi
@@ -867,12 +889,12 @@ counter_units() {
 
 apply_units() {
     local u
-    for u in $DISABLE; do run systemctl disable --now "$u"; done
+    for u in $DISABLE; do disable_unit "$u"; done
     for u in $STALE_UNITS; do remove "$UNITS/$u"; done
-    run systemctl daemon-reload
+    if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi
     for u in $ENABLE; do
-        run systemctl enable "$u"
-        run systemctl restart "$u"
+        sysctl enable "$u"
+        if [ "$BOOTED" = 1 ]; then run systemctl restart "$u"; fi
     done
 }
 
@@ -906,10 +928,7 @@ EOF
         ;;
     *) remove "$UDEV_RULE" ;;
     esac
-    if [ "$reload" = 1 ]; then
-        run udevadm control --reload-rules
-        run udevadm trigger --action=add --subsystem-match=usb
-    fi
+    if [ "$reload" = 1 ]; then udev_reload trigger; fi
 }
 
 hex4() {
@@ -1220,6 +1239,9 @@ setup_hub_units() {
 }
 
 do_install_hub() {
+    if [ "$BOOTED" = 0 ]; then
+        die "the hub needs its PostgreSQL running: install it on the booted server, not into an image"
+    fi
     say "installing:$(describe_roles)"
     install_packages
     if [ "$DRY_RUN" = 1 ] || ! getent passwd "$SVC_USER" >/dev/null; then
@@ -1259,7 +1281,7 @@ preflight() {
 
 summary() {
     local address=THIS-PI
-    if [ "$DRY_RUN" = 0 ]; then
+    if [ "$DRY_RUN" = 0 ] && [ "$BOOTED" = 1 ]; then
         address=$(hostname -I 2>/dev/null | awk '{print $1}' || true)
         address=${address:-THIS-PI}
     fi
@@ -1302,25 +1324,23 @@ do_uninstall() {
     load_roles || true
     for u in sothutu-server.service sothutu-backup.timer sothutu-kiosk.service \
         sothutu-display.service; do
-        if [ -f "$ROOT$UNITS/$u" ]; then run systemctl disable --now "$u"; fi
+        if [ -f "$ROOT$UNITS/$u" ]; then disable_unit "$u"; fi
     done
-    for n in $PREV_KEYPADS; do run systemctl disable --now "sothutu-keypad@$n.service"; done
-    for n in $PREV_RATING_KEYPADS; do
-        run systemctl disable --now "sothutu-rating-keypad@$n.service"
-    done
+    for n in $PREV_KEYPADS; do disable_unit "sothutu-keypad@$n.service"; done
+    for n in $PREV_RATING_KEYPADS; do disable_unit "sothutu-rating-keypad@$n.service"; done
     if [ "$PREV_HUB" = 1 ]; then
         for n in $(seq 1 "${PREV_HUB_PROCESSES:-2}"); do
-            run systemctl disable --now "sothutu-hub@$((HUB_FIRST_PORT + n - 1)).service"
+            disable_unit "sothutu-hub@$((HUB_FIRST_PORT + n - 1)).service"
         done
     fi
     remove "$UNITS/sothutu-server.service" "$UNITS/sothutu-backup.service" \
         "$UNITS/sothutu-backup.timer" "$UNITS/sothutu-kiosk.service" \
         "$UNITS/sothutu-display.service" "$UNITS/sothutu-keypad@.service" \
         "$UNITS/sothutu-rating-keypad@.service" "$UNITS/sothutu-hub@.service"
-    run systemctl daemon-reload
+    if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi
     if [ -f "$ROOT$UDEV_RULE" ] || [ -f "$ROOT$UDEV_RULES_SHIPPED" ]; then
         remove "$UDEV_RULE" "$UDEV_RULES_SHIPPED"
-        run udevadm control --reload-rules
+        udev_reload
     fi
     if [ -n "$PREV_DESKTOP_USER" ]; then set_autostart "$PREV_DESKTOP_USER" "$(prev_home)" ""; fi
     remove "$WRAPPER" "$APP"
@@ -1339,4 +1359,5 @@ do_uninstall() {
 }
 
 parse_args "$@"
+detect_daemons
 if [ "$UNINSTALL" = 1 ]; then do_uninstall; else do_install; fi

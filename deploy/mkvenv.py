@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Create the project's virtual environment, even where Debian's python3 has no
-ensurepip (python3-venv not installed): then pip is fetched from PyPI once.
+ensurepip (python3-venv not installed): then pip is fetched from PyPI once. A venv
+made before pygame-ce replaced pygame loses pygame (the Makefile then installs the
+project, and pygame-ce with it).
 
 Usage: python3 deploy/mkvenv.py .venv
 """
@@ -45,6 +47,19 @@ def bootstrap_pip(target: Path) -> None:
         )
 
 
+def retire_pygame(target: Path) -> None:
+    """pygame-ce replaced pygame: both install into the folder ``pygame``, so a venv made
+    before loses both (pip install then puts pygame-ce back whole)."""
+    python = str(target / "bin" / "python")
+    check = "import importlib.metadata as m; m.distribution('pygame')"
+    if subprocess.run([python, "-c", check], capture_output=True).returncode == 0:
+        print("venv: replacing pygame with pygame-ce", file=sys.stderr)
+        subprocess.run(
+            [python, "-m", "pip", "uninstall", "--yes", "--quiet", "pygame", "pygame-ce"],
+            check=True,
+        )
+
+
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ".venv")
     if not (target / "bin" / "python").exists():
@@ -54,6 +69,7 @@ def main() -> int:
             venv.create(target, with_pip=False, clear=True)
     if not has_pip(target):
         bootstrap_pip(target)
+    retire_pygame(target)
     return 0
 
 

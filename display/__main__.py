@@ -91,7 +91,7 @@ def say(config: Config, args: argparse.Namespace) -> int:
     from display.state import Spoken
     from display.voicepack import VoicePack
 
-    output = open_output()
+    output = open_output("nothing was said")
     if isinstance(output, NullOutput):
         return 1
     if voice.announce == "off":
@@ -141,16 +141,16 @@ def screenshot(config: Config, out: str, size: tuple[int, int], url: str | None)
     return 0 if reachable else 1
 
 
-def _announcer(config: Config):
+def _announcer(config: Config, note: str):
     """The voice, or None when it is off or there is no audio device (logged once)."""
     if config.voice.announce == "off":
         return None
     from display.audio import Announcer, MixerOutput, open_output
     from display.voicepack import VoicePack
 
-    output = open_output()
+    output = open_output(note)
     if not isinstance(output, MixerOutput):
-        return None  # the screen goes on, silent
+        return None
     pack = VoicePack(
         config.resolve(config.voice.pack),
         output.fmt,
@@ -161,33 +161,52 @@ def _announcer(config: Config):
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
-    """The display itself, until closed or signalled."""
+    """The display itself, until closed or signalled.
+
+    A screen that does not open (no TV, no GPU, a video driver missing) is said once;
+    the display then follows the server and announces calls without it, trying the
+    screen again now and then, rather than exiting to be restarted over and over.
+    """
     import pygame
 
     from display.app import DisplayApp
+    from display.screen import FIRST_RETRY, MAX_RETRY, Screen
 
-    try:
-        pygame.display.init()
-        size = args.size or _config_size(config)
-        if args.windowed:
-            pygame.display.set_mode(size or DEFAULT_WINDOW, pygame.RESIZABLE)
-        else:
-            pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
-            pygame.mouse.set_visible(False)
-        pygame.display.set_caption("Sothutu — màn hình gọi số")
-    except pygame.error as exc:
-        log.error("cannot open the screen: %s", exc)
-        return 1
-    announcer = _announcer(config)
-    app = DisplayApp(config, announcer=announcer, base_url=args.url)
+    screen = Screen(
+        args.size or _config_size(config),
+        windowed=args.windowed,
+        default_window=DEFAULT_WINDOW,
+        caption="Sothutu — màn hình gọi số",
+    )
+    opened = screen.open()
+    announcer = _announcer(
+        config, "the screen keeps working" if opened else "and there is no screen either"
+    )
+    if not opened:
+        log.error(
+            "cannot open the screen (SDL video driver %s: %s); %s, and tries the screen "
+            "again in %.0f s, then less often (up to every %.0f s)",
+            os.environ.get("SDL_VIDEODRIVER") or "default",
+            screen.error,
+            "the display announces calls through the speakers only"
+            if announcer is not None
+            else "the display follows the server without screen or sound",
+            FIRST_RETRY,
+            MAX_RETRY,
+        )
+    app = DisplayApp(config, announcer=announcer, base_url=args.url, screen=screen)
 
     def stop(signum: int, frame: object) -> None:
         app.quit()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    w, h = pygame.display.get_surface().get_size()
-    log.info("display %dx%d following %s", w, h, app.stream.base_url)
+    surface = screen.surface()
+    if surface is not None:
+        w, h = surface.get_size()
+        log.info("display %dx%d following %s", w, h, app.stream.base_url)
+    else:
+        log.info("display without a screen following %s", app.stream.base_url)
     app.run()
     pygame.quit()
     return 0

@@ -1,18 +1,21 @@
 """The display's frame loop: stream events in, frames out, calls to the announcer.
 
-The event stream runs on ``EventStream``'s worker thread and posts each event
-(and each connect / disconnect) as a pygame event, then wakes the loop. The
-loop sleeps on a ``threading.Event`` until something arrives or the view must
-change by itself (the minute, a blink, the end of the highlight, a frame of
-the scrolling notice), and wakes at least every ``PUMP_SECONDS`` to serve the
-window. It redraws the whole frame only when the view changed, and between
-frames repaints just the notice strip. Nothing in it blocks: HTTP and audio
-live on their own threads.
+The event stream runs on ``EventStream``'s worker thread and queues each event
+(and each connect / disconnect) for the loop, then wakes it. The loop sleeps on
+a ``threading.Event`` until something arrives or the view must change by itself
+(the minute, a blink, the end of the highlight, a frame of the scrolling
+notice), and wakes at least every ``PUMP_SECONDS`` to serve the window. It
+redraws the whole frame only when the view changed, and between frames repaints
+just the notice strip. Nothing in it blocks: HTTP and audio live on their own
+threads. Stream events do not go through pygame's event queue, so the display
+follows the server and announces calls also while it has no screen (a
+``Screen`` that failed to open is tried again now and then).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -23,14 +26,13 @@ import pygame
 from display import state as st
 from display.audio import Announcer
 from display.render import Renderer
+from display.screen import Screen
 from sothutu.client import EventStream, StreamEvent
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
 
-STREAM_EVENT = pygame.event.custom_type()  # .event: StreamEvent
-STREAM_STATUS = pygame.event.custom_type()  # .up: bool
 PUMP_SECONDS = 0.25  # the longest the loop sleeps without looking at the window
 IDLE_TIMEOUT = 20.0  # a stream silent this long is lost (the server pings every <= 15 s)
 
@@ -57,13 +59,18 @@ class DisplayApp:
         clock: Clock | None = None,
         announcer: Announcer | None = None,
         base_url: str | None = None,
-        get_surface: Callable[[], pygame.Surface] = pygame.display.get_surface,
+        get_surface: Callable[[], pygame.Surface | None] | None = None,
+        screen: Screen | None = None,
     ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.tz = config.centre.tz
         self.announcer = announcer
+        self.screen = screen
+        if get_surface is None:
+            get_surface = screen.surface if screen is not None else _open_surface
         self.get_surface = get_surface
+        self._inbox: queue.SimpleQueue[StreamEvent | bool] = queue.SimpleQueue()
         self.renderer = Renderer()
         self.state = initial_state(config, self.clock.now())
         self.view: st.View | None = None
@@ -84,21 +91,16 @@ class DisplayApp:
 
     # --- worker threads -> loop ---------------------------------------------------------
 
-    def _post(self, event: pygame.event.Event) -> None:
-        try:
-            pygame.event.post(event)
-        except pygame.error:  # the window is gone (shutting down)
-            return
-        self._wake.set()
-
     def _posted_event(self, event: StreamEvent) -> None:
-        self._post(pygame.event.Event(STREAM_EVENT, event=event))
+        self._inbox.put(event)
+        self._wake.set()
 
     def _posted_status(self, up: bool) -> None:
         if self._quit:
             return  # our own stop() closed it
         log.info("event stream %s", "connected" if up else "lost")
-        self._post(pygame.event.Event(STREAM_STATUS, up=up))
+        self._inbox.put(up)
+        self._wake.set()
 
     def wake(self) -> None:
         """Make the loop look now (signal handlers, tests)."""
@@ -133,24 +135,29 @@ class DisplayApp:
         return self.config.display.scroll_speed * surface.get_height() / 1080
 
     def _timeout(self, now: datetime) -> float:
+        if self.screen is not None and not self.screen.is_open:
+            # No screen to draw on: sleep until the next try (stream events wake us).
+            return min(self.screen.seconds_to_retry() or PUMP_SECONDS, 5.0)
         timeout = min(PUMP_SECONDS, st.next_change(self.state, now))
         if self._scrolls:
             timeout = min(timeout, 1.0 / self.config.display.scroll_fps)
         return timeout
 
-    def handle(self, event: pygame.event.Event) -> None:
-        """One pygame event: stream data, stream status, or the window."""
+    def receive(self, item: StreamEvent | bool) -> None:
+        """One item of the event stream: an event, or the stream's status (up or not)."""
         now = self.clock.now()
-        if event.type == STREAM_EVENT:
-            e: StreamEvent = event.event
-            self.state, spoken = st.apply(self.state, e.type, e.data, e.id, now)
-            for s in spoken:
-                log.info("call %s to counter %d%s", s.code, s.counter, " (again)" * s.recall)
-                if self.announcer is not None:
-                    self.announcer.submit(s)
-        elif event.type == STREAM_STATUS:
-            self.state = st.connection(self.state, event.up, now)
-        elif event.type == pygame.QUIT or (
+        if isinstance(item, bool):
+            self.state = st.connection(self.state, item, now)
+            return
+        self.state, spoken = st.apply(self.state, item.type, item.data, item.id, now)
+        for s in spoken:
+            log.info("call %s to counter %d%s", s.code, s.counter, " (again)" * s.recall)
+            if self.announcer is not None:
+                self.announcer.submit(s)
+
+    def handle(self, event: pygame.event.Event) -> None:
+        """One pygame event of the window."""
+        if event.type == pygame.QUIT or (
             event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
         ):
             self._quit = True
@@ -165,8 +172,17 @@ class DisplayApp:
         if not self._quit:
             self._wake.wait(timeout)
         self._wake.clear()
-        for event in pygame.event.get():
-            self.handle(event)
+        while True:
+            try:
+                self.receive(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        screen = self.screen
+        if screen is not None and not screen.is_open and screen.due() and screen.open():
+            self._force = True  # the screen came back: draw it all
+        if pygame.display.get_init():
+            for event in pygame.event.get():
+                self.handle(event)
         if self._quit:
             return False
         self.draw()
@@ -199,3 +215,8 @@ class DisplayApp:
             rect = self.renderer.draw_notice(surface, view, offset)
             self.notice_frames += 1
             pygame.display.update(rect)
+
+
+def _open_surface() -> pygame.Surface | None:
+    """pygame's display surface, or None when the display is not open."""
+    return pygame.display.get_surface() if pygame.display.get_init() else None

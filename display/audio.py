@@ -81,15 +81,13 @@ class MixerOutput:
         self._mixer.quit()
 
 
-def open_output() -> MixerOutput | NullOutput:
-    """The mixer, or ``NullOutput`` with one clear log line when no device opens."""
+def open_output(note: str = "the screen keeps working") -> MixerOutput | NullOutput:
+    """The mixer, or ``NullOutput`` with one clear log line (ending in ``note``) when
+    no device opens."""
     try:
         return MixerOutput()
     except Exception as exc:  # pygame.error: no device, busy device, no driver
-        log.error(
-            "audio: no sound device (%s); announcements are off, the screen keeps working",
-            exc,
-        )
+        log.error("audio: no sound device (%s); announcements are off, %s", exc, note)
         return NullOutput()
 
 

@@ -7,10 +7,10 @@ level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from sothutu import spreadsheet
 from sothutu.reports.table import vn_date
 
 
@@ -90,9 +90,10 @@ def _text(v: Any) -> str:
 
 
 def to_csv(report: dict[str, Any], province: str) -> bytes:
-    """UTF-8 with a byte-order mark, comma-separated, CRLF, as the centre's CSV."""
+    """UTF-8 with a byte-order mark, comma-separated, CRLF, as the centre's CSV (a name
+    a spreadsheet would run as a formula starts with ``'``: ``sothutu.spreadsheet``)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = spreadsheet.writer(buf, lineterminator="\r\n")
     w.writerow([title(report), province])
     w.writerow(["Từ ngày", vn_date(report["from"])])
     w.writerow(["Đến ngày", vn_date(report["to"])])
@@ -105,7 +106,10 @@ def to_csv(report: dict[str, Any], province: str) -> bytes:
 
 
 def to_xlsx(report: dict[str, Any], province: str) -> bytes:
-    """An Excel workbook: "Theo lĩnh vực" (every field) and "Theo trung tâm" (totals)."""
+    """An Excel workbook: "Theo lĩnh vực" (every field) and "Theo trung tâm" (totals).
+
+    Every text is a text cell: openpyxl would store a name starting with ``=`` as a
+    formula, which Excel would run."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -133,6 +137,10 @@ def to_xlsx(report: dict[str, Any], province: str) -> bytes:
         for col, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "D6"
+        for line in ws.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sothutu import gpio
 from sothutu.hours import parse_hours
+from sothutu.safetext import unsafe_char
 
 _REQUIRED: Any = dataclasses.MISSING
 
@@ -84,6 +85,16 @@ def _one_of(*choices: Any) -> Check:
 
 def _non_empty(v: str) -> str | None:
     return None if v.strip() else "must not be empty"
+
+
+def _shown(v: str) -> str | None:
+    """Text people see (names, notices): no control character or direction override."""
+    bad = unsafe_char(v)
+    return f"holds {bad}; delete it" if bad else None
+
+
+def _shown_name(v: str) -> str | None:
+    return _non_empty(v) or _shown(v)
 
 
 def _timezone(v: str) -> str | None:
@@ -141,7 +152,9 @@ def _pin(v: str) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class CentreConfig:
-    name: str = setting(help="The centre's name, shown on tickets, the display and reports.")
+    name: str = setting(
+        help="The centre's name, shown on tickets, the display and reports.", check=_shown
+    )
     timezone: str = setting(
         "Asia/Ho_Chi_Minh",
         help="IANA timezone; the business day rolls over at local midnight.",
@@ -156,10 +169,12 @@ class CentreConfig:
     authority: str = setting(
         "",
         help='First line of the ticket, e.g. "UBND XÃ CÙ LAO DUNG"; empty leaves it out.',
+        check=_shown,
     )
     notice: str = setting(
         "",
         help="A notice scrolled on the display, e.g. the working hours.",
+        check=_shown,
     )
 
     @property
@@ -196,7 +211,11 @@ class ServerConfig:
         "",
         help="Password of the admin page (/admin: live view, reports); empty turns the page off.",
     )
-    secret_key: str = setting(help="Signs console sessions; long and random.", check=_non_empty)
+    secret_key: str = setting(
+        help="Keys the login sessions (console, admin, tablets); long and random; "
+        "changing it signs everyone out.",
+        check=_non_empty,
+    )
     demo: bool = setting(
         False,
         help="Demo mode: allows the example's weak keys and PINs, and then only on 127.0.0.1.",
@@ -243,7 +262,7 @@ class Service:
         help="Identifier, [a-z0-9-]+, used by the API.",
         check=lambda v: None if _SERVICE_ID.fullmatch(v) else f"must match [a-z0-9-]+, got {v!r}",
     )
-    name: str = setting(help="Field name citizens see, e.g. 'Hộ tịch'.", check=_non_empty)
+    name: str = setting(help="Field name citizens see, e.g. 'Hộ tịch'.", check=_shown_name)
     prefix: str = setting(
         help='Code prefix: "" or 1-2 capital letters.',
         check=lambda v: (
@@ -267,7 +286,7 @@ class Service:
 @dataclass(frozen=True, kw_only=True)
 class Counter:
     number: int = setting(help="Counter number, what the display and voice say.", check=_positive)
-    name: str = setting("", help='Label, e.g. "Quầy 1"; default "Quầy N".')
+    name: str = setting("", help='Label, e.g. "Quầy 1"; default "Quầy N".', check=_shown)
     services: list[str] = setting(help="Ids of the services this counter calls from.")
     key: str = setting(help="Bearer key for this counter only.", check=_non_empty)
     pin: str = setting(help="Clerk console PIN, 4-12 digits.", check=_pin)
@@ -282,7 +301,7 @@ class Counter:
 
 @dataclass(frozen=True, kw_only=True)
 class Kiosk:
-    name: str = setting(help="Kiosk name, unique.", check=_non_empty)
+    name: str = setting(help="Kiosk name, unique.", check=_shown_name)
     key: str = setting(help="Bearer key that may issue tickets.", check=_non_empty)
 
 

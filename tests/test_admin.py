@@ -50,31 +50,27 @@ def test_wrong_passwords_are_throttled_per_address(client, clock) -> None:
         r = login(client, "not-the-password")
         assert r.status_code == 401 and "Mật khẩu không đúng." in r.text
     r = login(client)  # even the right one waits now
-    assert r.status_code == 429 and "thử lại sau 60 giây" in r.text
+    assert r.status_code == 429 and "Vui lòng chờ 60 giây" in r.text
     other = login(client, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 303  # another address is not locked out
     clock.advance(61)
     assert login(client).status_code == 303
 
 
-def test_rating_pins_share_the_throttle(client) -> None:
-    for _ in range(5):
-        assert client.post("/rate/1/login", data={"pin": "9999"}).status_code == 401
-    assert client.post("/rate/1/login", data={"pin": counter_pin(1)}).status_code == 429
-    assert login(client).status_code == 429
-
-
-def test_console_pins_count_against_the_admin_and_tablet_logins(app, client, clock) -> None:
-    """One throttle for every login of the app: wrong console PINs lock the admin
-    password and the tablets' PINs out from that address too, for the same minute."""
+def test_rating_and_console_pins_of_a_counter_share_one_count(client, clock) -> None:
+    """The app's one throttle: a counter's PIN is one target, typed on a tablet or the
+    console; the admin password and other counters are other targets."""
     from tests.test_console_auth import login as console_login
 
     for _ in range(5):
-        assert console_login(client, 1, "99999").status_code == 401
-    assert login(client).status_code == 429
+        assert client.post("/rate/1/login", data={"pin": "9999"}).status_code == 401
     assert client.post("/rate/1/login", data={"pin": counter_pin(1)}).status_code == 429
-    clock.advance(61)
+    r = console_login(client, 1)
+    assert r.status_code == 429 and "Vui lòng chờ 60 giây" in r.text
+    assert client.post("/rate/2/login", data={"pin": counter_pin(2)}).status_code == 303
     assert login(client).status_code == 303
+    clock.advance(61)
+    assert console_login(client, 1).status_code == 303
 
 
 def test_forms_need_the_csrf_token_and_same_origin(client) -> None:

@@ -125,6 +125,20 @@ BASE = config_text()
             "server.demo: must be true or false",
         ),
         ("[centre]", "[centr]\nx = 1\n[centre]", "centr: unknown section"),
+        # texts people see hold no control character or text-direction override
+        (
+            'name = "Trung tâm Phục vụ hành chính công xã Thử Nghiệm"',
+            'name = "Trung tâm \\u202EmệihgN"',
+            "centre.name: holds U+202E, a text-direction override",
+        ),
+        (
+            'authority = "UBND XÃ THỬ NGHIỆM"',
+            'authority = "UBND \\u2068XÃ"',
+            "centre.authority: holds U+2068",
+        ),
+        ('name = "Hộ tịch"', 'name = "Hộ tịch\\u202D"', "services[0].name: holds U+202D"),
+        ('name = "kiosk-2"', 'name = "kiosk\\u2069-2"', "kiosks[1].name: holds U+2069"),
+        ('name = "kiosk-2"', 'name = "kiosk\\u0007-2"', "kiosks[1].name: holds U+0007, a control"),
     ],
 )
 def test_bad_configs_name_the_key(tmp_path: Path, old: str, new: str, expect: str) -> None:

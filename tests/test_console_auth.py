@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from counter_api.web.throttle import LoginThrottle
 from tests.support import ADMIN_KEY, KIOSK_KEY, counter_key, counter_pin
 
@@ -71,18 +69,36 @@ def test_wrong_pin_message_and_throttle(app, client, clock) -> None:
     assert login(app.test_client(), 99, "12345").status_code == 401
 
 
-def test_throttle_is_per_address_and_sliding() -> None:
+def test_throttle_counts_per_address_and_target_and_rounds_up() -> None:
     now = [1000.0]
-    t = LoginThrottle(lambda: now[0], limit=5, window=60)
+    t = LoginThrottle(lambda: now[0], per_target=5, per_address=20, window=60)
     for _ in range(5):
         now[0] += 10
-        t.failed("10.0.0.5")
-    assert t.wait_seconds("10.0.0.5") == pytest.approx(20)  # oldest failure at 1010 + 60
-    assert t.wait_seconds("10.0.0.6") == 0
-    now[0] += 20
-    assert t.wait_seconds("10.0.0.5") == 0
-    t.succeeded("10.0.0.5")
-    assert t.wait_seconds("10.0.0.5") == 0
+        t.failed("10.0.0.5", "counter 2")
+    assert t.wait_seconds("10.0.0.5", "counter 2") == 20  # oldest failure at 1010 + 60
+    assert t.wait_seconds("10.0.0.5", "counter 1") == 0  # another target
+    assert t.wait_seconds("10.0.0.6", "counter 2") == 0  # another address
+    t.succeeded("10.0.0.5", "counter 1")  # a right PIN elsewhere forgives nothing
+    assert t.wait_seconds("10.0.0.5", "counter 2") == 20
+    now[0] += 0.25
+    assert t.wait_seconds("10.0.0.5", "counter 2") == 20  # 19.75 s: whole seconds, up
+    now[0] += 19.75
+    assert t.wait_seconds("10.0.0.5", "counter 2") == 0
+    t.failed("10.0.0.5", "counter 2")
+    t.succeeded("10.0.0.5", "counter 2")  # its own right PIN clears its own count
+    assert t.wait_seconds("10.0.0.5", "counter 2") == 0
+
+
+def test_throttle_caps_an_address_across_targets() -> None:
+    now = [0.0]
+    t = LoginThrottle(lambda: now[0], per_target=5, per_address=20, window=60)
+    for i in range(20):
+        now[0] += 1
+        t.failed("10.0.0.9", f"counter {i % 5}")  # 4 per counter: none is locked alone
+        t.succeeded("10.0.0.9", "counter 9")  # a right PIN on yet another counter
+    assert t.wait_seconds("10.0.0.9", "counter 9") == 41  # locked everywhere: 1 + 60 - 20
+    assert t.wait_seconds("10.0.0.9", "admin") == 41
+    assert t.wait_seconds("10.0.0.8", "counter 9") == 0
 
 
 def test_session_acts_for_its_own_counter_only(client, api) -> None:

@@ -119,9 +119,16 @@ SCENARIOS: dict[str, tuple[list[str], list[str], set[str]]] = {
 }
 
 
-def install(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """deploy/install.sh --dry-run --root ROOT ARGS; never touches the real system."""
-    env = {k: v for k, v in os.environ.items() if k != "SUDO_USER"}
+def install(
+    root: Path, *args: str, check: bool = True, booted: bool = True
+) -> subprocess.CompletedProcess:
+    """deploy/install.sh --dry-run --root ROOT ARGS; never touches the real system.
+
+    ``booted=False`` is an install into an image (SYSTEMD_OFFLINE=1): no running systemd.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("SUDO_USER", "SYSTEMD_OFFLINE")}
+    if not booted:
+        env["SYSTEMD_OFFLINE"] = "1"
     result = subprocess.run(
         ["bash", str(INSTALL), "--dry-run", "--root", str(root), *args],
         capture_output=True,
@@ -215,7 +222,7 @@ def test_commands_of_a_one_pi_desktop_install(installed):
     apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
     for package in ("python3-venv", "espeak-ng", "fonts-dejavu-core", "sqlite3", "libusb-1.0-0"):
         assert package in apt
-    assert "libsdl2-dev" not in apt  # the desktop uses PyPI's pygame (x11/wayland)
+    assert "libgbm1" not in apt  # the desktop's session draws: no KMS/DRM of our own
     useradd = next(c for c in commands(out) if c[0] == "useradd")
     assert useradd[-1] == "sothutu" and "--system" in useradd
     groups = [c for c in commands(out) if c[0] == "usermod"]
@@ -236,11 +243,15 @@ def test_commands_of_a_one_pi_desktop_install(installed):
     assert not has_command(out, "systemctl", "enable", "sothutu-kiosk.service")
 
 
-def test_lite_rebuilds_pygame_for_kmsdrm_and_runs_screens_as_units(installed):
+def test_lite_installs_from_wheels_and_runs_screens_as_units(installed):
     root, out, *_ = installed["one-pi-lite"]
     apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
-    assert {"libsdl2-dev", "libsdl2-mixer-dev", "python3-dev", "build-essential"} <= set(apt)
-    assert any("--no-binary" in c and "pygame" in c for c in commands(out))
+    # pygame-ce's wheel has SDL's KMS/DRM driver; it loads these libraries at run time.
+    assert {"libdrm2", "libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri"} <= set(apt)
+    # Nothing is compiled on the Pi: no compiler, no headers, no source build.
+    for package in apt:
+        assert not package.endswith("-dev") and package != "build-essential", package
+    assert not any("--no-binary" in c for c in commands(out))
     display = (root / UNITS / "sothutu-display.service").read_text()
     assert "Environment=SDL_VIDEODRIVER=kmsdrm SDL_AUDIODRIVER=alsa" in display
     assert "Conflicts=getty@tty1.service" in display
@@ -260,6 +271,49 @@ def test_a_kiosk_on_lite_draws_through_kmsdrm(installed):
     config = load_config(root / "etc/sothutu/config.toml")
     assert config.printer.connection == "network:192.168.1.50:9100"
     assert config.server.url == "http://10.42.0.1:8080"
+
+
+def test_an_image_without_running_systemd_gets_units_enabled_and_nothing_started(tmp_path):
+    """A card prepared on a PC, a chroot, a container: no systemd or udevd to talk to."""
+    root = tmp_path / "image"
+    roles = ["--server", "--kiosk-headless", "--display", "--keypad", "1", "--mode", "lite"]
+    out = install(root, *roles, booted=False).stdout
+    said = [line for line in out.splitlines() if "no running systemd" in line]
+    assert said == [
+        "install.sh: no running systemd here (an image or a chroot): services are enabled,"
+        " not started; they and the udev rules start at the next boot"
+    ]
+    offline = ["env", "SYSTEMD_OFFLINE=1", "systemctl"]
+    for unit in ("sothutu-server.service", "sothutu-backup.timer", "sothutu-kiosk.service"):
+        assert has_command(out, *offline, "enable", unit)
+    assert has_command(out, *offline, "enable", "sothutu-keypad@1.service")
+    for cmd in commands(out):
+        assert cmd[0] != "udevadm" and cmd[:1] != ["systemctl"], cmd
+        assert "restart" not in cmd and "daemon-reload" not in cmd and "--now" not in cmd
+    assert (root / PRINTER_RULES).exists()  # the rules are there for the first boot
+    # A later run without the display: its unit is disabled (links only) and removed.
+    out = install(root, "--server", "--kiosk-headless", "--mode", "lite", booted=False).stdout
+    assert has_command(out, *offline, "disable", "sothutu-display.service")
+    assert not (root / UNITS / "sothutu-display.service").exists()
+    out = install(root, "--uninstall", booted=False).stdout
+    assert has_command(out, *offline, "disable", "sothutu-server.service")
+    assert all(c[0] != "udevadm" and "daemon-reload" not in c for c in commands(out))
+
+
+def test_the_hub_is_not_installed_into_an_image(tmp_path):
+    """The province hub needs its PostgreSQL running (a database and a role made at once)."""
+    result = install(tmp_path / "image", "--hub", booted=False, check=False)
+    assert result.returncode == 1
+    assert "the hub needs its PostgreSQL running" in result.stderr
+    assert not commands(result.stdout)  # stopped before doing anything
+
+
+def test_a_booted_system_reloads_and_restarts(installed):
+    _, out, *_ = installed["one-pi-lite"]
+    assert "no running systemd" not in out
+    assert has_command(out, "systemctl", "daemon-reload")
+    assert has_command(out, "systemctl", "restart", "sothutu-server.service")
+    assert has_command(out, "udevadm", "control", "--reload-rules")
 
 
 VOICEPACK = ["runuser", "-u", "sothutu", "--", "/opt/sothutu/venv/bin/python"]
@@ -305,7 +359,7 @@ def test_a_backup_folder_elsewhere_is_writable_for_server_and_backup(tmp_path):
 def test_server_only_needs_no_screen_or_sound_packages(installed):
     _, out, *_ = installed["server"]
     apt = next(c for c in commands(out) if "install" in c and "apt-get" in c)
-    assert "espeak-ng" not in apt and "libsdl2-dev" not in apt
+    assert "espeak-ng" not in apt and "libgbm1" not in apt
     assert not any("lgpio" in " ".join(c) for c in commands(out))
     assert not has_command(out, "raspi-config")
 

@@ -206,3 +206,35 @@ def test_idle_cpu_within_budget() -> None:
     assert moving <= 10.0, f"{moving:.2f}% scrolling"
     assert moving > still  # it really scrolled
     assert rss < 200
+
+
+def test_a_screen_that_does_not_open_is_tried_again_less_and_less_often(
+    monkeypatch, caplog
+) -> None:
+    from display.screen import FIRST_RETRY, MAX_RETRY, Screen
+
+    now = [100.0]
+    screen = Screen((640, 360), windowed=True, clock=lambda: now[0])
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
+    caplog.set_level("INFO", logger="display.screen")
+    assert not screen.open() and not screen.is_open and screen.surface() is None
+    assert "no-such-driver" in screen.error
+    waits = []
+    for _ in range(9):
+        wait = screen.seconds_to_retry()
+        waits.append(wait)
+        now[0] += wait - 0.01
+        assert not screen.due()
+        now[0] += 0.01
+        assert screen.due() and not screen.open()
+    assert waits == [FIRST_RETRY, 10, 20, 40, 80, 160, MAX_RETRY, MAX_RETRY, MAX_RETRY]
+    assert not caplog.records  # the caller says it once; later tries only at debug level
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # the TV came back
+    now[0] += MAX_RETRY
+    assert screen.due() and screen.open() and screen.is_open
+    assert screen.surface().get_size() == (640, 360)
+    assert screen.seconds_to_retry() is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "screen opened after 10 failed tries: 640x360"
+    ]
+    pygame.display.quit()

@@ -393,3 +393,62 @@ def test_say_without_a_sound_device_fails_with_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.count("no sound device") == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_a_display_whose_screen_does_not_open_keeps_announcing(tmp_path: Path) -> None:
+    """No video driver (a Lite Pi without GPU, a TV unplugged): said once, no restart loop,
+    and the calls are still heard."""
+    port = free_port()
+    pack = tone_pack(tmp_path / "pack")
+    cfg = write_config(tmp_path, port=port, extra=f'[voice]\npack = "{pack}"\nespeak = false\n')
+    server = ServerProcess(cfg, port).start()
+    raw = tmp_path / "audio.raw"
+    log = tmp_path / "display.log"
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "no-such-driver",
+        "SDL_AUDIODRIVER": "disk",
+        "SDL_DISKAUDIOFILE": str(raw),
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "display", "--config", str(cfg)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while "event stream connected" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        cpu_before = _cpu_seconds(proc.pid)
+        server.client(KIOSK_KEY).issue("chung-thuc")
+        server.client(counter_key(2)).counter(2, "next")
+        deadline = time.monotonic() + 10
+        while "announcing:" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        time.sleep(2.0)  # plays to its end; the loop sleeps meanwhile
+        assert proc.poll() is None, log.read_text()
+        busy = _cpu_seconds(proc.pid) - cpu_before
+    finally:
+        proc.terminate()
+        rc = proc.wait(10)
+        server.stop()
+    text = log.read_text()
+    lines = [ln for ln in text.splitlines() if "cannot open the screen" in ln]
+    assert len(lines) == 1, text
+    assert "no-such-driver" in lines[0]
+    assert "announces calls through the speakers only" in lines[0]
+    assert "Traceback" not in text and rc == 0, text
+    assert busy < 1.5, f"{busy:.2f} s of CPU in about 3 s without a screen: spinning?"
+    heard = [nearest_clip(f) for _, _, f in read_tones(raw.read_bytes())]
+    assert heard == list(announcement("B001", 2).clips), heard
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

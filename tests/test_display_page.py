@@ -97,10 +97,12 @@ def test_counter_page_and_its_voice_switch(client) -> None:
     assert data["mode"] == "counter" and data["counter"] == 3 and data["voice"]["on"] is True
     data = boot(client.get("/display?counter=3&voice=0").get_data(as_text=True))
     assert data["voice"]["on"] is False
-    for bad in ("99", "abc", "-1", "", "3.0", "１"):
+    r = client.get("/display?counter=99")
+    assert r.status_code == 404 and "Quầy không tồn tại." in r.get_data(as_text=True)
+    for bad in ("abc", "-1", "", "3.0", "１", "9" * 5000):
         r = client.get(f"/display?counter={bad}")
-        assert r.status_code == 404, bad
-        assert "Quầy không tồn tại." in r.get_data(as_text=True)
+        assert r.status_code == 400, bad
+        assert "counter phải là số quầy" in r.get_data(as_text=True)
 
 
 def test_voice_off_in_the_config_means_no_voice_on_any_page(make_app) -> None:

@@ -3,7 +3,9 @@
 ``read_catalogue`` checks every row before it returns anything and raises one
 ``CatalogueError`` listing every problem (row, column, what is wrong), so an
 import is all or nothing. ``write_catalogue`` writes what ``read_catalogue``
-reads back unchanged. The format is documented in README.md ("Procedures").
+reads back unchanged; a cell a spreadsheet would run as a formula is written
+with a leading ``'`` (``sothutu.spreadsheet``) and read back without it. The
+format is documented in README.md ("Procedures").
 
 A cell of the documents column holds one document per line::
 
@@ -22,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sothutu import spreadsheet
 from sothutu.procedures.model import (
     CODE,
     MAX_COUNT,
@@ -31,6 +34,7 @@ from sothutu.procedures.model import (
     Procedure,
 )
 from sothutu.procedures.text import fold, nfc
+from sothutu.safetext import unsafe_char
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ def _records(text: str, source: str) -> list[tuple[int, list[str]]]:
                 msg = f"broken CSV on line {reader.line_num}: {exc}"
             raise CatalogueError([Problem(msg, row + 1)], source) from None
         row += 1
-        out.append((row, [nfc(c) for c in cells]))
+        out.append((row, [nfc(spreadsheet.read_cell(c)) for c in cells]))
 
 
 def _single_line(value: str) -> str:
@@ -218,7 +222,12 @@ def parse_document(line: str) -> Document:
                 raise ValueError("'mẫu:' needs the form's name")
             values[field] = value
             continue
-        if not value.isascii() or not value.isdigit() or int(value) > MAX_COUNT:
+        if (
+            not value.isascii()
+            or not value.isdigit()
+            or len(value) > len(str(MAX_COUNT))
+            or int(value) > MAX_COUNT
+        ):
             raise ValueError(
                 f"'{key.strip()}' must be a whole number from 0 to {MAX_COUNT}, got '{value}'"
             )
@@ -303,6 +312,13 @@ def read_catalogue(
         def problem(key: str, message: str, row: int = row) -> None:
             problems.append(Problem(message, row, HEADING[key]))
 
+        for key, value in values.items():
+            bad = unsafe_char(value, lines=True)
+            if bad:
+                problem(key, f"holds {bad}; delete it")
+        if len(problems) > before:
+            continue
+
         code = _single_line(values.get("code", ""))
         if not code:
             problem("code", "missing: every procedure needs its code, e.g. 1.001193")
@@ -386,7 +402,7 @@ def _keywords(value: str) -> list[str]:
 def write_catalogue(procedures: Iterable[Procedure]) -> bytes:
     """The catalogue as CSV bytes: UTF-8 with BOM, CRLF rows, one row per procedure."""
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = spreadsheet.writer(buf, lineterminator="\r\n")
     writer.writerow([c.heading for c in COLUMNS])
     for p in procedures:
         writer.writerow(

@@ -19,6 +19,9 @@ T = TypeVar("T")
 
 #: The longest period one report covers.
 MAX_DAYS = 366
+#: The days a report may name (pages step a day either side of them).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -32,9 +35,15 @@ def parse_period(
 
     def one(text: str, name: str) -> date:
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text) if len(text) <= 10 else None
         except ValueError:
-            raise PeriodError(f"{name} must be a date like 2026-11-24, got {text!r}") from None
+            day = None
+        if day is None or not FIRST_DAY <= day <= LAST_DAY:
+            raise PeriodError(
+                f"{name} must be a date like 2026-11-24 from {FIRST_DAY} to {LAST_DAY}, "
+                f"got {text[:20]!r}"
+            )
+        return day
 
     if day and (start or end):
         raise PeriodError("give either date or from/to, not both")

@@ -201,6 +201,28 @@ def _uplink(db: sqlite_utils.Database) -> None:
     )
 
 
+def _sessions(db: sqlite_utils.Database) -> None:
+    # Login sessions of the console, the admin page and the rating tablets. A cookie
+    # holds a random token; the row keeps only its SHA-256 (a copied backup opens
+    # nothing), the session's CSRF token, and ``binding``: an HMAC, keyed with the
+    # server's secret key, of the PIN or password it was opened with, so a changed
+    # PIN, password or secret key ends the session. Logging out deletes the row.
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('console', 'admin', 'tablet')),
+            counter INTEGER,
+            csrf TEXT NOT NULL,
+            binding TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires REAL,
+            business_date TEXT
+        ) WITHOUT ROWID"""
+    )
+    db["sessions"].create_index(["kind", "counter"], "sessions_kind")
+
+
 def _bookings(db: sqlite_utils.Database) -> None:
     # Numbers booked ahead on the province hub: the bookings it sent (and ones checked in
     # from a signed QR code before they arrived), and on each ticket the booking it was
@@ -251,6 +273,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _ratings,
     _queue_counts,
     _uplink,
+    _sessions,
     _bookings,
 ]
 

@@ -34,7 +34,7 @@ from counter_api.web.auth import KeyRing
 from counter_api.web.endpoint import Answer, page
 from counter_api.web.params import Param
 from counter_api.web.parts import KEY, Parts
-from counter_api.web.signed import CookieJar
+from counter_api.web.sessions import FormTokens, Sessions
 from counter_api.web.slots import StreamSlots
 from counter_api.web.throttle import LoginThrottle
 from counter_api.web.voice_clips import ClipSource
@@ -80,16 +80,17 @@ def create_app(
     problem = sync_configured_file(service.store, config)
     if problem:
         log.error("%s; the previous catalogue stays", problem)
-    key = config.server.secret_key
     svc = service
+    sessions = Sessions(service)
+    sessions.tidy()
     parts = Parts(
         service=service,
         keys=KeyRing(config),
         catalogue=Catalogue(service.store, config),
         voice_clips=ClipSource(config),
         login_throttle=LoginThrottle(lambda: svc.clock.now().timestamp()),
-        admin_cookies=CookieJar(key, "admin", admin.SESSION_HOURS * 3600),
-        rating_cookies=CookieJar(key, "rating", rating.TABLET_DAYS * 86400),
+        sessions=sessions,
+        login_forms=FormTokens(lambda: svc.clock.now().timestamp()),
         streams=StreamSlots(config.server.max_streams),
         phone_streams=StreamSlots(config.server.phone_streams),
         console_session=console.session_principal,

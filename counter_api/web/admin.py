@@ -1,8 +1,10 @@
 """The admin page /admin: password login, today live, reports with charts, print.
 
-Login with ``[server] admin_password`` (5 wrong tries a minute per address,
-then wait). The session is a signed cookie (HttpOnly, SameSite=Strict, path
-/admin, 12 hours) tied to the password: changing it logs everyone out. Forms
+Login with ``[server] admin_password`` (the app's login throttle,
+``counter_api.web.throttle``: the admin password is one target). The session is kept in the database
+(``counter_api.web.sessions``); its cookie (HttpOnly, SameSite=Strict, path
+/admin) holds only a random token. It lasts 12 hours at most, ends on logout
+(also across restarts) and when the password or the secret key changes. Forms
 that change something carry the session's CSRF token, and a POST from a page
 of another site is refused. "Today" is live through the public event stream;
 reports are rendered on the server, charts as inline SVG.
@@ -11,7 +13,6 @@ reports are rendered on the server, charts as inline SVG.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -26,18 +27,13 @@ from counter_api.reports.load import PeriodError, build_report, parse_period
 from counter_api.uplink.api import link_status
 from counter_api.web.endpoint import REDIRECT, Answer, page
 from counter_api.web.endpoint import service as _svc
+from counter_api.web.params import Param
 from counter_api.web.parts import parts
 from counter_api.web.report_api import csv_response
-from counter_api.web.signed import (
-    CookieJar,
-    client_address,
-    fingerprint,
-    foreign_origin,
-    new_token,
-    page_headers,
-    same_secret,
-)
-from counter_api.web.throttle import LoginThrottle
+from counter_api.web.sessions import ADMIN, ADMIN_HOURS, Session
+from counter_api.web.signed import Cookie, client_address, foreign_origin, page_headers, same_secret
+from counter_api.web.throttle import ADMIN as ADMIN_TARGET
+from counter_api.web.throttle import LoginThrottle, wait_message
 from sothutu.reports import charts
 from sothutu.reports.table import (
     period_text,
@@ -52,7 +48,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 COOKIE = "sothutu_admin"
 PATH = "/admin"
-SESSION_HOURS = 12
+#: The browser forgets the cookie when the session would end anyway.
+_COOKIE = Cookie(COOKIE, PATH, ADMIN_HOURS * 3600)
+#: The forms that change something carry the session's CSRF token.
+CSRF_FORM = {"csrf": Param(str, "the session's CSRF token", required=True)}
 
 #: What the page says of each printer state (``PRINTER_STATES`` and "unknown").
 PRINTER_WORDS = {
@@ -70,10 +69,6 @@ COUNTER_WORDS = {
 }
 
 
-def _jar() -> CookieJar:
-    return parts().admin_cookies
-
-
 def _throttle() -> LoginThrottle:
     return parts().login_throttle
 
@@ -82,12 +77,11 @@ def _password() -> str:
     return _svc().config.server.admin_password
 
 
-def _session() -> dict[str, Any] | None:
-    pw = _password()
-    data = _jar().read(COOKIE)
-    if not pw or not data or data.get("p") != fingerprint(pw):
+def _session() -> Session | None:
+    """The admin session of this request, while it is valid."""
+    if not _password():
         return None
-    return data
+    return parts().sessions.find(ADMIN, _COOKIE.read())
 
 
 def _page(template: str, status: int = 200, **ctx: Any) -> Response:
@@ -116,7 +110,7 @@ def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
         if session is None:
             return _login_page(status=401 if request.method == "POST" else 200)
         if request.method == "POST" and (
-            foreign_origin() or not same_secret(request.form.get("csrf", ""), session["c"])
+            foreign_origin() or not same_secret(request.form.get("csrf", ""), session.csrf)
         ):
             return _page("pages/admin_message.html", 403, message="Yêu cầu không hợp lệ.", csrf="")
         return view(session, *args, **kwargs)
@@ -125,39 +119,40 @@ def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.post("/login")
-@page(answer=REDIRECT)
+@page(form={"password": Param(str, "[server] admin_password", required=True)}, answer=REDIRECT)
 def login() -> Any:
     """Log in with [server] admin_password (form field `password`): a cookie for /admin.
 
-    Wrong passwords are throttled per address, with every other login of the server.
+    Wrong passwords are throttled per address, by the throttle of every login of the
+    server (429, the page says how long to wait).
     """
     if not _password():
         return _login_page(status=403)
     if foreign_origin():
         return _login_page("Yêu cầu không hợp lệ.", 403)
     who = client_address()
-    wait = _throttle().wait_seconds(who)
+    wait = _throttle().wait_seconds(who, ADMIN_TARGET)
     if wait:
-        return _login_page(
-            f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {math.ceil(wait)} giây.", 429
-        )
+        return _login_page(wait_message(wait), 429)
     if not same_secret(request.form.get("password", ""), _password()):
-        _throttle().failed(who)
+        _throttle().failed(who, ADMIN_TARGET)
         log.warning("wrong admin password from %s", who)
         return _login_page("Mật khẩu không đúng.", 401)
-    _throttle().succeeded(who)
+    _throttle().succeeded(who, ADMIN_TARGET)
+    token, _opened = parts().sessions.open(ADMIN)
     resp = redirect(PATH, code=303)
-    _jar().write(resp, COOKIE, PATH, {"p": fingerprint(_password()), "c": new_token()})
+    _COOKIE.write(resp, token)
     return resp
 
 
 @bp.post("/logout")
 @admin_only
-@page(session="admin", answer=REDIRECT)
-def logout(_session: dict) -> Any:
-    """End the admin session (form field `csrf`)."""
+@page(session="admin", form=CSRF_FORM, answer=REDIRECT)
+def logout(session: Session) -> Any:
+    """End the admin session (form field `csrf`): its cookie opens nothing any more."""
+    parts().sessions.end(session)
     resp = redirect(PATH, code=303)
-    CookieJar.clear(resp, COOKIE, PATH)
+    _COOKIE.clear(resp)
     return resp
 
 
@@ -165,7 +160,7 @@ def logout(_session: dict) -> Any:
 @bp.get("/")
 @admin_only
 @page(session="admin")
-def today(session: dict) -> Response:
+def today(session: Session) -> Response:
     """The admin page: today live (counters, printers, figures), backups; else the login."""
     svc = _svc()
     state = svc.state()
@@ -173,7 +168,7 @@ def today(session: dict) -> Response:
     report = build_report(svc.config, svc.store, day, day)
     return _page(
         "pages/admin_today.html",
-        csrf=session["c"],
+        csrf=session.csrf,
         centre=svc.config.centre.name,
         state=state,
         report=report,
@@ -207,7 +202,7 @@ def figures() -> Response:
 @bp.get("/report")
 @admin_only
 @page(session="admin")
-def report(session: dict) -> Response:
+def report(session: Session) -> Response:
     """A day's (`?date=`) or a period's (`?from=&to=`) report with charts, to print."""
     svc = _svc()
     try:
@@ -217,13 +212,13 @@ def report(session: dict) -> Response:
             "pages/admin_message.html",
             400,
             message=f"Khoảng ngày không hợp lệ ({exc}).",
-            csrf=session["c"],
+            csrf=session.csrf,
         )
     rep = build_report(svc.config, svc.store, first, last)
     query = "&".join(f"{k}={v}" for k, v in (("from", first.isoformat()), ("to", last.isoformat())))
     return _page(
         "pages/admin_report.html",
-        csrf=session["c"],
+        csrf=session.csrf,
         centre=svc.config.centre.name,
         report=rep,
         tables=tables(rep, compact=True),
@@ -243,7 +238,7 @@ def report(session: dict) -> Response:
 @bp.get("/report.csv")
 @admin_only
 @page(session="admin", answer=Answer({"type": "string"}, media="text/csv"))
-def report_csv(_session: dict) -> Response:
+def report_csv(_session: Session) -> Response:
     """The same report as CSV (UTF-8 with a BOM, Vietnamese headings)."""
     svc = _svc()
     try:
@@ -255,8 +250,8 @@ def report_csv(_session: dict) -> Response:
 
 @bp.post("/backup")
 @admin_only
-@page(session="admin", answer=REDIRECT)
-def backup_now(_session: dict) -> Any:
+@page(session="admin", form=CSRF_FORM, answer=REDIRECT)
+def backup_now(_session: Session) -> Any:
     """Make a backup of the database now (form field `csrf`); the page says how it went."""
     try:
         path = make_backup(_svc().config)

@@ -14,6 +14,8 @@ from typing import Any
 from flask import request
 
 from counter_api.web.errors import ApiError
+from counter_api.web.params import MAX_WHOLE, whole_number
+from sothutu.safetext import unsafe_char
 
 MAX_BODY = 16 * 1024
 
@@ -22,8 +24,10 @@ MAX_BODY = 16 * 1024
 class Field:
     """One body field: its JSON type, whether it is required, its limits.
 
-    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters;
-    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer.
+    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters,
+    and may hold no control character or text-direction override (``sothutu.safetext``);
+    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer
+    (``params.whole_number``: within ±``MAX_WHOLE`` in any case).
     ``example`` and ``description`` only document.
     """
 
@@ -88,7 +92,7 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_request", "the body is not valid UTF-8") from None
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_int=_json_int)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -115,35 +119,35 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
                 raise ApiError(
                     400, "invalid_request", f"field {name!r} is over {f.max_length} characters"
                 )
-            if any(unicodedata.category(ch) == "Cc" for ch in value):
-                raise ApiError(400, "invalid_request", f"field {name!r} holds control characters")
-        _check_limits(name, f, value)
+            bad = unsafe_char(value)
+            if bad:
+                raise ApiError(400, "invalid_request", f"field {name!r} holds {bad}")
+        if f.type is int:
+            value = whole_number(name, value, f.minimum, f.maximum, what="field")
+        if f.choices is not None and value not in f.choices:
+            choices = ", ".join(str(c) for c in f.choices)
+            raise ApiError(400, "invalid_request", f"field {name!r} must be one of {choices}")
         out[name] = value
     return out
-
-
-def _check_limits(name: str, f: Field, value: Any) -> None:
-    if f.choices is not None and value not in f.choices:
-        choices = ", ".join(str(c) for c in f.choices)
-        raise ApiError(400, "invalid_request", f"field {name!r} must be one of {choices}")
-    low = f.minimum is not None and value < f.minimum
-    high = f.maximum is not None and value > f.maximum
-    if low or high:
-        if f.minimum is not None and f.maximum is not None:
-            bounds = f"from {f.minimum} to {f.maximum}"
-        elif f.minimum is not None:
-            bounds = f"of at least {f.minimum}"
-        else:
-            bounds = f"of at most {f.maximum}"
-        raise ApiError(400, "invalid_request", f"field {name!r} must be an integer {bounds}")
 
 
 def _type_name(tp: type) -> str:
     return {str: "a string", bool: "true or false", int: "an integer"}.get(tp, tp.__name__)
 
 
-def path_id(text: str) -> int | None:
-    """A path id as a positive integer, or None (then treated as unknown)."""
-    if not text.isascii() or not text.isdigit() or text.startswith("0") or len(text) > 15:
-        return None
+def _json_int(text: str) -> int:
+    """A JSON integer, refused before conversion when no field could take it."""
+    if len(text.removeprefix("-")) > len(str(MAX_WHOLE)):
+        raise ValueError(f"a number of {len(text)} digits")
     return int(text)
+
+
+def path_id(text: str) -> int | None:
+    """A path id as a positive integer (``whole_number``, written without leading
+    zeros or signs), or None: the contract treats it as an unknown id."""
+    if text != text.strip() or text.startswith(("0", "-", "+")):
+        return None
+    try:
+        return whole_number("id", text, 1, MAX_WHOLE, what="path")
+    except ApiError:
+        return None

@@ -2,20 +2,15 @@
 
 The page is rendered here; its script (static/console/console.js) calls the
 same /api/v1 endpoints as a keypad, with the counter's rights. It
-authenticates through the session hook below: the signed session cookie
-(HttpOnly, SameSite=Strict) *and* an ``X-CSRF-Token`` header bound to that
+authenticates through the session hook below: the session cookie (HttpOnly,
+SameSite=Strict; a random token of a session kept in the database, see
+``counter_api.web.sessions``) *and* an ``X-CSRF-Token`` header bound to that
 session, which a page of another site can neither read nor send. The console's
-own forms (login, logout) carry the token as a hidden field and are refused
-when the request comes from another origin.
+own forms (login, logout) carry a token as a hidden field (the login form's is
+single-use) and are refused when the request comes from another origin.
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
-import math
-import secrets
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -31,10 +26,13 @@ from flask import (
 from counter_api.web import auth
 from counter_api.web.endpoint import REDIRECT, Answer, page
 from counter_api.web.endpoint import service as _svc
+from counter_api.web.errors import ApiError
+from counter_api.web.params import MAX_WHOLE, Param, parse_params
 from counter_api.web.parts import parts
+from counter_api.web.sessions import CONSOLE, Session
+from counter_api.web.signed import same_secret
 from counter_api.web.stream import page_heartbeat
-from counter_api.web.throttle import LoginThrottle
-from sothutu.config import Config
+from counter_api.web.throttle import LoginThrottle, counter_target, wait_message
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -46,7 +44,7 @@ CSP = (
 )
 
 MSG_WRONG = "Số quầy hoặc mã PIN không đúng. Vui lòng thử lại."
-MSG_THROTTLED = "Đã nhập sai mã PIN quá nhiều lần. Vui lòng chờ {seconds} giây rồi thử lại."
+MSG_BAD_COUNTER = "Số quầy không hợp lệ: counter phải là số quầy."
 MSG_FORM = "Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."
 MSG_FOREIGN = "Yêu cầu bị từ chối: không gửi từ trang của hệ thống."
 MSG_BYE = "Đã đăng xuất."
@@ -57,47 +55,28 @@ def _throttle() -> LoginThrottle:
     return parts().login_throttle
 
 
-def _fingerprint(config: Config, number: int) -> str:
-    """Binds a session to the counter's PIN: changing the PIN logs its sessions out."""
-    counter = config.counter(number)
-    pin = counter.pin if counter else ""
-    msg = f"{number}:{pin}".encode()
-    return hmac.new(config.server.secret_key.encode(), msg, hashlib.sha256).hexdigest()[:24]
-
-
-def logged_in() -> dict[str, Any] | None:
+def current() -> Session | None:
     """The console session of this request when it is still valid, else None.
 
-    Valid means: a counter that still exists with the same PIN, logged in on the
-    current business day, and not logged out.
+    Valid means: opened with the counter's PIN as it is now, on the current business
+    day, and not logged out (``counter_api.web.sessions``).
     """
-    data = session.get("console")
-    if not isinstance(data, dict):
-        return None
-    svc = _svc()
-    number = data.get("n")
-    if not isinstance(number, int) or svc.config.counter(number) is None:
-        return None
-    if not hmac.compare_digest(str(data.get("f", "")), _fingerprint(svc.config, number)):
-        return None
-    if data.get("d") != svc.today().isoformat():
-        return None
-    if data.get("s") in parts().revoked_sessions:
-        return None
-    return data
+    sid = session.get("sid")
+    return parts().sessions.find(CONSOLE, sid if isinstance(sid, str) else None)
 
 
 def session_principal() -> auth.Principal | None:
     """The API's session hook: the counter of a valid console session whose request
     also carries its ``X-CSRF-Token``; None otherwise (the API then answers 401)."""
-    data = logged_in()
-    if data is None:
-        return None
     token = request.headers.get("X-CSRF-Token", "")
-    if not token or not hmac.compare_digest(token.encode(), str(data.get("t", "")).encode()):
+    if not token:
         return None
-    counter = _svc().config.counter(data["n"])
-    assert counter is not None
+    found = current()
+    if found is None or not same_secret(token, found.csrf):
+        return None
+    counter = _svc().config.counter(found.counter) if found.counter is not None else None
+    if counter is None:
+        return None
     return auth.Principal(
         "counter", counter.label, counter.number, via_session=True, guidance=counter.guidance
     )
@@ -119,7 +98,7 @@ def _secure(resp: Response) -> Response:
 
 
 def _login_page(message: str = "", status: int = 200, kind: str = "error") -> Response:
-    token = secrets.token_urlsafe(24)
+    token = parts().login_forms.issue()
     session["login"] = token
     svc = _svc()
     html = render_template(
@@ -142,7 +121,7 @@ def screen() -> Response:
     Logged in, the page's script calls /api/v1 with the session cookie and its
     `X-CSRF-Token` (see the `consoleSession` security scheme), with the counter's rights.
     """
-    data = logged_in()
+    data = current()
     if data is None:
         if request.args.get("bye"):
             return _login_page(MSG_BYE, kind="info")
@@ -150,7 +129,7 @@ def screen() -> Response:
             return _login_page(MSG_EXPIRED)
         return _login_page()
     svc = _svc()
-    counter = svc.config.counter(data["n"])
+    counter = svc.config.counter(data.counter) if data.counter is not None else None
     assert counter is not None
     services = [{"id": s.id, "name": s.name, "prefix": s.prefix} for s in svc.config.services]
     boot = {
@@ -161,7 +140,7 @@ def screen() -> Response:
             "guidance": counter.guidance,
         },
         "services": services,
-        "csrf": data["t"],
+        "csrf": data.csrf,
         "heartbeat": page_heartbeat(svc.config),
         "state": svc.state(),
         "held": svc.counter_tickets(counter.number, ["held", "no_show"]),
@@ -173,7 +152,7 @@ def screen() -> Response:
         counter=counter,
         own_services=[(sid, names[sid]) for sid in counter.services],
         services=services,
-        token=data["t"],
+        token=data.csrf,
         boot=boot,
     )
     return _secure(make_response(html))
@@ -187,62 +166,71 @@ def to_page() -> Response:
     return redirect("/console", 302)  # type: ignore[return-value]
 
 
+#: The login form's fields.
+LOGIN_FORM = {
+    "counter": Param(int, "the counter's number", required=True, minimum=1, maximum=MAX_WHOLE),
+    "pin": Param(str, "the counter's PIN", required=True),
+    "csrf_token": Param(str, "the form's single-use token", required=True),
+}
+#: The logout form's field.
+LOGOUT_FORM = {"csrf_token": Param(str, "the session's CSRF token", required=True)}
+
+
 @bp.post("/login")
-@page(answer=REDIRECT)
+@page(form=LOGIN_FORM, answer=REDIRECT)
 def login() -> Response:
     """Log in a counter: form fields `counter`, `pin` and the form's `csrf_token`.
 
-    A wrong PIN shows the form again (401); wrong PINs are throttled per address (429,
-    the page says how long to wait), with every other login of the server.
+    The form's token is single-use. A wrong PIN shows the form again (401); wrong
+    PINs are throttled per address and counter and per address (429, the page says
+    how long to wait) by the throttle of every login of the server; a counter that
+    is not a whole number is 400.
     """
     if not _same_origin():
         return _login_page(MSG_FOREIGN, 403)
     expected = session.pop("login", None)
     given = request.form.get("csrf_token", "")
-    if not expected or not hmac.compare_digest(given.encode(), str(expected).encode()):
+    if not expected or not same_secret(given, str(expected)) or not parts().login_forms.use(given):
         return _login_page(MSG_FORM, 403)
-    address = request.remote_addr or "?"
-    wait = _throttle().wait_seconds(address)
-    if wait > 0:
-        return _login_page(MSG_THROTTLED.format(seconds=math.ceil(wait)), 429)
+    try:
+        number = parse_params({"counter": LOGIN_FORM["counter"]}, form=True)["counter"]
+    except ApiError:
+        return _login_page(MSG_BAD_COUNTER, 400)
     svc = _svc()
-    raw = request.form.get("counter", "").strip()
-    counter = svc.config.counter(int(raw)) if raw.isascii() and raw.isdigit() else None
+    counter = svc.config.counter(number)
+    target = counter_target(counter.number if counter else None)
+    address = request.remote_addr or "?"
+    wait = _throttle().wait_seconds(address, target)
+    if wait > 0:
+        return _login_page(wait_message(wait), 429)
     pin = request.form.get("pin", "").strip()
-    if counter is None or not hmac.compare_digest(pin.encode(), counter.pin.encode()):
-        _throttle().failed(address)
+    if counter is None or not same_secret(pin, counter.pin):
+        _throttle().failed(address, target)
         return _login_page(MSG_WRONG, 401)
-    _throttle().succeeded(address)
+    _throttle().succeeded(address, target)
+    token, _opened = parts().sessions.open(CONSOLE, counter.number)
     session.clear()
-    session["console"] = {
-        "n": counter.number,
-        "t": secrets.token_urlsafe(24),
-        "f": _fingerprint(svc.config, counter.number),
-        "d": svc.today().isoformat(),
-        "s": secrets.token_urlsafe(12),
-    }
+    session["sid"] = token
     return redirect("/console", 303)  # type: ignore[return-value]
 
 
 @bp.post("/logout")
-@page(answer=REDIRECT)
+@page(form=LOGOUT_FORM, answer=REDIRECT)
 def logout() -> Response:
     """End the console session (form field `csrf_token`); it cannot be used again."""
-    data = logged_in()
+    data = current()
     if data is None:
+        session.clear()
         return redirect("/console", 303)  # type: ignore[return-value]
     given = request.form.get("csrf_token", "")
-    if not _same_origin() or not hmac.compare_digest(given.encode(), str(data["t"]).encode()):
+    if not _same_origin() or not same_secret(given, data.csrf):
         return _secure(make_response(MSG_FOREIGN, 403))
-    revoked = parts().revoked_sessions
-    revoked[str(data.get("s"))] = None
-    while len(revoked) > 10_000:
-        revoked.popitem(last=False)
+    parts().sessions.end(data)
     session.clear()
     return redirect("/console?bye=1", 303)  # type: ignore[return-value]
 
 
-#: The console's session cookie (Flask's signed session).
+#: The console's cookie (Flask's signed session, holding the session's token).
 COOKIE = "sothutu_console"
 
 

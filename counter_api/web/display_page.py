@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template
 
 from counter_api.service import QueueService
 from counter_api.web.endpoint import page
 from counter_api.web.endpoint import service as _svc
+from counter_api.web.errors import ApiError
+from counter_api.web.params import MAX_WHOLE, Param, parse_params
 from counter_api.web.stream import page_heartbeat
 from sothutu import wall as display_state
 from sothutu.config import Config
@@ -32,6 +34,7 @@ CSP = (
 )
 
 MSG_NO_COUNTER = "Quầy không tồn tại."
+MSG_BAD_COUNTER = "Địa chỉ không hợp lệ: counter phải là số quầy."
 
 
 def texts() -> dict[str, str]:
@@ -43,15 +46,13 @@ def texts() -> dict[str, str]:
     }
 
 
-def _counter_arg(raw: str | None, config: Config) -> int | None:
-    """``?counter=N``: None when absent; 404 when it names no counter of the config."""
-    if raw is None:
-        return None
-    raw = raw.strip()
-    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else None
-    if number is None or config.counter(number) is None:
-        raise LookupError(raw)
-    return number
+#: The page's query.
+QUERY = {
+    "counter": Param(
+        int, "a counter's number: that counter's screen", minimum=1, maximum=MAX_WHOLE
+    ),
+    "voice": Param(str, "0, false, off or no: silent (default: the config's [voice])"),
+}
 
 
 def boot(svc: QueueService, counter: int | None, voice: bool) -> dict[str, Any]:
@@ -86,6 +87,11 @@ def boot(svc: QueueService, counter: int | None, voice: bool) -> dict[str, Any]:
     }
 
 
+def _missing(config: Config, message: str, status: int) -> Response:
+    html = render_template("display/missing.html", centre=config.centre.name, message=message)
+    return _page(html, status)
+
+
 def _page(html: str, status: int = 200) -> Response:
     resp = make_response(html, status)
     resp.headers["Content-Security-Policy"] = CSP
@@ -95,19 +101,19 @@ def _page(html: str, status: int = 200) -> Response:
 
 @bp.get("/display")
 @bp.get("/display/")
-@page()
+@page(query=QUERY)
 def screen() -> Response:
     """The wall display, or with ``?counter=N`` one counter's screen (``&voice=0``: silent)."""
     svc = _svc()
     config = svc.config
     try:
-        counter = _counter_arg(request.args.get("counter"), config)
-    except LookupError:
-        html = render_template(
-            "display/missing.html", centre=config.centre.name, message=MSG_NO_COUNTER
-        )
-        return _page(html, 404)
-    voice = request.args.get("voice", "1").strip() not in ("0", "false", "off", "no")
+        args = parse_params(QUERY)
+    except ApiError:
+        return _missing(config, MSG_BAD_COUNTER, 400)
+    counter = args.get("counter")
+    if counter is not None and config.counter(counter) is None:
+        return _missing(config, MSG_NO_COUNTER, 404)
+    voice = args.get("voice", "1") not in ("0", "false", "off", "no")
     data = boot(svc, counter, voice)
     if counter is not None:
         c = config.counter(counter)

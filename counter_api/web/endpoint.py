@@ -23,7 +23,7 @@ from counter_api.service import QueueService
 from counter_api.web import auth
 from counter_api.web.bodies import Field, check_size, parse_body, path_id
 from counter_api.web.errors import ApiError
-from counter_api.web.params import Param, parse_params
+from counter_api.web.params import MAX_WHOLE, Param, parse_params
 from counter_api.web.parts import parts
 
 #: Who may call: None is everyone; otherwise the kinds of key (``auth.Principal.kind``).
@@ -35,8 +35,15 @@ KIOSK = frozenset({"admin", "kiosk"})
 ISSUERS_OR_GUIDANCE = frozenset({"admin", "kiosk", "counter"})
 
 #: Path parameters many views share.
-COUNTER_N = Param(int, "the counter's number; anything else is an unknown counter", minimum=1)
-TICKET_ID = Param(int, "the ticket's id; anything else is an unknown ticket", minimum=1)
+COUNTER_N = Param(
+    int,
+    "the counter's number; anything else is an unknown counter",
+    minimum=1,
+    maximum=MAX_WHOLE,
+)
+TICKET_ID = Param(
+    int, "the ticket's id; anything else is an unknown ticket", minimum=1, maximum=MAX_WHOLE
+)
 
 ROUTE_ATTR = "sothutu_route"
 
@@ -80,6 +87,8 @@ class Route:
     #: pages: the cookie session they need ("admin", "tablet"), if any
     session: str | None = None
     body: Mapping[str, Field] | None = None
+    #: pages: the fields of the HTML form they take (``parse_params(form, form=True)``)
+    form: Mapping[str, Param] = field(default_factory=dict)
     query: Mapping[str, Param] = field(default_factory=dict)
     path: Mapping[str, Param] = field(default_factory=dict)
     answer: Answer = field(default_factory=Answer)
@@ -192,14 +201,17 @@ def page(
     *,
     session: str | None = None,
     path: dict[str, Param] | None = None,
+    query: dict[str, Param] | None = None,
+    form: dict[str, Param] | None = None,
     body: dict[str, Field] | None = None,
     answer: Answer = HTML,
     refuses: dict[int, tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Record what a page is (its docstring says what it shows); it runs unchanged.
+    """Record what a page is (its docstring says what it shows); it runs unchanged
+    and reads its declared ``query`` and ``form`` with ``params.parse_params``.
 
-    ``session``: the signed cookie it needs ("admin": the admin page's login,
-    "tablet": a rating tablet set up with the counter's PIN).
+    ``session``: the cookie it needs ("admin": the admin page's login, "tablet": a
+    rating tablet set up with the counter's PIN).
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -210,6 +222,8 @@ def page(
                 doc=inspect.getdoc(view) or "",
                 session=session,
                 body=body,
+                form=form or {},
+                query=query or {},
                 path=path or {},
                 answer=answer,
                 refuses=refuses or {},

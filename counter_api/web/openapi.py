@@ -116,7 +116,9 @@ SECURITY_SCHEMES = {
         "in": "cookie",
         "name": "sothutu_console",
         "description": "A clerk's console login (POST /console/login with the counter's "
-        "PIN): that counter's rights, with csrfToken.",
+        "PIN): that counter's rights, with csrfToken. The cookie holds a random session "
+        "token; the session ends at logout, at the end of the business day and when "
+        "the PIN or [server] secret_key changes.",
     },
     "csrfToken": {
         "type": "apiKey",
@@ -129,14 +131,17 @@ SECURITY_SCHEMES = {
         "in": "cookie",
         "name": "sothutu_admin",
         "description": "The admin page's login (POST /admin/login with [server] "
-        "admin_password); without it the page shows the login form.",
+        "admin_password); without it the page shows the login form. A random session "
+        "token, for 12 hours at most; ended by logout and by a change of the password "
+        "or [server] secret_key.",
     },
     "ratingTablet": {
         "type": "apiKey",
         "in": "cookie",
         "name": "sothutu_rate_N",
         "description": "A rating tablet set up for counter N with its PIN (POST "
-        "/rate/N/login); without it the page shows the PIN form.",
+        "/rate/N/login); without it the page shows the PIN form. A random session "
+        "token, valid until the PIN or [server] secret_key changes.",
     },
 }
 SESSIONS = {"admin": "adminSession", "tablet": "ratingTablet"}
@@ -244,6 +249,8 @@ def _operation(
     op["security"] = _security(route, method)
     if route.body is not None and method in ("POST", "PUT", "PATCH"):
         op["requestBody"] = _request_body(route.body)
+    elif route.form and method == "POST":
+        op["requestBody"] = _form_body(route.form)
     op["responses"] = _responses(route, method, schemas)
     return op
 
@@ -343,6 +350,22 @@ def _request_body(fields: Mapping[str, Field]) -> dict[str, Any]:
         body["description"] = "optional: an empty body is allowed, with any content type"
     body["content"] = {"application/json": {"schema": schema}}
     return body
+
+
+def _form_body(fields: Mapping[str, Param]) -> dict[str, Any]:
+    """A page's HTML form, its fields' schemas as the query's."""
+    properties = {}
+    for name, p in fields.items():
+        described = _parameter(name, p)
+        properties[name] = described["schema"] | (
+            {"description": p.description} if p.description else {}
+        )
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [name for name, p in fields.items() if p.required]
+    if required:
+        schema["required"] = required
+    media = "application/x-www-form-urlencoded"
+    return {"required": bool(required), "content": {media: {"schema": schema}}}
 
 
 def _field(f: Field) -> dict[str, Any]:

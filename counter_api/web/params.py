@@ -1,8 +1,14 @@
-"""Query parameters (and headers) a view takes: declared once, checked, documented.
+"""Query parameters (and headers, form fields) a view takes: declared once, checked,
+documented.
 
 A ``Param`` says what a parameter is; ``parse_params`` reads the declared ones
 from the request (400 ``invalid_request`` naming the parameter when one is bad)
 and the OpenAPI document shows the same declaration.
+
+``whole_number`` is the one parser of every number a request carries (query,
+header, form field, JSON body field, path id): it looks at the text's length
+before converting it, so no number can be long enough to raise in Python (ints
+over 4,300 digits do) or to overflow SQLite, and it bounds the value.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from flask import request
 
 from counter_api.web.errors import ApiError
 
+#: The largest magnitude any number of a request may have (15 digits: ids, counters),
+#: whatever its declaration says; also within SQLite's and JavaScript's exact integers.
+MAX_WHOLE = 10**15 - 1
+
 FALSE_WORDS = ("", "0", "false", "no")
 TRUE_WORDS = ("1", "true", "yes")
 
@@ -24,7 +34,8 @@ TRUE_WORDS = ("1", "true", "yes")
 class Param:
     """One parameter of the query string (or a header, or the path).
 
-    ``type`` is ``str`` (NFC, trimmed), ``int`` (ASCII digits), ``bool`` (true/false,
+    ``type`` is ``str`` (NFC, trimmed), ``int`` (ASCII digits, see ``whole_number``;
+    ``minimum`` and ``maximum`` bound it, ``MAX_WHOLE`` in any case), ``bool`` (true/false,
     1/0, yes/no) or ``list`` (comma-separated words of ``choices``). An empty value
     counts as absent, except for an ``int`` (400). ``lenient``: an unreadable value
     counts as none (``None``) instead of a 400. ``format`` and ``example`` only
@@ -45,11 +56,15 @@ class Param:
     example: Any = None
 
 
-def parse_params(params: Mapping[str, Param]) -> dict[str, Any]:
-    """The declared parameters present in the request (or their defaults), checked."""
+def parse_params(params: Mapping[str, Param], *, form: bool = False) -> dict[str, Any]:
+    """The declared parameters present in the request (or their defaults), checked:
+    the query's (or headers'), or with ``form`` the form's fields."""
     out: dict[str, Any] = {}
     for name, p in params.items():
-        raw = request.headers.get(name) if p.header else request.args.get(name)
+        if form:
+            raw = request.form.get(name)
+        else:
+            raw = request.headers.get(name) if p.header else request.args.get(name)
         if raw is None or (raw == "" and (p.type is not int or p.lenient)):
             if p.required:
                 raise ApiError(400, "invalid_request", f"missing parameter {name!r}")
@@ -68,11 +83,7 @@ def parse_params(params: Mapping[str, Param]) -> dict[str, Any]:
 def parse_value(name: str, p: Param, raw: str) -> Any:
     """One parameter's value from its text; ``ApiError`` 400 when it is not one."""
     if p.type is int:
-        text = raw.strip()
-        value = int(text) if text.isascii() and text.isdigit() else None
-        if value is None or not _in_range(value, p):
-            raise ApiError(400, "invalid_request", f"parameter {name!r} must be {_range(p)}")
-        return value
+        return whole_number(name, raw, p.minimum, p.maximum)
     if p.type is bool:
         word = raw.strip().lower()
         if word in FALSE_WORDS or word in TRUE_WORDS:
@@ -100,15 +111,35 @@ def parse_value(name: str, p: Param, raw: str) -> Any:
     return text
 
 
-def _in_range(value: int, p: Param) -> bool:
-    return (p.minimum is None or value >= p.minimum) and (p.maximum is None or value <= p.maximum)
+def whole_number(
+    name: str,
+    value: str | int,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    what: str = "parameter",
+) -> int:
+    """``value`` (text of ASCII digits with an optional ``-``, or a JSON integer) as
+    an int within ``minimum``…``maximum`` and ±``MAX_WHOLE``; else ``ApiError`` 400
+    naming ``what`` and ``name``. Text is measured before it is converted: a number
+    of any length answers 400, never a Python error."""
+    low = -MAX_WHOLE if minimum is None else max(minimum, -MAX_WHOLE)
+    high = MAX_WHOLE if maximum is None else min(maximum, MAX_WHOLE)
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        longest = max(len(str(abs(low))), len(str(abs(high))))
+        if digits.isascii() and digits.isdigit() and len(digits) <= longest:
+            number = int(text)
+    if number is None or not low <= number <= high:
+        raise ApiError(400, "invalid_request", f"{what} {name!r} must be {_range(low, high)}")
+    return number
 
 
-def _range(p: Param) -> str:
-    if p.minimum is not None and p.maximum is not None:
-        return f"a whole number from {p.minimum} to {p.maximum}"
-    if p.minimum is not None:
-        return f"a whole number of at least {p.minimum}"
-    if p.maximum is not None:
-        return f"a whole number of at most {p.maximum}"
-    return "a whole number"
+def _range(low: int, high: int) -> str:
+    return f"a whole number from {low} to {high}"

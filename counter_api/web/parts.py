@@ -8,8 +8,7 @@ exercises is what production runs.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
@@ -17,7 +16,7 @@ from flask import Flask, current_app
 from counter_api.procedures.catalogue import Catalogue
 from counter_api.service import QueueService
 from counter_api.web.auth import KeyRing, SessionLookup
-from counter_api.web.signed import CookieJar
+from counter_api.web.sessions import FormTokens, Sessions
 from counter_api.web.slots import StreamSlots
 from counter_api.web.throttle import LoginThrottle
 from counter_api.web.voice_clips import ClipSource
@@ -34,18 +33,18 @@ class Parts:
     keys: KeyRing
     catalogue: Catalogue
     voice_clips: ClipSource
-    #: wrong PINs and passwords per address, for every login of the app
+    #: wrong PINs and passwords per address and target, for every login of the app
     login_throttle: LoginThrottle
-    admin_cookies: CookieJar
-    rating_cookies: CookieJar
+    #: the console's, admin page's and rating tablets' sessions (in the database)
+    sessions: Sessions
+    #: single-use tokens of the login forms
+    login_forms: FormTokens
     #: event streams of displays, consoles and tablets (``[server] max_streams``)
     streams: StreamSlots
     #: the citizens' ticket pages' streams (``[server] phone_streams``)
     phone_streams: StreamSlots
     #: finds a clerk's console session (set by the factory to the console's lookup)
     console_session: SessionLookup | None = None
-    #: console sessions logged out before they expired
-    revoked_sessions: OrderedDict[str, None] = field(default_factory=OrderedDict)
     #: the generated OpenAPI document, built on its first request
     openapi: dict[str, Any] | None = None
 

@@ -5,19 +5,20 @@ finished ticket, within ``[ratings] window_seconds`` of "Hoàn thành", once
 (see counter_api.core.rating). On top of that:
 
 - the tablet is authorized once by the clerk typing the counter's PIN on it;
-  that gives a long-lived signed cookie, valid for ``/rate/N`` only, that can
-  do nothing but rate (it is no console login: a citizen holding the tablet
-  cannot call or skip anything). Changing the PIN in the config ends it.
+  that opens a tablet session (``counter_api.web.sessions``) whose cookie, valid
+  for ``/rate/N`` only, holds a random token and can do nothing but rate (it is
+  no console login: a citizen holding the tablet cannot call or skip anything).
+  It lasts until the PIN or the server's secret key changes.
 - the five-button keypad and outside tools use ``POST /api/v1/counters/N/rating``
   with counter N's bearer key (or the admin key). A clerk's console session
   may not rate: clerks do not rate themselves.
 
-PIN tries share the login throttle (5 wrong tries a minute per address).
+PIN tries go through the app's one login throttle, counted against counter N
+(the same target as its console PIN).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
@@ -29,23 +30,19 @@ from counter_api.web.endpoint import COUNTER, COUNTER_N, Answer, Call, api_bluep
 from counter_api.web.endpoint import page as page_route
 from counter_api.web.endpoint import service as _svc
 from counter_api.web.errors import ApiError
+from counter_api.web.params import MAX_WHOLE, Param
 from counter_api.web.parts import parts
-from counter_api.web.signed import (
-    CookieJar,
-    client_address,
-    fingerprint,
-    foreign_origin,
-    new_token,
-    page_headers,
-    same_secret,
-)
-from counter_api.web.throttle import LoginThrottle
+from counter_api.web.sessions import TABLET, Session
+from counter_api.web.signed import Cookie, client_address, foreign_origin, page_headers, same_secret
+from counter_api.web.throttle import LoginThrottle, counter_target, wait_message
 
 #: ``POST /api/v1/counters/N/rating``: the keypad's and outside tools' way to rate.
 api_bp = api_blueprint("ratings", __name__)
 #: The tablet's page ``/rate/N`` and its login and submit.
 bp = Blueprint("rating", __name__)
 
+#: How long the browser keeps a tablet's cookie (browsers cap it at 400 days); each
+#: visit of the page renews it. The session itself lasts until the PIN or key changes.
 TABLET_DAYS = 400
 
 #: A rating's body: the score, and the ticket it is for (to be sure).
@@ -57,15 +54,24 @@ SCORE = Field(
     description=", ".join(f"{k} = {v}" for k, v in LEVELS.items()),
     example=max(LEVELS),
 )
-TICKET = Field(int, description="the ticket's id, to be sure it is the one rated", example=1)
+TICKET = Field(
+    int,
+    description="the ticket's id, to be sure it is the one rated",
+    minimum=1,
+    maximum=MAX_WHOLE,
+    example=1,
+)
 SUBMIT = {
     "score": SCORE,
-    "ticket": Field(int, required=True, description=TICKET.description, example=1),
+    "ticket": Field(
+        int,
+        required=True,
+        description=TICKET.description,
+        minimum=1,
+        maximum=MAX_WHOLE,
+        example=1,
+    ),
 }
-
-
-def _jar() -> CookieJar:
-    return parts().rating_cookies
 
 
 def _throttle() -> LoginThrottle:
@@ -76,6 +82,10 @@ def cookie_name(n: int) -> str:
     return f"sothutu_rate_{n}"
 
 
+def _cookie(n: int) -> Cookie:
+    return Cookie(cookie_name(n), f"/rate/{n}", TABLET_DAYS * 86400)
+
+
 def _counter(n: str):
     number = path_id(n)
     counter = _svc().config.counter(number) if number is not None else None
@@ -84,11 +94,8 @@ def _counter(n: str):
     return counter
 
 
-def _session(counter) -> dict[str, Any] | None:
-    data = _jar().read(cookie_name(counter.number))
-    if not data or data.get("n") != counter.number or data.get("p") != fingerprint(counter.pin):
-        return None
-    return data
+def _session(counter) -> Session | None:
+    return parts().sessions.find(TABLET, _cookie(counter.number).read(), counter.number)
 
 
 RATING_ANSWER = Answer(
@@ -136,11 +143,15 @@ def page(n: str) -> Any:
             "pages/rate.html",
             counter=counter,
             centre=svc.config.centre.name,
-            csrf=session["c"],
+            csrf=session.csrf,
             window=svc.config.ratings.window_seconds,
             levels=list(LEVELS.items()),
         )
     )
+    cookie = _cookie(counter.number)
+    token = cookie.read()
+    assert token is not None
+    cookie.write(resp, token)  # a tablet in use never reaches the cookie's end
     return page_headers(resp)
 
 
@@ -152,33 +163,32 @@ def _login_page(counter, error: str, status: int = 200) -> Response:
 
 
 @bp.post("/rate/<n>/login")
-@page_route(path={"n": COUNTER_N})
+@page_route(
+    path={"n": COUNTER_N},
+    form={"pin": Param(str, "the counter's PIN", required=True)},
+)
 def login(n: str) -> Any:
     """Set a tablet up for counter N with the counter's PIN (form field `pin`).
 
-    Wrong PINs are throttled per address, with every other login of the server.
+    Wrong PINs are throttled per address and counter N (the console's PIN too) and
+    per address, by the throttle of every login of the server.
     """
     counter = _counter(n)
     if foreign_origin():
         return _login_page(counter, "Yêu cầu không hợp lệ.", 403)
     who = client_address()
-    wait = _throttle().wait_seconds(who)
+    target = counter_target(counter.number)
+    wait = _throttle().wait_seconds(who, target)
     if wait:
-        return _login_page(
-            counter, f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {math.ceil(wait)} giây.", 429
-        )
+        return _login_page(counter, wait_message(wait), 429)
     pin = request.form.get("pin", "")
     if not same_secret(pin, counter.pin):
-        _throttle().failed(who)
+        _throttle().failed(who, target)
         return _login_page(counter, "Mã PIN không đúng.", 401)
-    _throttle().succeeded(who)
+    _throttle().succeeded(who, target)
+    token, _opened = parts().sessions.open(TABLET, counter.number)
     resp = redirect(f"/rate/{counter.number}", code=303)
-    _jar().write(
-        resp,
-        cookie_name(counter.number),
-        f"/rate/{counter.number}",
-        {"n": counter.number, "p": fingerprint(counter.pin), "c": new_token()},
-    )
+    _cookie(counter.number).write(resp, token)
     return resp
 
 
@@ -199,7 +209,7 @@ def submit(n: str) -> Any:
     session = _session(counter)
     if session is None:
         raise ApiError(401, "unauthorized", "this tablet is not set up for this counter")
-    if foreign_origin() or not same_secret(request.headers.get("X-CSRF-Token", ""), session["c"]):
+    if foreign_origin() or not same_secret(request.headers.get("X-CSRF-Token", ""), session.csrf):
         raise ApiError(403, "forbidden", "missing or wrong CSRF token")
     b = parse_body(SUBMIT)
     return jsonify({"rating": _svc().rate(counter.number, b["score"], b["ticket"], "tablet")})

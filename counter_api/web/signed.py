@@ -1,22 +1,17 @@
-"""Signed cookies and same-origin checks for the admin and rating pages.
+"""Session cookies and same-origin checks for the admin and rating pages.
 
-A cookie holds a small signed payload (itsdangerous, the server's secret key)
-with a fingerprint of the secret it was granted for, so changing the admin
-password or a counter's PIN in the config ends the sessions it opened. Cookies
-are HttpOnly and SameSite=Strict; forms also carry a per-session CSRF token,
-and a POST whose Origin names another site is refused.
+A cookie holds nothing but a session's random token (``counter_api.web.sessions``
+keeps the session in the database). Cookies are HttpOnly and SameSite=Strict;
+forms also carry the session's CSRF token, and a POST whose Origin names another
+site is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 #: The pages' Content-Security-Policy: nothing from elsewhere, no inline script or style.
 CSP = (
@@ -33,49 +28,33 @@ def page_headers(resp: Response) -> Response:
     return resp
 
 
-def fingerprint(secret: str) -> str:
-    """A short, one-way mark of a password or PIN (never the secret itself)."""
-    return hashlib.sha256(("sothutu:" + secret).encode()).hexdigest()[:16]
-
-
 def same_secret(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
+class Cookie:
+    """One session cookie: its name, path and lifetime in the browser (seconds)."""
 
-
-class CookieJar:
-    """One kind of signed cookie (its name, path, lifetime and salt)."""
-
-    def __init__(self, secret_key: str, salt: str, max_age: int) -> None:
-        self._s = URLSafeTimedSerializer(secret_key, salt=salt)
+    def __init__(self, name: str, path: str, max_age: int | None) -> None:
+        self.name = name
+        self.path = path
         self.max_age = max_age
 
-    def read(self, name: str) -> dict[str, Any] | None:
-        raw = request.cookies.get(name)
-        if not raw:
-            return None
-        try:
-            data = self._s.loads(raw, max_age=self.max_age)
-        except BadSignature:
-            return None
-        return data if isinstance(data, dict) else None
+    def read(self) -> str | None:
+        return request.cookies.get(self.name) or None
 
-    def write(self, resp: Response, name: str, path: str, data: dict[str, Any]) -> None:
+    def write(self, resp: Response, token: str) -> None:
         resp.set_cookie(
-            name,
-            self._s.dumps(data),
+            self.name,
+            token,
             max_age=self.max_age,
-            path=path,
+            path=self.path,
             httponly=True,
             samesite="Strict",
         )
 
-    @staticmethod
-    def clear(resp: Response, name: str, path: str) -> None:
-        resp.delete_cookie(name, path=path, httponly=True, samesite="Strict")
+    def clear(self, resp: Response) -> None:
+        resp.delete_cookie(self.name, path=self.path, httponly=True, samesite="Strict")
 
 
 def client_address() -> str:

@@ -75,7 +75,7 @@ def ticket_page(tid: str) -> Response:
         render_template(
             "pages/status.html",
             t=ticket,
-            view_json=json.dumps(view, ensure_ascii=False),
+            view=view,
             counter_name=view["counter_name"],
             centre=svc.config.centre.name,
             procedures_url=_procedures_url(ticket["service"]),

@@ -1,72 +1,113 @@
-"""Slows down PIN and password guessing: after ``limit`` wrong tries within ``window``
-seconds from one address, further tries from it wait until the oldest of those
-leaves the window.
+"""Slows down PIN and password guessing, for every login of the app.
 
-One throttle serves every login of the app (console PINs, rating tablets' PINs,
-the admin password). In memory (a restart forgets it, which costs a guesser a
-restart per 5 tries) and clock-injected so tests move time instead of sleeping.
+Wrong tries are counted in a sliding window (a minute) twice over:
+
+- per address and target (counter N's PIN, the admin password): after ``per_target``
+  wrong tries at one target, that address waits before trying that target again;
+- per address across all targets: after ``per_address`` wrong tries in all, that
+  address waits before trying anything, even the right PIN.
+
+A right PIN clears only its own target's count from that address, never another
+target's and never the address's total: knowing counter 1's PIN buys nothing
+against counter 2 or the admin password. No address is exempt, loopback included.
+
+One throttle serves the console, the rating tablets and the admin page, and it
+answers whole seconds (rounded up), so every login page says the same wait.
+In memory: a restart forgets it, which costs a guesser a restart per
+``per_address`` tries. Clock-injected so tests move time instead of sleeping.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Callable
 
+#: What every login page says while its address waits (``seconds`` whole, rounded up).
+MSG_WAIT = "Đã nhập sai quá nhiều lần. Vui lòng chờ {seconds} giây rồi thử lại."
+
+#: The admin password's target; counters' PINs are ``counter_target(N)``.
+ADMIN = "admin"
+#: A counter number that names no counter: one shared target, so made-up numbers
+#: count (against the address's total) without growing the table.
+UNKNOWN = "counter ?"
+
+
+def counter_target(number: int | None) -> str:
+    """The target of counter ``number``'s PIN (console and rating tablet alike)."""
+    return UNKNOWN if number is None else f"counter {number}"
+
+
+def wait_message(seconds: int) -> str:
+    """The words of every login page while its address waits."""
+    return MSG_WAIT.format(seconds=seconds)
+
 
 class LoginThrottle:
-    """Counts wrong PINs and passwords per address in a sliding window."""
+    """Counts wrong PINs and passwords per address and target, and per address."""
 
     def __init__(
         self,
         now: Callable[[], float],
         *,
-        limit: int = 5,
+        per_target: int = 5,
+        per_address: int = 20,
         window: float = 60.0,
-        max_addresses: int = 4096,
+        max_entries: int = 4096,
     ) -> None:
         self._now = now
-        self.limit = limit
+        self.per_target = per_target
+        self.per_address = per_address
         self.window = window
-        self.max_addresses = max_addresses
-        self._failures: dict[str, deque[float]] = {}
+        self.max_entries = max_entries
+        #: (address, target) → times of wrong tries; (address, None) → all of the address's
+        self._failures: dict[tuple[str, str | None], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, address: str, now: float) -> deque[float]:
-        times = self._failures.get(address)
+    def _recent(self, key: tuple[str, str | None], now: float) -> deque[float]:
+        times = self._failures.get(key)
         if times is None:
             return deque()
         while times and times[0] <= now - self.window:
             times.popleft()
         if not times:
-            del self._failures[address]
+            del self._failures[key]
         return times
 
-    def wait_seconds(self, address: str) -> float:
-        """Seconds before ``address`` may try again; 0 when it may try now."""
+    def _wait(self, key: tuple[str, str | None], limit: int, now: float) -> float:
+        times = self._recent(key, now)
+        if len(times) < limit:
+            return 0.0
+        return max(0.0, times[-limit] + self.window - now)
+
+    def wait_seconds(self, address: str, target: str) -> int:
+        """Whole seconds (rounded up) before ``address`` may try ``target``; 0: now."""
         with self._lock:
             now = self._now()
-            times = self._recent(address, now)
-            if len(times) < self.limit:
-                return 0.0
-            return max(0.0, times[-self.limit] + self.window - now)
+            wait = max(
+                self._wait((address, target), self.per_target, now),
+                self._wait((address, None), self.per_address, now),
+            )
+        return math.ceil(wait)
 
-    def failed(self, address: str) -> None:
-        """Record a wrong PIN (or unknown counter) from ``address``."""
+    def failed(self, address: str, target: str) -> None:
+        """Record a wrong PIN or password (or an unknown counter) from ``address``."""
         with self._lock:
             now = self._now()
-            times = self._recent(address, now)
-            if address not in self._failures:
-                if len(self._failures) >= self.max_addresses:
-                    self._forget_oldest()
-                self._failures[address] = times
-            times.append(now)
+            for key in ((address, target), (address, None)):
+                times = self._recent(key, now)
+                if key not in self._failures:
+                    if len(self._failures) >= self.max_entries:
+                        self._forget_oldest()
+                    self._failures[key] = times
+                times.append(now)
 
-    def succeeded(self, address: str) -> None:
-        """A right PIN clears the address's count."""
+    def succeeded(self, address: str, target: str) -> None:
+        """A right PIN clears that target's count from that address, nothing else."""
         with self._lock:
-            self._failures.pop(address, None)
+            self._failures.pop((address, target), None)
 
     def _forget_oldest(self) -> None:
-        oldest = min(self._failures, key=lambda a: self._failures[a][-1])
+        oldest = min(self._failures, key=lambda k: self._failures[k][-1])
         del self._failures[oldest]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sothutu import spreadsheet
 from sothutu.ratings import LEVELS
 
 
@@ -213,9 +213,10 @@ def today_table(report: dict[str, Any]) -> Table:
 
 def to_csv(report: dict[str, Any]) -> bytes:
     """The whole report as CSV in UTF-8 with a byte-order mark (Excel shows the
-    diacritics), comma-separated, a title block then one block per table."""
+    diacritics), comma-separated, a title block then one block per table. Names that
+    a spreadsheet would run as formulas get a leading ``'`` (``sothutu.spreadsheet``)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = spreadsheet.writer(buf, lineterminator="\r\n")
     w.writerow(["Báo cáo số thứ tự", report["centre"]])
     w.writerow(["Từ ngày", vn_date(report["from"])])
     w.writerow(["Đến ngày", vn_date(report["to"])])

@@ -7,6 +7,16 @@
   var live = document.getElementById("live");
   var pending = null;
 
+  // The element whose data attribute is exactly this value (a kiosk's name may hold
+  // quotes or brackets: it is compared as text, never put into a selector).
+  function byData(attr, value) {
+    var all = document.querySelectorAll("[" + attr + "]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute(attr) === String(value)) return all[i];
+    }
+    return null;
+  }
+
   function render(st) {
     st.services.forEach(function (s) {
       var el = document.querySelector('[data-service="' + s.id + '"] [data-waiting]');
@@ -22,7 +32,7 @@
       row.querySelector("[data-field]").textContent = c.current ? c.current.service_name : "";
     });
     (st.kiosks || []).forEach(function (k) {
-      var row = document.querySelector('[data-kiosk="' + k.name + '"]');
+      var row = byData("data-kiosk", k.name);
       if (!row) return;
       var p = row.querySelector("[data-printer]");
       p.className = "printer-" + k.printer;
