@@ -450,6 +450,27 @@ class QueueService:
             "status": b.status,
         }
 
+    def day_bookings(self, day: date) -> list[dict[str, Any]]:
+        """The bookings of ``day`` the centre holds, by slot, with their ticket's code."""
+        with self.store.read() as db:
+            rows = store_bookings.of_day(db, day)
+        out = []
+        for b, source, ticket in rows:
+            item = self._booking_json(b)
+            item.pop("date")
+            out.append(
+                {
+                    **item,
+                    "date": b.day.isoformat(),
+                    "procedure": (
+                        {"code": b.procedure[0], "name": b.procedure[1]} if b.procedure else None
+                    ),
+                    "ticket": ticket,
+                    "source": source,
+                }
+            )
+        return out
+
     def sync_bookings(self, items: list[dict[str, Any]], cursor: int | None = None) -> int:
         """Keep the bookings and cancellations the hub sent and the hub's cursor after
         them (one transaction); returns how many it took (a malformed one is logged and

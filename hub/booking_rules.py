@@ -70,13 +70,16 @@ def plan_of(setup: Mapping[str, Any], default_tz: ZoneInfo) -> Plan:
         except ValueError:
             continue
     raw_days = setup.get("days")
-    days = tuple(sorted({d for d in raw_days if isinstance(d, int) and 1 <= d <= 7}))
-    days = days if isinstance(raw_days, list) and days else EVERY_DAY
+    days = tuple(
+        sorted({d for d in raw_days if isinstance(d, int) and 1 <= d <= 7})
+        if isinstance(raw_days, list)
+        else ()
+    )
     booking = setup.get("booking") if isinstance(setup.get("booking"), dict) else {}
     return Plan(
         tz=tz,
         windows=tuple(sorted(windows)),
-        days=days,
+        days=days or EVERY_DAY,
         closed=frozenset(parse_days(setup.get("closed_days") or (), strict=False)),
         services=tuple(
             (str(s["id"]), str(s.get("name") or s["id"]))

@@ -100,6 +100,17 @@ def checked_in(db: DB, b: Booking, status: str, ticket_id: int, now: datetime, s
     )
 
 
+def of_day(db: DB, day: date) -> list[tuple[Booking, str, str | None]]:
+    """A day's bookings by slot: each with its source and its ticket's code."""
+    cols = ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = db.execute(
+        f"SELECT {cols}, b.source, t.code FROM bookings b LEFT JOIN tickets t "
+        "ON t.id = b.ticket_id WHERE b.day = ? ORDER BY b.slot_start, b.code",
+        (day.isoformat(),),
+    ).fetchall()
+    return [(_booking(r[:9]), r[9], r[10]) for r in rows]
+
+
 def waiting_before(db: DB, limit: datetime) -> list[Booking]:
     """Bookings nobody checked in whose slot ended before ``limit``."""
     rows = db.execute(

@@ -7,7 +7,8 @@ the days of the week it works, its closed days, its check-in window and the dige
 of its procedure catalogue; the catalogue itself goes along only while the hub's
 digest (in its last answer) differs. From each answer it keeps ``bookings`` (new
 ones and cancellations) and the new cursor, in one transaction, and asks for the
-next push at once while the hub says ``bookings_more``.
+next push at once while the hub says ``bookings_more`` (or when bookings it just
+received were already no-shows: the hub hears of them at once).
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ class BookingLink:
         if not isinstance(items, list) or not isinstance(cursor, int) or cursor < 0:
             return False
         taken = self.svc.sync_bookings(items, cursor)
+        late = 0
         if taken:
             log.info("%d bookings or cancellations from the hub (cursor %d)", taken, cursor)
-        return answer.get("bookings_more") is True
+            # one received after its slot (the link was down) is a no-show now, not at the
+            # housekeeping's next round; the next push tells the hub
+            late = self.svc.mark_booking_no_shows()
+        return answer.get("bookings_more") is True or late > 0
