@@ -25,7 +25,7 @@
       var shown = 0;
       for (var i = 0; i < items.length; i++) {
         var key = items[i].getAttribute("data-key");
-        var ok = words.every(function (w) { return key.indexOf(w) >= 0; });
+        var ok = words.every(function (w) { return key.indexOf(" " + w) >= 0; });
         items[i].hidden = !ok;
         if (ok) {
           shown++;
@@ -104,10 +104,11 @@
         input.value = s.start;
         input.required = true;
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" "));
-        label.appendChild(text("b", s.start + "–" + s.end));
-        label.appendChild(document.createTextNode(" "));
-        label.appendChild(text("span", "còn " + s.free + " chỗ"));
+        var words = document.createElement("span");
+        words.appendChild(text("b", s.start));
+        words.appendChild(text("small", "đến " + s.end));
+        words.appendChild(text("small", "còn " + s.free + " chỗ", "free"));
+        label.appendChild(words);
         slots.appendChild(label);
       });
     }

@@ -117,8 +117,9 @@ def _index(error: str = "", typed: str = "") -> Response:
     words = fold(q).split()
     centres = []
     for c in bookings.bookable_centres(h.db, h.config):
-        key = fold(f"{c.name} {c.district} {c.address} {c.id.replace('-', ' ')}")
-        centres.append({"c": c, "key": key, "shown": all(w in key for w in words)})
+        key = " " + fold(f"{c.name} {c.address} {c.id.replace('-', ' ')}")
+        # each word typed starts a word of the name or address ("an" is not in "thanh")
+        centres.append({"c": c, "key": key, "shown": all(" " + w in key for w in words)})
     return _page(
         "booking/index.html",
         status=400 if error else 200,
