@@ -468,3 +468,53 @@ def test_centre_set_from_the_command_line(pg_cluster, tmp_path: Path) -> None:
         assert h.key not in key and "booking_key = " in key
     finally:
         h.db.close()
+
+
+def test_staff_set_a_centres_booking_and_see_its_day(hub: Hub) -> None:
+    import re
+
+    accounts.add_user(hub.db, "tinh", "province", "mat-khau-tinh-2026")
+    accounts.add_user(hub.db, "truong", "centre:cu-lao-dung", "mat-khau-truong-2026")
+    made = hub.book("09:00").get_json()["code"]
+
+    def login(name: str, password: str) -> Any:
+        c = hub.app.test_client()
+        r = c.post("/login", data={"name": name, "password": password, "next": "/"})
+        assert r.status_code == 303
+        return c
+
+    province = login("tinh", "mat-khau-tinh-2026")
+    page = province.get("/centres/cu-lao-dung/dat-lich").get_data(as_text=True)
+    assert made in page and "Nguyễn Văn An" in page and "0912345678" in page
+    assert "07:30–11:30, 13:30–17:00" in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]  # type: ignore[index]
+    form = {
+        "csrf": csrf,
+        "enabled": "on",
+        "address": "Ấp 1",
+        "slot_minutes": "20",
+        "capacity": "4",
+        "capacity_dat-dai": "1",
+        "capacity_ho-tich": "",
+        "lead_minutes": "30",
+        "days_ahead": "2",
+        "closed_days": "2026-11-24, 2026-11-25",
+    }
+    r = province.post("/centres/cu-lao-dung/dat-lich", data=form)
+    assert r.status_code == 200 and "Đã lưu cài đặt đặt lịch." in r.get_data(as_text=True)
+    c = bookings.centre(hub.db, hub.config, "cu-lao-dung")
+    assert (
+        c is not None and c.settings.slot_minutes == 20 and c.settings.capacity_of("dat-dai") == 1
+    )
+    assert c.settings.capacity_of("ho-tich") == 4 and c.settings.days_ahead == 2
+    bad = province.post("/centres/cu-lao-dung/dat-lich", data={**form, "slot_minutes": "x"})
+    assert bad.status_code == 400 and "Không lưu được" in bad.get_data(as_text=True)
+    forged = province.post("/centres/cu-lao-dung/dat-lich", data={**form, "csrf": "x"})
+    assert forged.status_code == 403
+    head = login("truong", "mat-khau-truong-2026")
+    assert made in head.get("/centres/cu-lao-dung/dat-lich").get_data(as_text=True)
+    assert head.post("/centres/cu-lao-dung/dat-lich", data=form).status_code == 403
+    assert hub.app.test_client().get("/centres/cu-lao-dung/dat-lich").status_code == 200  # login
+    assert "Đăng nhập" in hub.app.test_client().get("/centres/cu-lao-dung/dat-lich").get_data(
+        as_text=True
+    )
