@@ -86,6 +86,10 @@ STATE_SCHEMA: dict[str, Any] = {
                     "service": {"type": "string"},
                     "called_at": {"type": "string", "format": "date-time"},
                     "calls": {"type": "integer"},
+                    "booked": {
+                        "type": "boolean",
+                        "description": "booked ahead and checked in within its window",
+                    },
                 },
             },
         },
@@ -793,6 +797,7 @@ class QueueService:
                     "service": r["service"],
                     "called_at": iso(r["called_at"], self.tz),
                     "calls": r["calls"],
+                    "booked": r["booked"],
                 }
                 for r in repo.recent_calls(db, day)
             ],

@@ -26,6 +26,7 @@ from sothutu.wall import (  # noqa: F401  (re-exported: render and tests read th
     CONNECT_GRACE,
     LIVE_AFTER,
     RECENT_KEPT,
+    TEXT_BOOKED,
     TEXT_CALL,
     TEXT_CONNECTING,
     TEXT_COUNTER,
@@ -71,6 +72,7 @@ class Call:
     at: datetime
     recall: bool = False
     ticket_id: int | None = None
+    booked: bool = False  # booked ahead and checked in on time: called before walk-ins
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def _snapshot(state: DisplayState, data: dict[str, Any], now: datetime) -> Displ
                 service=str(r.get("service", "")),
                 at=at,
                 recall=int(r.get("calls") or 1) > 1,
+                booked=r.get("booked") is True,
             )
         )
     newest = calls[0] if calls else None
@@ -268,6 +271,7 @@ def _called(
         at=at,
         recall=recall,
         ticket_id=t.get("id"),
+        booked=booked(t),
     )
     rest = tuple(
         c
@@ -284,6 +288,12 @@ def _called(
         highlight_until=at + timedelta(seconds=state.highlight_seconds),
     )
     return state, (Spoken(call.code, number, recall, at),)
+
+
+def booked(ticket: dict[str, Any]) -> bool:
+    """A ticket of a booking checked in within its window (not a late, ordinary one)."""
+    b = ticket.get("booking")
+    return isinstance(b, dict) and b.get("late") is False
 
 
 def _ended(state: DisplayState, data: dict[str, Any]) -> DisplayState:
@@ -355,6 +365,7 @@ class Headline:
     recall: bool
     fresh: bool  # within the highlight time after the call
     lit: bool  # drawn highlighted in this blink phase
+    booked: bool = False  # marked "ĐẶT LỊCH": why it comes before earlier walk-ins
 
 
 @dataclass(frozen=True)
@@ -439,6 +450,7 @@ def view(state: DisplayState, now: datetime, tz: tzinfo | None = None) -> View:
             recall=newest.recall,
             fresh=fresh,
             lit=fresh and phase % 2 == 0,
+            booked=newest.booked,
         )
     counters = tuple(
         CounterRow(

@@ -382,14 +382,15 @@ def log_booking(db: DB, at: datetime, day: date, action: str, code: str, service
 def recent_calls(db: DB, day: date, limit: int = 10) -> list[dict[str, Any]]:
     """The newest announcements of the day, one per ticket, newest first."""
     rows = db.execute(
-        "SELECT ticket_id, code, counter, service, at, calls FROM ticket_log "
-        "WHERE business_date = ? AND action IN ('called', 'recalled') "
-        "ORDER BY id DESC LIMIT ?",
+        "SELECT l.ticket_id, l.code, l.counter, l.service, l.at, l.calls, t.booked "
+        "FROM ticket_log l LEFT JOIN tickets t ON t.id = l.ticket_id "
+        "WHERE l.business_date = ? AND l.action IN ('called', 'recalled') "
+        "ORDER BY l.id DESC LIMIT ?",
         (day.isoformat(), limit * 8),
     ).fetchall()
     seen: set[int] = set()
     out = []
-    for ticket_id, code, counter, service, at, calls in rows:
+    for ticket_id, code, counter, service, at, calls, booked in rows:
         if ticket_id in seen:
             continue
         seen.add(ticket_id)
@@ -401,6 +402,7 @@ def recent_calls(db: DB, day: date, limit: int = 10) -> list[dict[str, Any]]:
                 "service": service,
                 "called_at": from_epoch(at),
                 "calls": calls,
+                "booked": bool(booked),
             }
         )
         if len(out) == limit:

@@ -40,6 +40,12 @@
     internal: 'Máy chủ gặp lỗi, vui lòng thử lại.',
     unknown_procedure: 'Không tìm thấy thủ tục này trong danh mục (danh mục có thể vừa được cập nhật).',
     service_mismatch: 'Thủ tục này thuộc lĩnh vực khác.',
+    unknown_booking: 'Không tìm thấy lịch hẹn với mã này (mã gồm 6 ký tự, ví dụ K7M3PX).',
+    booking_used: 'Lịch hẹn này đã được dùng để lấy số.',
+    booking_cancelled: 'Lịch hẹn này đã bị hủy.',
+    wrong_centre: 'Lịch hẹn này là của trung tâm khác.',
+    booking_forged: 'Mã QR không hợp lệ.',
+    too_early: 'Chưa đến giờ nhận số của lịch hẹn này.',
     network: 'Không liên lạc được máy chủ. Thao tác có thể chưa được thực hiện — xem lại màn hình trước khi bấm lại.'
   };
 
@@ -224,7 +230,7 @@
       return resp.json().catch(function () { return null; }).then(function (data) {
         if (resp.ok) return data;
         var code = data && data.error && data.error.code ? data.error.code : 'internal';
-        throw { code: code, status: resp.status };
+        throw { code: code, status: resp.status, error: data && data.error };
       });
     }, function () {
       clearTimeout(timer);
@@ -234,6 +240,7 @@
   }
 
   function errorText(err) {
+    if (err && err.text) return err.text;
     return ERRORS[err && err.code] || ('Lỗi: ' + ((err && err.code) || 'không rõ'));
   }
 
@@ -314,6 +321,7 @@
       });
     },
     issue: function () { openIssue(); },
+    booking: function () { openBooking(); },
     procedures: function () { openProcedures(); }
   };
 
@@ -472,6 +480,40 @@
       if (e.code === 'KeyU') { prio.checked = !prio.checked; return true; }
       return digits(e);
     });
+  }
+
+  // A citizen who booked a number on the province hub: check the booking in by its
+  // code (or the QR code's text, read by a scanner into the field).
+  function openBooking() {
+    var form = el('form', { class: 'call-form', autocomplete: 'off' });
+    form.appendChild(el('label', { for: 'booking-code' }, 'Mã đặt lịch (6 ký tự) hoặc quét mã QR'));
+    var input = el('input', { id: 'booking-code', name: 'booking', maxlength: '200', required: 'required', autocapitalize: 'characters', spellcheck: 'false' });
+    form.appendChild(input);
+    form.appendChild(el('button', { type: 'submit', class: 'primary' }, 'Cấp số theo lịch hẹn (Enter)'));
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      closeDialog();
+      run(function () {
+        return api('POST', '/api/v1/tickets', { booking: text }).then(function (t) {
+          var b = t.booking || {};
+          say('Đã cấp số ' + t.code + ' (' + t.service_name + (b.late
+            ? ', đến muộn so với lịch hẹn ' + clock(b.slot_start) + ': số thường'
+            : ', đặt lịch ' + clock(b.slot_start)) + '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
+          showIssued(t);
+        }, function (err) {
+          var info = err && err.error;
+          if (err && err.code === 'too_early' && info && info.opens_at) {
+            throw { code: 'too_early', text: 'Chưa đến giờ: lịch hẹn lúc ' + clock(info.booking.slot_start) +
+              ' ngày ' + info.booking.date.split('-').reverse().join('/') + ', nhận số từ ' + clock(info.opens_at) + '.' };
+          }
+          throw err;
+        });
+      });
+    });
+    openDialog('Công dân đã đặt lịch', form, null);
+    input.focus();
   }
 
   // Procedure look-up: search the catalogue, see what to bring, print the checklist at
@@ -633,6 +675,9 @@
     $('field').textContent = t ? t.service_name
       : (paused ? 'Quầy đang tạm dừng — bấm D để mở lại' : 'Bấm T để gọi số tiếp theo');
     $('priority').hidden = !(t && t.priority);
+    var booked = t && t.booking && !t.booking.late;
+    $('booked').hidden = !booked;
+    $('booked').textContent = booked ? 'ĐẶT LỊCH ' + clock(t.booking.slot_start) : '';
     $('procedure').textContent = t && t.procedure ? 'Thủ tục: ' + t.procedure.name : '';
     $('procedure').hidden = !(t && t.procedure);
     if (t && t.called_at) {
