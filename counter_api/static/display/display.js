@@ -572,6 +572,7 @@
     setClass(head, 'fresh', h && h.fresh && !h.lit);
     setClass(head, 'lit', h && h.lit);
     setClass(head, 'booked', h && h.booked);
+    setClass($('call-label'), 'beside-mark', h && h.booked);  // its own class: fitted again
     if (h) {
       setText($('code'), h.code);
       setText($('call-counter'), T.TO_COUNTER + ' ' + h.counter);
