@@ -2,7 +2,10 @@
 
 Columns (docs/hub.md): centre, district, field, issued, served, no-show, mean and
 90th-percentile wait in minutes, the share of served tickets within the service
-level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài lòng).
+level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài lòng);
+tickets of bookings checked in on time, the other tickets (walk-ins and late
+arrivals), bookings nobody checked in, and booked citizens' mean arrival against
+their slot's start (negative: early).
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ def headings(report: dict[str, Any]) -> list[str]:
         "Số đánh giá",
         "Điểm hài lòng (1–5)",
         "Tỷ lệ hài lòng (%)",
+        "Đặt lịch, đến đúng giờ",
+        "Không đặt lịch",
+        "Lịch hẹn không đến",
+        "Đến so với giờ hẹn, trung bình (phút)",
     ]
 
 
@@ -56,6 +63,10 @@ def _cells(item: dict[str, Any], centre: str, district: str, field: str) -> list
         r["count"],
         r["mean"],
         _pct(r["satisfied"]),
+        item["booking"]["booked"],
+        item["booking"]["walk_in"],
+        item["booking"]["no_show"],
+        _minutes(item["booking"]["arrival_avg_s"]),
     ]
 
 

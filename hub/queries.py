@@ -214,7 +214,8 @@ def bookings_of(
 
 _PROVINCE = """
 WITH base AS (
-    SELECT centre_id, service, issued, served, no_show, waits, ratings,
+    SELECT centre_id, service, issued, served, no_show, waits, ratings, booked, late,
+           arrival_sum_s,
            cardinality(served_waits) AS n,
            (SELECT count(*) FROM unnest(served_waits) x WHERE x <= %(level)s) AS within,
            (SELECT sum(x) FROM unnest(waits) x) AS wait_sum, cardinality(waits) AS wait_n
@@ -225,7 +226,9 @@ WITH base AS (
            sum(no_show)::int AS no_show, sum(n)::int AS n, sum(within)::int AS within,
            sum(wait_sum) / nullif(sum(wait_n), 0) AS avg_s,
            sum(ratings[1])::int AS r1, sum(ratings[2])::int AS r2, sum(ratings[3])::int AS r3,
-           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5
+           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5,
+           sum(booked)::int AS booked, sum(late)::int AS late,
+           sum(arrival_sum_s) AS arrival_sum_s
     FROM base GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 ), waits AS (
     SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
@@ -233,9 +236,26 @@ WITH base AS (
     FROM base, unnest(waits) w GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 )
 SELECT c.centre_id, c.service, c.issued, c.served, c.no_show, c.avg_s, w.p90_s,
-       c.n, c.within, c.r1, c.r2, c.r3, c.r4, c.r5
+       c.n, c.within, c.booked, c.late, c.arrival_sum_s, c.r1, c.r2, c.r3, c.r4, c.r5
 FROM counts c LEFT JOIN waits w USING (ck, sk)
 """
+
+
+def _bookings_made(
+    conn: Any, first: date, last: date, centre: str | None, district: str | None
+) -> dict[tuple[str | None, str | None], tuple[int, int]]:
+    """Bookings made for the period's days and their no-shows, per (centre, field), per
+    centre (field None) and in all (both None), as the province report groups them."""
+    where = "AND centre_id = %(c)s" if centre else ""
+    if district:
+        where += " AND centre_id IN (SELECT id FROM centres WHERE district = %(d)s)"
+    rows = conn.execute(
+        "SELECT centre_id, service, count(*), count(*) FILTER (WHERE status = 'no_show') "
+        f"FROM bookings WHERE day BETWEEN %(a)s AND %(b)s AND status <> 'cancelled' {where} "
+        "GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())",
+        {"a": first, "b": last, "c": centre, "d": district},
+    ).fetchall()
+    return {(c, s): (n, ns) for c, s, n, ns in rows}
 
 
 def province_report(
@@ -264,8 +284,9 @@ def province_report(
             r[0]: (r[1], r[2], r[3] or {})
             for r in conn.execute("SELECT id, name, district, setup FROM centres").fetchall()
         }
+        made = _bookings_made(conn, first, last, centre, district)
     out_rows, totals, province = [], {}, None
-    for cid, service, issued, served, no_show, avg, p90, n, within, *rs in rows:
+    for cid, service, issued, served, no_show, avg, p90, n, within, bk, lt, arr, *rs in rows:
         scores = dict(zip(range(1, 6), rs, strict=True))
         count = sum(scores.values())
         item = {
@@ -282,6 +303,14 @@ def province_report(
                 "mean": round(sum(k * v for k, v in scores.items()) / count, 2) if count else None,
                 "satisfied": round((scores[4] + scores[5]) / count, 4) if count else None,
                 "levels": {str(k): scores[k] for k in LEVELS},
+            },
+            "booking": {
+                "booked": bk,
+                "late": lt,
+                "walk_in": issued - bk - lt,
+                "bookings": made.get((cid, service), (0, 0))[0],
+                "no_show": made.get((cid, service), (0, 0))[1],
+                "arrival_avg_s": round(arr / (bk + lt), 1) if bk + lt else None,
             },
         }
         if cid is None:

@@ -355,6 +355,14 @@ def test_the_centres_rows_tell_check_ins_and_no_shows_and_three_bar_booking(hub:
     hub.push(rows, after=1)
     statuses = hub.sql("SELECT status FROM bookings WHERE code = ANY(%s)", made[1:])
     assert [s for (s,) in statuses] == ["no_show"] * 3
+    report = hub.client.get(
+        "/api/v1/report?from=2026-11-23&to=2026-11-27",
+        headers={"Authorization": "Bearer hub-admin-key-0123456789abcdef"},
+    ).get_json()
+    b = report["total"]["booking"]
+    assert (b["booked"], b["late"], b["walk_in"], b["bookings"], b["no_show"]) == (1, 0, 0, 4, 3)
+    assert b["arrival_avg_s"] == -600.0  # checked in at 08:50 for 09:00
+    assert report["rows"][0]["booking"]["bookings"] == 4
     barred = hub.book("10:00", day=MONDAY + timedelta(days=7))
     assert barred.status_code == 409 and barred.get_json()["error"]["code"] == "booking_banned"
     # barred the 14 days after the third no-show (27/11), free again from 12/12
