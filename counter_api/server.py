@@ -119,8 +119,9 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     )
     keeper.start()
     from counter_api.uplink import pusher
+    from counter_api.uplink.bookings import BookingLink
 
-    uplink = pusher.start(svc)
+    uplink = pusher.start(svc, BookingLink(svc))
     where = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     log.info(
         "Sothutu %s serving %s on %s (business day %s)",

@@ -16,14 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from counter_api.procedures.catalogue import VERSION, load_procedures
 from counter_api.service import QueueService
 from counter_api.store import repo
-
-if TYPE_CHECKING:
-    from counter_api.uplink.pusher import Pusher
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +36,6 @@ class BookingLink:
         self._version: str | None = None
         self._catalogue: list[dict[str, Any]] = []
         self._digest = ""
-
-    def attach(self, pusher: Pusher) -> None:
-        pusher.contributors.append(self.contribute)
-        pusher.handlers.append(self.handle)
 
     def catalogue(self) -> tuple[list[dict[str, Any]], str]:
         """The procedure catalogue as the hub takes it, and its digest (rebuilt only after

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from counter_api import __version__
 from counter_api.backup import backup_time, backups
@@ -238,12 +238,20 @@ def _message(exc: urllib.error.HTTPError) -> str:
         return exc.reason or "error"
 
 
-def start(svc: QueueService) -> Pusher | None:
-    """Start the link when ``[hub] url`` is set, bookings riding on it; None otherwise."""
+class Rider(Protocol):
+    """Something that rides on the link: adds keys to each push, reads each answer."""
+
+    def contribute(self) -> dict[str, Any]: ...
+
+    def handle(self, answer: dict[str, Any]) -> bool: ...
+
+
+def start(svc: QueueService, *riders: Rider) -> Pusher | None:
+    """Start the link when ``[hub] url`` is set, with ``riders`` on it; None otherwise."""
     if not svc.config.hub.enabled:
         return None
-    from counter_api.uplink.bookings import BookingLink
-
     pusher = Pusher(svc)
-    BookingLink(svc).attach(pusher)
+    for rider in riders:
+        pusher.contributors.append(rider.contribute)
+        pusher.handlers.append(rider.handle)
     return pusher.start()

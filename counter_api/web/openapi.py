@@ -50,6 +50,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "ratings": ("ratings", "Citizens' satisfaction ratings from keypads."),
     "reports": ("reports", "A day's or a period's figures."),
     "uplink": ("hub", "The outbound link to the province hub."),
+    "bookings": ("bookings", "Numbers booked ahead on the province hub, held here."),
     "voice": ("voice", "The browser display's voice: announcements and clips."),
     "openapi": ("document", "This document."),
 }
