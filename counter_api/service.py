@@ -130,6 +130,10 @@ class _Ctx:
         return self.tx.db
 
 
+#: The last change of the hub's bookings the centre holds (``meta``).
+CURSOR = "hub_bookings_seq"
+
+
 def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=minutes)
 
@@ -491,9 +495,15 @@ class QueueService:
                 store_bookings.merge(
                     ctx.db, b, seq if isinstance(seq, int) else None, "hub", ctx.now
                 )
+            if cursor is not None:
+                repo.set_meta(ctx.db, CURSOR, str(cursor))
             return len(good)
 
-        return self._write(work) if good else 0
+        if not good:
+            with self.store.read() as db:
+                if cursor is None or repo.get_meta(db, CURSOR) == str(cursor):
+                    return 0  # nothing new: no write transaction on every push
+        return self._write(work)
 
     def mark_booking_no_shows(self) -> int:
         """Bookings nobody checked in by ``[booking] no_show_minutes`` after their slot

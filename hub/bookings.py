@@ -43,8 +43,6 @@ _PERSON_LOCK = 0x50657273
 PERSON_DAYS = 60
 #: Bookings and cancellations sent back to a centre with one answer.
 FEED_BATCH = 500
-#: Statuses that hold a place.
-HOLDING = ("booked", "checked_in", "late", "no_show")
 
 
 class BookingError(Exception):

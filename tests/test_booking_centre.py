@@ -351,3 +351,33 @@ def test_the_store_gives_the_centres_own_database_booking_columns(tmp_path: Path
             assert db.execute("SELECT COUNT(*) FROM bookings").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_the_link_sends_the_catalogue_until_the_hub_holds_it_and_keeps_the_cursor(
+    centre,
+) -> None:
+    from counter_api.store import repo
+    from counter_api.uplink.bookings import CURSOR, BookingLink
+
+    _client, svc, _clock = centre
+    link = BookingLink(svc)
+    first = link.contribute()
+    assert first["bookings_after"] == 0 and isinstance(first["catalogue"], list)
+    setup = first["setup"]
+    assert setup["booking"] == {"early_minutes": 15, "late_minutes": 15}
+    assert setup["closed_days"] == [] and len(setup["days"]) >= 5
+    digest = setup["catalogue_digest"]
+    answer = {
+        "ack": 0,
+        "bookings": [hub_item("PPPP33", "09:00", "09:30", seq=7)],
+        "bookings_seq": 7,
+        "bookings_more": True,
+        "catalogue_digest": digest,
+    }
+    assert link.handle(answer) is True  # more waits at the hub: push again at once
+    again = link.contribute()
+    assert "catalogue" not in again and again["bookings_after"] == 7
+    with svc.store.read() as db:
+        assert repo.get_meta(db, CURSOR) == "7"
+    assert link.handle({"ack": 0, "bookings": [{"code": 1}], "bookings_seq": 8}) is False
+    assert link.contribute()["bookings_after"] == 8  # the malformed one left out, cursor kept

@@ -19,12 +19,12 @@ import logging
 from typing import Any
 
 from counter_api.procedures.catalogue import VERSION, load_procedures
-from counter_api.service import QueueService
+from counter_api.service import CURSOR, QueueService
 from counter_api.store import repo
 
 log = logging.getLogger(__name__)
 
-CURSOR = "hub_bookings_seq"
+__all__ = ["CURSOR", "BookingLink"]
 
 
 class BookingLink:

@@ -161,8 +161,7 @@ def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
                 _table(
                     "Đặt lịch trước theo lĩnh vực",
                     "Lĩnh vực",
-                    [(s["name"], s) for s in report["services"]]
-                    + [("Tổng cộng", report["total"])],
+                    [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
                     BOOKING_COLUMNS,
                 )
             ]
