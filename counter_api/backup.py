@@ -11,8 +11,10 @@ so the server's nightly backup and a systemd timer or a person running
 or with ``--nightly`` skips when the other has just made tonight's backup.
 
 ``restore`` puts a backup in place of the database (with the server
-stopped): it checks the backup, keeps the current database beside it as
-``*.before-restore-…``, copies the backup in and checks the result. The
+stopped): it copies the backup, checks the copy (never the backup itself, so
+nothing is written beside it), refuses one that would make things worse,
+keeps the current database beside it as ``*.before-restore-…`` and moves the
+checked copy in. The
 commands ``python -m counter_api backup|restore`` are in
 ``counter_api.backup_cli``.
 """
@@ -24,6 +26,7 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -34,6 +37,7 @@ from pathlib import Path
 import sqlite_utils
 
 from sothutu.config import Config
+from sothutu.files import fsync
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +64,12 @@ def backup_time(path: Path, tz) -> datetime | None:
 
 
 def check_integrity(path: Path) -> None:
-    """``PRAGMA integrity_check`` must say ok, and the file must be a Sothutu database."""
+    """``PRAGMA integrity_check`` must say ok, and the file must be a Sothutu database.
+
+    The file is opened read-only and immutable: nothing (no ``-wal``, no ``-shm``) is
+    ever written beside it, whatever journal mode its header names."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"{path}: cannot open: {exc}") from None
     try:
@@ -78,14 +85,6 @@ def check_integrity(path: Path) -> None:
         raise BackupError(f"{path}: integrity check failed: {problems}")
     if not {"tickets", "ticket_log", "meta"} <= tables:
         raise BackupError(f"{path}: not a Sothutu database (no tickets table)")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -173,9 +172,9 @@ def make_backup(
             try:
                 copy_database(source, part)
                 check_integrity(part)
-                _fsync(part)
+                fsync(part)
                 os.replace(part, final)
-                _fsync(folder)
+                fsync(folder)
             finally:
                 part.unlink(missing_ok=True)
             prune(folder, config.backup.keep)
@@ -249,12 +248,151 @@ class Nightly:
             log.info("nightly backup written: %s", path)
 
 
-def restore(config: Config, backup: Path, *, now: datetime | None = None) -> Path | None:
+class Refused(BackupError):
+    """A restore that would make things worse; ``--force`` does it anyway."""
+
+
+def _expected_tables(version: int) -> set[str]:
+    """The tables a database of schema ``version`` has (made by the migrations)."""
+    from counter_api.store.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        for step in MIGRATIONS[:version]:
+            step(db)
+        return set(db.table_names())
+    finally:
+        conn.close()
+
+
+def _current_day(target: Path, tz) -> tuple[str, dict[str, int], int, str] | None:
+    """Of the database about to be replaced: (business day, its last number per
+    service, its highest ticket id, its last ticket's code and time); None without
+    one. ``BackupError`` when it cannot be read."""
+    if not target.exists() or target.stat().st_size == 0:
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'business_date'").fetchone()
+            day = row[0] if row else None
+            if day is None:
+                return None
+            numbers = dict(
+                conn.execute(
+                    "SELECT original_service, MAX(number) FROM tickets WHERE business_date = ? "
+                    "GROUP BY original_service",
+                    (day,),
+                ).fetchall()
+            )
+            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+            last = conn.execute(
+                "SELECT code, issued_at FROM tickets WHERE business_date = ? "
+                "ORDER BY issued_at DESC, id DESC LIMIT 1",
+                (day,),
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise Refused(
+            f"the current database {target} cannot be read ({exc}); start the server instead: "
+            "it recovers a damaged database by itself (from the newest backup and what is "
+            "still readable)"
+        ) from None
+    if last is None:
+        return None
+    at = datetime.fromtimestamp(last[1], tz).strftime("%H:%M")
+    return day, numbers, top, f"{last[0]} at {at}"
+
+
+def _check_backup(copy: Path, current: tuple | None, force: bool) -> list[str]:
+    """Refuse a backup that would make things worse; returns warnings for --force."""
+    from counter_api.store.migrations import MIGRATIONS
+
+    check_integrity(copy)
+    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise BackupError(
+                f"{copy.name}: schema version {version} is newer than this Sothutu knows "
+                f"({len(MIGRATIONS)}); upgrade Sothutu first"
+            )
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = sorted(_expected_tables(version) - tables)
+        if missing:
+            raise BackupError(f"tables missing from the backup: {', '.join(missing)}")
+        tickets = conn.execute("SELECT COUNT(*), MAX(issued_at) FROM tickets").fetchone()
+        days = dict(
+            conn.execute(
+                "SELECT original_service, MAX(number) FROM tickets WHERE business_date = ? "
+                "GROUP BY original_service",
+                (current[0] if current else "",),
+            ).fetchall()
+        )
+    finally:
+        conn.close()
+    problems = []
+    if tickets[0] == 0:
+        problems.append("the backup holds no tickets at all (an empty database)")
+    if current is not None:
+        day, numbers, _top, last = current
+        behind = [s for s, n in numbers.items() if days.get(s, 0) < n]
+        if behind:
+            problems.append(
+                f"the backup is older than today's last ticket ({last} on {day}): restoring "
+                "it would issue today's codes again"
+            )
+    if problems and not force:
+        raise Refused("; ".join(problems) + "; --force restores it anyway")
+    return problems
+
+
+def restore(
+    config: Config, backup: Path, *, now: datetime | None = None, force: bool = False
+) -> tuple[Path | None, list[str]]:
     """Put ``backup`` in place of the database (server stopped); returns where the
-    previous database was kept (None when there was none)."""
-    check_integrity(backup)
+    previous database was kept (None when there was none) and what ``force`` overrode.
+
+    The backup is copied first and only the copy is opened and checked, so nothing
+    is ever written beside the backup. Refused (``Refused``; ``force`` overrides):
+    a backup with no tickets, and one older than the current database's last ticket
+    of its day. Always refused: a damaged backup, a newer schema, missing tables.
+    With ``force``, today's numbering and the ticket ids still go on after the
+    current database's, so no code of the day is issued twice."""
     target = config.database_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not backup.is_file():
+        raise BackupError(f"{backup}: no such file")
+    current = _current_day(target, config.centre.tz)
+    part = target.with_name(target.name + ".restoring")
+    for p in (part, *(part.with_name(part.name + s) for s in ("-wal", "-shm", "-journal"))):
+        p.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(backup, part)
+        wal = backup.with_name(backup.name + "-wal")
+        if wal.exists():  # a live database's copy: its WAL holds the newest commits
+            shutil.copyfile(wal, part.with_name(part.name + "-wal"))
+        warnings = _check_backup(part, current, force)
+        conn = sqlite3.connect(part, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE")  # folds a WAL in; one file
+            if current is not None:
+                _carry_numbering(conn, current)
+            # logins of the backup's time (some logged out since) do not come back
+            if conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+            ).fetchone():
+                conn.execute("DELETE FROM sessions")
+        finally:
+            conn.close()
+        check_integrity(part)
+        fsync(part)
+    except BaseException:
+        for p in (part, *(part.with_name(part.name + s) for s in ("-wal", "-shm"))):
+            p.unlink(missing_ok=True)
+        raise
     stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
     kept = None
     if target.exists():
@@ -264,11 +402,28 @@ def restore(config: Config, backup: Path, *, now: datetime | None = None) -> Pat
             side = target.with_name(target.name + suffix)
             if side.exists():
                 os.replace(side, kept.with_name(kept.name + suffix))
-    part = target.with_name(target.name + ".restoring")
-    part.unlink(missing_ok=True)
-    copy_database(backup, part)
-    check_integrity(part)
-    _fsync(part)
     os.replace(part, target)
-    _fsync(target.parent)
-    return kept
+    fsync(target.parent)
+    return kept, warnings
+
+
+def _carry_numbering(conn: sqlite3.Connection, current: tuple) -> None:
+    """The replaced database's day goes on in the restored one: numbers after its
+    last ones (a number floor), ticket ids after its highest."""
+    day, numbers, top, _last = current
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.execute("BEGIN IMMEDIATE")
+    if "number_floors" in tables:
+        for service, number in numbers.items():
+            conn.execute(
+                "INSERT INTO number_floors (business_date, service, number) VALUES (?, ?, ?) "
+                "ON CONFLICT (business_date, service) DO UPDATE SET number = MAX(number, "
+                "excluded.number)",
+                (day, service, number),
+            )
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('tickets', ?)", (top,))
+    elif row[0] < top:
+        conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'tickets'", (top,))
+    conn.execute("COMMIT")

@@ -37,6 +37,13 @@ def run_backup(config: Config, args: argparse.Namespace) -> int:
 
 def _restore_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("backup", help="the backup file (sothutu-YYYY-MM-DD-HHMMSS.db)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="restore a backup that holds no tickets, or one older than the current "
+        "database's last ticket (today's tickets after it are then lost; numbering goes "
+        "on after them)",
+    )
 
 
 @command("restore", "Replace the database with a backup (stop the server first).", _restore_args)
@@ -53,10 +60,12 @@ def run_restore(config: Config, args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        kept = restore(config, Path(args.backup))
+        kept, forced = restore(config, Path(args.backup), force=args.force)
     except BackupError as exc:
         print(f"counter_api restore: {exc}", file=sys.stderr)
         return 1
+    for warning in forced:
+        print(f"counter_api restore: --force: {warning}", file=sys.stderr)
     print(f"restored {args.backup} into {config.database_path}")
     if kept:
         print(f"the previous database is kept as {kept}")

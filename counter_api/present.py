@@ -171,12 +171,52 @@ KIOSK_SCHEMA: dict[str, Any] = {
         "name": {"type": "string"},
         "printer": {"enum": [PRINTER_UNKNOWN, *PRINTER_STATES]},
         "message": {"type": "string"},
-        "at": _TIME_OR_NULL,
+        "at": {**_TIME_OR_NULL, "description": "when the printer's state last changed"},
+        "seen": {**_TIME_OR_NULL, "description": "the kiosk's last report (a heartbeat too)"},
+        "unprinted": {
+            "type": "array",
+            "description": "tickets of today it issued but could not print, oldest first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "service": {"type": "string"},
+                },
+            },
+        },
+        "conflict": {
+            "description": (
+                "present while a second kiosk with this name is refused "
+                "(409 kiosk_name_in_use): where it runs, since when, its last try"
+            ),
+            "type": "object",
+            "properties": {"address": {"type": "string"}, "since": _TIME, "at": _TIME},
+        },
     },
 }
 
 
 def kiosk_json(
-    name: str, printer: str, message: str, at: datetime | None, config: Config
+    name: str,
+    printer: str,
+    message: str,
+    at: datetime | None,
+    config: Config,
+    *,
+    seen: datetime | None = None,
+    unprinted: list[dict[str, Any]] | None = None,
+    conflict: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {"name": name, "printer": printer, "message": message, "at": iso(at, config.centre.tz)}
+    tz = config.centre.tz
+    out = {
+        "name": name,
+        "printer": printer,
+        "message": message,
+        "at": iso(at, tz),
+        "seen": iso(seen, tz),
+        "unprinted": unprinted or [],
+    }
+    if conflict is not None:
+        out["conflict"] = conflict
+    return out

@@ -1,6 +1,7 @@
 """Run the queue server under waitress: one process, threads for the streams.
 
-A housekeeping thread rolls the business day over at local midnight (even
+The database is checked before it is opened, and recovered when it is damaged
+(counter_api.recovery). A housekeeping thread rolls the business day over at local midnight (even
 when no request comes), marks bookings nobody checked in as no-shows, starts the
 nightly backup (counter_api.backup) and
 feeds systemd's watchdog after checking that the database answers. SIGTERM
@@ -14,16 +15,19 @@ import ctypes
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
+from datetime import datetime
 from types import FrameType
 
 import waitress
 
 from counter_api.backup import Nightly
 from counter_api.events import pause
+from counter_api.recovery import explain, open_store
 from counter_api.service import QueueService
-from counter_api.store import Store, StoreError
+from counter_api.store import StoreError
 from counter_api.web import create_app
 from sothutu import systemd
 from sothutu.config import Config
@@ -77,11 +81,11 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     port = port or config.server.port
     _limit_malloc_arenas()
     try:
-        store = Store(config.database_path)
-    except StoreError as exc:
-        log.error("cannot open the database: %s", exc)
+        store, _recovered = open_store(config, datetime.now(config.centre.tz))
+        svc = QueueService(config, store)
+    except (StoreError, sqlite3.Error) as exc:
+        log.error("cannot open the database: %s", explain(exc, config.database_path))
         return 1
-    svc = QueueService(config, store)
     app = create_app(config, service=svc)
     try:
         server = waitress.create_server(

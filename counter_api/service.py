@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from counter_api.core import booking as core_booking
-from counter_api.core import rating, transitions
+from counter_api.core import codes, rating, transitions
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import (
@@ -30,6 +30,7 @@ from counter_api.core.model import (
     Ticket,
 )
 from counter_api.events import Event, EventBus
+from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
     COUNTER_SCHEMA,
     KIOSK_SCHEMA,
@@ -39,10 +40,11 @@ from counter_api.present import (
     kiosk_json,
     ticket_json,
 )
-from counter_api.store import Store, repo
+from counter_api.store import Store, highwater, repo
 from counter_api.store import bookings as store_bookings
 from counter_api.store.db import Tx
-from sothutu import booking as codes
+from counter_api.store.highwater import HighWater
+from sothutu import booking as booking_codes
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
 from sothutu.hours import is_open, parse_hours
@@ -114,6 +116,15 @@ RATING_SCHEMA: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class RequestKey:
+    """A request a client marked with ``request_id``: within ``scope`` (who sent it, or
+    which counter it acts on) and the business day, the same id gets the first answer."""
+
+    scope: str
+    id: str
+
+
 @dataclass
 class _Ctx:
     """What one write transaction works with."""
@@ -138,7 +149,7 @@ def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=minutes)
 
 
-def _same_booking(held: core_booking.Booking, signed: codes.Signed, tz: ZoneInfo) -> bool:
+def _same_booking(held: core_booking.Booking, signed: booking_codes.Signed, tz: ZoneInfo) -> bool:
     """Whether a QR code says what the booking received from the hub says."""
     return (
         held.service == signed.service
@@ -160,9 +171,18 @@ class QueueService:
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
         self._day: date | None = None
+        #: numbers and ticket ids reserved ahead in a file beside the database (a
+        #: recovery from a lost database numbers on after them)
+        self.highwater = (
+            HighWater(highwater.path_for(store.path)) if str(store.path) != ":memory:" else None
+        )
         with store.read() as db:
             _, newest = repo.event_id_range(db)
         self.bus = bus or EventBus(last_id=newest)
+        #: which kiosk process speaks for each kiosk name (in memory)
+        self.roster = Roster()
+        #: per kiosk name: its last report ("seen") and unprinted tickets (in memory)
+        self._kiosk_live: dict[str, dict[str, Any]] = {}
         self._write(lambda ctx: repo.ensure_counters(ctx.db, [c.number for c in config.counters]))
 
     # --- transactions ------------------------------------------------------------
@@ -211,6 +231,7 @@ class QueueService:
         )
         repo.log_action(tx.db, now, today, "rollover", None, None)
         repo.prune_events(tx.db, keep_from=stored)
+        repo.prune_requests(tx.db, before=today)
         repo.set_meta(tx.db, "business_date", today.isoformat())
         events = ctx.events
         tx.after_commit(lambda: self.bus.publish(events))
@@ -303,16 +324,41 @@ class QueueService:
         priority: bool = False,
         kiosk: str | None = None,
         procedure: tuple[str, str] | None = None,
+        request: RequestKey | None = None,
+        print_at: str | None = None,
     ) -> dict:
         """A new ticket for a field, optionally for a procedure ``(code, name)``;
         404 unknown service, 409 closed or daily limit."""
+        return self.issue_once(service_id, priority, kiosk, procedure, request, print_at)[0]
+
+    def issue_once(
+        self,
+        service_id: str,
+        priority: bool = False,
+        kiosk: str | None = None,
+        procedure: tuple[str, str] | None = None,
+        request: RequestKey | None = None,
+        print_at: str | None = None,
+    ) -> tuple[dict, bool]:
+        """``issue``, and whether the answer is the ticket issued earlier today for the
+        same ``request`` (its state now) instead of a new one. ``print_at``: a kiosk that
+        prints a new ticket at once (a guidance counter's ``print_kiosk``):
+        ``ticket.reprint`` addressed to it, in the same transaction (not again for a
+        repeated request)."""
         svc = self.config.service(service_id)
         if svc is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
+        action = f"issue:{svc.id}:{'priority' if priority else 'ordinary'}"
 
-        def work(ctx: _Ctx) -> dict:
+        def work(ctx: _Ctx) -> tuple[dict, bool]:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
+                if ticket is not None:
+                    return self._ticket_json(ctx.db, ctx.day, ticket), True
+                return earlier[1], True
             check_open(ctx.now, self.tz, self.windows)
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id)
+            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
             change = transitions.issue(
                 service_id=svc.id,
                 prefix=svc.prefix,
@@ -330,14 +376,35 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
-            return self._json_of(ctx, ticket)
+            if self.highwater is not None:  # before the commit: never behind the database
+                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
+            answer = self._json_of(ctx, ticket)
+            assert answer is not None
+            if print_at is not None:
+                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
+                self._emit(ctx, "ticket.reprint", data)
+                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+            self._remember(ctx, request, action, ticket.id, answer)
+            return answer, False
 
         return self._write(work)
 
     # --- booked numbers ------------------------------------------------------------
 
     def check_in(self, text: str, kiosk: str | None = None) -> dict:
-        """A ticket for a booking, from its code or its QR code's text (README, "Booking").
+        """``check_in_once``'s ticket."""
+        return self.check_in_once(text, kiosk)[0]
+
+    def check_in_once(
+        self,
+        text: str,
+        kiosk: str | None = None,
+        request: RequestKey | None = None,
+        print_at: str | None = None,
+    ) -> tuple[dict, bool]:
+        """A ticket for a booking, from its code or its QR code's text (README, "Booking"),
+        and whether it is the answer given earlier today to the same ``request`` (a kiosk
+        that sent it again); ``print_at`` as for ``issue_once``.
 
         403 ``wrong_centre`` (another centre's QR code), ``booking_forged`` (a QR code
         whose signature is not the hub's for this centre); 404 ``unknown_booking``,
@@ -347,15 +414,15 @@ class QueueService:
         priority tickets and before walk-ins of its field, in slot order."""
         link = self.config.hub
         text = (text or "").strip()
-        signed: codes.Signed | None = None
+        signed: booking_codes.Signed | None = None
         if not link.centre_id:
             raise NotFound(
                 "unknown_booking", "this centre takes no bookings ([hub] centre_id is not set)"
             )
-        if codes.looks_like_qr(text):
+        if booking_codes.looks_like_qr(text):
             try:
-                signed, _ = codes.parse_qr(text)
-            except codes.NotABooking as exc:
+                signed, _ = booking_codes.parse_qr(text)
+            except booking_codes.NotABooking as exc:
                 raise NotFound("unknown_booking", f"unreadable booking QR code: {exc}") from None
             if signed.centre != link.centre_id:
                 raise Forbidden(
@@ -364,19 +431,27 @@ class QueueService:
                 )
             code = signed.code
         else:
-            found = codes.normalize_code(text)
+            found = booking_codes.normalize_code(text)
             if found is None:
                 raise NotFound("unknown_booking", "not a booking code (6 characters)")
             code = found
 
-        def work(ctx: _Ctx) -> dict:
+        action = f"check_in:{code}"
+
+        def work(ctx: _Ctx) -> tuple[dict, bool]:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
+                if ticket is not None:
+                    return self._ticket_json(ctx.db, ctx.day, ticket), True
+                return earlier[1], True
             held = store_bookings.get(ctx.db, code)
             source = "hub"
             if signed is not None:
                 if link.booking_key:
                     try:
-                        codes.verify(link.booking_key, text)
-                    except codes.Forged:
+                        booking_codes.verify(link.booking_key, text)
+                    except booking_codes.Forged:
                         raise Forbidden(
                             "booking_forged", "the QR code's signature is not the hub's"
                         ) from None
@@ -421,7 +496,7 @@ class QueueService:
             if decision.late:
                 check_open(ctx.now, self.tz, self.windows)
             procedure = decision.procedure
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id)
+            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
             change = transitions.issue(
                 service_id=svc.id,
                 prefix=svc.prefix,
@@ -440,9 +515,18 @@ class QueueService:
             saved = self._apply(ctx, change)
             ticket = self._result(change, saved)
             assert ticket is not None
+            if self.highwater is not None:  # before the commit: never behind the database
+                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
             status = core_booking.status_after(held, decision)
             store_bookings.checked_in(ctx.db, held, status, ticket.id, ctx.now, source)
-            return self._json_of(ctx, ticket)
+            answer = self._json_of(ctx, ticket)
+            assert answer is not None
+            if print_at is not None:
+                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
+                self._emit(ctx, "ticket.reprint", data)
+                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+            self._remember(ctx, request, action, ticket.id, answer)
+            return answer, False
 
         return self._write(work)
 
@@ -526,6 +610,40 @@ class QueueService:
 
         return self._write(work)
 
+    # --- request ids -------------------------------------------------------------------
+
+    def _earlier(
+        self, ctx: _Ctx, request: RequestKey | None, action: str
+    ) -> tuple[int | None, dict] | None:
+        """(ticket id, answer) of the same request done earlier today, or None; 409
+        ``request_id_reused`` when that id was used today for something else."""
+        if request is None:
+            return None
+        found = repo.find_request(ctx.db, ctx.day, request.scope, request.id)
+        if found is None:
+            return None
+        done, ticket_id, answer = found
+        if done != action:
+            raise Conflict(
+                "request_id_reused",
+                f"request_id {request.id!r} was used today for another request ({done})",
+            )
+        log.info("request %s of %s answered again (%s)", request.id, request.scope, action)
+        return ticket_id, json.loads(answer)
+
+    def _remember(
+        self,
+        ctx: _Ctx,
+        request: RequestKey | None,
+        action: str,
+        ticket_id: int | None,
+        answer: dict,
+    ) -> None:
+        if request is not None:
+            repo.save_request(
+                ctx.db, ctx.day, request.scope, request.id, action, ticket_id, answer, ctx.now
+            )
+
     def is_open_now(self) -> bool:
         return is_open(self.clock.now(), self.tz, self.windows)
 
@@ -536,17 +654,26 @@ class QueueService:
         number: int,
         decide: Callable[[_Ctx, CounterState, Ticket | None], Change],
         answer: Callable[[_Ctx, Change, dict[int, Ticket]], dict],
+        action: str,
+        request_id: str | None = None,
     ) -> dict:
         """Load the counter and its current ticket, let the core decide, save, answer;
-        all in one transaction."""
+        all in one transaction. With ``request_id``, the same id for the same counter
+        today gets the first answer again and changes nothing."""
         if self.config.counter(number) is None:
             raise NotFound("unknown_counter", f"no counter {number}")
+        request = RequestKey(f"counter:{number}", request_id) if request_id else None
 
         def work(ctx: _Ctx) -> dict:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                return earlier[1]
             state = repo.get_counter(ctx.db, number)
             current = repo.get_ticket(ctx.db, state.current) if state.current else None
             change = decide(ctx, state, current)
-            return answer(ctx, change, self._apply(ctx, change))
+            result = answer(ctx, change, self._apply(ctx, change))
+            self._remember(ctx, request, action, None, result)
+            return result
 
         return self._write(work)
 
@@ -563,7 +690,7 @@ class QueueService:
     def _counter_answer(self, number: int) -> Callable[[_Ctx, Change, dict], dict]:
         return lambda ctx, change, saved: {"counter": self._counter_json(ctx.db, number)}
 
-    def next(self, number: int) -> dict:
+    def next(self, number: int, request_id: str | None = None) -> dict:
         """Finish the current ticket, call the next one in order."""
         counter = self.config.counter(number)
         services = counter.services if counter else []
@@ -579,87 +706,234 @@ class QueueService:
                 "finished": self._json_of(ctx, finished),
             }
 
-        return self._counter_action(number, decide, answer)
+        return self._counter_action(number, decide, answer, "next", request_id)
 
-    def recall(self, number: int) -> dict:
+    def recall(self, number: int, request_id: str | None = None) -> dict:
         return self._counter_action(
-            number, lambda ctx, s, cur: transitions.recall(s, cur, ctx.now), self._ticket_answer
+            number,
+            lambda ctx, s, cur: transitions.recall(s, cur, ctx.now),
+            self._ticket_answer,
+            "recall",
+            request_id,
         )
 
-    def done(self, number: int) -> dict:
-        return self._end(number, Status.DONE)
+    def done(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.DONE, request_id)
 
-    def no_show(self, number: int) -> dict:
-        return self._end(number, Status.NO_SHOW)
+    def no_show(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.NO_SHOW, request_id)
 
-    def hold(self, number: int) -> dict:
-        return self._end(number, Status.HELD)
+    def hold(self, number: int, request_id: str | None = None) -> dict:
+        return self._end(number, Status.HELD, request_id)
 
-    def _end(self, number: int, status: Status) -> dict:
+    def _end(self, number: int, status: Status, request_id: str | None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.end_current(s, cur, status, ctx.now),
             self._ticket_answer,
+            status.value,
+            request_id,
         )
 
-    def transfer(self, number: int, service_id: str) -> dict:
+    def transfer(self, number: int, service_id: str, request_id: str | None = None) -> dict:
         known = [s.id for s in self.config.services]
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.transfer(s, cur, service_id, known, ctx.now),
             self._ticket_answer,
+            f"transfer:{service_id}",
+            request_id,
         )
 
-    def call(self, number: int, code: str, service_id: str | None = None) -> dict:
-        """Call a ticket of today by its code (a late citizen, a held dossier)."""
+    def call(
+        self,
+        number: int,
+        code: str,
+        service_id: str | None = None,
+        request_id: str | None = None,
+    ) -> dict:
+        """Call a ticket of today by its code (a late citizen, a held dossier); the code
+        as a clerk types it ("a5" names A005: ``codes.matching``)."""
         counter = self.config.counter(number)
         if counter is None:
             raise NotFound("unknown_counter", f"no counter {number}")
         if service_id is not None and self.config.service(service_id) is None:
             raise NotFound("unknown_service", f"no service {service_id!r}")
 
+        parts = codes.split_typed(code)
+        typed = codes.normalize_typed(code)
+
         def decide(ctx: _Ctx, state: CounterState, current: Ticket | None) -> Change:
-            matches = repo.tickets_by_code(ctx.db, ctx.day, code)
+            found = repo.tickets_by_code(ctx.db, ctx.day, typed, parts[1] if parts else None)
+            matches = codes.matching(typed, found)
             return transitions.call_by_code(
                 state, current, matches, counter.services, ctx.now, service=service_id
             )
 
-        return self._counter_action(number, decide, self._ticket_answer)
+        action = f"call:{code}:{service_id or ''}"
+        return self._counter_action(number, decide, self._ticket_answer, action, request_id)
 
-    def pause(self, number: int, reason: str = "") -> dict:
+    def callable(self, number: int, typed: str = "", limit: int = 8) -> list[dict]:
+        """Today's tickets counter ``number`` may call by code whose code is near
+        ``typed`` (``codes.suggest``): what the console offers while a clerk types."""
+        counter = self.config.counter(number)
+        if counter is None:
+            raise NotFound("unknown_counter", f"no counter {number}")
+        day = self.today()
+        with self.store.read() as db:
+            pool = repo.callable_tickets(db, day, counter.services)
+            return [self._ticket_json(db, day, t) for t in codes.suggest(typed, pool, limit)]
+
+    def pause(self, number: int, reason: str = "", request_id: str | None = None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.pause(s, reason, ctx.now),
             self._counter_answer(number),
+            "pause",
+            request_id,
         )
 
-    def resume(self, number: int) -> dict:
+    def resume(self, number: int, request_id: str | None = None) -> dict:
         return self._counter_action(
             number,
             lambda ctx, s, cur: transitions.resume(s, ctx.now),
             self._counter_answer(number),
+            "resume",
+            request_id,
         )
 
     # --- kiosks and reprints -------------------------------------------------------
 
-    def kiosk_status(self, name: str, printer: str, message: str = "") -> dict:
-        """Record a kiosk's printer state; an event only when it changed."""
+    def kiosk_status(
+        self,
+        name: str,
+        printer: str,
+        message: str = "",
+        *,
+        unprinted: list[int] | None = None,
+        instance: str | None = None,
+        address: str = "?",
+    ) -> dict:
+        """Record a kiosk's printer state; an event only when it changed.
+
+        ``unprinted``: ids of tickets it issued but could not print (kept in memory,
+        as the kiosk keeps them). ``instance``: the kiosk process's id; a second
+        process under the same name elsewhere is refused with 409
+        ``kiosk_name_in_use`` while the first runs (``counter_api.kiosks``).
+        """
         if not any(k.name == name for k in self.config.kiosks):
             raise NotFound("unknown_kiosk", f"no kiosk {name!r}")
 
         def work(ctx: _Ctx) -> dict:
+            verdict = self.roster.admit(name, instance, address, ctx.now.timestamp())
+            if not verdict.accepted:
+                return {"refused": self._refused_kiosk(ctx, name, verdict)}
+            self._log_admitted(name, verdict, address)
             before = repo.kiosk_rows(ctx.db).get(name)
-            repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
-            kiosk = kiosk_json(name, printer, message, ctx.now, self.config)
-            if before is None or before[:2] != (printer, message):
-                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            changed = before is None or before[:2] != (printer, message)
+            at = ctx.now if changed else before[2]
+            if changed:
+                repo.save_kiosk(ctx.db, name, printer, message, ctx.now)
                 repo.log_action(ctx.db, ctx.now, ctx.day, f"printer_{printer}", None, None)
-            return kiosk
+            live = self._kiosk_live.setdefault(name, {})
+            live["seen"] = ctx.now
+            if unprinted is not None:
+                listed = self._unprinted_tickets(ctx, unprinted)
+                changed = changed or listed != live.get("unprinted", [])
+                live["unprinted"] = listed
+            kiosk = self._kiosk_json(name, printer, message, at, ctx.now)
+            if changed or verdict.why in ("restarted", "replaced"):
+                self._emit(ctx, "kiosk.status", {"kiosk": kiosk})
+            return {"kiosk": kiosk}
 
-        return self._write(work)
+        result = self._write(work)
+        if "refused" in result:
+            raise Conflict("kiosk_name_in_use", result["refused"])
+        return result["kiosk"]
 
-    def reprint(self, ticket_id: int, kiosk: str | None = None) -> dict:
-        """Ask the kiosk that printed a ticket (or a named one) to print it again."""
+    def _unprinted_tickets(self, ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
+        """The tickets among ``ids`` that a citizen may still need on paper (today's,
+        not finished or expired), in the kiosk's order: id, code, field."""
+        out = []
+        for tid in dict.fromkeys(ids):
+            t = repo.get_ticket(ctx.db, tid)
+            ended = t is None or t.status in (Status.DONE, Status.EXPIRED)
+            if not ended and t.business_date == ctx.day:
+                out.append({"id": t.id, "code": t.code, "service": t.service})
+        return out
+
+    def _refused_kiosk(self, ctx: _Ctx, name: str, verdict: Verdict) -> str:
+        """A second kiosk under a name: log it (when it starts, then every 10 minutes),
+        tell the consoles once, and say why in the answer."""
+        held = verdict.holder
+        assert held is not None and held.conflict is not None  # a refusal always has both
+        c = held.conflict
+        now = ctx.now.timestamp()
+        ago = max(0, round(now - held.seen))
+        fix = "give each kiosk its own [[kiosks]] entry (name and key) and set [kiosk] name"
+        if now - c.logged >= 600 or c.logged < c.since:
+            log.error(
+                "kiosk %r: refused a second kiosk at %s using the same name while the one "
+                "at %s runs (its last report %d s ago); %s",
+                name,
+                c.address,
+                held.address,
+                ago,
+                fix,
+            )
+            if c.logged < c.since:  # a new conflict: consoles and the admin page show it
+                row = repo.kiosk_rows(ctx.db).get(name) or (PRINTER_UNKNOWN, "", None)
+                self._emit(
+                    ctx, "kiosk.status", {"kiosk": self._kiosk_json(name, *row, now=ctx.now)}
+                )
+            c.logged = now
+        return (
+            f"kiosk name {name!r} is in use by the kiosk at {held.address} "
+            f"(its last report {ago} s ago); {fix}"
+        )
+
+    def _log_admitted(self, name: str, verdict: Verdict, address: str) -> None:
+        prev = verdict.previous
+        if verdict.why == "restarted":
+            log.info("kiosk %r restarted at %s (a new instance)", name, address)
+        elif verdict.why == "replaced" and prev is not None and verdict.holder is not None:
+            log.info(
+                "kiosk %r now runs at %s; the one at %s was silent for %d s",
+                name,
+                address,
+                prev.address,
+                round(verdict.holder.seen - prev.seen),
+            )
+
+    def _kiosk_json(
+        self, name: str, printer: str, message: str, at: datetime | None, now: datetime
+    ) -> dict:
+        live = self._kiosk_live.get(name, {})
+        c = self.roster.conflict(name, now.timestamp())
+        conflict = None
+        if c is not None:
+            conflict = {
+                "address": c.address,
+                "since": iso(datetime.fromtimestamp(c.since, self.tz), self.tz),
+                "at": iso(datetime.fromtimestamp(c.at, self.tz), self.tz),
+            }
+        return kiosk_json(
+            name,
+            printer,
+            message,
+            at,
+            self.config,
+            seen=live.get("seen"),
+            unprinted=live.get("unprinted"),
+            conflict=conflict,
+        )
+
+    def reprint(
+        self, ticket_id: int, kiosk: str | None = None, fallback: str | None = None
+    ) -> dict:
+        """Ask the kiosk that printed a ticket (or a named one) to print it again; a
+        ticket no kiosk printed goes to ``fallback`` (the asking counter's
+        ``print_kiosk``), else the first kiosk."""
         names = [k.name for k in self.config.kiosks]
         if kiosk is not None and kiosk not in names:
             raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
@@ -671,12 +945,15 @@ class QueueService:
             target = (
                 kiosk
                 or (ticket.kiosk if ticket.kiosk in names else None)
+                or (fallback if fallback in names else None)
                 or (names[0] if names else None)
             )
             if target is None:
                 raise Conflict("no_kiosk", "no kiosk is configured to print on")
             tj = self._ticket_json(ctx.db, ctx.day, ticket)
-            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target})
+            # the business day lets a kiosk that was off skip yesterday's requests
+            day = ctx.day.isoformat()
+            self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target, "business_date": day})
             repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
             return {"ticket": tj, "kiosk": target}
 
@@ -737,7 +1014,7 @@ class QueueService:
         }
 
         def work(ctx: _Ctx) -> dict:
-            self._emit(ctx, "checklist.print", data)
+            self._emit(ctx, "checklist.print", {**data, "business_date": ctx.day.isoformat()})
             return data
 
         return self._write(work)
@@ -783,6 +1060,7 @@ class QueueService:
         ]
 
     def _state(self, db: Any, day: date) -> dict:
+        now = self.clock.now()
         states = repo.all_counters(db)
         counters = []
         for c in self.config.counters:
@@ -816,8 +1094,8 @@ class QueueService:
                 for s in self.config.services
             ],
             "kiosks": [
-                kiosk_json(
-                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), self.config
+                self._kiosk_json(
+                    k.name, *(kiosks.get(k.name) or (PRINTER_UNKNOWN, "", None)), now=now
                 )
                 for k in self.config.kiosks
             ],

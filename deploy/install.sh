@@ -474,6 +474,11 @@ setup_dirs() {
     make_dir 0755 root:root "$APP"
     make_dir 0750 "root:$SVC_USER" "$ETC"
     make_dir 0750 "$SVC_USER:$SVC_USER" "$STATE"
+    if [ "$WANT_KIOSK" = 1 ]; then
+        # [kiosk] state_dir: the kiosk's last event id. The kiosk runs as the service user
+        # (a unit) or as the desktop user of group sothutu: the group writes (setgid).
+        make_dir 2770 "$SVC_USER:$SVC_USER" "$STATE/kiosk"
+    fi
 }
 
 # --- the program: a virtual environment under /opt/sothutu -----------------------------------

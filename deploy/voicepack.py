@@ -6,7 +6,8 @@
 
 Writes NAME.wav for each clip of sothutu.voice.announce.CLIPS (phrases, number words,
 letter names), chime.wav (synthesized) and manifest.json. Files that exist are
-kept, so a centre's own recordings survive a re-run; --force rewrites them all.
+kept, so a centre's own recordings survive a re-run; --force rewrites them all. A
+re-run adds the clips a newer version needs and names the files no clip uses.
 Exits 1 when espeak-ng (Debian package espeak-ng) is missing, after writing the
 chime and the manifest.
 """
@@ -66,6 +67,13 @@ def generate(out: Path, dialect: str = "north", force: bool = False) -> tuple[in
     return written, missing
 
 
+def unused_files(out: Path) -> list[str]:
+    """WAV files of the folder that no clip uses any more (an older Sothutu's, such as
+    ``moi-lan-thu-hai.wav`` before recalls said their count); never deleted here: one
+    may be a centre's recording."""
+    return sorted(p.name for p in out.glob("*.wav") if p.stem not in announce.CLIPS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
@@ -85,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
     written, missing = generate(out, dialect, args.force)
     print(f"voicepack: {out}: {written} clips written, {len(announce.CLIPS)} in the pack")
+    unused = unused_files(out)
+    if unused:
+        print(f"voicepack: no longer used (kept; delete them if you like): {', '.join(unused)}")
     if missing:
         print(
             f"voicepack: espeak-ng is not installed, {len(missing)} clips are missing "

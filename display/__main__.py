@@ -4,7 +4,7 @@ python -m display --config FILE                 full screen on the TV, with voic
 python -m display --config FILE --windowed      in a window (demo, set-up)
 python -m display --config FILE --screenshot OUT.png [--size 1366x768]
                                                 the server's current state, once
-python -m display --config FILE say A015 3 [--recall] [--text] [--clips]
+python -m display --config FILE say A015 3 [--recall | --calls N] [--text] [--clips]
                                                 say one announcement (or print it)
 """
 
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("code", help="ticket code, e.g. A015")
     say.add_argument("counter", type=int, help="counter number")
     say.add_argument("--recall", action="store_true", help='"Mời lần thứ hai, ..."')
+    say.add_argument(
+        "--calls",
+        type=int,
+        metavar="N",
+        help='a recall, the N-th call: 3 says "Mời lần thứ ba, ..." (implies --recall)',
+    )
     say.add_argument("--text", action="store_true", help="print the words instead of saying them")
     say.add_argument("--clips", action="store_true", help="print the voice-pack clips in order")
     return parser
@@ -69,10 +75,12 @@ def say(config: Config, args: argparse.Namespace) -> int:
     voice = config.voice
     try:
         split_code(args.code)
+        recall = args.recall or args.calls is not None
         ann = announcement(
             args.code,
             args.counter,
-            recall=args.recall,
+            recall=recall,
+            calls=args.calls,
             dialect=voice.dialect,
             repeat=voice.repeat,
             chime=voice.chime or voice.announce == "chime",
@@ -103,7 +111,7 @@ def say(config: Config, args: argparse.Namespace) -> int:
     )
     clock = SystemClock()
     announcer = Announcer(output, pack, voice, clock)
-    done = announcer.play_now(Spoken(ann.code, args.counter, args.recall, clock.now()))
+    done = announcer.play_now(Spoken(ann.code, args.counter, recall, clock.now(), ann.calls))
     print(done.text or "(chime only)")
     output.close()
     return 0

@@ -117,6 +117,7 @@ class Announcer(Worker):
             spoken.code,
             spoken.counter,
             recall=spoken.recall,
+            calls=spoken.calls,
             dialect=self.voice.dialect,
             repeat=self.voice.repeat,
             chime=self.voice.chime or self.voice.announce == "chime",

@@ -86,12 +86,14 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Spoken:
-    """A call to announce: what ``sothutu.voice.announce`` needs, and when it was made."""
+    """A call to announce: what ``sothutu.voice.announce`` needs, and when it was made.
+    ``calls`` is the ticket's count of announcements (a recall's 3 is "lần thứ ba")."""
 
     code: str
     counter: int
     recall: bool
     at: datetime
+    calls: int | None = None
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,13 @@ def _called(
         calls=(call, *rest)[:RECENT_KEPT],
         highlight_until=at + timedelta(seconds=state.highlight_seconds),
     )
-    return state, (Spoken(call.code, number, recall, at),)
+    return state, (Spoken(call.code, number, recall, at, _calls(t)),)
+
+
+def _calls(ticket: dict[str, Any]) -> int | None:
+    """The ticket's ``calls``, when the event says it (a whole number)."""
+    n = ticket.get("calls")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
 
 
 def booked(ticket: dict[str, Any]) -> bool:

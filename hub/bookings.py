@@ -361,9 +361,9 @@ def create(db: Database, config: HubConfig, c: Centre, req: Request, now: dateti
                 "booking_banned",
                 f"{b.no_show_limit} bookings not kept within {b.no_show_days} days: "
                 f"booking again from {until.isoformat()}",
-                f"Bạn đã không đến theo lịch hẹn {b.no_show_limit} lần trong {b.no_show_days} "
-                f"ngày nên tạm thời không đặt lịch được. Bạn đặt lại được từ ngày "
-                f"{until.strftime('%d/%m/%Y')}; vẫn có thể đến trung tâm lấy số trực tiếp.",
+                f"Đã có {b.no_show_limit} lịch hẹn của số CCCD này không đến trong "
+                f"{b.no_show_days} ngày nên tạm thời chưa đặt lịch được; đặt lại được từ ngày "
+                f"{until.strftime('%d/%m/%Y')}. Vẫn có thể đến trung tâm lấy số trực tiếp.",
             )
         held = conn.execute(
             "SELECT centre_id, service FROM bookings WHERE person = %s AND day = %s "
@@ -378,7 +378,7 @@ def create(db: Database, config: HubConfig, c: Centre, req: Request, now: dateti
                 f"one person may book {b.per_person_day} a day and {b.per_person_field} per "
                 "field a day",
                 f"Mỗi người được đặt tối đa {b.per_person_day} lịch trong một ngày và "
-                f"{b.per_person_field} lịch cho mỗi lĩnh vực. Bạn đã đặt đủ cho ngày này.",
+                f"{b.per_person_field} lịch cho mỗi lĩnh vực; số CCCD này đã đặt đủ trong ngày đó.",
             )
         if _taken(conn, c.id, req.day, req.service).get(req.start, 0) >= c.settings.capacity_of(
             req.service

@@ -19,6 +19,7 @@ from typing import Any
 
 from kiosk import state as st
 from kiosk import words
+from kiosk.cursor import EventCursor
 from kiosk.printer import Printer, Target, parse_connection, profile_info
 from kiosk.ticket import Header
 from kiosk.workers import (
@@ -37,7 +38,7 @@ from sothutu.hours import hours_text, parse_hours
 
 log = logging.getLogger(__name__)
 
-MAX_UNPRINTED = 5
+MAX_UNPRINTED = 10
 
 
 class Controller:
@@ -49,7 +50,7 @@ class Controller:
         *,
         issue: Callable[..., Any],
         beep: Callable[[], None] | None = None,
-        report: Callable[[str, str], None] | None = None,
+        report: Callable[[str, str, tuple[int, ...]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         librarian: Librarian | None = None,
         print_checklist: Callable[[ChecklistJob], None] | None = None,
@@ -63,8 +64,9 @@ class Controller:
         self.librarian = librarian
         self.print_checklist = print_checklist
         self.server_doubt = server_doubt  # a request found no server: check now
-        self.unprinted: list[str] = []
-        self._reported: tuple[str, str] | None = None
+        #: (id, code) of tickets issued here that did not print, oldest first
+        self.unprinted: list[tuple[int, str]] = []
+        self._reported: tuple[str, str, tuple[int, ...]] | None = None
 
     def handle(self, msg: st.Message) -> bool:
         """Apply one message; True when the state changed (redraw)."""
@@ -116,22 +118,25 @@ class Controller:
         return st.next_deadline(self.state)
 
     def _printed(self, msg: st.Printed) -> None:
-        if msg.status in st.PRINTER_OK:
-            self.unprinted.clear()
-        elif msg.code:
-            self.unprinted = [*self.unprinted, msg.code][-MAX_UNPRINTED:]
+        """A ticket that did not print stays listed until it prints (a clerk's reprint);
+        the server leaves out those finished meanwhile."""
+        others = [u for u in self.unprinted if u[0] != msg.ticket_id]
+        if msg.status in st.PRINTER_OK or not msg.code:
+            self.unprinted = others
+        else:
+            self.unprinted = [*others, (msg.ticket_id, msg.code)][-MAX_UNPRINTED:]
 
     def _report(self) -> None:
+        """Tell the server the printer's state and which tickets did not print (by id:
+        clerks get a reprint button for each)."""
         status = self.state.printer
         if self.report is None or status == "unknown":
             return
         message = words.PRINTER_MESSAGES.get(status, "")
-        if self.unprinted:
-            missing = words.UNPRINTED.format(codes=", ".join(self.unprinted))
-            message = f"{message}; {missing}" if message else missing
-        if (status, message) != self._reported:
-            self._reported = (status, message)
-            self.report(status, message)
+        ids = tuple(tid for tid, _ in self.unprinted)
+        if (status, message, ids) != self._reported:
+            self._reported = (status, message, ids)
+            self.report(status, message, ids)
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,7 @@ def timing(config: Config, headless: bool) -> st.Timing:
         message=k.message_seconds,
         tap_guard=k.tap_guard_seconds,
         fault_min=min(5.0, k.fault_seconds),
-        issuing_limit=k.request_timeout + 4 * config.printer.timeout + 10,
+        issuing_limit=k.retry_seconds + k.request_timeout + 4 * config.printer.timeout + 10,
         lookup_idle=k.lookup_idle_seconds,
     )
 
@@ -203,11 +208,13 @@ class Kiosk:
         headless: bool = False,
         beep: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        source: str | None = None,
     ) -> None:
+        """``source``: the local address to reach the server from (see ``ApiClient``)."""
         self.config = config
         self.setup = s = setup(config)
         url = config.server.client_url()
-        self.client = ApiClient(url, s.key, timeout=config.kiosk.request_timeout)
+        self.client = ApiClient(url, s.key, timeout=config.kiosk.request_timeout, source=source)
         self.printer = Printer(
             s.target,
             profile=config.printer.profile,
@@ -217,12 +224,16 @@ class Kiosk:
         self.print_worker = PrintWorker(
             self.printer, s.header, config.printer.width, post, config.printer.probe_seconds
         )
-        self.issuer = Issuer(self.client, self.print_worker, post)
+        self.issuer = Issuer(self.client, self.print_worker, post, config.kiosk.retry_seconds)
         self.librarian = Librarian(
-            ApiClient(url, timeout=config.kiosk.request_timeout), post, self.print_worker
+            ApiClient(url, timeout=config.kiosk.request_timeout, source=source),
+            post,
+            self.print_worker,
         )
-        self.reporter = StatusReporter(ApiClient(url, s.key, timeout=5.0))
-        self.monitor = ServerMonitor(ApiClient(url, timeout=3.0), post, on_up=self.reporter.resend)
+        self.reporter = StatusReporter(ApiClient(url, s.key, timeout=5.0, source=source))
+        self.monitor = ServerMonitor(
+            ApiClient(url, timeout=3.0, source=source), post, on_up=self.reporter.resend
+        )
         self.feed = EventFeed(
             url,
             s.kiosk_name,
@@ -230,6 +241,9 @@ class Kiosk:
             self.print_worker,
             on_status=lambda _up: self.monitor.poke(),
             on_checklist=self.librarian.print_remote,
+            cursor=EventCursor(config.kiosk_state_dir, s.kiosk_name, url),
+            refused=self.reporter.refused,
+            source=source,
         )
         initial = st.initial(
             s.fields,

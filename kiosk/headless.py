@@ -29,6 +29,7 @@ class Headless(KioskLoop):
         *,
         factory: Any = None,
         clock: Callable[[], float] = time.monotonic,
+        source: str | None = None,
     ) -> None:
         super().__init__(clock)
         self.panel = panel = ButtonPanel(
@@ -36,7 +37,9 @@ class Headless(KioskLoop):
         )
         if not panel.buttons:
             log.warning("headless kiosk without buttons: set [kiosk] button_pins")
-        self.attach(Kiosk(config, self.post, headless=True, beep=panel.beep, clock=clock))
+        self.attach(
+            Kiosk(config, self.post, headless=True, beep=panel.beep, clock=clock, source=source)
+        )
 
     def start(self) -> Headless:
         super().start()

@@ -21,7 +21,7 @@ PRIORITY_BUTTON = nfc(f"{PRIORITY} — {PRIORITY_WHO}")
 BACK = nfc("Quay lại")
 PRINTING = nfc("Đang in phiếu, vui lòng chờ…")
 TAKE_TICKET = nfc("Vui lòng nhận phiếu")
-PRINTER_FAULT = nfc("Máy in đang gặp sự cố — vui lòng ghi nhớ số của bạn")
+PRINTER_FAULT = nfc("Máy in đang gặp sự cố — vui lòng ghi nhớ số thứ tự này")
 SEE_GUIDANCE = nfc("Vui lòng liên hệ Quầy hướng dẫn")
 CLOSED = nfc("Ngoài giờ lấy số.")
 HOURS = nfc("Thời gian làm việc: {hours}")
@@ -70,7 +70,7 @@ TICKET_PRIORITY = nfc("(ƯU TIÊN)")
 TICKET_PROCEDURE = nfc("Thủ tục: {name}")
 TICKET_BOOKED = nfc("(ĐẶT LỊCH — giờ hẹn {time})")
 TICKET_LATE = nfc("Đến sau giờ hẹn {time}: số thứ tự thường")
-TICKET_AHEAD = nfc("Số người đang chờ trước bạn: {n}")
+TICKET_AHEAD = nfc("Số người đang chờ phía trước: {n}")
 TICKET_WAIT = nfc("Thời gian chờ dự kiến: khoảng {minutes} phút")
 TICKET_ISSUED = nfc("Lấy số lúc: {time} — {date}")
 TICKET_SCAN = nfc("Quét mã để theo dõi lượt")
@@ -105,4 +105,3 @@ PRINTER_MESSAGES = {
     "paper_out": nfc("Máy in hết giấy"),
     "offline": nfc("Máy in không phản hồi"),
 }
-UNPRINTED = nfc("phiếu chưa in: {codes}")

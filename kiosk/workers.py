@@ -19,12 +19,14 @@ start, and a stop that wakes the thread and waits for it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,10 +34,18 @@ from zoneinfo import ZoneInfo
 
 from kiosk import state as st
 from kiosk.checklist import checklist_image
+from kiosk.cursor import EventCursor
 from kiosk.lookup import Catalogue, Hit
 from kiosk.printer import Printer, PrinterFault, build_job
 from kiosk.ticket import Header, ticket_image
-from sothutu.client import ApiClient, ClientError, EventStream, StreamEvent, Unreachable
+from sothutu.client import (
+    KIOSK_HEARTBEAT_SECONDS,
+    ApiClient,
+    ClientError,
+    EventStream,
+    StreamEvent,
+    Unreachable,
+)
 from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -43,6 +53,15 @@ log = logging.getLogger(__name__)
 Post = Callable[[Any], None]
 
 REFUSALS = {"closed": "closed", "daily_limit_reached": "limit"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the kiosk tells the server: its printer, a message, unprinted ticket ids."""
+
+    printer: str
+    message: str
+    unprinted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,12 +182,28 @@ class PrintWorker(Worker):
 
 
 class Issuer:
-    """Requests tickets on worker threads; never retries a request by itself."""
+    """Requests tickets on worker threads. A request that gets no answer (refused
+    while the server restarts, timed out, cut off, or a 5xx) is sent again with the
+    same ``request_id``, 0.5 s then up to 4 s apart, for ``retry_seconds``: the server
+    issues one ticket per request id, so a ticket it issued but whose answer was lost
+    comes back instead of a second one. Then the kiosk gives up and says so."""
 
-    def __init__(self, client: ApiClient, printer: PrintWorker, post: Post) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        printer: PrintWorker,
+        post: Post,
+        retry_seconds: float = 20.0,
+        *,
+        backoff: float = 0.5,
+        max_backoff: float = 4.0,
+    ) -> None:
         self.client = client
         self.printer = printer
         self.post = post
+        self.retry_seconds = retry_seconds
+        self.backoff = backoff
+        self.max_backoff = max_backoff
 
     def issue(self, service: str, priority: bool, procedure: str = "") -> threading.Thread:
         """Request a ticket for ``service``, or for ``procedure`` (a code: the server
@@ -179,41 +214,91 @@ class Issuer:
         t.start()
         return t
 
+    def _request(self, service: str, priority: bool, procedure: str, request_id: str) -> dict:
+        if procedure:
+            return self.client.issue_for_procedure(procedure, priority, request_id=request_id)
+        return self.client.issue(service, priority, request_id=request_id)
+
     def _run(self, service: str, priority: bool, procedure: str = "") -> None:
-        try:
-            if procedure:
-                ticket = self.client.issue_for_procedure(procedure, priority)
-            else:
-                ticket = self.client.issue(service, priority)
-        except ClientError as exc:
-            log.warning("ticket for %s refused: %s", service, exc)
-            self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
-            return
-        except Unreachable as exc:
-            if exc.maybe_sent:
-                log.error(
-                    "ticket request for %s got no answer (%s): the server may have issued "
-                    "a ticket that was not printed; not retrying",
-                    service,
-                    exc,
-                )
-            else:
-                log.warning("server unreachable: %s", exc)
-            self.post(st.IssueFailed("unreachable", str(exc), maybe_sent=exc.maybe_sent))
+        ticket = self._ask(service, priority, procedure)
+        if ticket is None:
             return
         log.info("issued %s (id %s)", ticket.get("code"), ticket.get("id"))
         self.post(st.Issued(ticket))  # first, so the screen knows the code before Printed
         self.printer.put(PrintJob(ticket))
 
+    def _ask(self, service: str, priority: bool, procedure: str) -> dict | None:
+        """The ticket, or None after posting why there is none."""
+        request_id = uuid.uuid4().hex
+        deadline = time.monotonic() + self.retry_seconds
+        pause = self.backoff
+        maybe_sent = False
+        for tries in itertools.count(1):
+            try:
+                ticket = self._request(service, priority, procedure, request_id)
+                if tries > 1:
+                    log.info("ticket request %s answered on try %d", request_id, tries)
+                return ticket
+            except ClientError as exc:
+                if exc.status < 500:
+                    log.warning("ticket for %s refused: %s", service, exc)
+                    self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
+                    return None
+                problem: Exception = exc  # the server could not: asking again is safe
+            except Unreachable as exc:
+                maybe_sent = maybe_sent or exc.maybe_sent
+                problem = exc
+            if time.monotonic() + pause >= deadline:
+                break
+            log.warning(
+                "ticket request for %s got no answer (%s); sending it again in %.1f s",
+                service,
+                problem,
+                pause,
+            )
+            time.sleep(pause)  # then the same request: one ticket whatever happened
+            pause = min(pause * 2, self.max_backoff)
+        if maybe_sent:
+            log.error(
+                "ticket request for %s got no answer after %d tries (%s): the server may "
+                "have issued a ticket that was not printed (request_id %s)",
+                service,
+                tries,
+                problem,
+                request_id,
+            )
+        else:
+            log.warning("server unreachable: %s", problem)
+        self.post(st.IssueFailed("unreachable", str(problem), maybe_sent=maybe_sent))
+        return None
+
 
 class StatusReporter(Worker):
-    """Keeps the server told of the printer's status (latest wins, retried)."""
+    """Keeps the server told of the printer's status and the tickets it could not
+    print (latest wins, retried), repeated every ``heartbeat`` seconds with this
+    process's ``instance`` id so the server knows the kiosk still runs.
 
-    def __init__(self, client: ApiClient, retry_seconds: float = 2.0) -> None:
+    When the server answers 409 ``kiosk_name_in_use`` (another kiosk runs under
+    this name: a copied config), this one logs it, stops printing what clerks send
+    to the name (``refused``), and keeps asking at each heartbeat: it takes the
+    name over once the other one is gone.
+    """
+
+    def __init__(
+        self,
+        client: ApiClient,
+        retry_seconds: float = 2.0,
+        heartbeat: float = KIOSK_HEARTBEAT_SECONDS,
+        instance: str | None = None,
+    ) -> None:
         self.client = client
         self.retry_seconds = retry_seconds
-        self._wanted: tuple[str, str] | None = None
-        self._sent: tuple[str, str] | None = None
+        self.heartbeat = heartbeat
+        self.instance = instance or uuid.uuid4().hex
+        self.refused = threading.Event()
+        self._wanted: Report | None = None
+        self._sent: Report | None = None
+        self._logged: Report | None = None
         self._wake = threading.Event()
         self._lock = threading.Lock()
         super().__init__("status")
@@ -221,9 +306,9 @@ class StatusReporter(Worker):
     def _interrupt(self) -> None:
         self._wake.set()
 
-    def report(self, printer: str, message: str) -> None:
+    def report(self, printer: str, message: str, unprinted: Sequence[int] = ()) -> None:
         with self._lock:
-            self._wanted = (printer, message)
+            self._wanted = Report(printer, message, tuple(unprinted))
         self._wake.set()
 
     def resend(self) -> None:
@@ -233,12 +318,13 @@ class StatusReporter(Worker):
         self._wake.set()
 
     @property
-    def sent(self) -> tuple[str, str] | None:
+    def sent(self) -> Report | None:
         return self._sent
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait()
+            if not self._wake.wait(self.heartbeat):
+                self.resend()  # a heartbeat: the same status again
             self._wake.clear()
             while not self._stop.is_set():
                 with self._lock:
@@ -246,16 +332,36 @@ class StatusReporter(Worker):
                 if wanted is None or wanted == self._sent:
                     break
                 try:
-                    self.client.kiosk_status(*wanted)
-                    self._sent = wanted
-                    log.info("printer status reported: %s %s", *wanted)
+                    self.client.kiosk_status(
+                        wanted.printer, wanted.message, wanted.unprinted, self.instance
+                    )
                 except Unreachable:
                     if self._stop.wait(self.retry_seconds):
                         return
+                    continue
                 except ClientError as exc:
-                    log.error("the server refused the printer status: %s", exc)
                     self._sent = wanted
+                    if exc.code == "kiosk_name_in_use":
+                        self._refused(exc)
+                    else:
+                        log.error("the server refused the printer status: %s", exc)
                     break
+                if self.refused.is_set():
+                    self.refused.clear()
+                    log.warning("the server accepts this kiosk again (the other one is gone)")
+                if wanted != self._logged:
+                    self._logged = wanted
+                    log.info("printer status reported: %s %s", wanted.printer, wanted.message)
+                self._sent = wanted
+
+    def _refused(self, exc: ClientError) -> None:
+        if not self.refused.is_set():
+            log.error(
+                "the server refuses this kiosk: %s. Until then this kiosk still issues "
+                "tickets but does not print what clerks send to its name",
+                exc.message,
+            )
+        self.refused.set()
 
 
 class ServerMonitor(Worker):
@@ -304,7 +410,14 @@ class ServerMonitor(Worker):
 
 
 class EventFeed:
-    """Waiting counts and this kiosk's reprints from the event stream."""
+    """Waiting counts, and this kiosk's reprints and checklists, from the event stream.
+
+    With a ``cursor`` the feed starts after the last event the kiosk saw before it
+    was stopped, so what clerks sent it meanwhile is printed now; on that first
+    connection it reads ``/api/v1/state`` for the waiting counts (a resumed stream
+    has no snapshot) and the server's business day, and skips replayed reprints and
+    checklists of another day.
+    """
 
     def __init__(
         self,
@@ -314,12 +427,29 @@ class EventFeed:
         printer: PrintWorker,
         on_status: Callable[[bool], None] | None = None,
         on_checklist: Callable[[str], None] | None = None,
+        cursor: EventCursor | None = None,
+        refused: threading.Event | None = None,
+        source: str | None = None,
     ) -> None:
         self.kiosk_name = kiosk_name
         self.post = post
         self.printer = printer
         self.on_checklist = on_checklist
-        self.stream = EventStream(base_url, self._on_event, on_status)
+        self.on_status = on_status
+        self.cursor = cursor
+        resume = cursor.load() if cursor is not None else None
+        #: (server's business day, last event id it had) once a resumed stream connected
+        self._resumed: tuple[str, int] | None = None
+        self._resuming = resume is not None
+        self._client = ApiClient(base_url, timeout=5.0, source=source)
+        if resume is not None:
+            log.info("following events after %s (the last one seen before the stop)", resume)
+        self.stream = EventStream(
+            base_url, self._on_event, self._status, last_event_id=resume, source=source
+        )
+        #: set while the server refuses this kiosk its name (another kiosk has it):
+        #: what clerks send to the name is that kiosk's to print
+        self.refused = refused or threading.Event()
 
     def start(self) -> EventFeed:
         self.stream.start()
@@ -327,16 +457,47 @@ class EventFeed:
 
     def stop(self) -> None:
         self.stream.stop()
+        if self.cursor is not None:
+            self.cursor.flush()
+
+    def _status(self, connected: bool) -> None:
+        if connected and self._resuming:
+            self._resuming = False
+            try:
+                state = self._client.state()
+                self._resumed = (str(state["business_date"]), int(state["last_event_id"]))
+                counts = {s["id"]: s["waiting"] for s in state.get("services", []) if "id" in s}
+                self.post(st.Waiting(counts))
+            except (Unreachable, ClientError, KeyError, TypeError, ValueError) as exc:
+                log.warning("no state from the server (%s): replayed requests are all done", exc)
+        if self.on_status is not None:
+            self.on_status(connected)
+
+    def _another_day(self, event: StreamEvent, data: Mapping[str, Any]) -> bool:
+        """A replayed request of a business day before the server's current one."""
+        if self._resumed is None or event.id is None or event.id > self._resumed[1]:
+            return False
+        day = data.get("business_date")
+        if isinstance(day, str) and day != self._resumed[0]:
+            log.info("%s of %s (%s) skipped: not today's", event.type, day, event.id)
+            return True
+        return False
 
     def _on_event(self, event: StreamEvent) -> None:
         data = event.data if isinstance(event.data, dict) else {}
+        printed = False
         if event.type == "snapshot":
             counts = {s["id"]: s["waiting"] for s in data.get("services", []) if "id" in s}
             self.post(st.Waiting(counts))
+        elif event.type in ("ticket.reprint", "checklist.print") and self.refused.is_set():
+            if data.get("kiosk") == self.kiosk_name:
+                log.warning("%s for %s left to the other kiosk of this name", event.type, data)
         elif event.type == "ticket.reprint":
-            if data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict):
+            mine = data.get("kiosk") == self.kiosk_name and isinstance(data.get("ticket"), dict)
+            if mine and not self._another_day(event, data):
                 log.info("reprint of %s requested", data["ticket"].get("code"))
                 self.printer.put(PrintJob(data["ticket"], reprint=True))
+                printed = True
         elif event.type == "checklist.print":
             procedure = data.get("procedure")
             if (
@@ -344,11 +505,15 @@ class EventFeed:
                 and isinstance(procedure, dict)
                 and procedure.get("code")
                 and self.on_checklist is not None
+                and not self._another_day(event, data)
             ):
                 log.info("checklist of %s requested by a clerk", procedure["code"])
                 self.on_checklist(str(procedure["code"]))
+                printed = True
         elif event.type.startswith("ticket.") and isinstance(data.get("waiting"), dict):
             self.post(st.Waiting(data["waiting"]))
+        if self.cursor is not None and event.id is not None:
+            self.cursor.note(event.id, now=printed)
 
 
 class Librarian(Worker):

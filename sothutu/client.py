@@ -17,13 +17,18 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sothutu.worker import Worker
 
 log = logging.getLogger(__name__)
+
+
+#: A kiosk repeats its status this often, so the server knows it still runs (the server
+#: lets another kiosk take its name after three missed heartbeats).
+KIOSK_HEARTBEAT_SECONDS = 20.0
 
 
 class ClientError(Exception):
@@ -61,19 +66,33 @@ def _split(base_url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, parts.path
 
 
-def _connection(scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
+def _connection(
+    scheme: str, host: str, port: int, timeout: float, source: str | None = None
+) -> http.client.HTTPConnection:
     cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    return cls(host, port, timeout=timeout)
+    return cls(host, port, timeout=timeout, source_address=(source, 0) if source else None)
 
 
 class ApiClient:
-    """JSON requests to the queue server with an optional bearer key."""
+    """JSON requests to the queue server with an optional bearer key.
 
-    def __init__(self, base_url: str, key: str | None = None, timeout: float = 5.0) -> None:
+    ``source``: the local address to connect from (a machine with several; the
+    tests play several devices of the LAN on loopback addresses such as 127.0.0.5).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        key: str | None = None,
+        timeout: float = 5.0,
+        *,
+        source: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._scheme, self._host, self._port, self._prefix = _split(base_url)
         self.key = key
         self.timeout = timeout
+        self.source = source
 
     def request(self, method: str, path: str, body: dict | None = None) -> Any:
         """One request; returns the decoded JSON answer or raises ``ClientError``
@@ -85,7 +104,7 @@ class ApiClient:
         if body is not None:
             payload = json.dumps(body, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
-        conn = _connection(self._scheme, self._host, self._port, self.timeout)
+        conn = _connection(self._scheme, self._host, self._port, self.timeout, self.source)
         try:
             conn.connect()
         except OSError as exc:
@@ -138,8 +157,21 @@ class ApiClient:
         """A counter action: next, recall, done, no-show, hold, transfer, call, pause, resume."""
         return self.post(f"/api/v1/counters/{number}/{action}", body)
 
-    def kiosk_status(self, printer: str, message: str = "") -> dict:
-        return self.post("/api/v1/kiosks/status", {"printer": printer, "message": message})
+    def kiosk_status(
+        self,
+        printer: str,
+        message: str = "",
+        unprinted: Sequence[int] | None = None,
+        instance: str | None = None,
+    ) -> dict:
+        """Report the kiosk's printer, the tickets it could not print (ids) and the id of
+        this kiosk process (the server refuses a second process under one kiosk name)."""
+        body: dict[str, Any] = {"printer": printer, "message": message}
+        if unprinted is not None:
+            body["unprinted"] = list(unprinted)
+        if instance:
+            body["instance"] = instance
+        return self.post("/api/v1/kiosks/status", body)
 
     # the procedure catalogue (tra cứu thủ tục) ------------------------------------------
 
@@ -153,13 +185,13 @@ class ApiClient:
         """One procedure with its documents and checklist blocks."""
         return self.get(f"/api/v1/procedures/{urllib.parse.quote(code, safe='')}")
 
-    def check_in(self, booking: str) -> dict:
+    def check_in(self, booking: str, **extra: Any) -> dict:
         """A ticket for a booking made on the province hub: its code or QR code's text."""
-        return self.post("/api/v1/tickets", {"booking": booking})
+        return self.post("/api/v1/tickets", {"booking": booking, **extra})
 
-    def issue_for_procedure(self, code: str, priority: bool = False) -> dict:
+    def issue_for_procedure(self, code: str, priority: bool = False, **extra: Any) -> dict:
         """A ticket in the procedure's field that carries the procedure."""
-        return self.post("/api/v1/tickets", {"procedure": code, "priority": priority})
+        return self.post("/api/v1/tickets", {"procedure": code, "priority": priority, **extra})
 
 
 @dataclass(frozen=True)
@@ -191,8 +223,10 @@ class EventStream(Worker):
         idle_timeout: float = 35.0,
         backoff: float = 0.5,
         max_backoff: float = 10.0,
+        source: str | None = None,
     ) -> None:
         super().__init__("event-stream")
+        self.source = source
         self.base_url = base_url.rstrip("/")
         self._scheme, self._host, self._port, self._prefix = _split(base_url)
         self.on_event = on_event
@@ -249,7 +283,7 @@ class EventStream(Worker):
 
     def _follow(self) -> bool:
         """Read one connection until it ends; True when events arrived on it."""
-        conn = _connection(self._scheme, self._host, self._port, self.idle_timeout)
+        conn = _connection(self._scheme, self._host, self._port, self.idle_timeout, self.source)
         conn.connect()
         with self._lock:
             # http.client drops conn.sock once a streamed response starts; keep it to

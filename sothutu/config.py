@@ -293,6 +293,14 @@ class Counter:
     guidance: bool = setting(
         False, help="Quầy hướng dẫn: may issue tickets for citizens and sees every queue."
     )
+    print_kiosk: str = setting(
+        "",
+        help=(
+            "A [[kiosks]] name: the kiosk whose printer prints, at once, the tickets this "
+            "guidance counter issues (and reprints of tickets issued at a counter). Empty: "
+            "the console shows the new number large for the citizen to read."
+        ),
+    )
 
     @property
     def label(self) -> str:
@@ -447,6 +455,18 @@ class KioskConfig:
     )
     request_timeout: float = setting(
         5.0, help="Seconds to wait for the server when issuing a ticket.", check=_between(0.5, 60)
+    )
+    retry_seconds: float = setting(
+        20.0,
+        help="A ticket request that got no answer is sent again (with the same request_id, "
+        "so the server issues one ticket) for this many seconds before the kiosk says so.",
+        check=_between(0, 120),
+    )
+    state_dir: str = setting(
+        "",
+        help="Folder where the kiosk keeps what must survive a restart (the last event it "
+        'saw, so reprints asked while it was off are printed); "" means a "kiosk" folder '
+        "beside the database.",
     )
     button_pins: list[str] = setting(
         [],
@@ -749,6 +769,12 @@ class Config:
         return self.resolve(self.server.database)
 
     @property
+    def kiosk_state_dir(self) -> Path:
+        if self.kiosk.state_dir:
+            return self.resolve(self.kiosk.state_dir)
+        return self.database_path.parent / "kiosk"
+
+    @property
     def backup_dir(self) -> Path:
         if self.backup.dir:
             return self.resolve(self.backup.dir)
@@ -963,6 +989,12 @@ def _cross_check(config: Config) -> None:
             f"kiosks[{names.index(dup, names.index(dup) + 1)}].name: duplicate {dup!r}"
         )
     _check_kiosk(config, names)
+    for i, c in enumerate(config.counters):
+        if c.print_kiosk and c.print_kiosk not in names:
+            known = ", ".join(names) or "none configured"
+            raise ConfigError(
+                f"counters[{i}].print_kiosk: no [[kiosks]] named {c.print_kiosk!r} (known: {known})"
+            )
 
     for i, k in enumerate(config.keypads):
         if config.counter(k.counter) is None:

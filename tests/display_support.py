@@ -88,11 +88,18 @@ def snapshot(
 
 
 def called(
-    tid: int, code: str, counter: int, at: datetime, service: str = "ho-tich", kind: str = "called"
+    tid: int,
+    code: str,
+    counter: int,
+    at: datetime,
+    service: str = "ho-tich",
+    kind: str = "called",
+    calls: int = 1,
 ) -> dict[str, Any]:
-    """The data of a ``ticket.called`` (or ``recalled``) event."""
+    """The data of a ``ticket.called`` (or ``recalled``) event; ``calls``: the ticket's
+    announcements so far (a second recall has 3)."""
     return {
-        "ticket": {**ticket(tid, code, service, counter), "called_at": iso(at)},
+        "ticket": {**ticket(tid, code, service, counter), "called_at": iso(at), "calls": calls},
         "counter": counter,
         "waiting": {s[0]: 2 for s in SERVICES},
         "at": iso(at),

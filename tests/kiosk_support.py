@@ -16,6 +16,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from kiosk.headless import Headless
+from kiosk.state import Screen
+from sothutu.config import load_config
+from tests.support import wait_for, write_config
+
 PAPER_QUERY = b"\x10\x04\x04"
 PAPER_OK = 0x12
 PAPER_LOW = 0x1E
@@ -177,3 +182,22 @@ profile = "TM-T20II"
 name = "kiosk-1"
 {kiosk}
 """
+
+
+class Running:
+    """A headless kiosk named kiosk-1 with a preview printer (``folder``/tickets), its
+    loop on a thread as its process would run it; ``source``: the loopback address it
+    reaches the server from (another machine of the LAN)."""
+
+    def __init__(self, folder: Path, port: int, factory, source: str | None = None) -> None:
+        folder.mkdir()
+        cfg = write_config(folder, port=port, extra=kiosk_extra("preview:tickets"))
+        self.loop = Headless(load_config(cfg), factory=factory, source=source)
+        self.reporter = self.loop.kiosk.reporter
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.loop.controller.state.screen is Screen.START, what="start screen")
+
+    def close(self) -> None:
+        self.loop.stop()
+        self.thread.join(10)

@@ -5,12 +5,14 @@ Not a test module. Tests import it as ``from tests.support import ...``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -213,3 +215,73 @@ class ServerProcess:
     def restart(self) -> ServerProcess:
         self.stop()
         return self.start()
+
+
+class LossyProxy:
+    """A loopback TCP proxy that forwards everything, except the first (``times``)
+    requests whose head starts with ``lost`` (e.g. ``b"POST /api/v1/tickets"``): the
+    answer is thrown away after the server did the work, or (``lose="request"``) the
+    request itself never reaches the server: the proxy sets ``held``, waits for
+    ``release`` and hangs up. The client sees a connection closed without an answer
+    either way."""
+
+    def __init__(self, target_port: int, lost: bytes, lose: str = "answer", times: int = 1) -> None:
+        self.target = target_port
+        self.lost = lost
+        self.lose = lose
+        self.times = times
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", self.target)) as upstream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            first = head.startswith(self.lost) and self.dropped < self.times
+            if first and self.lose == "request":
+                self.dropped += 1
+                self.held.set()
+                self.release.wait(10)
+                return  # hang up: the server never saw it
+            upstream.sendall(head)
+            if first:
+                self.dropped += 1
+                # the rest of the request (a body sent apart) goes on; once the answer
+                # starts (the server did the work) the proxy hangs up on both sides
+                threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+                upstream.recv(65536)
+                return
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            self._pump(upstream, client)
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()

@@ -139,19 +139,21 @@ def test_held_and_no_show_called_back_by_code(api) -> None:
     assert api.act(1, "call", {"code": "C001"}).get_json()["error"]["code"] == "not_callable"
 
 
-def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
+def two_fields(tmp_path, clock, first_prefix: str, second: str):
+    """An app whose counter 1 calls Hộ tịch (``first_prefix``) and Tư pháp (``second``:
+    its prefix and width lines): the client, a kiosk's and counter 1's headers."""
     from counter_api.web import create_app
     from sothutu.config import load_config
 
-    services = """
+    services = f"""
 [[services]]
 id = "ho-tich"
 name = "Hộ tịch"
-prefix = "A"
+prefix = "{first_prefix}"
 [[services]]
 id = "tu-phap"
 name = "Tư pháp"
-prefix = "A"
+{second}
 """
     counters = f"""
 [[counters]]
@@ -163,9 +165,13 @@ pin = "11148"
     app = create_app(
         load_config(write_config(tmp_path, services=services, counters=counters)), clock=clock
     )
-    c = app.test_client()
     kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
     ch = {"Authorization": f"Bearer {counter_key(1)}"}
+    return app, app.test_client(), kh, ch
+
+
+def test_call_by_code_with_shared_prefix(tmp_path, clock) -> None:
+    app, c, kh, ch = two_fields(tmp_path, clock, "A", 'prefix = "A"')
     c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
     c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
     r = c.post("/api/v1/counters/1/call", json={"code": "A001"}, headers=ch)
@@ -173,6 +179,76 @@ pin = "11148"
     r = c.post("/api/v1/counters/1/call", json={"code": "A001", "service": "tu-phap"}, headers=ch)
     assert r.get_json()["ticket"]["service"] == "tu-phap"
     app.extensions["sothutu"].service.store.close()
+
+
+def test_call_by_code_as_the_clerk_types_it(api) -> None:
+    """ "a5" calls A005 (the voice says "A năm"), in any case, with spaces."""
+    for _ in range(15):
+        api.issue("ho-tich")
+    api.act(1, "next")  # A001
+    api.act(1, "hold")
+    r = api.act(2, "call", {"code": "a1"})
+    assert r.status_code == 200 and codes(r) == "A001"
+    r = api.act(2, "call", {"code": " a 5 "})
+    assert codes(r) == "A005"
+    assert api.act(2, "call", {"code": "a015"}).get_json()["ticket"]["code"] == "A015"
+    assert api.act(2, "call", {"code": "a16"}).get_json()["error"]["code"] == "unknown_ticket"
+    assert api.act(2, "call", {"code": "5a"}).get_json()["error"]["code"] == "unknown_ticket"
+    assert api.act(2, "call", {"code": "  "}).get_json()["error"]["code"] == "invalid_request"
+    # the counter's own current ticket, typed loosely: still "use recall"
+    assert api.act(2, "call", {"code": "A15"}).get_json()["error"]["code"] == "not_callable"
+
+
+def test_a_loose_code_naming_two_tickets_is_ambiguous(tmp_path, clock) -> None:
+    """Two fields without a prefix (widths 3 and 2): "5" names 005 and 05."""
+    app, c, kh, ch = two_fields(tmp_path, clock, "", 'prefix = ""\nwidth = 2')
+    for _ in range(5):
+        c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+        c.post("/api/v1/tickets", json={"service": "tu-phap"}, headers=kh)
+    r = c.post("/api/v1/counters/1/call", json={"code": "5"}, headers=ch)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "ambiguous_code"
+    near = c.get("/api/v1/counters/1/callable?code=5", headers=ch).get_json()["tickets"]
+    assert [(t["code"], t["service"]) for t in near[:2]] == [
+        ("005", "ho-tich"),
+        ("05", "tu-phap"),
+    ]
+    r = c.post("/api/v1/counters/1/call", json={"code": "5", "service": "tu-phap"}, headers=ch)
+    assert r.get_json()["ticket"]["code"] == "05"
+    r = c.post("/api/v1/counters/1/call", json={"code": "005"}, headers=ch)  # exact: one
+    assert r.get_json()["ticket"]["code"] == "005"
+    app.extensions["sothutu"].service.store.close()
+
+
+def test_callable_suggests_near_codes_for_the_counter(api, client, clock) -> None:
+    for _ in range(20):
+        api.issue("ho-tich")
+    api.issue("dat-dai")  # C001: not counter 1's field
+    api.act(1, "call", {"code": "A15"})
+    api.act(1, "hold")  # A015 held
+    clock.advance(60)
+    api.act(1, "call", {"code": "A5"})
+    api.act(1, "no-show")  # A005 absent
+    api.act(1, "call", {"code": "A20"})  # A020 is counter 1's current ticket
+
+    def near(code: str = "", n: int = 1, **extra) -> list[str]:
+        q = "&".join(f"{k}={v}" for k, v in {"code": code, **extra}.items())
+        r = client.get(f"/api/v1/counters/{n}/callable?{q}", headers=api._h(counter_key(n)))
+        assert r.status_code == 200, r.get_json()
+        return [t["code"] for t in r.get_json()["tickets"]]
+
+    assert near() == ["A005", "A015"]  # nothing typed: held and absent, latest first
+    # the same code, then one slip away: held before waiting, then in issue order
+    assert near("a5") == ["A005", "A015", "A001", "A002", "A003", "A004", "A006", "A007"]
+    assert near("a5", limit=2) == ["A005", "A015"]
+    assert near("a51") == ["A015", "A005", "A001", "A011"]  # swapped; one left out; changed
+    assert near("a012")[:4] == ["A012", "A015", "A001", "A002"]
+    assert "A020" not in near("a20")  # the counter's own current ticket
+    assert "C001" not in near("c1") and near("c1", n=3) == ["C001"]  # not its field
+    headers = api._h(counter_key(2))
+    assert client.get("/api/v1/counters/1/callable", headers=headers).status_code == 403
+    assert client.get("/api/v1/counters/1/callable").status_code == 401
+    r = client.get("/api/v1/counters/1/callable?limit=0", headers=api._h(counter_key(1)))
+    assert r.status_code == 400
 
 
 def test_transfer_keeps_code_and_place(api, clock) -> None:
@@ -341,10 +417,8 @@ def test_event_log_keeps_current_and_previous_day(app, api, clock) -> None:
 def test_kiosk_status_and_state(api) -> None:
     kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
     st = api.state()
-    assert st["kiosks"] == [
-        {"name": "kiosk-1", "printer": "unknown", "message": "", "at": None},
-        {"name": "kiosk-2", "printer": "unknown", "message": "", "at": None},
-    ]
+    unknown = {"printer": "unknown", "message": "", "at": None, "seen": None, "unprinted": []}
+    assert st["kiosks"] == [{"name": "kiosk-1", **unknown}, {"name": "kiosk-2", **unknown}]
     r = api.c.post(
         "/api/v1/kiosks/status",
         json={"printer": "paper_low", "message": "Sắp hết giấy"},
@@ -364,6 +438,151 @@ def test_kiosk_status_and_state(api) -> None:
         "/api/v1/kiosks/status", json={"printer": "ok", "kiosk": "zzz"}, headers=api.admin()
     )
     assert r.status_code == 404
+
+
+def test_kiosk_reports_its_unprinted_tickets(api, app, clock) -> None:
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    a1, a2 = (api.issue().get_json()["id"] for _ in range(2))
+    b1 = api.issue("chung-thuc").get_json()["id"]
+    svc = app.extensions["sothutu"].service
+
+    def report(**body):
+        r = api.c.post("/api/v1/kiosks/status", json={"printer": "paper_out", **body}, headers=kh)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["kiosk"]
+
+    before = svc.bus.last_id
+    k = report(unprinted=[a2, b1, 999, a2])  # an unknown id and a repeat are dropped
+    assert k["unprinted"] == [
+        {"id": a2, "code": "A002", "service": "ho-tich"},
+        {"id": b1, "code": "B001", "service": "chung-thuc"},
+    ]
+    assert api.state()["kiosks"][0]["unprinted"] == k["unprinted"]
+    assert k["seen"] == "2026-11-24T08:00:00+07:00"
+    clock.advance(20)
+    report(unprinted=[a2, b1])  # a heartbeat: nothing new, no event
+    assert svc.bus.last_id == before + 1
+    assert api.state()["kiosks"][0]["seen"] == "2026-11-24T08:00:20+07:00"
+    assert api.state()["kiosks"][0]["at"] == "2026-11-24T08:00:00+07:00"
+    k = report(unprinted=[a1, a2, b1])
+    assert [u["code"] for u in k["unprinted"]] == ["A001", "A002", "B001"]
+    events = svc.events_after(before)
+    assert [e.type for e in events] == ["kiosk.status", "kiosk.status"]
+    assert '"code":"A001"' in events[-1].data
+    for bad in ([0], ["A001"], [True], list(range(1, 30)), "1,2"):
+        r = api.c.post(
+            "/api/v1/kiosks/status", json={"printer": "ok", "unprinted": bad}, headers=kh
+        )
+        assert r.status_code == 400, bad
+        assert "unprinted" in r.get_json()["error"]["message"]
+
+
+def test_a_second_kiosk_under_one_name_is_refused(app, clock, caplog) -> None:
+    """A copied config: two machines report as kiosk-1. The first keeps its name; the
+    second gets 409 kiosk_name_in_use (and the server logs it); a restart of the first
+    (same address) takes over at once; after 60 s of silence anyone may."""
+    svc = app.extensions["sothutu"].service
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+
+    def report(instance: str, address: str, printer: str = "ok"):
+        return c.post(
+            "/api/v1/kiosks/status",
+            json={"printer": printer, "instance": instance},
+            headers=kh,
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    assert report("first", "192.168.1.21").status_code == 200
+    clock.advance(5)
+    with caplog.at_level("ERROR", logger="counter_api.service"):
+        r = report("copy", "192.168.1.22", "offline")
+    assert r.status_code == 409
+    err = r.get_json()["error"]
+    assert err["code"] == "kiosk_name_in_use"
+    assert "192.168.1.21" in err["message"] and "[[kiosks]]" in err["message"]
+    assert "second kiosk at 192.168.1.22" in caplog.text and "'kiosk-1'" in caplog.text
+    kiosk = svc.state()["kiosks"][0]
+    assert kiosk["printer"] == "ok"  # the copy's "offline" changed nothing
+    assert kiosk["conflict"] == {
+        "address": "192.168.1.22",
+        "since": "2026-11-24T08:00:05+07:00",
+        "at": "2026-11-24T08:00:05+07:00",
+    }
+    ev = svc.events_after(0)[-1]
+    assert ev.type == "kiosk.status" and "192.168.1.22" in ev.data
+    # the first keeps working; the copy keeps being refused (logged once, not each time)
+    caplog.clear()
+    for _ in range(3):
+        clock.advance(20)
+        assert report("first", "192.168.1.21").status_code == 200
+        assert report("copy", "192.168.1.22").status_code == 409
+    assert "second kiosk" not in caplog.text
+    assert svc.state()["kiosks"][0]["conflict"]["at"] == "2026-11-24T08:01:05+07:00"
+    # the first machine restarts (a new instance, same address): it takes over at once
+    assert report("first-again", "192.168.1.21").status_code == 200
+    assert report("first", "192.168.1.21").status_code == 409  # the old one never returns
+    # the copy is switched off: after 60 s its conflict is no longer shown
+    clock.advance(61)
+    assert report("first-again", "192.168.1.21").status_code == 200
+    assert "conflict" not in svc.state()["kiosks"][0]
+    # the first is switched off; 60 s later a new kiosk elsewhere may take the name
+    clock.advance(30)
+    assert report("moved", "192.168.1.30").status_code == 409
+    clock.advance(31)
+    assert report("moved", "192.168.1.30").status_code == 200
+    # an admin's report (no instance) is never refused
+    r = c.post(
+        "/api/v1/kiosks/status",
+        json={"printer": "paper_low", "kiosk": "kiosk-1"},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    )
+    assert r.status_code == 200
+
+
+def test_a_guidance_counter_prints_at_its_kiosk(tmp_path, clock) -> None:
+    """print_kiosk: the ticket it issues is sent to that kiosk in the same transaction
+    (ticket.reprint right after ticket.issued); its reprints go there too."""
+    from counter_api.web import create_app
+    from sothutu.config import load_config
+
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("guidance = true", 'guidance = true\nprint_kiosk = "kiosk-2"'))
+    config = load_config(path)
+    app = create_app(config, clock=clock)
+    svc = app.extensions["sothutu"].service
+    c = app.test_client()
+    before = svc.bus.last_id
+    r = c.post(
+        "/api/v1/tickets",
+        json={"service": "dat-dai"},
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.status_code == 201
+    events = svc.events_after(before)
+    assert [e.type for e in events] == ["ticket.issued", "ticket.reprint"]
+    assert '"kiosk":"kiosk-2"' in events[1].data and '"code":"C001"' in events[1].data
+    r = c.post(
+        f"/api/v1/tickets/{r.get_json()['id']}/reprint",
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.get_json()["kiosk"] == "kiosk-2"
+    # a kiosk's own ticket still goes back to that kiosk; a counter without print_kiosk
+    # sends a counter's ticket to the first kiosk, as before
+    mine = c.post(
+        "/api/v1/tickets",
+        json={"service": "ho-tich"},
+        headers={"Authorization": f"Bearer {KIOSK_KEY}"},
+    ).get_json()
+    assert [e.type for e in svc.events_after(svc.bus.last_id - 1)] == ["ticket.issued"]
+    r = c.post(
+        f"/api/v1/tickets/{mine['id']}/reprint",
+        headers={"Authorization": f"Bearer {counter_key(4)}"},
+    )
+    assert r.get_json()["kiosk"] == "kiosk-1"
+    svc.bus.close()
+    svc.store.close()
 
 
 def test_reprint_goes_to_the_issuing_kiosk(api, app) -> None:
@@ -480,3 +699,26 @@ def test_a_full_disk_answers_503_and_loses_nothing(app, api) -> None:
     st = api.state()
     assert st["services"][0]["waiting"] == 3 + len(issued)  # every 201 is in the database
     assert api.c.get("/api/v1/health").status_code == 200
+
+
+def test_a_page_that_fails_says_so_in_vietnamese(app, caplog) -> None:
+    """A bug behind a page: a Vietnamese page (500) with a way back, logged; under /api/
+    the JSON error as before."""
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/thu-loi", "boom_page", boom)
+    app.add_url_rule("/api/v1/thu-loi", "boom_api", boom)
+    c = app.test_client()
+    r = c.get("/thu-loi")
+    assert r.status_code == 500 and r.mimetype == "text/html"
+    assert "Hệ thống gặp lỗi" in r.text and 'href="/"' in r.text and "a bug" not in r.text
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    r = c.get("/api/v1/thu-loi")
+    assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal"
+    assert "unexpected error on GET /thu-loi" in caplog.text
+    # a method a page does not take
+    r = c.delete("/console")
+    assert r.status_code == 405 and "Không thực hiện được yêu cầu" in r.text
+    assert "GET" in r.headers["Allow"]

@@ -238,10 +238,21 @@ def test_backup_under_write_load_and_restore_into_a_new_server(tmp_path: Path) -
         assert t["number"] == before + 1
     finally:
         b.stop()
-    # Restoring over an existing database keeps the old one aside.
+    # The backup is older than the ticket b issued since: refused, unless --force; then
+    # the old database is kept aside, and numbering still goes on after that ticket.
     r = cli("restore", "--config", str(config_b), str(final))
-    assert r.returncode == 0 and "kept as" in r.stdout
+    assert r.returncode == 1 and "older than today's last ticket" in r.stderr, r.stderr
+    assert f"A{t['number']:03d}" in r.stderr and "--force" in r.stderr
+    r = cli("restore", "--config", str(config_b), str(final), "--force")
+    assert r.returncode == 0 and "kept as" in r.stdout, r.stderr
+    assert "--force: the backup is older" in r.stderr
     assert list((b_dir / "data").glob("restored.db.before-restore-*"))
+    b = ServerProcess(config_b, port_b).start()
+    try:
+        again = b.client(KIOSK_KEY).request("POST", "/api/v1/tickets", {"service": "ho-tich"})
+        assert again["number"] == t["number"] + 1 and again["id"] > t["id"]
+    finally:
+        b.stop()
 
 
 def test_the_servers_housekeeping_makes_the_nightly_backup(tmp_path: Path) -> None:

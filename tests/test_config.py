@@ -125,6 +125,11 @@ BASE = config_text()
             "server.demo: must be true or false",
         ),
         ("[centre]", "[centr]\nx = 1\n[centre]", "centr: unknown section"),
+        (
+            "guidance = true",
+            'guidance = true\nprint_kiosk = "kiosk-3"',
+            "counters[3].print_kiosk: no [[kiosks]] named 'kiosk-3' (known: kiosk-1, kiosk-2)",
+        ),
         # texts people see hold no control character or text-direction override
         (
             'name = "Trung tâm Phục vụ hành chính công xã Thử Nghiệm"',

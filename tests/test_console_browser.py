@@ -20,12 +20,15 @@ from playwright.sync_api import expect
 from sothutu.client import ApiClient
 from tests.browser import Pages
 from tests.console_support import VIEWPORT, log_in, posts, settle, shot
+from tests.kiosk_support import Running, preview_files
 from tests.support import (
+    KIOSK2_KEY,
     KIOSK_KEY,
     ServerProcess,
     counter_key,
     counter_pin,
     free_port,
+    wait_for,
     write_config,
 )
 
@@ -137,13 +140,14 @@ def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None
     assert "Tạm giữ" in page.inner_text("#held li[data-code=A001]")
     settle(page)
 
-    # S: call a code that does not exist today → a Vietnamese message
+    # S: call a code that does not exist today → a Vietnamese message in the dialog
     page.keyboard.press("s")
     page.wait_for_selector("#call-code")
     page.keyboard.type("a999")
     page.keyboard.press("Enter")
-    text(page, "#message", re.compile("không có số"))
+    text(page, "#call-error", "Hôm nay không có số A999.")
     settle(page)
+    page.keyboard.press("Escape")
 
     # S: call the held ticket back by its code
     page.keyboard.press("s")
@@ -185,6 +189,47 @@ def test_serve_a_queue_with_the_keyboard_only(clerk, srv: ServerProcess) -> None
     assert sent == ["/api/v1/counters/1/resume"]  # T sent nothing
     assert waiting(srv, "chung-thuc") == 1
     assert counter_state(srv, 1)["status"] == "open"
+    assert page.js_errors == []
+
+
+def test_call_a_code_as_heard_with_near_codes_offered(clerk, srv: ServerProcess) -> None:
+    """The clerk hears "A năm" and types a5: A005 (held) is called; a code that is
+    not there keeps the dialog open with the reason and the codes near it."""
+    k = kiosk(srv)
+    for _ in range(16):
+        k.issue("ho-tich")
+    c1 = srv.client(counter_key(1))
+    c1.counter(1, "call", {"code": "A005"})
+    c1.counter(1, "hold")
+    c1.counter(1, "call", {"code": "A015"})
+    c1.counter(1, "no-show")
+    page = clerk(1)
+    page.keyboard.press("s")
+    # before typing: today's held and absent tickets, latest first
+    page.wait_for_selector("#call-suggest .suggestion")
+    assert page.locator("#call-suggest .suggest-code").all_inner_texts() == ["A015", "A005"]
+    text(page, "#call-suggest-title", "Tạm giữ và vắng mặt hôm nay")
+    page.keyboard.type("a50")
+    text(page, "#call-suggest-title", "Số gần giống A50")
+    assert page.locator("#call-suggest .suggest-code").all_inner_texts()[0] == "A005"
+    page.keyboard.press("Enter")
+    text(page, "#call-error", "Hôm nay không có số A50.")
+    assert not page.locator("#overlay").is_hidden()
+    assert "Tạm giữ" in page.inner_text("#call-suggest [data-code=A005]")
+    shot(page, "11-call-near-codes")
+    page.keyboard.press("ArrowDown")  # the nearest code has the focus: Enter calls it
+    page.keyboard.press("Enter")
+    text(page, "#code", "A005")
+    assert page.locator("#overlay").is_hidden()
+    settle(page)
+
+    # a5, as heard, calls A015's neighbour A005 no more (it is current): a015 is typed
+    # without its zero
+    page.keyboard.press("s")
+    page.keyboard.type("A15")
+    page.keyboard.press("Enter")
+    text(page, "#code", "A015")
+    assert srv.client().ticket(srv.client().state()["counters"][0]["current"]["id"])["calls"] == 2
     assert page.js_errors == []
 
 
@@ -265,18 +310,119 @@ def test_guidance_counter_issues_tickets_and_sees_printers(clerk, srv: ServerPro
     assert page.is_checked("#issue-priority")
     shot(page, "09-issue-dialog")
     page.keyboard.press("3")  # Đất đai
-    text(page, "#message", re.compile("C001"))
+    text(page, "#message", "Đã cấp số C001 (Đất đai, ưu tiên).")
     issued = srv.client().state()
     assert next(s for s in issued["services"] if s["id"] == "dat-dai")["waiting"] == 1
     text(page, "#waiting [data-service=dat-dai] .count", "1")
+    # no print_kiosk for this counter: the number is shown large for the citizen
+    text(page, "#issued-code", "C001")
+    assert "Lĩnh vực: Đất đai — ƯU TIÊN" in page.inner_text("#dialog")
+    assert page.locator("#issued-code").bounding_box()["height"] > 150
+    shot(page, "10-guidance-issued-large")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#overlay", state="hidden")
 
-    # printer status is live; a reprint reaches the kiosk's event stream
+    # printer status is live
     kiosk(srv).kiosk_status("paper_out", "Hết giấy in")
     text(page, "#kiosks", re.compile("Hết giấy"))
     settle(page)
-    page.click("#message button.inline")
-    text(page, "#message", re.compile("in lại"))
     shot(page, "10-guidance")
+
+
+def test_printer_panel_names_each_unprinted_ticket_and_greys_when_away(
+    clerk, srv: ServerProcess
+) -> None:
+    k = kiosk(srv)
+    a1, a2 = k.issue("ho-tich"), k.issue("chung-thuc")
+    long = "Máy in không phản hồi sau ba lần thử; kiểm tra cáp nguồn, cáp mạng và nắp giấy " * 2
+    k.kiosk_status("offline", long.strip(), unprinted=[a1["id"], a2["id"]])
+    srv.client(KIOSK2_KEY).kiosk_status("ok")
+    page = clerk(1)
+    row = "#kiosks [data-kiosk=kiosk-1]"
+    text(page, row + " .kiosk-state", "Không phản hồi")
+    name = page.locator(row + " .kiosk-name")
+    assert name.inner_text() == "kiosk-1" and name.bounding_box()["width"] > 40
+    assert page.evaluate(
+        "e => e.scrollWidth <= e.clientWidth", name.element_handle()
+    )  # the name is whole, not cut
+    assert "kiểm tra cáp nguồn" in page.inner_text(row + " .kiosk-message")
+    buttons = page.locator(row + " .unprinted button")
+    assert buttons.all_inner_texts() == ["A001 — In lại", "B001 — In lại"]
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Bình thường")
+    shot(page, "12-printer-panel")
+    sent = posts(page)
+    buttons.nth(1).click()
+    text(page, "#message", "Đã gửi lệnh in lại phiếu B001 tới máy kiosk-1.")
+    assert sent == [f"/api/v1/tickets/{a2['id']}/reprint"]
+    settle(page)
+
+    srv.kill()
+    page.wait_for_selector("#banner:not([hidden])")
+    assert "Bình thường" not in page.inner_text("#kiosks")
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Chưa rõ (mất kết nối máy chủ)")
+    assert page.locator("#kiosks li.ok").count() == 0
+    assert page.is_disabled(row + " .unprinted button >> nth=0")
+    color = page.evaluate(
+        "s => getComputedStyle(document.querySelector(s)).color",
+        "#kiosks [data-kiosk=kiosk-2] .kiosk-state",
+    )
+    assert color == "rgb(135, 147, 160)"  # grey, not green
+    shot(page, "13-printer-panel-server-away")
+    srv.start()
+    text(page, "#kiosks [data-kiosk=kiosk-2] .kiosk-state", "Bình thường", timeout=10000)
+
+
+def test_guidance_counter_prints_at_its_kiosk_at_once(
+    pages: Pages, tmp_path: Path, mock_factory
+) -> None:
+    """[[counters]] print_kiosk = "kiosk-1": the ticket a guidance clerk issues comes
+    out of that kiosk's printer, with no second click."""
+    port = free_port()
+    counters = "".join(
+        f"""
+[[counters]]
+number = {n}
+services = ["ho-tich", "chung-thuc", "dat-dai"]
+key = "{counter_key(n)}"
+pin = "{counter_pin(n)}"
+guidance = true
+{extra}
+"""
+        for n, extra in [(1, ""), (4, 'print_kiosk = "kiosk-1"')]
+    )
+    proc = ServerProcess(write_config(tmp_path, port=port, counters=counters), port).start()
+    machine = Running(tmp_path / "kiosk", port, mock_factory)
+    try:
+        wait_for(lambda: kiosk_1_seen(proc), what="the kiosk's report")
+        page = log_in(pages, proc, 4)
+        sent = posts(page)
+        page.keyboard.press("p")
+        page.wait_for_selector("#issue-priority")
+        page.keyboard.press("1")  # Hộ tịch
+        text(page, "#message", "Đã cấp số A001 (Hộ tịch) — đang in tại máy kiosk-1.")
+        assert sent == ["/api/v1/tickets"]  # one click: issued and printed
+        (png,) = wait_for(lambda: preview_files(tmp_path / "kiosk" / "tickets", ".png"))
+        assert "-A001-" in png.name
+        assert page.locator("#overlay").is_hidden()  # printed: nothing to show large
+        shot(page, "14-guidance-printed")
+
+        # that printer known broken: the number is also shown large
+        proc.client(KIOSK_KEY).kiosk_status("paper_out")
+        text(page, "#kiosks [data-kiosk=kiosk-1] .kiosk-state", "Hết giấy")
+        settle(page)
+        page.keyboard.press("p")
+        page.wait_for_selector("#issue-priority")
+        page.keyboard.press("1")
+        text(page, "#issued-code", "A002")
+        assert "đang gặp sự cố" in page.inner_text("#dialog")
+        assert page.js_errors == []
+    finally:
+        machine.close()
+        proc.stop()
+
+
+def kiosk_1_seen(proc: ServerProcess) -> bool:
+    return any(k["seen"] for k in proc.client().state()["kiosks"] if k["name"] == "kiosk-1")
 
 
 class _Evil(http.server.BaseHTTPRequestHandler):

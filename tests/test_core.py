@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from counter_api.core import transitions as tr
-from counter_api.core.codes import check_daily_limit, format_code, next_number
+from counter_api.core.codes import (
+    check_daily_limit,
+    distance,
+    format_code,
+    matching,
+    next_number,
+    split_typed,
+    suggest,
+)
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Conflict, CounterState, NotFound, Status, Ticket
@@ -346,6 +354,53 @@ def test_call_by_code_rules() -> None:
     assert picked.result.id == 10
     no_show = ticket(11, status=Status.NO_SHOW)
     assert tr.call_by_code(CounterState(1), None, [no_show], {"a"}, NOW).finished is None
+
+
+def test_a_typed_code_names_tickets_without_its_leading_zeros() -> None:
+    a5 = ticket(5, "a", code="A005", status=Status.HELD)
+    b5 = ticket(6, "b", code="B005")
+    bare3 = ticket(7, "c", code="005")  # a service without a prefix, width 3
+    bare2 = ticket(8, "d", code="05")  # another one, width 2
+    day = [a5, b5, bare3, bare2, ticket(15, "a", code="A015")]
+    assert split_typed(" a 5 ") == ("A", 5) and split_typed("đ07") == ("Đ", 7)
+    assert split_typed("A5B") is None and split_typed("") is None and split_typed("5") == ("", 5)
+    for typed in ("a5", "A5", "A05", "a005", "A0005", " a 5"):
+        assert matching(typed, day) == [a5], typed
+    assert matching("b5", day) == [b5]
+    assert matching("5", day) == [bare3, bare2]  # two tickets: the clerk must choose
+    assert matching("005", day) == [bare3]  # an exact code wins over a loose match
+    assert matching("05", day) == [bare2]
+    assert matching("a6", day) == [] and matching("x", day) == []
+    # the core's rule then applies as for an exact code
+    c = CounterState(1)
+    assert tr.call_by_code(c, None, matching("a5", day), {"a"}, NOW).result.id == 5
+    with pytest.raises(Conflict) as exc:
+        tr.call_by_code(c, None, matching("5", day), {"c", "d"}, NOW)
+    assert exc.value.code == "ambiguous_code"
+
+
+def test_suggestions_are_codes_one_slip_away() -> None:
+    assert distance("a5", "A005") == 0
+    assert distance("15", "A015") == 1  # the letters left out
+    assert distance("a5", "A015") == 2  # "năm" heard for "mười lăm"
+    assert distance("a15", "A051") == 2  # two digits swapped
+    assert distance("a5", "A050") == 2
+    assert distance("b5", "D005") == 2  # "bê" heard for "dê"
+    assert distance("a5", "B015") is None  # two slips
+    assert distance("a5", "A555") is None
+    assert distance("?", "A005") is None
+    held = ticket(15, "a", code="A015", status=Status.HELD, minute=9)
+    waiting = ticket(5, "a", code="A005", minute=1)
+    absent = ticket(50, "a", code="A050", status=Status.NO_SHOW, minute=5)
+    far = ticket(77, "a", code="A077", status=Status.HELD)
+    done = ticket(6, "a", code="A006", status=Status.DONE)
+    pool = [waiting, held, absent, far, done]
+    assert [t.code for t in suggest("a5", pool)] == ["A005", "A015", "A050"]
+    assert [t.code for t in suggest("a5", pool, limit=2)] == ["A005", "A015"]
+    # nothing typed yet: the held and absent tickets, latest call first
+    held2 = held.evolve(called_at=T0 + timedelta(minutes=30))
+    absent2 = absent.evolve(called_at=T0 + timedelta(minutes=40))
+    assert [t.code for t in suggest("", [waiting, held2, absent2])] == ["A050", "A015"]
 
 
 def test_pause_and_resume_are_idempotent() -> None:

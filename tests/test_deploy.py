@@ -212,6 +212,11 @@ def test_modes_of_private_and_executable_files(installed):
     assert mode("etc/sothutu/config.toml") == 0o640
     assert mode("etc/sothutu") == 0o750
     assert mode("var/lib/sothutu") == 0o750
+    # the kiosk's state ([kiosk] state_dir): written by the desktop user's kiosk too
+    assert mode("var/lib/sothutu/kiosk") == 0o2770
+    assert str(load_config(root / "etc/sothutu/config.toml").kiosk_state_dir) == (
+        "/var/lib/sothutu/kiosk"
+    )
     assert mode("usr/local/bin/sothutu") == 0o755
     assert mode("opt/sothutu/bin/sothutu-session") == 0o755
     assert mode(f"{UNITS}/sothutu-server.service") == 0o644

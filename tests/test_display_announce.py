@@ -40,6 +40,43 @@ TEXTS = [
 ]
 
 
+ORDINALS = [
+    # the ticket's calls after a recall → the words after "Mời lần thứ"
+    (None, "hai"),
+    (1, "hai"),  # a recall is at least the second call
+    (2, "hai"),
+    (3, "ba"),
+    (4, "tư"),  # never "thứ bốn"
+    (5, "năm"),
+    (7, "bảy"),
+    (10, "mười"),
+    (11, "mười một"),
+    (14, "mười bốn"),
+    (15, "mười lăm"),
+    (21, "hai mươi mốt"),
+    (24, "hai mươi tư"),
+]
+
+
+@pytest.mark.parametrize(("calls", "words"), ORDINALS)
+def test_a_recall_says_which_call_it_is(calls: int | None, words: str) -> None:
+    ann = announcement("A015", 2, recall=True, calls=calls)
+    assert (
+        ann.sentence == f"Mời lần thứ {words}, công dân có số thứ tự A mười lăm, đến quầy số hai."
+    )
+    said = [CLIPS[c] for c in ann.clips[1 : ann.clips.index("cong-dan")]]
+    assert " ".join(said) == f"Mời lần thứ {words}"  # the clips say the same words
+    assert ann.pauses_ms[ann.clips.index("cong-dan") - 1] == announce.PAUSE_COMMA
+    # a first call ignores calls
+    assert announcement("A015", 2, calls=calls).sentence.startswith(FIRST)
+
+
+def test_a_recall_count_must_be_a_whole_number() -> None:
+    for bad in (True, 2.0, "3"):
+        with pytest.raises(ValueError):
+            announcement("A015", 2, recall=True, calls=bad)
+
+
 @pytest.mark.parametrize(("code", "counter", "recall", "dialect", "sentence"), TEXTS)
 def test_sentence(code: str, counter: int, recall: bool, dialect: str, sentence: str) -> None:
     ann = announcement(code, counter, recall=recall, dialect=dialect)
@@ -96,7 +133,8 @@ CLIP_TABLE = [
         dict(code="B121", counter=14, recall=True),
         [
             "chime",
-            "moi-lan-thu-hai",
+            "moi-lan-thu",
+            "so-2",
             "cong-dan",
             "chu-b",
             "so-1",
@@ -148,6 +186,10 @@ CLIP_TABLE = [
         ["moi-cong-dan", "chu-c", "so-4", "den-quay", "so-1"],
     ),
     (dict(code="C004", counter=1, speech=False), ["chime"]),
+    (
+        dict(code="C004", counter=1, recall=True, calls=4, chime=False),
+        ["moi-lan-thu", "so-tu", "cong-dan", "chu-c", "so-4", "den-quay", "so-1"],
+    ),
 ]
 
 

@@ -185,10 +185,20 @@ def test_the_generated_default_pack(tmp_path: Path, mixer) -> None:
     pack = VoicePack(out, mixer, use_espeak=False)
     for name in announce.CLIPS:
         assert pack.clip(name), name
-    # a centre's recording survives a second run; --force rewrites it
+    # a centre's recording survives a second run; --force rewrites it. A pack of an
+    # older version (moi-lan-thu-hai, no moi-lan-thu) gets the new clip and a note.
     (out / "so-lam.wav").write_bytes((out / "so-5.wav").read_bytes())
-    subprocess.run([sys.executable, "deploy/voicepack.py", "--out", str(out)], cwd=ROOT, check=True)
+    (out / "moi-lan-thu.wav").rename(out / "moi-lan-thu-hai.wav")
+    again = subprocess.run(
+        [sys.executable, "deploy/voicepack.py", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert (out / "so-lam.wav").read_bytes() == (out / "so-5.wav").read_bytes()
+    assert "1 clips written" in again.stdout and (out / "moi-lan-thu.wav").exists()
+    assert "no longer used (kept; delete them if you like): moi-lan-thu-hai.wav" in again.stdout
 
 
 # --- order and age ----------------------------------------------------------------------
@@ -234,7 +244,12 @@ def test_chime_only_and_repeat(tmp_path: Path, mixer) -> None:
     a = Announcer(RecordingOutput(clock), pack, voice(announce="chime"), clock)
     assert a.words(Spoken("A1", 1, False, ds.NOW)).clips == ("chime",)
     b = Announcer(RecordingOutput(clock), pack, voice(repeat=2, chime=False), clock)
-    assert b.words(Spoken("A1", 1, True, ds.NOW)).clips.count("moi-lan-thu-hai") == 2
+    assert b.words(Spoken("A1", 1, True, ds.NOW)).clips.count("moi-lan-thu") == 2
+    third = b.words(Spoken("A1", 1, True, ds.NOW, 3))
+    assert third.sentence.startswith("Mời lần thứ ba, ") and third.clips[:2] == (
+        "moi-lan-thu",
+        "so-3",
+    )
 
 
 # --- real audio: SDL's disk driver ---------------------------------------------------------
@@ -366,7 +381,7 @@ def test_say_speaks_one_announcement(tmp_path: Path) -> None:
     raw = tmp_path / "say.raw"
     env = {**os.environ, "SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": str(raw)}
     done = subprocess.run(
-        [sys.executable, "-m", "display", "--config", str(cfg), "say", "B002", "3", "--recall"],
+        [sys.executable, "-m", "display", "--config", str(cfg), "say", "B002", "3", "--calls", "3"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -374,10 +389,11 @@ def test_say_speaks_one_announcement(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ("Mời lần thứ hai, công dân có số thứ tự bê hai, đến quầy số ba.")
+    assert done.stdout.strip() == ("Mời lần thứ ba, công dân có số thứ tự bê hai, đến quầy số ba.")
     heard = [nearest_clip(f) for _, _, f in read_tones(raw.read_bytes())]
-    # moi-lan-thu-hai and cong-dan are "other" tones in this pack
-    assert heard == ["chime", "other", "other", "chu-b", "so-2", "den-quay", "so-3"], heard
+    # moi-lan-thu and cong-dan are "other" tones in this pack
+    want = ["chime", "other", "so-3", "other", "chu-b", "so-2", "den-quay", "so-3"]
+    assert heard == want, heard
 
 
 def test_say_without_a_sound_device_fails_with_one_line(tmp_path: Path) -> None:

@@ -461,6 +461,33 @@ def test_a_call_shows_within_a_second_and_three_calls_are_said_in_order(
     assert page.js_errors == []
 
 
+def test_recalls_say_which_call_they_are(open_page, live: ServerProcess) -> None:
+    """The second call is "Mời lần thứ hai", the third "Mời lần thứ ba", the fourth "…
+    thứ tư": the count comes from the event's ticket (calls), as the pygame display."""
+    page = open_page(live.url + "/display", init=CTX_TIME + WATCH_CTX)
+    link(page, "live")
+    live.client(KIOSK_KEY).issue("ho-tich")
+    c2 = live.client(counter_key(2))
+    code = c2.counter(2, "next")["ticket"]["code"]
+    before = len(wait_spoken(page, len(expected_clips(code, 2))))
+    for _ in range(3):
+        c2.counter(2, "recall")
+    want = [
+        clip
+        for n in (2, 3, 4)
+        for clip in announce.announcement(code, 2, recall=True, calls=n).clips
+    ]
+    spoken = wait_spoken(page, before + len(want))[before:]
+    assert [e["clip"] for e in spoken] == want
+    openings = [
+        " ".join(announce.CLIPS[e["clip"]] for e in spoken[i + 1 : i + 3])
+        for i, e in enumerate(spoken)
+        if e["clip"] == "chime"
+    ]
+    assert openings == ["Mời lần thứ hai", "Mời lần thứ ba", "Mời lần thứ tư"]
+    assert page.js_errors == []
+
+
 def test_counter_screen_shows_only_its_counter(open_page, live: ServerProcess) -> None:
     tablet = open_page(live.url + "/display?counter=3", (800, 1280), init=CTX_TIME + WATCH_CTX)
     silent = open_page(live.url + "/display?counter=3&voice=0", (1280, 800))
@@ -698,7 +725,7 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
             s = st.connection(s, step[1], step[2])
         elif step[0] == "event":
             s, spoken = st.apply(s, step[1], step[2], step[3], step[4])
-            py_out.append([[x.code, x.counter, x.recall, ms(x.at)] for x in spoken])
+            py_out.append([[x.code, x.counter, x.recall, ms(x.at), x.calls] for x in spoken])
         else:
             v = st.view(s, step[1], ds.VN)
             py_out.append(
@@ -741,7 +768,7 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
         else if (step[0] === 'event') {
           const r = D.apply(s, step[1], step[2], step[3], step[4]);
           s = r.state;
-          out.push(r.spoken.map(x => [x.code, x.counter, x.recall, x.at]));
+          out.push(r.spoken.map(x => [x.code, x.counter, x.recall, x.at, x.calls]));
         } else {
           const v = D.view(s, step[1]);
           out.push({centre: v.centre, clock: v.clock, date: v.date, link: v.link,

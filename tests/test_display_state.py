@@ -35,7 +35,7 @@ def test_snapshot_fills_everything() -> None:
 def test_a_call_is_the_headline_blinks_for_ten_seconds_and_is_announced() -> None:
     s = live()
     s, spoken = st.apply(s, "ticket.called", called(7, "A016", 3, NOW), 41, NOW)
-    assert spoken == (st.Spoken("A016", 3, False, NOW),)
+    assert spoken == (st.Spoken("A016", 3, False, NOW, 1),)
     v = st.view(s, NOW, VN)
     assert v.headline == st.Headline("A016", 3, False, fresh=True, lit=True)
     assert [c.code for c in v.counters][2] == "A016" and v.counters[2].fresh
@@ -53,8 +53,8 @@ def test_a_recall_moves_the_ticket_to_the_front_once() -> None:
     s, _ = st.apply(s, "ticket.called", called(7, "A016", 3, NOW), 41, NOW)
     s, _ = st.apply(s, "ticket.called", called(8, "B002", 2, NOW, "chung-thuc"), 42, NOW)
     t = NOW + timedelta(seconds=30)
-    s, spoken = st.apply(s, "ticket.recalled", called(7, "A016", 3, t, kind="r"), 43, t)
-    assert spoken == (st.Spoken("A016", 3, True, t),)
+    s, spoken = st.apply(s, "ticket.recalled", called(7, "A016", 3, t, kind="r", calls=3), 43, t)
+    assert spoken == (st.Spoken("A016", 3, True, t, 3),)  # the third call: "lần thứ ba"
     v = st.view(s, t, VN)
     assert v.headline.code == "A016" and v.headline.recall and v.headline.lit
     codes = [r.code for r in v.recent]

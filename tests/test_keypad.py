@@ -9,10 +9,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +24,16 @@ from tests.support import (
     ADMIN_KEY,
     KIOSK_KEY,
     ROOT,
+    LossyProxy,
     ServerProcess,
     counter_key,
     free_port,
     wait_for,
     write_config,
 )
+
+#: The request the proxy loses: the keypad's "next".
+NEXT = b"POST /api/v1/counters/1/next"
 
 KEYPAD = """
 [[keypads]]
@@ -206,87 +208,98 @@ def test_press_while_server_stays_away_fails_loudly(
         r.close()
 
 
-class DropFirstAnswer:
-    """A loopback TCP proxy that forwards everything, except that the answer to the
-    first ``POST .../next`` is thrown away after the server did the work."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = target_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.dropped = 0
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        with client, socket.create_connection(("127.0.0.1", self.target)) as upstream:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = client.recv(65536)
-                if not chunk:
-                    return
-                head += chunk
-            upstream.sendall(head)
-            if head.startswith(b"POST /api/v1/counters/1/next") and not self.dropped:
-                self.dropped += 1
-                while upstream.recv(65536):  # let the server finish, then drop its answer
-                    pass
-                return
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            self._pump(upstream, client)
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                dst.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self._closed = True
-        self.listener.close()
-
-
-def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
+@contextlib.contextmanager
+def behind_proxy(
+    tmp_path: Path, factory: MockFactory, proxy_args: dict, retry: float = 10
+) -> Iterator[tuple[ServerProcess, Keypad, LossyProxy]]:
+    """A server, and a keypad that reaches it through a ``LossyProxy`` losing the
+    first "next": (server, keypad not started yet, proxy, the ho-tich waiting count)."""
     server_port = free_port()
-    proxy = DropFirstAnswer(server_port)
+    proxy = LossyProxy(server_port, NEXT, **proxy_args)
     path = write_config(
         tmp_path,
         port=server_port,
-        extra=KEYPAD.format(retry=10),
+        extra=KEYPAD.format(retry=retry),
         server_extra=f'url = "http://127.0.0.1:{proxy.port}"',
     )
     server = ServerProcess(path, server_port).start()
-    factory = mock_factory
-    keypad = Keypad(load_config(path), 1, pin_factory=factory).start()
+    keypad = Keypad(load_config(path), 1, pin_factory=factory)
     try:
-        server.client(KIOSK_KEY).issue("ho-tich")
-        server.client(KIOSK_KEY).issue("ho-tich")
-        wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
-        factory.pin("GPIO17").drive_low()
-        factory.pin("GPIO17").drive_high()
-        wait_for(lambda: keypad.results, 15, "the press")
-        assert proxy.dropped == 1
-        assert keypad.results[0].ok, "the server did it: success, not a failure signal"
-        state = server.client().state()
-        assert next(c for c in state["counters"] if c["number"] == 1)["current"]["code"] == "A001"
-        assert next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"] == 1
+        yield server, keypad, proxy
     finally:
         keypad.close()
         server.stop()
         proxy.close()
+
+
+def counter_one(server: ServerProcess) -> tuple[str | None, int]:
+    """(counter 1's current code, how many wait in ho-tich)."""
+    state = server.client().state()
+    current = next(c for c in state["counters"] if c["number"] == 1)["current"]
+    waiting = next(s for s in state["services"] if s["id"] == "ho-tich")["waiting"]
+    return (current or {}).get("code"), waiting
+
+
+def press_next(keypad: Keypad, factory: MockFactory) -> None:
+    wait_for(lambda: keypad.stream.connected, what="stream through the proxy")
+    factory.pin("GPIO17").drive_low()
+    factory.pin("GPIO17").drive_high()
+
+
+def test_lost_answer_is_not_resent(tmp_path: Path, mock_factory: MockFactory) -> None:
+    with behind_proxy(tmp_path, mock_factory, {}) as (server, keypad, proxy):
+        keypad.start()
+        server.client(KIOSK_KEY).issue("ho-tich")
+        server.client(KIOSK_KEY).issue("ho-tich")
+        press_next(keypad, mock_factory)
+        wait_for(lambda: keypad.results, 15, "the press")
+        assert proxy.dropped == 1
+        assert keypad.results[0].ok, "the server did it: success, not a failure signal"
+        assert counter_one(server) == ("A001", 1)
+
+
+def test_a_lost_request_is_done_though_the_console_drove_the_counter_meanwhile(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    """The keypad's "next" never reached the server; meanwhile the clerk called a
+    ticket from the console. The press is sent again and done (it is not taken as
+    done because the counter changed), and reported with the ticket it called."""
+    with behind_proxy(tmp_path, mock_factory, {"lose": "request"}) as (server, keypad, proxy):
+        keypad.start()
+        for _ in range(3):
+            server.client(KIOSK_KEY).issue("ho-tich")
+        press_next(keypad, mock_factory)
+        assert proxy.held.wait(10), "the press reached the proxy"
+        console = server.client(counter_key(1)).counter(1, "next")  # the console, directly
+        assert console["ticket"]["code"] == "A001"
+        proxy.release.set()
+        wait_for(lambda: keypad.results, 15, "the press")
+        result = keypad.results[0]
+        assert result.ok and result.ticket["code"] == "A002", result
+        assert counter_one(server) == ("A002", 1)
+        assert server.client().ticket(console["ticket"]["id"])["status"] == "done"
+
+
+def test_pressing_again_after_a_failure_resends_the_same_request(
+    tmp_path: Path, mock_factory: MockFactory
+) -> None:
+    """A press whose answer never came within retry_seconds fails loudly; the clerk
+    presses again and the keypad resends that request: the server did it already, so
+    it is reported done and nothing is called twice."""
+    with behind_proxy(tmp_path, mock_factory, {}, retry=0.5) as (server, keypad, _proxy):
+        keypad.presser.backoff = 1.0  # longer than retry_seconds: one try, then the failure
+        keypad.start()
+        for _ in range(2):
+            server.client(KIOSK_KEY).issue("ho-tich")
+        for _ in range(2):
+            before = len(keypad.results)
+            press_next(keypad, mock_factory)
+            wait_for(lambda b=before: len(keypad.results) > b, 15, "the press")
+            wait_for(lambda: not keypad.busy, 5, "the keypad to take presses again")
+            time.sleep(0.35)  # quiet time
+        assert [r.code for r in keypad.results] == ["unreachable", "ok"]
+        assert keypad.results[1].ticket["code"] == "A001"
+        assert counter_one(server) == ("A001", 1)
 
 
 def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:

@@ -207,7 +207,8 @@ def test_dead_network_printer_shows_the_code_and_reports(server, tmp_path, mode)
             lambda: step(app),
             lambda: (
                 kiosk_status(server)["printer"] == "offline"
-                and shown.code in kiosk_status(server)["message"]
+                and {"id": shown.id, "code": shown.code, "service": "ho-tich"}
+                in kiosk_status(server)["unprinted"]
             ),
             6.0,
         )
@@ -264,7 +265,8 @@ def test_server_down_then_back_and_no_blind_retry(tmp_path) -> None:
     proc = ServerProcess(write_config(tmp_path, port=port), port)
     kdir = tmp_path / "kiosk"
     kdir.mkdir()
-    app = make_app(kdir, port, "preview:tickets").start()
+    # a request is sent again for retry_seconds, then the kiosk gives up
+    app = make_app(kdir, port, "preview:tickets", kiosk="retry_seconds = 1.0").start()
     try:
         for _ in range(5):
             step(app)

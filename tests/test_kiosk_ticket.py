@@ -149,7 +149,7 @@ def test_ocr_reads_the_vietnamese_back(tmp_path) -> None:
         "A015",
         "Lĩnh vực: Hộ tịch",
         "ƯU TIÊN",
-        "đang chờ trước bạn: 4",
+        "đang chờ phía trước: 4",
         "khoảng 12 phút",
         "08:42",
         "24/11/2026",

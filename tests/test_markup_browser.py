@@ -128,7 +128,7 @@ def test_citizens_pages(pages, server: ServerProcess) -> None:
     dialogs = _guard(page)
     page.goto(f"{server.url}/t/{t['id']}")
     expect(page.locator("#field")).to_have_text(SERVICE)
-    expect(page.locator("#state")).to_have_text(f"MỜI BẠN ĐẾN {COUNTER.upper()}")
+    expect(page.locator("#state")).to_have_text(f"MỜI ĐẾN {COUNTER.upper()}")
     check(page, dialogs, SERVICE, PROCEDURE, CENTRE)
 
     for path, shown in (

@@ -7,6 +7,7 @@ admin-report-print.png, rate-*.png, status-*.png).
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.support import (
     ADMIN_KEY,
     ARTIFACTS,
     KIOSK_KEY,
+    ROOT,
     ServerProcess,
     counter_key,
     counter_pin,
@@ -31,11 +33,27 @@ pytestmark = pytest.mark.debian
 PASSWORD = "test-admin-password-0123"
 
 
+def sample_catalogue(folder: Path) -> Path:
+    """The shipped sample catalogue, cut to the test config's three fields."""
+    with (ROOT / "deploy" / "procedures.sample.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    path = folder / "procedures.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        keep = [r for r in rows[1:] if r[2] in ("ho-tich", "chung-thuc", "dat-dai")]
+        csv.writer(f).writerows([rows[0], *keep])
+    return path
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[ServerProcess]:
     tmp = tmp_path_factory.mktemp("pages")
     port = free_port()
-    path = write_config(tmp, port=port, server_extra=f'admin_password = "{PASSWORD}"')
+    path = write_config(
+        tmp,
+        port=port,
+        server_extra=f'admin_password = "{PASSWORD}"',
+        extra=f"\n[procedures]\ncatalogue = '{sample_catalogue(tmp)}'\n",
+    )
     proc = ServerProcess(path, port).start()
     yield proc
     proc.stop()
@@ -194,7 +212,7 @@ def test_rating_tablet(browser, server: ServerProcess) -> None:
     before = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
     page.click('.face[data-score="4"]')
     expect(page.locator("#thanks")).to_be_visible()
-    expect(page.locator("#thanks-text")).to_have_text("Cảm ơn quý khách!")
+    expect(page.locator("#thanks-text")).to_have_text("Xin cảm ơn!")
 
     def rated() -> dict | None:  # the page thanks once the server said yes
         now = admin.request("GET", "/api/v1/reports/daily")["total"]["ratings"]
@@ -256,22 +274,22 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
     expect(page.locator("#code")).to_have_text(mine["code"])
     expect(page.locator("#state")).to_have_text("Đang chờ đến lượt")
     facts = page.locator("#facts")
-    expect(facts).to_contain_text("Số người đang chờ trước bạn2")
+    expect(facts).to_contain_text("Số người đang chờ phía trước2")
     expect(page.locator("#live")).to_have_text("Tự động cập nhật")
     shot(page, "status-waiting.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
 
     c1.request("POST", "/api/v1/counters/1/next")  # one of those ahead is called
-    expect(facts).to_contain_text("Số người đang chờ trước bạn1")
+    expect(facts).to_contain_text("Số người đang chờ phía trước1")
     c1.request("POST", "/api/v1/counters/1/next")
-    expect(facts).to_contain_text("Số người đang chờ trước bạn0")
+    expect(facts).to_contain_text("Số người đang chờ phía trước0")
     c1.request("POST", "/api/v1/counters/1/next")  # mine
-    expect(page.locator("#state")).to_have_text("MỜI BẠN ĐẾN QUẦY 1")
+    expect(page.locator("#state")).to_have_text("MỜI ĐẾN QUẦY 1")
     shot(page, "status-called.png")
     c1.request("POST", "/api/v1/counters/1/recall")
     expect(facts).to_contain_text("Số lần gọi2")
     c1.request("POST", "/api/v1/counters/1/done")
-    expect(page.locator("#state")).to_have_text("Đã hoàn thành. Cảm ơn quý khách!")
+    expect(page.locator("#state")).to_have_text("Đã hoàn thành. Xin cảm ơn!")
     shot(page, "status-done.png")
 
     assert not errors, errors
@@ -281,3 +299,111 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
     assert page.goto(f"{server.url}/t/999999").status == 404
     assert page.goto(f"{server.url}/t/abc").status == 404
     ctx.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+PC = {"viewport": {"width": 1366, "height": 768}}
+
+
+def fits_a_phone(page) -> None:
+    """Nothing sideways, and words large enough to read on a phone."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert size >= 22, size
+
+
+def test_start_page_and_error_pages_are_vietnamese(browser, server: ServerProcess) -> None:
+    from playwright.sync_api import expect
+
+    for name, options in (("phone", PHONE), ("pc", PC)):
+        ctx = browser.new_context(locale="vi-VN", **options)
+        page = ctx.new_page()
+        errors = watch_errors(page)  # script errors and CSP refusals; the 404s are wanted
+        assert page.goto(server.url + "/").status == 200
+        links = page.locator(".place .name").all_inner_texts()
+        assert links == [
+            "Tra cứu thủ tục",
+            "Màn hình gọi số",
+            "Bàn làm việc của quầy",
+            "Báo cáo",
+            "Quản trị",
+        ]
+        hrefs = page.eval_on_selector_all(".place", "els => els.map(e => e.getAttribute('href'))")
+        assert hrefs == ["/thu-tuc", "/display", "/console", "/admin/report", "/admin"]
+        if name == "phone":
+            fits_a_phone(page)
+        shot(page, f"home-{name}.png")
+        # an unknown address: Vietnamese, phone-sized, a way back
+        assert page.goto(server.url + "/khong-co-trang-nay").status == 404
+        expect(page.locator("h1")).to_have_text("Không tìm thấy trang")
+        assert "Not Found" not in page.content()
+        if name == "phone":
+            fits_a_phone(page)
+        shot(page, f"error-404-{name}.png")
+        page.click("#home-link")
+        expect(page.locator(".place")).to_have_count(5)
+        # a ticket that is not there, a counter that is not there
+        assert page.goto(server.url + "/t/999999").status == 404
+        expect(page.locator("h1")).to_have_text("Không tìm thấy phiếu")
+        assert "quét lại mã QR" in page.inner_text("#error-text")
+        shot(page, f"error-ticket-{name}.png")
+        assert page.goto(server.url + "/rate/9").status == 404
+        expect(page.locator("h1")).to_have_text("Quầy không tồn tại")
+        assert "Các quầy: 1, 2, 3, 4" in page.inner_text("#error-text")
+        if name == "phone":
+            fits_a_phone(page)
+        shot(page, f"error-rate-9-{name}.png")
+        # a form sent to a page that takes none: 405, in Vietnamese too
+        answer = page.request.post(server.url + "/", data="x=1")
+        assert answer.status == 405 and "Không thực hiện được yêu cầu" in answer.text()
+        # the API keeps its JSON
+        api = page.request.get(server.url + "/api/v1/khong-co")
+        assert api.status == 404 and api.json()["error"]["code"] == "not_found"
+        assert not errors, errors
+        ctx.close()
+
+
+def test_a_transferred_ticket_says_so_and_links_what_still_fits(
+    browser, server: ServerProcess
+) -> None:
+    from playwright.sync_api import expect
+
+    kiosk, c1 = server.client(KIOSK_KEY), server.client(counter_key(1))
+    c1.request("POST", "/api/v1/counters/1/resume")
+    while c1.request("POST", "/api/v1/counters/1/next")["ticket"] is not None:
+        pass
+    mine = kiosk.request("POST", "/api/v1/tickets", {"procedure": "1.001193"})  # khai sinh
+    assert mine["service"] == "ho-tich"
+    ctx = browser.new_context(locale="vi-VN", **PHONE)
+    page = ctx.new_page()
+    errors = watch(page)
+    page.goto(f"{server.url}/t/{mine['id']}")
+    nav = page.locator("#procedures a")
+    expect(nav).to_have_count(2)
+    assert nav.nth(0).get_attribute("href") == "/thu-tuc/1.001193"
+    assert page.locator("#moved").is_hidden()
+    # the clerk finds it is a matter of Chứng thực and transfers it: live, on the phone
+    c1.request("POST", "/api/v1/counters/1/call", {"code": mine["code"]})
+    c1.request("POST", "/api/v1/counters/1/transfer", {"service": "chung-thuc"})
+    expect(page.locator("#moved")).to_have_text(
+        "Đã chuyển từ lĩnh vực Hộ tịch sang lĩnh vực Chứng thực"
+    )
+    expect(page.locator("#field")).to_have_text("Chứng thực")
+    expect(page.locator("#state")).to_have_text("Đang chờ đến lượt")
+    # the khai sinh procedure is Hộ tịch's: no longer linked; the new field's list is
+    expect(nav).to_have_count(1)
+    assert nav.nth(0).get_attribute("href") == "/thu-tuc?service=chung-thuc"
+    fits_a_phone_status(page)
+    shot(page, "status-transferred.png")
+    # the same page loaded afresh says the same
+    page.reload()
+    expect(page.locator("#moved")).to_contain_text("từ lĩnh vực Hộ tịch")
+    assert page.eval_on_selector_all("#procedures a", "els => els.map(e => e.href)") == [
+        f"{server.url}/thu-tuc?service=chung-thuc"
+    ]
+    assert not errors, errors
+    ctx.close()
+
+
+def fits_a_phone_status(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

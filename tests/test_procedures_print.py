@@ -45,7 +45,9 @@ def test_a_counter_sends_a_checklist_to_the_first_kiosk(papp) -> None:
         "kiosk": "kiosk-1",
         "counter": 1,
     }
-    assert events_after(papp, last) == [("checklist.print", body)]
+    # the event says the business day too: a kiosk that was off skips other days'
+    event = {**body, "business_date": "2026-11-24"}
+    assert events_after(papp, last) == [("checklist.print", event)]
     # the admin names a kiosk; its event has no counter
     r = post(papp, f"/api/v1/procedures/{BIRTH}/print", ADMIN_KEY, {"kiosk": "kiosk-2"})
     assert r.status_code == 200 and r.get_json()["kiosk"] == "kiosk-2"

@@ -223,6 +223,40 @@ def _sessions(db: sqlite_utils.Database) -> None:
     db["sessions"].create_index(["kind", "counter"], "sessions_kind")
 
 
+def _request_ids(db: sqlite_utils.Database) -> None:
+    # The first answer to each request a client marked with a request_id, kept for the
+    # business day and written in the same transaction as the change it answers: a
+    # client that lost the answer sends the request again and gets this one back.
+    db.execute(
+        """
+        CREATE TABLE request_ids (
+            business_date TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            ticket_id INTEGER,
+            answer TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (business_date, scope, request_id)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _number_floors(db: sqlite_utils.Database) -> None:
+    # The highest number a service is known to have issued on a day when its tickets
+    # are not all in the table (a damaged database recovered from a backup): the next
+    # number comes after it, so no code of that day is issued twice.
+    db.execute(
+        """
+        CREATE TABLE number_floors (
+            business_date TEXT NOT NULL,
+            service TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            PRIMARY KEY (business_date, service)
+        ) WITHOUT ROWID"""
+    )
+
+
 def _bookings(db: sqlite_utils.Database) -> None:
     # Numbers booked ahead on the province hub: the bookings it sent (and ones checked in
     # from a signed QR code before they arrived), and on each ticket the booking it was
@@ -274,6 +308,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _queue_counts,
     _uplink,
     _sessions,
+    _request_ids,
+    _number_floors,
     _bookings,
 ]
 

@@ -218,8 +218,26 @@ def counter_tickets(
     )
 
 
-def tickets_by_code(db: DB, day: date, code: str) -> list[Ticket]:
-    return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
+def tickets_by_code(db: DB, day: date, code: str, number: int | None = None) -> list[Ticket]:
+    """Today's tickets with this code, and with ``number`` when given (the core then
+    keeps the ones a typed code names: ``counter_api.core.codes.matching``)."""
+    if number is None:
+        return _select(db, "business_date = ? AND code = ?", (day.isoformat(), code))
+    return _select(
+        db, "business_date = ? AND (code = ? OR number = ?)", (day.isoformat(), code, number)
+    )
+
+
+def callable_tickets(db: DB, day: date, services: Collection[str]) -> list[Ticket]:
+    """Today's waiting, held and no-show tickets of these services (call by code)."""
+    if not services:
+        return []
+    marks = ", ".join("?" for _ in services)
+    return _select(
+        db,
+        f"business_date = ? AND status IN ('waiting', 'held', 'no_show') AND service IN ({marks})",
+        (day.isoformat(), *services),
+    )
 
 
 def open_tickets_before(db: DB, day: date) -> list[Ticket]:
@@ -231,14 +249,32 @@ def open_tickets_before(db: DB, day: date) -> list[Ticket]:
     )
 
 
-def number_stats(db: DB, day: date, service: str) -> tuple[int | None, int]:
-    """(last number, tickets issued) of a service on a business day."""
+def number_stats(db: DB, day: date, service: str, start: int = 1) -> tuple[int | None, int]:
+    """(last number, tickets issued) of a service on a business day. A number floor
+    (``number_floors``: a recovered database lost some of the day's tickets) counts as
+    issued: the last number is at least the floor, and so many tickets were issued."""
     row = db.execute(
         "SELECT MAX(number), COUNT(*) FROM tickets "
         "WHERE business_date = ? AND original_service = ?",
         (day.isoformat(), service),
     ).fetchone()
-    return row[0], row[1]
+    last, count = row[0], row[1]
+    floor = db.execute(
+        "SELECT number FROM number_floors WHERE business_date = ? AND service = ?",
+        (day.isoformat(), service),
+    ).fetchone()
+    if floor is not None and (last is None or floor[0] > last):
+        last, count = floor[0], max(count, floor[0] - start + 1)
+    return last, count
+
+
+def raise_number_floor(db: DB, day: date, service: str, number: int) -> None:
+    """Numbering of ``service`` on ``day`` goes on after ``number`` at least."""
+    db.execute(
+        "INSERT INTO number_floors (business_date, service, number) VALUES (?, ?, ?) "
+        "ON CONFLICT (business_date, service) DO UPDATE SET number = MAX(number, excluded.number)",
+        (day.isoformat(), service, number),
+    )
 
 
 def waiting_counts(db: DB, day: date) -> dict[str, int]:
@@ -458,3 +494,50 @@ def insert_rating(db: DB, t: Ticket, counter: int, score: int, at: datetime, sou
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (t.id, t.business_date.isoformat(), t.service, counter, score, at.timestamp(), source),
     )
+
+
+# --- request ids (idempotent requests) ------------------------------------------------
+
+
+def find_request(
+    db: DB, day: date, scope: str, request_id: str
+) -> tuple[str, int | None, str] | None:
+    """(action, ticket id, answer JSON) of the first request with this id today, or None."""
+    return db.execute(
+        "SELECT action, ticket_id, answer FROM request_ids "
+        "WHERE business_date = ? AND scope = ? AND request_id = ?",
+        (day.isoformat(), scope, request_id),
+    ).fetchone()
+
+
+def save_request(
+    db: DB,
+    day: date,
+    scope: str,
+    request_id: str,
+    action: str,
+    ticket_id: int | None,
+    answer: dict,
+    at: datetime,
+) -> None:
+    db.execute(
+        "INSERT INTO request_ids (business_date, scope, request_id, action, ticket_id, answer, "
+        "at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            day.isoformat(),
+            scope,
+            request_id,
+            action,
+            ticket_id,
+            json.dumps(answer, ensure_ascii=False, separators=(",", ":")),
+            at.timestamp(),
+        ),
+    )
+
+
+def prune_requests(db: DB, before: date) -> int:
+    """Forget request ids of business days before ``before`` (they only last a day)."""
+    db.execute("DELETE FROM number_floors WHERE business_date < ?", (before.isoformat(),))
+    return db.execute(
+        "DELETE FROM request_ids WHERE business_date < ?", (before.isoformat(),)
+    ).rowcount

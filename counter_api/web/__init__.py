@@ -22,6 +22,7 @@ from counter_api.web import (
     console,
     display_page,
     errors,
+    home,
     openapi,
     procedures,
     rating,
@@ -64,6 +65,7 @@ BLUEPRINTS = (
     admin.bp,
     rating.bp,
     status.bp,
+    home.bp,
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from counter_api import recovery
 from counter_api.backup import BackupError, make_backup
 from counter_api.core.model import CounterStatus
 from counter_api.present import PRINTER_UNKNOWN
@@ -58,9 +59,14 @@ PRINTER_WORDS = {
     "ok": "Bình thường",
     "paper_low": "Sắp hết giấy",
     "paper_out": "Hết giấy",
-    "offline": "Mất kết nối",
+    "offline": "Không phản hồi",
     PRINTER_UNKNOWN: "Chưa rõ",
 }
+#: A second kiosk refused under a kiosk's name (409 kiosk_name_in_use): what to do.
+CONFLICT_TEXT = (
+    "Có hai máy lấy số cùng tên {name}: máy ở địa chỉ {address} bị từ chối từ {since}. "
+    "Mỗi máy cần một mục [[kiosks]] riêng (tên và khóa) và đặt [kiosk] name cho đúng."
+)
 #: What the page says of each counter status.
 COUNTER_WORDS = {
     CounterStatus.OPEN: "Đang mở",
@@ -176,9 +182,11 @@ def today(session: Session) -> Response:
         day_text=vn_date(day.isoformat()),
         printer_words=PRINTER_WORDS,
         counter_words=COUNTER_WORDS,
+        conflict_text=CONFLICT_TEXT,
         backup_dir=str(svc.config.backup_dir),
         message=request.args.get("msg", ""),
         hub=link_status(),
+        recovery=recovery.pending(svc.store),
     )
 
 
@@ -260,3 +268,14 @@ def backup_now(_session: Session) -> Any:
         return redirect(f"{PATH}?msg=backup-failed", code=303)
     log.info("backup from the admin page: %s", path)
     return redirect(f"{PATH}?msg=backup-ok", code=303)
+
+
+@bp.post("/storage-ack")
+@admin_only
+@page(session="admin", form=CSRF_FORM, answer=REDIRECT)
+def storage_ack(_session: Session) -> Any:
+    """Acknowledge the database recovery the page shows (form field `csrf`): the
+    warnings on health, this page and the consoles end."""
+    recovery.acknowledge(_svc().store)
+    log.info("the database recovery was acknowledged on the admin page")
+    return redirect(PATH, code=303)

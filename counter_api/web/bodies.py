@@ -39,6 +39,28 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     example: Any = None
+    #: a ``list`` field: the JSON type of its items (``int`` or ``str``) and how many at most
+    items: type | None = None
+    max_items: int = 20
+
+
+#: The optional ``request_id`` of a write that may be sent again (see ``request_id``).
+REQUEST_ID = Field(
+    str,
+    max_length=64,
+    description="a unique string the client makes for this request (a UUID): sent "
+    "again after a lost answer, within the business day, it gets the first answer "
+    "back instead of doing the request twice",
+    example="5b2f0c8e-6d1a-4c47-9d53-0f3e2a1b7c90",
+)
+
+
+def request_id(body: dict[str, Any]) -> str | None:
+    """The body's ``request_id`` (declared with ``REQUEST_ID``), or None; 400 when empty."""
+    value = body.get("request_id")
+    if value is not None and not value:
+        raise ApiError(400, "invalid_request", "field 'request_id' is empty")
+    return value
 
 
 def check_size() -> None:
@@ -105,14 +127,10 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
                 raise ApiError(400, "invalid_request", f"missing field {name!r}")
             continue
         value = body[name]
-        if f.type is bool:
-            ok = isinstance(value, bool)
-        elif f.type is int:
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, f.type)
-        if not ok:
+        if not _is(value, f.type):
             raise ApiError(400, "invalid_request", f"field {name!r} must be {_type_name(f.type)}")
+        if isinstance(value, list):
+            _check_items(name, f, value)
         if isinstance(value, str):
             value = unicodedata.normalize("NFC", value).strip()
             if len(value) > f.max_length:
@@ -131,8 +149,31 @@ def parse_body(fields: dict[str, Field]) -> dict[str, Any]:
     return out
 
 
+def _is(value: Any, tp: type) -> bool:
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def _check_items(name: str, f: Field, value: list) -> None:
+    """A list field: at most ``max_items`` items, each of type ``items`` (integers
+    within ``minimum``/``maximum``, as an integer field's)."""
+    if len(value) > f.max_items:
+        raise ApiError(400, "invalid_request", f"field {name!r} has over {f.max_items} items")
+    if f.items is not None and not all(_is(v, f.items) for v in value):
+        raise ApiError(
+            400, "invalid_request", f"field {name!r} must hold only {_type_name(f.items)}s"
+        )
+    for v in value:
+        if f.items is int:
+            whole_number(name, v, f.minimum, f.maximum, what="field")
+
+
 def _type_name(tp: type) -> str:
-    return {str: "a string", bool: "true or false", int: "an integer"}.get(tp, tp.__name__)
+    names = {str: "a string", bool: "true or false", int: "an integer", list: "an array"}
+    return names.get(tp, tp.__name__)
 
 
 def _json_int(text: str) -> int:

@@ -138,6 +138,7 @@ def screen() -> Response:
             "name": counter.label,
             "services": list(counter.services),
             "guidance": counter.guidance,
+            "print_kiosk": counter.print_kiosk,
         },
         "services": services,
         "csrf": data.csrf,

@@ -67,6 +67,8 @@ class Answer:
     media: str = "application/json"
     #: further media types the view may answer with, and their schemas
     also: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: further success statuses with the same content, and what each means
+    statuses: Mapping[int, str] = field(default_factory=dict)
 
 
 HTML = Answer({"type": "string"}, description="an HTML page", media="text/html")

@@ -336,7 +336,7 @@ def _parameter(name: str, p: Param, where: str | None = None) -> dict[str, Any]:
     return out
 
 
-_JSON_TYPE = {str: "string", int: "integer", bool: "boolean"}
+_JSON_TYPE = {str: "string", int: "integer", bool: "boolean", list: "array"}
 
 
 def _request_body(fields: Mapping[str, Field]) -> dict[str, Any]:
@@ -371,6 +371,17 @@ def _form_body(fields: Mapping[str, Param]) -> dict[str, Any]:
 
 def _field(f: Field) -> dict[str, Any]:
     out: dict[str, Any] = {"type": _JSON_TYPE[f.type]}
+    if f.type is list:
+        out["maxItems"] = f.max_items
+        if f.items is not None:
+            out["items"] = {"type": _JSON_TYPE[f.items]}
+            if f.minimum is not None:
+                out["items"]["minimum"] = f.minimum
+        if f.description:
+            out["description"] = f.description
+        if f.example is not None:
+            out["examples"] = [f.example]
+        return out
     if f.choices is not None:
         out["enum"] = list(f.choices)
     elif f.type is str:
@@ -395,6 +406,8 @@ def _responses(route: Route, method: str, schemas: dict[str, Any]) -> dict[str, 
             m: ({"schema": _hoist(s, schemas)} if s is not None else {}) for m, s in media.items()
         }
     out: dict[str, Any] = {str(answer.status): ok}
+    for status, meaning in answer.statuses.items():
+        out[str(status)] = {**ok, "description": meaning}
     codes: dict[int, tuple[str, ...]] = {}
     if route.kind == "api":
         if method in ("POST", "PUT", "PATCH"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
 from counter_api.core.rating import LEVELS
 from counter_api.service import RATING_SCHEMA
@@ -29,7 +29,7 @@ from counter_api.web.bodies import Field, parse_body, path_id
 from counter_api.web.endpoint import COUNTER, COUNTER_N, Answer, Call, api_blueprint, endpoint
 from counter_api.web.endpoint import page as page_route
 from counter_api.web.endpoint import service as _svc
-from counter_api.web.errors import ApiError
+from counter_api.web.errors import ApiError, error_page
 from counter_api.web.params import MAX_WHOLE, Param
 from counter_api.web.parts import parts
 from counter_api.web.sessions import TABLET, Session
@@ -94,6 +94,22 @@ def _counter(n: str):
     return counter
 
 
+def _counter_page(n: str):
+    """The counter of a tablet's page; a Vietnamese page for one the config lacks."""
+    try:
+        return _counter(n)
+    except ApiError:
+        numbers = ", ".join(str(c.number) for c in _svc().config.counters)
+        abort(
+            error_page(
+                404,
+                "Quầy không tồn tại",
+                f"Trung tâm không có quầy số {n}. Các quầy: {numbers}. Vui lòng kiểm tra "
+                "lại địa chỉ trang đánh giá (/rate/ và số của quầy).",
+            )
+        )
+
+
 def _session(counter) -> Session | None:
     return parts().sessions.find(TABLET, _cookie(counter.number).read(), counter.number)
 
@@ -133,7 +149,7 @@ def rate_api(c: Call, number: int) -> dict:
 @page_route(session="tablet", path={"n": COUNTER_N})
 def page(n: str) -> Any:
     """The rating tablet at counter N: five faces, after the clerk typed the PIN once."""
-    counter = _counter(n)
+    counter = _counter_page(n)
     session = _session(counter)
     svc = _svc()
     if session is None:
@@ -173,7 +189,7 @@ def login(n: str) -> Any:
     Wrong PINs are throttled per address and counter N (the console's PIN too) and
     per address, by the throttle of every login of the server.
     """
-    counter = _counter(n)
+    counter = _counter_page(n)
     if foreign_origin():
         return _login_page(counter, "Yêu cầu không hợp lệ.", 403)
     who = client_address()

@@ -15,14 +15,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
 from counter_api.core.model import NotFound
+from counter_api.procedures.catalogue import Catalogue
 from counter_api.service import QueueService
 from counter_api.web.bodies import path_id
 from counter_api.web.endpoint import TICKET_ID, Answer, page
 from counter_api.web.endpoint import service as _svc
+from counter_api.web.errors import error_page
 from counter_api.web.parts import parts
 from counter_api.web.signed import page_headers
 from counter_api.web.slots import StreamSlots
@@ -37,28 +40,66 @@ def _slots() -> StreamSlots:
     return parts().phone_streams
 
 
-def public_view(svc: QueueService, ticket: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows of a ticket: the ticket itself and its counter's name."""
-    counter = svc.config.counter(ticket["counter"]) if ticket.get("counter") else None
-    return {"ticket": ticket, "counter_name": counter.label if counter else None}
+def public_view(
+    svc: QueueService, ticket: dict[str, Any], catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """What the page shows of a ticket: the ticket, its counter's name, the field it
+    was transferred from, and the links below it: the procedure it was taken for
+    (only while it still belongs to the ticket's field) and its field's procedures."""
+    config = svc.config
+    counter = config.counter(ticket["counter"]) if ticket.get("counter") else None
+    moved_from = None
+    if ticket.get("original_service") and ticket["original_service"] != ticket["service"]:
+        original = config.service(ticket["original_service"])
+        moved_from = original.name if original else ticket["original_service"]
+    links: list[dict[str, str]] = []
+    named = ticket.get("procedure")
+    if catalogue is not None and named:
+        procedure = catalogue.view().get(named["code"])
+        if procedure is not None and procedure.service == ticket["service"]:
+            links.append(
+                {
+                    "url": f"/thu-tuc/{quote(named['code'], safe='')}",
+                    "text": f"Thủ tục: {named['name']} — giấy tờ cần mang theo",
+                }
+            )
+    if catalogue is not None:
+        links.append(
+            {
+                "url": f"/thu-tuc?service={quote(ticket['service'], safe='')}",
+                "text": "Thủ tục và giấy tờ cần mang theo của lĩnh vực này",
+            }
+        )
+    return {
+        "ticket": ticket,
+        "counter_name": counter.label if counter else None,
+        "moved_from": moved_from,
+        "links": links,
+    }
+
+
+#: /t/ID of no ticket (a mistyped address, a QR code of another server).
+NO_TICKET = (
+    "Không tìm thấy phiếu",
+    "Không có phiếu số thứ tự nào ở địa chỉ này. Vui lòng quét lại mã QR trên phiếu, "
+    "hoặc hỏi Quầy hướng dẫn.",
+)
 
 
 def _ticket_or_404(tid: str) -> tuple[int, dict[str, Any]]:
     ticket_id = path_id(tid)
-    if ticket_id is None:
-        abort(404)
     try:
+        if ticket_id is None:
+            raise NotFound("unknown_ticket", tid)
         return ticket_id, _svc().ticket(ticket_id)
     except NotFound:
-        abort(404)
+        abort(error_page(404, *NO_TICKET))
 
 
-def _procedures_url(service_id: str) -> str | None:
-    """The field's procedures page on citizens' phones, when the app serves /thu-tuc."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == "/thu-tuc":
-            return f"/thu-tuc?service={service_id}"
-    return None
+def _catalogue() -> Catalogue | None:
+    """The procedure catalogue, when the app serves its pages (/thu-tuc) to link to."""
+    served = any(rule.rule == "/thu-tuc" for rule in current_app.url_map.iter_rules())
+    return parts().catalogue if served else None
 
 
 @bp.get("/t/<tid>")
@@ -70,21 +111,24 @@ def ticket_page(tid: str) -> Response:
     """
     _, ticket = _ticket_or_404(tid)
     svc = _svc()
-    view = public_view(svc, ticket)
+    view = public_view(svc, ticket, _catalogue())
     resp = Response(
         render_template(
             "pages/status.html",
             t=ticket,
             view=view,
-            counter_name=view["counter_name"],
             centre=svc.config.centre.name,
-            procedures_url=_procedures_url(ticket["service"]),
         )
     )
     return page_headers(resp)
 
 
-def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Iterator[bytes]:
+def ticket_stream(
+    svc: QueueService,
+    ticket_id: int,
+    ping_seconds: float,
+    catalogue: Catalogue | None = None,
+) -> Iterator[bytes]:
     """``event: ticket`` each time the ticket's view changes; ends after a final state."""
     yield b"retry: 3000\n\n"
     bus = svc.bus
@@ -92,7 +136,9 @@ def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Ite
     while not bus.closed:
         cursor = bus.last_id  # before reading: a change after this wakes the wait below
         view = json.dumps(
-            public_view(svc, svc.ticket(ticket_id)), ensure_ascii=False, separators=(",", ":")
+            public_view(svc, svc.ticket(ticket_id), catalogue),
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         if view != last:
             last = view
@@ -109,7 +155,8 @@ def ticket_stream(svc: QueueService, ticket_id: int, ping_seconds: float) -> Ite
     answer=Answer({"type": "string"}, description="the stream", media="text/event-stream"),
 )
 def events(tid: str) -> Response:
-    """This one ticket's changes: `event: ticket` with data {"ticket", "counter_name"}.
+    """This one ticket's changes: `event: ticket` with data {"ticket", "counter_name",
+    "moved_from", "links"}.
 
     Sent again each time it changes, closed once it is done or expired. Capped by
     [server] phone_streams apart from the API's streams (503 when full).
@@ -123,7 +170,7 @@ def events(tid: str) -> Response:
         return resp
 
     resp = Response(
-        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds),
+        ticket_stream(svc, ticket_id, svc.config.server.ping_seconds, _catalogue()),
         mimetype="text/event-stream",
     )
     # The server closes every response it started, also when the phone went away before

@@ -26,6 +26,7 @@ ANNOUNCEMENT_SCHEMA = {
         "code": {"type": "string"},
         "counter": {"type": "integer"},
         "recall": {"type": "boolean"},
+        "calls": {"type": "integer", "description": "which call: 1, or 2 and more for a recall"},
         "sentence": {"type": "string", "description": "said once"},
         "text": {"type": "string", "description": "all that is said; empty: chime only"},
         "clips": {"type": "array", "items": {"type": "string"}},
@@ -43,6 +44,14 @@ ANNOUNCEMENT_SCHEMA = {
             int, "the counter's number", required=True, minimum=0, maximum=99999, example=3
         ),
         "recall": Param(bool, "a recall (said a little differently)", default=False),
+        "calls": Param(
+            int,
+            'which call of the ticket a recall is (its `calls`): 3 says "Mời lần thứ ba"; '
+            "without it a recall is the second",
+            minimum=1,
+            maximum=999,
+            example=3,
+        ),
     },
     answer=Answer(ANNOUNCEMENT_SCHEMA),
 )
@@ -60,6 +69,7 @@ def announcement(c: Call) -> Response:
             c.query["code"],
             c.query["counter"],
             recall=c.query["recall"],
+            calls=c.query.get("calls"),
             dialect=voice.dialect,
             repeat=voice.repeat,
             chime=voice.announce != "off" and (voice.chime or voice.announce == "chime"),

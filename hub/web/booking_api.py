@@ -37,7 +37,7 @@ def limit(kind: str) -> None:
                 429,
                 "rate_limited",
                 f"too many requests from this address; retry in {wait} s",
-                f"Bạn thao tác quá nhiều lần. Vui lòng thử lại sau {wait} giây.",
+                f"Có quá nhiều yêu cầu từ mạng này. Vui lòng thử lại sau {wait} giây.",
             ),
             retry_after=wait,
         )

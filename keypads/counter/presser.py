@@ -1,23 +1,23 @@
 """One button press → one counter action on the server, never zero silently, never two.
 
-"next" is not idempotent, so a press whose answer was lost is not simply sent
-again. Before sending, the presser notes the counter's fingerprint from
-``/api/v1/state`` (paused, current ticket id, its number of calls). When the
-request fails without an answer (server restarting, connection cut), it waits
-for the server, reads the fingerprint again and decides:
-
-- changed: the request reached the server and was done → success, not resent;
-- unchanged: it was not done → sent again (every action changes the fingerprint
-  when it does something; an action that would change nothing is harmless twice).
+Every press is sent with a ``request_id`` of its own. When no answer comes
+(server restarting, connection cut, answer lost), the same request is sent again
+with the same id until an answer comes or ``retry_seconds`` pass: the server does
+a request id once and answers a repeat with its first answer, so a press it had
+done is reported done (not done twice), and a press it never got is done now,
+whatever the console did to the counter meanwhile.
 
 When the server stays away longer than ``retry_seconds`` the press fails, and
 the keypad tells the clerk (three beeps, fast blink) to look and press again.
+Pressing the same button again soon after (``REUSE_SECONDS``) resends the failed
+press's request id, so a press the server did do after all is not done twice.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Button name → the API's counter action.
 ACTIONS = {"next": "next", "recall": "recall", "no_show": "no-show", "done": "done"}
+
+#: A failed press's request id is sent again by the same button within this many seconds.
+REUSE_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Presser:
         retry_seconds: float = 20.0,
         *,
         backoff: float = 0.3,
+        max_backoff: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -56,54 +60,37 @@ class Presser:
         self.counter = counter
         self.retry_seconds = retry_seconds
         self.backoff = backoff
+        self.max_backoff = max_backoff
         self._sleep = sleep
         self._monotonic = monotonic
+        #: (action, request id, when it failed) of the last press that got no answer
+        self._unanswered: tuple[str, str, float] | None = None
 
-    def fingerprint(self) -> tuple[bool, int | None, int]:
-        """(paused, current ticket id, its calls) from /state; raises ``Unreachable``."""
-        state = self.client.state()
-        for c in state.get("counters", []):
-            if c.get("number") == self.counter:
-                cur = c.get("current") or {}
-                return (c.get("status") == "paused", cur.get("id"), int(cur.get("calls", 0)))
-        raise ClientError(404, "unknown_counter", f"counter {self.counter} is not in /state")
+    def _request_id(self, action: str) -> str:
+        """A new id, or the failed press's when the same button is pressed again soon."""
+        last, self._unanswered = self._unanswered, None
+        if last is not None and last[0] == action and self._monotonic() - last[2] < REUSE_SECONDS:
+            log.info("counter %s %s: sending the unanswered press again", self.counter, action)
+            return last[1]
+        return f"keypad-{self.counter}-{uuid.uuid4().hex}"
 
     def press(self, button: str) -> Result:
         """Do the button's action; returns when it is done, refused, or given up."""
         action = ACTIONS[button]
+        request_id = self._request_id(action)
         deadline = self._monotonic() + self.retry_seconds
-        before: tuple[bool, int | None, int] | None = None
+        pause = self.backoff
         while True:
             try:
-                if before is None:
-                    before = self.fingerprint()
-                answer = self.client.counter(self.counter, action)
+                answer = self.client.counter(self.counter, action, {"request_id": request_id})
                 return Result(True, "ok", (answer or {}).get("ticket"))
             except ClientError as exc:
                 log.info("counter %s %s refused: %s", self.counter, action, exc)
                 return Result(False, exc.code)
             except Unreachable as exc:
                 log.warning("counter %s %s: server unreachable: %s", self.counter, action, exc)
-            # The request may or may not have reached the server.
-            outcome = self._settle(before, deadline)
-            if outcome is not None:
-                return outcome
-
-    def _settle(self, before: tuple | None, deadline: float) -> Result | None:
-        """Wait for the server; a Result when the press is decided, None to send again."""
-        while True:
-            if self._monotonic() >= deadline:
+            if self._monotonic() + pause >= deadline:
+                self._unanswered = (action, request_id, self._monotonic())
                 return Result(False, "unreachable")
-            self._sleep(self.backoff)
-            if before is None:
-                return None  # nothing was sent yet
-            try:
-                after = self.fingerprint()
-            except Unreachable:
-                continue
-            except ClientError as exc:
-                return Result(False, exc.code)
-            if after != before:
-                log.info("counter %s: the lost request had been done; not resending", self.counter)
-                return Result(True, "ok")
-            return None
+            self._sleep(pause)  # then the same request again: done once either way
+            pause = min(pause * 2, self.max_backoff)

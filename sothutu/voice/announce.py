@@ -25,7 +25,7 @@ CHIME = "chime"
 #: Phrases: clip name → words.
 PHRASES: dict[str, str] = {
     "moi-cong-dan": "Mời công dân có số thứ tự",
-    "moi-lan-thu-hai": "Mời lần thứ hai",
+    "moi-lan-thu": "Mời lần thứ",  # then the call's ordinal: hai, ba, tư, năm, ...
     "cong-dan": "công dân có số thứ tự",
     "den-quay": "đến quầy số",
 }
@@ -78,6 +78,14 @@ LETTER_NAMES: dict[str, str] = {
 }
 
 
+def ordinal_words(n: int, dialect: str = "north") -> list[str]:
+    """The words after "thứ" for the n-th call (n ≥ 2): 2 "hai", 3 "ba", 4 "tư" (never
+    "thứ bốn"), 5 "năm", 10 "mười", 14 "mười bốn", 21 "hai mươi mốt"."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"a recall is the 2nd call or later, got {n!r}")
+    return ["tư"] if n == 4 else numbers.words(n, dialect)
+
+
 def letter_clip(letter: str) -> str:
     """``"A"`` → ``"chu-a"``; ``"Đ"`` → ``"chu-dd"``."""
     return "chu-dd" if letter == "Đ" else f"chu-{letter.lower()}"
@@ -127,6 +135,7 @@ class Announcement:
     text: str  # everything said (the sentence ``repeat`` times); "" when chime only
     clips: tuple[str, ...]  # clip names in order, the chime first when it plays
     pauses_ms: tuple[int, ...]  # silence after each clip, same length as clips
+    calls: int = 1  # which call of the ticket this is: 2 and more are recalls
 
     def to_json(self) -> dict[str, Any]:
         """For the browser display: ``{"text", "sentence", "clips", "pauses_ms", ...}``."""
@@ -134,6 +143,7 @@ class Announcement:
             "code": self.code,
             "counter": self.counter,
             "recall": self.recall,
+            "calls": self.calls,
             "sentence": self.sentence,
             "text": self.text,
             "clips": list(self.clips),
@@ -146,6 +156,7 @@ def announcement(
     counter: int,
     *,
     recall: bool = False,
+    calls: int | None = None,
     dialect: str = "north",
     repeat: int = 1,
     chime: bool = True,
@@ -154,7 +165,9 @@ def announcement(
     """The announcement of ``code`` called to ``counter``.
 
     First call: "Mời công dân có số thứ tự A mười lăm, đến quầy số hai."
-    Recall: "Mời lần thứ hai, công dân có số thứ tự A mười lăm, đến quầy số hai."
+    Recall: "Mời lần thứ hai, công dân có số thứ tự A mười lăm, đến quầy số hai.";
+    ``calls`` (the ticket's ``calls`` after the recall) says which: 3 "Mời lần thứ
+    ba", 4 "Mời lần thứ tư" (a recall without it, or below 2, is the second).
     The prefix letters are read by name, the number without leading zeros.
     ``repeat`` (1 or 2) says the sentence that many times after one chime.
     """
@@ -166,11 +179,19 @@ def announcement(
     number_words = numbers.words(number, dialect)
     counter_words = numbers.words(counter, dialect)
 
+    if calls is not None and (isinstance(calls, bool) or not isinstance(calls, int)):
+        raise ValueError(f"calls must be a whole number, got {calls!r}")
+    nth = max(2, calls or 2) if recall else 1
+
     # (clip, pause after) for one sentence.
     parts: list[tuple[str, int]] = []
     if recall:
-        parts += [("moi-lan-thu-hai", PAUSE_COMMA), ("cong-dan", PAUSE_PHRASE)]
-        opening = f"{PHRASES['moi-lan-thu-hai']}, {PHRASES['cong-dan']}"
+        ordinal = ordinal_words(nth, dialect)
+        parts.append(("moi-lan-thu", PAUSE_WORD))
+        parts += [(NUMBER_CLIPS[w], PAUSE_WORD) for w in ordinal]
+        parts[-1] = (parts[-1][0], PAUSE_COMMA)
+        parts.append(("cong-dan", PAUSE_PHRASE))
+        opening = f"{PHRASES['moi-lan-thu']} {' '.join(ordinal)}, {PHRASES['cong-dan']}"
     else:
         parts.append(("moi-cong-dan", PAUSE_PHRASE))
         opening = PHRASES["moi-cong-dan"]
@@ -197,4 +218,5 @@ def announcement(
         text=" ".join([sentence] * repeat) if speech else "",
         clips=tuple(c for c, _ in sequence),
         pauses_ms=tuple(p for _, p in sequence),
+        calls=nth,
     )

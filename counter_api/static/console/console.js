@@ -53,7 +53,7 @@
   var TICKET_STATUS = { held: 'Tạm giữ', no_show: 'Vắng mặt', done: 'Hoàn thành', called: 'Đang gọi', waiting: 'Đang chờ', expired: 'Hết hạn' };
   var PRINTER_TEXT = {
     ok: 'Bình thường', paper_low: 'Sắp hết giấy', paper_out: 'Hết giấy',
-    offline: 'Mất kết nối', unknown: 'Chưa có thông tin'
+    offline: 'Không phản hồi', unknown: 'Chưa có thông tin'
   };
 
   var serviceNames = {};
@@ -200,13 +200,63 @@
     state.online = value;
     $('banner').hidden = value;
     document.body.setAttribute('data-online', value ? '1' : '0');
-    if (value) refreshHeld();
+    if (value) {
+      refreshHeld();
+      checkStorage();
+    }
     render();
+  }
+
+  // After the server found its database damaged at start and recovered it (health's
+  // `storage`), clerks see it until the admin page acknowledges it: some tickets of
+  // the day may be missing.
+  function checkStorage() {
+    return api('GET', '/api/v1/health').then(function (h) {
+      var s = h && h.storage;
+      var banner = $('storage-banner');
+      if (!s || s.status !== 'recovered') { banner.hidden = true; return; }
+      var at = new Date(Date.parse(s.at));
+      var when = isNaN(at.getTime()) ? '' : ' lúc ' + pad(at.getHours()) + ':' + pad(at.getMinutes()) +
+        ' ngày ' + pad(at.getDate()) + '/' + pad(at.getMonth() + 1);
+      banner.textContent = 'Dữ liệu của hệ thống bị hỏng và đã được khôi phục' + when +
+        '. Một số số thứ tự hôm nay có thể bị thiếu: xem lại các số đang chờ và báo kỹ thuật viên.';
+      banner.hidden = false;
+    }, function () {});
   }
 
   // --- requests ----------------------------------------------------------------
 
+  // Issuing a ticket and the counter actions carry a request_id: one that got no answer
+  // (timed out, connection lost, the server restarting) is sent again with the same id,
+  // a few times with growing pauses, and the server does it once whatever got lost.
+  var IDEMPOTENT = /^\/api\/v1\/(tickets|counters\/\d+\/(next|recall|done|no-show|hold|transfer|call|pause|resume))$/;
+  var RETRY_MS = [1000, 2000, 4000];
+
+  function requestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
+  }
+
   function api(method, path, body) {
+    if (method !== 'POST' || !IDEMPOTENT.test(path)) return request(method, path, body);
+    var sent = {};
+    Object.keys(body || {}).forEach(function (k) { sent[k] = body[k]; });
+    sent.request_id = requestId();
+    var attempt = function (i) {
+      return request(method, path, sent).catch(function (err) {
+        var again = err && (err.code === 'network' || err.status === 503);
+        if (!again || i >= RETRY_MS.length) throw err;
+        say('Chưa nhận được trả lời của máy chủ — đang gửi lại…', 'info');
+        return new Promise(function (resolve) { setTimeout(resolve, RETRY_MS[i]); }).then(function () {
+          return attempt(i + 1);
+        });
+      });
+    };
+    return attempt(0);
+  }
+
+  function request(method, path, body) {
     var headers = { 'Accept': 'application/json', 'X-CSRF-Token': CSRF };
     var opts = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
     if (body !== undefined) {
@@ -338,14 +388,21 @@
     };
   }
 
-  function callCode(code, service) {
+  // ``refused(err)`` (the call dialog) may take a refusal itself: it returns true, the
+  // dialog stays open; otherwise the dialog closes and the message says why.
+  function callCode(code, service, refused) {
     return run(function () {
       var body = { code: code };
       if (service) body.service = service;
       return api('POST', counterPath('call'), body).then(function (data) {
+        if (refused) closeDialog();
         onTicketEvent('ticket.called', { ticket: data.ticket, counter: ME });
         say('Đã gọi số ' + data.ticket.code + '.', 'ok');
         render();
+      }, function (err) {
+        if (refused && refused(err)) return;
+        if (refused) closeDialog();
+        throw err;
       });
     });
   }
@@ -431,26 +488,116 @@
     openDialog('Chuyển lĩnh vực', body, digitPick(items, pick));
   }
 
+  // "Gọi số…": the clerk types a code as heard ("a5" calls A005); while typing, the
+  // server suggests today's callable tickets near it (/callable). A refused code
+  // (none today, two fields, not callable) keeps the dialog open with the reason
+  // and the near codes, each one click (or arrow keys and Enter) away.
+  var CALL_REFUSALS = { unknown_ticket: 1, ambiguous_code: 1, not_callable: 1 };
+
+  function shown(typed) { return typed.toUpperCase().replace(/\s+/g, ''); }
+
   function openCall() {
     var form = el('form', { class: 'call-form', autocomplete: 'off' });
-    form.appendChild(el('label', { for: 'call-code' }, 'Số cần gọi (ví dụ A015)'));
-    var input = el('input', { id: 'call-code', name: 'code', maxlength: '20', required: 'required', autocapitalize: 'characters' });
+    form.appendChild(el('label', { for: 'call-code' }, 'Số cần gọi (ví dụ A5 hoặc A005)'));
+    var input = el('input', {
+      id: 'call-code', name: 'code', maxlength: '20', required: 'required',
+      autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'call-error'
+    });
     form.appendChild(input);
-    form.appendChild(el('label', { for: 'call-service' }, 'Lĩnh vực'));
-    var select = el('select', { id: 'call-service' });
-    select.appendChild(el('option', { value: '' }, 'Tự nhận biết'));
-    boot.counter.services.forEach(function (sid) { select.appendChild(el('option', { value: sid }, serviceNames[sid])); });
-    form.appendChild(select);
+    var problem = el('p', { id: 'call-error', class: 'call-error', role: 'alert' });
+    problem.hidden = true;
+    form.appendChild(problem);
+    var title = el('h3', { id: 'call-suggest-title', class: 'suggest-title' });
+    form.appendChild(title);
+    var list = el('div', { id: 'call-suggest', class: 'choices suggest' });
+    form.appendChild(list);
     var submit = el('button', { type: 'submit', class: 'primary' }, 'Gọi số (Enter)');
     form.appendChild(submit);
+    var seq = 0;
+    var timer = null;
+
+    function refuse(err, typed) {
+      var text = errorText(err);
+      if (err.code === 'ambiguous_code') {
+        text = 'Hôm nay có nhiều số ' + typed + ' ở các lĩnh vực khác nhau. Chọn một số bên dưới.';
+      } else if (err.code === 'unknown_ticket') {
+        text = 'Hôm nay không có số ' + typed + '.';
+      }
+      problem.textContent = text;
+      problem.hidden = false;
+      suggest(typed);
+    }
+
+    function call(code, service, tries) {
+      problem.hidden = true;
+      if (state.busy && (tries || 0) < 20) {  // the quiet time after the last answer
+        setTimeout(function () { call(code, service, (tries || 0) + 1); }, 100);
+        return;
+      }
+      callCode(code, service, function (err) {
+        if (!(err && CALL_REFUSALS[err.code])) return false;
+        refuse(err, shown(code));
+        return true;
+      });
+    }
+
+    function suggest(typed) {
+      var mine = ++seq;
+      var q = typed ? '&code=' + encodeURIComponent(typed) : '';
+      return api('GET', counterPath('callable') + '?limit=8' + q).then(function (data) {
+        if (mine === seq) showSuggestions(data.tickets, typed);
+      }, function (err) {
+        if (err.code === 'unauthorized') expired();
+      });
+    }
+
+    function showSuggestions(tickets, typed) {
+      typed = shown(typed);
+      list.innerHTML = '';
+      title.textContent = typed
+        ? (tickets.length ? 'Số gần giống ' + typed : 'Không có số nào gần giống ' + typed)
+        : (tickets.length ? 'Tạm giữ và vắng mặt hôm nay' : '');
+      tickets.forEach(function (t) {
+        var b = el('button', { type: 'button', class: 'choice suggestion', 'data-code': t.code, 'data-service': t.service });
+        b.appendChild(el('b', { class: 'suggest-code' }, t.code));
+        var when = t.status === 'waiting' ? 'lấy số ' + clock(t.issued_at)
+          : (t.called_at ? 'gọi lúc ' + clock(t.called_at) : '');
+        b.appendChild(el('span', { class: 'suggest-info' }, t.service_name + ' · ' + TICKET_STATUS[t.status] +
+          (when ? ' · ' + when : '')));
+        b.addEventListener('click', function () { call(t.code, t.service); });
+        list.appendChild(b);
+      });
+    }
+
+    function move(step) {
+      var items = Array.prototype.slice.call(list.querySelectorAll('button'));
+      if (!items.length) return;
+      var at = items.indexOf(document.activeElement);
+      if (at < 0) { items[step > 0 ? 0 : items.length - 1].focus(); return; }
+      if (at + step < 0) { input.focus(); return; }
+      items[Math.min(items.length - 1, at + step)].focus();
+    }
+
+    input.addEventListener('input', function () {
+      problem.hidden = true;
+      clearTimeout(timer);
+      timer = setTimeout(function () { suggest(input.value.trim()); }, 200);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown' || e.key === 'Down') { e.preventDefault(); move(1); }
+    });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var code = input.value.trim().toUpperCase();
-      if (!code) return;
-      closeDialog();
-      callCode(code, select.value || null);
+      var code = input.value.trim();
+      if (code) call(code, null);
     });
-    openDialog('Gọi số…', form, null);
+    openDialog('Gọi số…', form, function (e) {
+      if (e.key === 'ArrowDown' || e.key === 'Down') { move(1); return true; }
+      if (e.key === 'ArrowUp' || e.key === 'Up') { move(-1); return true; }
+      if (e.key && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) input.focus();
+      return false;
+    });
+    suggest('');
   }
 
   function openIssue() {
@@ -465,11 +612,7 @@
       var priority = prio.checked;
       closeDialog();
       run(function () {
-        return api('POST', '/api/v1/tickets', { service: sid, priority: priority }).then(function (t) {
-          say('Đã cấp số ' + t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') +
-            '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-          showIssued(t);
-        });
+        return api('POST', '/api/v1/tickets', { service: sid, priority: priority }).then(issued);
       });
     };
     body.appendChild(label);
@@ -636,20 +779,49 @@
   function issueFor(p) {
     closeDialog();
     run(function () {
-      return api('POST', '/api/v1/tickets', { procedure: p.code }).then(function (t) {
-        say('Đã cấp số ' + t.code + ' (' + t.service_name + ') cho thủ tục ' + p.name +
-          '. Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-        showIssued(t);
-      });
+      return api('POST', '/api/v1/tickets', { procedure: p.code }).then(issued);
     });
   }
 
-  function showIssued(t) {
-    var m = $('message');
-    var b = el('button', { type: 'button', class: 'inline' }, 'In phiếu ' + t.code);
-    b.addEventListener('click', function () { reprint(t); });
-    m.appendChild(document.createTextNode(' '));
-    m.appendChild(b);
+  // A ticket this guidance counter issued: printed at once at the counter's
+  // print_kiosk (the server sends it there); without one, or when that printer is
+  // known broken, the number is shown large for the citizen to read off the screen.
+  var PRINTER_WORKS = { ok: 1, paper_low: 1 };
+
+  function issued(t) {
+    var where = boot.counter.print_kiosk;
+    var k = where ? state.kiosks[where] : null;
+    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + ')' +
+      (t.procedure ? ' cho thủ tục ' + t.procedure.name : '');
+    if (where) {
+      say('Đã cấp số ' + what + ' — đang in tại máy ' + where + '.', 'ok');
+    } else {
+      say('Đã cấp số ' + what + '.', 'ok');
+    }
+    if (!where || !k || !PRINTER_WORKS[k.printer] || k.conflict) showLarge(t, where, k);
+  }
+
+  function showLarge(t, where, k) {
+    var body = el('div', { class: 'issued' });
+    body.appendChild(el('div', { class: 'issued-label' }, 'SỐ THỨ TỰ'));
+    body.appendChild(el('div', { id: 'issued-code', class: 'issued-code' }, t.code));
+    body.appendChild(el('div', { class: 'issued-field' }, 'Lĩnh vực: ' + t.service_name +
+      (t.priority ? ' — ƯU TIÊN' : '')));
+    if (t.procedure) body.appendChild(el('div', { class: 'issued-proc' }, 'Thủ tục: ' + t.procedure.name));
+    if (t.status === 'waiting') {
+      body.appendChild(el('div', { class: 'issued-ahead' }, t.waiting_ahead > 0
+        ? 'Số người đang chờ phía trước: ' + t.waiting_ahead : 'Sắp đến lượt'));
+    }
+    body.appendChild(el('p', { class: 'issued-note' },
+      'Vui lòng ghi nhớ số thứ tự này và chú ý màn hình, loa gọi số.'));
+    if (where) {
+      body.appendChild(el('p', { class: 'issued-warn' }, 'Máy in ở máy ' + where + ' đang gặp sự cố: phiếu có thể chưa được in.'));
+    }
+    var close = el('button', { type: 'button', class: 'primary', id: 'issued-close' }, 'Đóng (Enter)');
+    close.addEventListener('click', closeDialog);
+    body.appendChild(close);
+    openDialog('Cấp số cho công dân', body, null, true);
+    close.focus();
   }
 
   // --- drawing ---------------------------------------------------------------------
@@ -733,14 +905,41 @@
     });
     $('held-empty').hidden = list.length > 0;
 
+    renderKiosks();
+  }
+
+  // The printers of the kiosks: the name never shrinks (a long message wraps below
+  // it); each ticket that did not print has its own "In lại"; while the server is
+  // away the panel is grey and says its news may be old (it cannot know).
+  function renderKiosks() {
     var kiosks = $('kiosks');
     kiosks.innerHTML = '';
     Object.keys(state.kiosks).sort().forEach(function (name) {
       var k = state.kiosks[name];
-      var li = el('li', { class: 'printer ' + k.printer });
-      li.appendChild(el('span', { class: 'name' }, name));
-      li.appendChild(el('span', { class: 'count' }, (PRINTER_TEXT[k.printer] || k.printer) +
-        (k.message ? ' — ' + k.message : '')));
+      var li = el('li', { class: 'printer ' + (state.online ? k.printer : 'stale'), 'data-kiosk': name });
+      var head = el('div', { class: 'kiosk-head' });
+      head.appendChild(el('span', { class: 'kiosk-name' }, name));
+      head.appendChild(el('span', { class: 'kiosk-state' },
+        state.online ? (PRINTER_TEXT[k.printer] || k.printer) : 'Chưa rõ (mất kết nối máy chủ)'));
+      li.appendChild(head);
+      if (k.message) li.appendChild(el('div', { class: 'kiosk-message' }, k.message));
+      if (k.conflict) {
+        li.appendChild(el('div', { class: 'kiosk-conflict' }, 'Có một máy khác (' + k.conflict.address +
+          ') cũng mang tên ' + name + ' và không được nhận. Báo kỹ thuật viên.'));
+      }
+      var missing = k.unprinted || [];
+      if (missing.length) {
+        var box = el('div', { class: 'unprinted' });
+        box.appendChild(el('span', { class: 'unprinted-label' }, 'Phiếu chưa in:'));
+        missing.forEach(function (u) {
+          var b = el('button', { type: 'button', class: 'small reprint', 'data-ticket': String(u.id) },
+            u.code + ' — In lại');
+          b.disabled = !state.online || state.busy;
+          b.addEventListener('click', function () { reprint(u); });
+          box.appendChild(b);
+        });
+        li.appendChild(box);
+      }
       kiosks.appendChild(li);
     });
   }

@@ -217,7 +217,11 @@
       calls: [call].concat(rest).slice(0, RECENT_KEPT),
       highlightUntil: at + s.highlightMs
     });
-    return { state: s, spoken: [{ code: call.code, counter: number, recall: recall, at: at }] };
+    var calls = parseInt(t.calls, 10);
+    return {
+      state: s,
+      spoken: [{ code: call.code, counter: number, recall: recall, at: at, calls: calls > 0 ? calls : null }]
+    };
   }
 
   function ended(s, data) {
@@ -888,7 +892,8 @@
   /** The announcement of a call from the server (sothutu/voice/announce.py), clips preloaded. */
   function fetchAnnouncement(sp) {
     var url = '/api/v1/voice/announcement?code=' + encodeURIComponent(sp.code) +
-      '&counter=' + sp.counter + '&recall=' + (sp.recall ? 'true' : 'false');
+      '&counter=' + sp.counter + '&recall=' + (sp.recall ? 'true' : 'false') +
+      (sp.recall && sp.calls ? '&calls=' + sp.calls : '');
     function attempt() {
       return fetch(url, { cache: 'no-store' }).then(function (resp) {
         if (resp.status >= 400 && resp.status < 500) return null;

@@ -37,7 +37,18 @@
       var p = row.querySelector("[data-printer]");
       p.className = "printer-" + k.printer;
       p.textContent = words.printer[k.printer] || k.printer;
-      row.querySelector("[data-message]").textContent = k.message || "";
+      var note = row.querySelector("[data-message]");
+      note.textContent = k.message || "";
+      if (k.conflict) {
+        var c = document.createElement("p");
+        c.className = "error";
+        c.setAttribute("data-conflict", "");
+        c.textContent = words.conflict.replace("{name}", k.name)
+          .replace("{address}", k.conflict.address).replace("{since}", k.conflict.since.substr(11, 5));
+        note.appendChild(c);
+      }
+      row.querySelector("[data-unprinted]").textContent =
+        (k.unprinted || []).map(function (u) { return u.code; }).join(", ");
     });
     if (st.time) document.getElementById("clock").textContent = st.time.substr(11, 5);
   }

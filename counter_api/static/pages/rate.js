@@ -40,7 +40,7 @@
         method: "POST", credentials: "same-origin", body: body,
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }
       }).then(function (r) {
-        if (r.ok) { thanks("Cảm ơn quý khách!"); return; }
+        if (r.ok) { thanks("Xin cảm ơn!"); return; }
         if (r.status === 401) { location.reload(); return; }
         thanks("Phiếu này không còn đánh giá được. Xin cảm ơn!");
       }).catch(function () {
@@ -59,7 +59,7 @@
   });
   es.addEventListener("rating.recorded", function (e) {
     var d = JSON.parse(e.data);
-    if (ticket && d.rating && d.rating.ticket === ticket.id) thanks("Cảm ơn quý khách!");
+    if (ticket && d.rating && d.rating.ticket === ticket.id) thanks("Xin cảm ơn!");
   });
   es.addEventListener("day.rollover", idle);
   window.sothutuRate = { state: function () { return ticket ? "ask" : "idle"; } };

@@ -20,20 +20,32 @@
     box.className = "ticket " + t.status;
     document.getElementById("code").textContent = t.code;
     document.getElementById("field").textContent = t.service_name;
+    var moved = document.getElementById("moved");
+    moved.hidden = !view.moved_from;
+    moved.textContent = view.moved_from
+      ? "Đã chuyển từ lĩnh vực " + view.moved_from + " sang lĩnh vực " + t.service_name : "";
+    var nav = document.getElementById("procedures");
+    nav.textContent = "";
+    (view.links || []).forEach(function (link) {
+      var a = document.createElement("a");
+      a.href = link.url;
+      a.textContent = link.text;
+      nav.appendChild(a);
+    });
     facts.textContent = "";
     var counter = view.counter_name || ("Quầy " + t.counter);
     if (t.status === "waiting") {
       stateEl.textContent = "Đang chờ đến lượt";
-      facts.appendChild(row("Số người đang chờ trước bạn", String(t.waiting_ahead)));
+      facts.appendChild(row("Số người đang chờ phía trước", String(t.waiting_ahead)));
       facts.appendChild(row("Thời gian chờ dự kiến", "khoảng " + t.estimated_wait_minutes + " phút"));
     } else if (t.status === "called") {
-      stateEl.textContent = "MỜI BẠN ĐẾN " + counter.toUpperCase();
+      stateEl.textContent = "MỜI ĐẾN " + counter.toUpperCase();
       if (t.calls > 1) facts.appendChild(row("Số lần gọi", String(t.calls)));
       facts.appendChild(row("Gọi lúc", hhmm(t.called_at)));
     } else if (t.status === "done") {
-      stateEl.textContent = "Đã hoàn thành. Cảm ơn quý khách!";
+      stateEl.textContent = "Đã hoàn thành. Xin cảm ơn!";
     } else if (t.status === "no_show") {
-      stateEl.textContent = "Đã gọi nhưng bạn vắng mặt";
+      stateEl.textContent = "Đã gọi số nhưng vắng mặt";
       facts.appendChild(row("Vui lòng liên hệ", counter + " hoặc Quầy hướng dẫn"));
     } else if (t.status === "held") {
       stateEl.textContent = "Hồ sơ đang tạm giữ";
