@@ -381,3 +381,16 @@ def test_the_link_sends_the_catalogue_until_the_hub_holds_it_and_keeps_the_curso
         assert repo.get_meta(db, CURSOR) == "7"
     assert link.handle({"ack": 0, "bookings": [{"code": 1}], "bookings_seq": 8}) is False
     assert link.contribute()["bookings_after"] == 8  # the malformed one left out, cursor kept
+
+
+def test_a_check_in_sent_again_with_its_request_id_gives_the_same_ticket(centre) -> None:
+    client, svc, clock = centre
+    svc.sync_bookings([hub_item("RRRR33", "08:00", "08:30")], 1)
+    clock.set(at(8, 5))
+    body = {"booking": "RRRR33", "request_id": "kiosk-1-0001"}
+    first = post(client, body)
+    again = post(client, body)  # the kiosk lost the answer and asks again
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    other = post(client, {"booking": "RRRR33", "request_id": "kiosk-1-0002"})
+    assert other.status_code == 409 and other.get_json()["error"]["code"] == "booking_used"

@@ -58,8 +58,11 @@ def test_guidance_checks_in_a_booking_and_the_clerk_and_the_wall_see_it(pages, s
     guide.fill("#booking-code", qr("K7M3PX"))  # a scanner types the QR text, then Enter
     guide.keyboard.press("Enter")
     expect(guide.locator("#message")).to_contain_text("Đã cấp số A002 (Hộ tịch, đặt lịch")
-    settle(guide)
+    expect(guide.locator("#issued-code")).to_have_text("A002")  # no print kiosk: shown large
+    expect(guide.locator("#dialog")).to_contain_text("ĐẶT LỊCH — giờ hẹn")
     shot(guide, "booking-02-checked-in")
+    guide.keyboard.press("Enter")
+    settle(guide)
     guide.keyboard.press("KeyB")
     guide.fill("#booking-code", "k7m3px")
     guide.keyboard.press("Enter")

@@ -639,13 +639,7 @@
       if (!text) return;
       closeDialog();
       run(function () {
-        return api('POST', '/api/v1/tickets', { booking: text }).then(function (t) {
-          var b = t.booking || {};
-          say('Đã cấp số ' + t.code + ' (' + t.service_name + (b.late
-            ? ', đến muộn so với lịch hẹn ' + clock(b.slot_start) + ': số thường'
-            : ', đặt lịch ' + clock(b.slot_start)) + '). Bấm nút "In phiếu" để in tại máy lấy số.', 'ok');
-          showIssued(t);
-        }, function (err) {
+        return api('POST', '/api/v1/tickets', { booking: text }).then(issued, function (err) {
           var info = err && err.error;
           if (err && err.code === 'too_early' && info && info.opens_at) {
             throw { code: 'too_early', text: 'Chưa đến giờ: lịch hẹn lúc ' + clock(info.booking.slot_start) +
@@ -791,7 +785,7 @@
   function issued(t) {
     var where = boot.counter.print_kiosk;
     var k = where ? state.kiosks[where] : null;
-    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + ')' +
+    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + bookingText(t) + ')' +
       (t.procedure ? ' cho thủ tục ' + t.procedure.name : '');
     if (where) {
       say('Đã cấp số ' + what + ' — đang in tại máy ' + where + '.', 'ok');
@@ -801,6 +795,15 @@
     if (!where || !k || !PRINTER_WORKS[k.printer] || k.conflict) showLarge(t, where, k);
   }
 
+  // ", đặt lịch 08:30", or for a booking checked in after its window ", đến sau giờ hẹn
+  // 08:30: số thường"; "" for a ticket without a booking.
+  function bookingText(t) {
+    var b = t.booking;
+    if (!b) return '';
+    return b.late ? ', đến sau giờ hẹn ' + clock(b.slot_start) + ': số thường'
+      : ', đặt lịch ' + clock(b.slot_start);
+  }
+
   function showLarge(t, where, k) {
     var body = el('div', { class: 'issued' });
     body.appendChild(el('div', { class: 'issued-label' }, 'SỐ THỨ TỰ'));
@@ -808,6 +811,9 @@
     body.appendChild(el('div', { class: 'issued-field' }, 'Lĩnh vực: ' + t.service_name +
       (t.priority ? ' — ƯU TIÊN' : '')));
     if (t.procedure) body.appendChild(el('div', { class: 'issued-proc' }, 'Thủ tục: ' + t.procedure.name));
+    if (t.booking && !t.booking.late) {
+      body.appendChild(el('div', { class: 'issued-proc' }, 'ĐẶT LỊCH — giờ hẹn ' + clock(t.booking.slot_start)));
+    }
     if (t.status === 'waiting') {
       body.appendChild(el('div', { class: 'issued-ahead' }, t.waiting_ahead > 0
         ? 'Số người đang chờ phía trước: ' + t.waiting_ahead : 'Sắp đến lượt'));
