@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from counter_api.core.model import CounterState, CounterStatus, Status, Ticket
 from sothutu.config import Config
+from sothutu.hours import Opening, window_text
 
 #: What a kiosk may report of its printer (``POST /api/v1/kiosks/status``).
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline")
@@ -220,3 +221,54 @@ def kiosk_json(
     if conflict is not None:
         out["conflict"] = conflict
     return out
+
+
+#: JSON Schema of ``hours_json`` (in /services and /state).
+HOURS_SCHEMA: dict[str, Any] = {
+    "title": "Hours",
+    "type": "object",
+    "description": "When tickets are issued ([centre] hours and days), by the server's clock",
+    "properties": {
+        "open": {"type": "boolean", "description": "tickets are issued now"},
+        "today": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^\\d\\d:\\d\\d-\\d\\d:\\d\\d$"},
+            "description": 'today\'s windows, e.g. "07:00-11:30"; empty on a day without any; '
+            '"00:00-24:00" when [centre] hours is empty',
+        },
+        "days": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 7},
+            "description": "ISO weekdays with windows, 1 = Monday",
+        },
+        "opens_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "while closed: the next opening; null when open or never",
+        },
+        "closes_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "while open: the end of the current window; null when closed or "
+            "always open",
+        },
+        "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "the server's time of this answer (count the next change from it)",
+        },
+    },
+}
+
+
+def hours_json(o: Opening, days: tuple[int, ...], now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The opening hours as the kiosk's start screen needs them: open now or not,
+    today's windows, the days, and the next change by the server's clock (``at``)."""
+    return {
+        "open": o.open,
+        "today": [window_text(w) for w in o.today],
+        "days": list(days),
+        "opens_at": iso(o.opens_at, tz),
+        "closes_at": iso(o.closes_at, tz),
+        "at": iso(now, tz),
+    }

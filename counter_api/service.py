@@ -33,9 +33,11 @@ from counter_api.events import Event, EventBus
 from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
     COUNTER_SCHEMA,
+    HOURS_SCHEMA,
     KIOSK_SCHEMA,
     PRINTER_UNKNOWN,
     counter_json,
+    hours_json,
     iso,
     kiosk_json,
     ticket_json,
@@ -47,7 +49,7 @@ from counter_api.store.highwater import HighWater
 from sothutu import booking as booking_codes
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
-from sothutu.hours import is_open, parse_hours
+from sothutu.hours import is_open, opening, parse_hours
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,8 @@ STATE_SCHEMA: dict[str, Any] = {
         "business_date": {"type": "string", "format": "date"},
         "time": {"type": "string", "format": "date-time"},
         "centre": {"type": "string"},
-        "open": {"type": "boolean", "description": "inside [centre] hours"},
+        "open": {"type": "boolean", "description": "inside [centre] hours and days"},
+        "hours": HOURS_SCHEMA,
         "counters": {"type": "array", "items": COUNTER_SCHEMA},
         "recent_calls": {
             "type": "array",
@@ -170,6 +173,7 @@ class QueueService:
         self.clock = clock or SystemClock()
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
+        self.days = tuple(config.centre.days)
         self._day: date | None = None
         #: numbers and ticket ids reserved ahead in a file beside the database (a
         #: recovery from a lost database numbers on after them)
@@ -357,7 +361,7 @@ class QueueService:
                 if ticket is not None:
                     return self._ticket_json(ctx.db, ctx.day, ticket), True
                 return earlier[1], True
-            check_open(ctx.now, self.tz, self.windows)
+            check_open(ctx.now, self.tz, self.windows, self.days)
             last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
             change = transitions.issue(
                 service_id=svc.id,
@@ -645,7 +649,13 @@ class QueueService:
             )
 
     def is_open_now(self) -> bool:
-        return is_open(self.clock.now(), self.tz, self.windows)
+        return is_open(self.clock.now(), self.tz, self.windows, self.days)
+
+    def hours(self) -> dict:
+        """Whether tickets are issued now, today's windows and the next change
+        (``hours`` in /services and /state)."""
+        now = self.clock.now()
+        return hours_json(opening(now, self.tz, self.windows, self.days), self.days, now, self.tz)
 
     # --- counter actions ---------------------------------------------------------
 
@@ -1076,7 +1086,8 @@ class QueueService:
             "business_date": day.isoformat(),
             "time": iso(self.clock.now(), self.tz),
             "centre": self.config.centre.name,
-            "open": is_open(self.clock.now(), self.tz, self.windows),
+            "open": is_open(self.clock.now(), self.tz, self.windows, self.days),
+            "hours": self.hours(),
             "counters": counters,
             "recent_calls": [
                 {

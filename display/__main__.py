@@ -20,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from sothutu.clock import SystemClock
-from sothutu.config import Config, load_or_exit
+from sothutu.config import Config, load_or_exit, parse_size
 from sothutu.voice.announce import announcement, split_code
 
 log = logging.getLogger("display")
@@ -30,14 +30,10 @@ DEFAULT_WINDOW = (1280, 720)
 
 
 def _size(text: str) -> tuple[int, int]:
-    w, _, h = text.lower().partition("x")
     try:
-        size = (int(w), int(h))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size like 1920x1080: {text!r}") from None
-    if min(size) < 100:
-        raise argparse.ArgumentTypeError(f"too small: {text!r}")
-    return size
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

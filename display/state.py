@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from sothutu.clock import parse_iso
 from sothutu.wall import (  # noqa: F401  (re-exported: render and tests read them here)
     BLINK_SECONDS,
     CONNECT_GRACE,
@@ -146,16 +147,6 @@ def connection(state: DisplayState, up: bool, now: datetime) -> DisplayState:
     return replace(state, link=LINK_LOST, link_since=state.link_since or now)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return t if t.tzinfo is not None else None
-
-
 def _is_live(state: DisplayState, now: datetime) -> bool:
     return (
         state.link == LINK_LIVE
@@ -203,7 +194,7 @@ def _with_waiting(state: DisplayState, counts: Any) -> DisplayState:
 
 
 def _snapshot(state: DisplayState, data: dict[str, Any], now: datetime) -> DisplayState:
-    server_now = _parse_time(data.get("time"))
+    server_now = parse_iso(data.get("time"))
     skew = now - server_now if server_now is not None else state.skew
     state = replace(state, skew=skew)
     names = {w.id: w.name for w in state.waiting}
@@ -213,7 +204,7 @@ def _snapshot(state: DisplayState, data: dict[str, Any], now: datetime) -> Displ
     )
     calls = []
     for r in data.get("recent_calls", [])[:RECENT_KEPT]:
-        at = _local(state, _parse_time(r.get("called_at")), now)
+        at = _local(state, parse_iso(r.get("called_at")), now)
         calls.append(
             Call(
                 code=str(r["code"]),
@@ -252,9 +243,9 @@ def _called(
         return state, ()
     number = int(number)
     recall = kind == "ticket.recalled"
-    server_at = _parse_time(data.get("at"))
+    server_at = parse_iso(data.get("at"))
     if server_at is None and not recall:
-        server_at = _parse_time(t.get("called_at"))
+        server_at = parse_iso(t.get("called_at"))
     if server_at is not None and _is_live(state, now):
         state = replace(state, skew=now - server_at)  # a live event: the clocks' offset now
     at = _local(state, server_at, now)

@@ -1,4 +1,5 @@
-"""``python -m kiosk --config FILE [--windowed | --headless] [print-test]``."""
+"""``python -m kiosk --config FILE [--windowed | --headless | --screenshot OUT.png]
+[--size WxH] [print-test]``."""
 
 from kiosk.cli import main
 

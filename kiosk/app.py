@@ -33,6 +33,7 @@ from kiosk.buttons import ButtonPanel
 from kiosk.controller import Kiosk
 from kiosk.geometry import hit, inside
 from kiosk.loop import KioskLoop
+from kiosk.panel import Panel, keyboard_for, panel_for, too_small
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,15 @@ log = logging.getLogger(__name__)
 WINDOW_SIZE = (1024, 600)
 POLL = 0.03  # seconds between looks at touch input while idle
 DRAG = 0.02  # share of the screen's height a finger moves before it drags, not taps
+
+
+def screen_panel(config: Config, size: tuple[int, int]) -> Panel:
+    """The touchscreen's physical size (``[kiosk] screen_mm`` or ``screen_inches``, else
+    the panel usual at ``size``)."""
+    k = config.kiosk
+    panel = panel_for(size, k.screen_mm, k.screen_inches)
+    log.info("screen %dx%d px, %.1f x %.1f mm (%s)", *size, panel.mm[0], panel.mm[1], panel.source)
+    return panel
 
 
 def parse_keys(combo: str) -> tuple[int, int]:
@@ -84,7 +94,18 @@ class App(KioskLoop):
                 config.kiosk, [s.id for s in config.services], self.post, panel_factory
             )
         beep = self.panel.beep if self.panel else None
-        self.attach(Kiosk(config, self.post, beep=beep, clock=clock))
+        self.screen = screen_panel(config, self.surface.get_size())
+        keyboard = keyboard_for(config.kiosk.keyboard, self.screen)
+        if keyboard != config.kiosk.keyboard:
+            log.warning(
+                "[kiosk] keyboard = %r: its keys are under 15 mm on this %s; using %r",
+                config.kiosk.keyboard,
+                self.screen.source,
+                keyboard,
+            )
+        self.attach(Kiosk(config, self.post, beep=beep, clock=clock, keyboard=keyboard))
+        for problem in too_small(self.controller.state, self.screen):
+            log.warning("touch target under 15 mm (%s): %s", self.screen.source, problem)
         self.dirty = True
         self.frames = 0
         self.overflows: list[Any] = []

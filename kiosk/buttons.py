@@ -92,15 +92,18 @@ class ButtonPanel:
         return pressed
 
     def show(self, state: st.KioskState) -> None:
-        """Set the LED for ``state``: on when ready, blinking on a fault."""
+        """Set the LED for ``state``: on when ready, blinking on a fault, off outside
+        the opening hours."""
         if self.led is None:
             return
-        fault = not state.server_up or state.printer in ("offline", "paper_out")
-        mode = "blink" if fault else "on"
+        fault = not state.server_up or state.printer_broken
+        mode = "blink" if fault else "off" if state.closed else "on"
         if mode != self._led_mode:
             self._led_mode = mode
-            if fault:
+            if mode == "blink":
                 self.led.blink(on_time=0.5, off_time=0.5)
+            elif mode == "off":
+                self.led.off()
             else:
                 self.led.on()
 

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sothutu.config import Config, ConfigError, load_or_exit
+from sothutu.config import Config, ConfigError, load_or_exit, parse_size
 
 PROGRAM = "kiosk"
 
@@ -51,6 +51,13 @@ def print_test(config: Config) -> int:
     return 0
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kiosk", description="Sothutu kiosk: issue and print tickets."
@@ -60,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     mode.add_argument(
         "--headless", action="store_true", help="no screen: push buttons and printer only"
+    )
+    mode.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="draw the start screen as the server says it is now (closed, printer fault, "
+        "server away) into OUT.png and exit; 1 when the server does not answer",
+    )
+    parser.add_argument(
+        "--size", type=_size, help="screen or screenshot size, e.g. 800x480 (default: config)"
     )
     parser.add_argument(
         "command", nargs="?", choices=["run", "print-test"], default="run", help="what to do"
@@ -74,10 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "print-test":
         return print_test(config)
     _setup_or_exit(config)
+    if args.screenshot:
+        from kiosk.shot import screenshot
+
+        return screenshot(config, args.screenshot, args.size)
     if args.headless:
         from kiosk.headless import Headless
 
         return Headless(config).run()
     from kiosk.app import App
 
-    return App(config, windowed=args.windowed).run()
+    return App(config, windowed=args.windowed, size=args.size).run()

@@ -63,7 +63,7 @@ class Controller:
         self.clock = clock
         self.librarian = librarian
         self.print_checklist = print_checklist
-        self.server_doubt = server_doubt  # a request found no server: check now
+        self.server_doubt = server_doubt  # ask the server now (it vanished, or its hours)
         #: (id, code) of tickets issued here that did not print, oldest first
         self.unprinted: list[tuple[int, str]] = []
         self._reported: tuple[str, str, tuple[int, ...]] | None = None
@@ -107,6 +107,9 @@ class Controller:
         elif isinstance(effect, st.FetchProcedure):
             if lib is not None:
                 lib.procedure(effect.code)
+        elif isinstance(effect, st.CheckServer):
+            if self.server_doubt is not None:
+                self.server_doubt()
         elif isinstance(effect, st.PrintChecklist) and self.print_checklist is not None:
             sample = self.state.catalogue is not None and self.state.catalogue.sample
             self.print_checklist(ChecklistJob(effect.procedure, sample=sample))
@@ -209,8 +212,11 @@ class Kiosk:
         beep: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         source: str | None = None,
+        keyboard: str | None = None,
     ) -> None:
-        """``source``: the local address to reach the server from (see ``ApiClient``)."""
+        """``source``: the local address to reach the server from (see ``ApiClient``);
+        ``keyboard`` overrides ``[kiosk] keyboard`` (the screen decides: see
+        ``kiosk.panel``)."""
         self.config = config
         self.setup = s = setup(config)
         url = config.server.client_url()
@@ -252,6 +258,8 @@ class Kiosk:
             hours_text=s.hours_text,
             now=clock(),
             lookup=config.kiosk.lookup and not headless,
+            printer_fault=config.kiosk.printer_fault,
+            keyboard=keyboard or config.kiosk.keyboard,
         )
         self.controller = Controller(
             initial,

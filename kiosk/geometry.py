@@ -44,11 +44,17 @@ def pad_of(size: tuple[int, int]) -> int:
     return max(6, round(min(size) * 0.025))
 
 
+#: A row of buttons as a share of the screen's height: 16.3 mm on a 7" panel
+#: (85.9 mm high), over the 15 mm a finger needs (``kiosk.panel``).
+TARGET_SHARE = 0.19
+HEADER_SHARE = 0.15
+
+
 def frame(size: tuple[int, int], footer: bool) -> Frame:
     w, h = size
     pad = pad_of(size)
-    header_h = round(h * 0.2)
-    footer_h = round(h * 0.17) if footer else 0
+    header_h = round(h * HEADER_SHARE)
+    footer_h = round(h * TARGET_SHARE) if footer else 0
     body_y = header_h + pad
     body_h = h - body_y - (footer_h + 2 * pad if footer else pad)
     foot = (pad, h - pad - footer_h, w - 2 * pad, footer_h) if footer else None
@@ -82,6 +88,53 @@ def grid(n: int, area: Rect, gap: int, aspect: float = 3.0) -> list[Rect]:
             (round(x + offset + c * (cw + gap)), round(y + r * (ch + gap)), round(cw), round(ch))
         )
     return rects
+
+
+def rows_of(rects: list[Rect]) -> list[list[int]]:
+    """The indexes of ``rects`` by row (same top), top to bottom."""
+    rows: dict[int, list[int]] = {}
+    for i, r in enumerate(rects):
+        rows.setdefault(r[1], []).append(i)
+    return [rows[y] for y in sorted(rows)]
+
+
+def widths(needs: list[float], total: float, least: float = 0) -> list[float]:
+    """Share ``total`` among boxes that need at least ``needs``: equal shares when
+    every need fits its share, else each box that needs more gets its need and the
+    rest share what is left equally (in proportion to the needs when they cannot all
+    be met); none narrower than ``least``."""
+    n = len(needs)
+    if n == 0:
+        return []
+    want = [max(x, least) for x in needs]
+    if sum(want) > total:
+        scale = total / sum(want)
+        return [x * scale for x in want]
+    fixed: dict[int, float] = {}
+    while True:
+        free = [i for i in range(n) if i not in fixed]
+        share = (total - sum(fixed.values())) / len(free)
+        big = [i for i in free if want[i] > share]
+        if not big:
+            return [fixed.get(i, share) for i in range(n)]
+        for i in big:
+            fixed[i] = want[i]
+
+
+def shared_grid(needs: list[float], area: Rect, gap: int) -> list[Rect]:
+    """``grid``'s rows for buttons whose words need ``needs`` pixels of width: each
+    row fills the area's width, shared by ``widths`` (equal unless a name needs more),
+    none narrower than an eighth of the area."""
+    rects = grid(len(needs), area, gap)
+    out = list(rects)
+    for row in rows_of(rects):
+        total = area[2] - gap * (len(row) - 1)  # a short last row is as wide as the rest
+        x = float(area[0])
+        for i, w in zip(row, widths([needs[i] for i in row], total, area[2] / 8), strict=True):
+            _, y, _, rh = rects[i]
+            out[i] = (round(x), y, round(x + w) - round(x), rh)
+            x += w + gap
+    return out
 
 
 def split(body: Rect, side_share: float, gap: int) -> tuple[Rect, Rect]:

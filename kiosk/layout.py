@@ -1,16 +1,24 @@
-"""The buttons of every kiosk screen, as plain rectangles (no pygame).
+"""The buttons of every kiosk screen, as plain rectangles.
 
 The start and priority screens are laid out here; the start screen's bottom
 row holds "extra" buttons: priority and the procedure look-up ("Tra cứu thủ
-tục"). The look-up's own screens are laid out in ``kiosk.lookup_layout``;
-``buttons`` covers every screen, and ``geometry.hit(buttons(state, size), pos)``
-is what a tap at ``pos`` means.
+tục"). When no ticket can be issued (outside the opening hours, or the printer
+is broken and the centre stops then) the start screen has no field buttons,
+only the look-up, and the renderer says why in their place. The look-up's own
+screens are laid out in ``kiosk.lookup_layout``; ``buttons`` covers every
+screen, and ``geometry.hit(buttons(state, size), pos)`` is what a tap at
+``pos`` means.
+
+Field buttons sit in a grid whose rows share their width by what the names
+need (``geometry.shared_grid``): "Lao động – Thương binh – Xã hội" gets room for two lines
+at the size of its neighbours instead of shrinking. Names are measured with
+DejaVu (``kiosk.typeset``).
 """
 
 from __future__ import annotations
 
-from kiosk import lookup_layout, words
-from kiosk.geometry import ButtonBox, frame, grid
+from kiosk import lookup_layout, typeset, words
+from kiosk.geometry import ButtonBox, Rect, frame, shared_grid
 from kiosk.state import LOOKUP_SCREENS, KioskState, Screen
 
 
@@ -18,8 +26,8 @@ def extra_buttons(state: KioskState) -> list[tuple[tuple[str, ...], str, str, st
     """The bottom row: (target, label, detail, style)."""
     if state.screen is Screen.START:
         out = []
-        if state.priority_enabled:
-            out.append((("priority",), words.PRIORITY_BUTTON, "", "priority"))
+        if state.priority_enabled and not state.stopped:
+            out.append((("priority",), words.PRIORITY, words.PRIORITY_WHO, "priority"))
         if state.lookup_available:
             out.append((("lookup",), words.LOOKUP_BUTTON, words.LOOKUP_DETAIL, "lookup"))
         return out
@@ -37,14 +45,17 @@ def buttons(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
     extras = extra_buttons(state)
     fr = frame(size, footer=bool(extras))
     out = []
-    for f, rect in zip(state.fields, grid(len(state.fields), fr.body, fr.pad), strict=True):
-        detail = words.WAITING_ON_BUTTON.format(n=f.waiting) if f.waiting is not None else ""
+    if not state.stopped:
+        names = [f.name for f in state.fields]
         style = "priority_field" if state.screen is Screen.PRIORITY else "field"
-        out.append(ButtonBox(("field", f.id), rect, f.name, detail, style))
+        rects = shared_grid(typeset.name_needs(names, size[1]), fr.body, fr.pad)
+        for f, rect in zip(state.fields, rects, strict=True):
+            detail = words.WAITING_ON_BUTTON.format(n=f.waiting) if f.waiting is not None else ""
+            out.append(ButtonBox(("field", f.id), rect, f.name, detail, style))
     if extras and fr.footer is not None:
         fx, fy, fw, fh = fr.footer
         gap = fr.pad
-        # Priority's long label gets more of the row than the look-up's short one.
+        # Priority's long explanation gets more of the row than the look-up's.
         shares = [1.25 if e[3] == "priority" and len(extras) > 1 else 1.0 for e in extras]
         free = fw - gap * (len(extras) - 1)
         x = float(fx)
@@ -53,3 +64,8 @@ def buttons(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
             out.append(ButtonBox(target, (round(x), fy, round(bw), fh), label, detail, style))
             x += bw + gap
     return out
+
+
+def message_area(size: tuple[int, int], footer: bool) -> Rect:
+    """Where the start screen says why no ticket can be taken now."""
+    return frame(size, footer=footer).body

@@ -17,14 +17,25 @@ from typing import Any
 MAX_QUERY = 60  # characters: a name's first words are plenty; the API allows 200
 DEBOUNCE = 0.3  # seconds after the last key before the search is sent
 
-#: The on-screen keyboard, top to bottom: (key, width in tenths of a row; "" is a
-#: gap). Letters only: the search ignores tone marks, so "lam giay khai sinh" is enough.
-KEY_ROWS: tuple[tuple[tuple[str, float], ...], ...] = (
-    tuple((c, 1.0) for c in "qwertyuiop"),
-    (("", 0.5), *((c, 1.0) for c in "asdfghjkl"), ("", 0.5)),
-    (*((c, 1.0) for c in "zxcvbnm"), ("backspace", 3.0)),
-    (("clear", 2.5), ("space", 4.0), ("results", 3.5)),
-)
+#: The on-screen keyboards, top to bottom: (key, width in units of a row; "" is a
+#: gap). Letters only: the search ignores tone marks, so "lam giay khai sinh" is
+#: enough. "abc" has the 22 letters of the Vietnamese alphabet without marks, in the
+#: order taught at school (a b c d e g h i k l m n o p q r s t u v x y: no f, j, w,
+#: z), nine units a row so each key is over 15 mm on a 7" screen; "qwerty" has the
+#: 26 of a computer, ten a row. "Xem N kết quả" is beside the query, not a key.
+KEYBOARDS: dict[str, tuple[tuple[tuple[str, float], ...], ...]] = {
+    "abc": (
+        tuple((c, 1.0) for c in "abcdeghik"),
+        tuple((c, 1.0) for c in "lmnopqrst"),
+        (*((c, 1.0) for c in "uvxy"), ("space", 2.0), ("backspace", 1.0), ("clear", 2.0)),
+    ),
+    "qwerty": (
+        tuple((c, 1.0) for c in "qwertyuiop"),
+        (("", 0.5), *((c, 1.0) for c in "asdfghjkl"), ("", 0.5)),
+        (*((c, 1.0) for c in "zxcvbnm"), ("backspace", 3.0)),
+        (("clear", 3.0), ("space", 7.0)),
+    ),
+}
 LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 # What the detail's checklist print is doing.

@@ -17,7 +17,7 @@ from typing import Any
 import pygame
 
 from kiosk import lookup_layout as ll
-from kiosk import words
+from kiosk import typeset, words
 from kiosk.geometry import ButtonBox, Rect, frame
 from kiosk.lookup import FAULT, PRINTED, PRINTING
 from kiosk.paint import (
@@ -32,12 +32,12 @@ from kiosk.paint import (
     SLATE,
     TEAL,
     WHITE,
+    Drawn,
     Painter,
-    font,
-    measure,
 )
 from kiosk.state import KioskState, Screen
 from kiosk.textfit import Overflow, wrap
+from kiosk.typeset import font, measure
 from sothutu.fonts import BOLD, REGULAR
 from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TITLE, checklist
 from sothutu.procedures.model import Procedure
@@ -74,12 +74,11 @@ def _tag(p: Painter, rect: Rect) -> None:
         bold=True,
         color=INK,
         max_lines=1,
-        min_size=min(p.min_size, 12),
     )
 
 
 def _tag_size(p: Painter) -> tuple[int, int]:
-    return round(p.h * 0.06 * 5.2), round(p.h * 0.06)
+    return round(p.h * 0.07 * 4.8), round(p.h * 0.07)
 
 
 def _header(p: Painter, state: KioskState, title: str, subtitle: str) -> None:
@@ -95,36 +94,55 @@ def _header(p: Painter, state: KioskState, title: str, subtitle: str) -> None:
     _tag(p, (w - fr.pad - tw, y + fr.pad // 2, tw, th))
 
 
-def _row(p: Painter, rect: Rect, name: str, where: str) -> None:
-    """A result: the procedure's whole name on a white card with a teal edge."""
+def _row(p: Painter, rect: Rect, name: str, where: str, preview: bool = False) -> None:
+    """A result: the procedure's name on a white card with a teal edge, at the list's
+    one size. In a ``preview`` (the first result above the keyboard) the row is as
+    tall as a finger needs and a longer name ends in "…" (tapping it shows it whole)."""
     x, y, w, h = rect
     r = max(4, round(p.h * 0.012))
     p.box((x, y + 2, w, h), KEY_EDGE, r)
     p.box(rect, WHITE, r)
-    bar = max(4, round(p.w * 0.008))
+    bar = max(4, round(p.h * 0.013))
     p.box((x, y, bar, h), TEAL, r)
-    padx = bar + max(6, round(p.h * 0.02))
-    pady = max(3, round(h * 0.06))
-    arrow_w = round(p.h * 0.05)
+    tx, ty, tw, th = ll.row_text_box(rect, p.h)
+    size = typeset.row_size(p.h)
+    lines = typeset.lines_of(name, size, tw, True)
+    if preview:
+        room = max(
+            1, (th - typeset.block_height(1, size, True)) // typeset.line_height(size, True) + 1
+        )
+        if len(lines) > room:
+            lines = (*lines[: room - 1], _elide(lines[room - 1], size, tw))
     p.text(
-        name,
-        (x + padx, y + pady, w - padx - arrow_w - padx // 2, h - 2 * pady),
+        "\n".join(lines),
+        (tx, ty, tw, th),
         where=where,
         bold=True,
         color=INK,
-        max_size=round(p.h * 0.05),
-        max_lines=4,
+        max_size=size,
+        min_size=size,
+        max_lines=len(lines),
         align="left",
     )
+    arrow_w = round(p.h * 0.05)
     p.text(
         "›",
-        (x + w - arrow_w - padx // 2, y, arrow_w, h),
+        (x + w - arrow_w - (tx - x) // 2, y, arrow_w, h),
         where=where + " arrow",
         bold=True,
         color=TEAL,
         max_size=round(p.h * 0.08),
         max_lines=1,
     )
+
+
+def _elide(line: str, size: int, width: int) -> str:
+    """``line`` with "…" at its end, shortened by words until it fits ``width``."""
+    m = measure(BOLD)
+    words_ = line.split()
+    while words_ and m(" ".join(words_) + " …", size)[0] > width:
+        words_.pop()
+    return " ".join(words_) + " …"
 
 
 def _note(p: Painter, rect: Rect, text: str, color: tuple[int, int, int] = MUTED) -> None:
@@ -136,20 +154,21 @@ def _note(p: Painter, rect: Rect, text: str, color: tuple[int, int, int] = MUTED
 
 def _lookup(p: Painter, state: KioskState) -> None:
     _header(p, state, words.LOOKUP_TITLE, words.LOOKUP_PROMPT)
+    boxes = ll.buttons(state, (p.w, p.h))
     if state.catalogue is not None and state.catalogue.total == 0:
-        _note(p, frame((p.w, p.h), footer=True).body, words.LOOKUP_EMPTY, INK)
-    for b in ll.buttons(state, (p.w, p.h)):
-        if b.style == "search":
-            p.button(b, max_size=round(p.h * 0.075), detail_size=round(p.h * 0.042), max_lines=1)
-        elif b.style == "field":
-            p.button(b, max_size=round(p.h * 0.065), detail_size=round(p.h * 0.042), max_lines=2)
-        else:
-            p.button(b, max_size=round(p.h * 0.06))
+        _, top, *_ = boxes[0].rect
+        x, y, w, h = frame((p.w, p.h), footer=False).body
+        below = top + boxes[0].rect[3] + frame((p.w, p.h), footer=False).pad
+        _note(p, (x, below, w, y + h - below), words.LOOKUP_EMPTY, INK)
+    top_row = [b for b in boxes if b.style in ("back", "search")]
+    p.buttons(top_row, max_size=round(p.h * 0.06), detail_size=typeset.body_size(p.h))
+    fields = [b for b in boxes if b.style == "field"]
+    p.buttons(fields, max_size=round(p.h * 0.065), max_lines=3)
 
 
 def _search(p: Painter, state: KioskState) -> None:
     size = (p.w, p.h)
-    boxes = ll.search_boxes(size)
+    boxes = ll.search_boxes(size, state.keyboard)
     lk = state.lookup
     # the query box: what was typed, with a caret, or a hint
     x, y, w, h = boxes.query
@@ -169,7 +188,7 @@ def _search(p: Painter, state: KioskState) -> None:
             where="query",
             bold=True,
             color=INK,
-            max_size=round(h * 0.6),
+            max_size=round(h * 0.5),
             max_lines=1,
             align="left",
         )
@@ -179,22 +198,26 @@ def _search(p: Painter, state: KioskState) -> None:
             text_box,
             where="query hint",
             color=MUTED,
-            max_size=round(h * 0.45),
-            max_lines=1,
+            max_size=typeset.body_size(p.h),
+            max_lines=2,
             align="left",
         )
-    # the first results, or what is happening
+    # the first result, or what is happening
     rows = ll.strip_rows(state, size)
     if not lk.query.strip():
         _note(p, boxes.strip, words.TYPE_HINT)
     elif not rows:
         _note(p, boxes.strip, words.SEARCHING if lk.searching else words.NOT_FOUND, INK)
     for hit, rect in rows:
-        _row(p, rect, hit.name, f"result {hit.code}")
-    for b in ll.keys(state, size):
-        key_max = round(b.rect[3] * (0.55 if b.style == "key" else 0.42))
-        p.button(b, max_size=key_max, max_lines=1, radius=max(4, round(p.h * 0.012)))
-    p.button(ll.buttons(state, size)[0], max_size=round(p.h * 0.055))  # back
+        _row(p, rect, hit.name, f"result {hit.code}", preview=True)
+    keys = ll.keys(state, size)
+    radius = max(4, round(p.h * 0.012))
+    letters = [b for b in keys if b.style == "key"]
+    p.buttons(letters, max_size=round(letters[0].rect[3] * 0.55), max_lines=1, radius=radius)
+    actions = [b for b in keys if b.style != "key"]
+    p.buttons(actions, max_size=round(p.h * 0.055), max_lines=2, radius=radius)
+    bar = [b for b in ll.buttons(state, size)[:2]]  # back, and "Xem N kết quả"
+    p.buttons(bar, max_size=round(p.h * 0.055), max_lines=2)
 
 
 def _scrollbar(p: Painter, area: Rect, offset: int, limit: int, content: int) -> None:
@@ -210,16 +233,21 @@ def _scrollbar(p: Painter, area: Rect, offset: int, limit: int, content: int) ->
 
 
 def _side_buttons(p: Painter, boxes: list[ButtonBox], offset: int, limit: int) -> None:
+    """The side column: the actions at one size, ▲ ▼ at another, then "Quay lại"."""
+    out = []
     for b in boxes:
         if b.target == ("scroll", "up"):
             b = replace(b, enabled=offset > 0)
         elif b.target == ("scroll", "down"):
             b = replace(b, enabled=offset < limit)
-        size = round(p.h * 0.065) if b.style == "scroll" and len(b.label) == 1 else None
-        if b.style in ("issue", "print"):
-            p.button(b, max_size=round(p.h * 0.06), max_lines=3)
-        else:
-            p.button(b, max_size=size or round(p.h * 0.055), max_lines=2)
+        out.append(b)
+    actions = [b for b in out if b.style in ("issue", "print")]
+    arrows = [b for b in out if b.style == "scroll"]
+    back = [b for b in out if b.style == "back"]
+    p.buttons(actions, max_size=round(p.h * 0.06), max_lines=3)
+    short = all(len(b.label) == 1 for b in arrows)
+    p.buttons(arrows, max_size=round(p.h * (0.065 if short else 0.055)), max_lines=2)
+    p.buttons(back, max_size=round(p.h * 0.055), max_lines=2)
 
 
 def _results(p: Painter, state: KioskState) -> None:
@@ -243,8 +271,7 @@ def _results(p: Painter, state: KioskState) -> None:
             _row(p, rect, hit.name, f"result {hit.code}")
     finally:
         p.surface.set_clip(None)
-    step = ll.row_height(size) + ll.pad_of(size) // 2
-    _scrollbar(p, main, offset, limit, len(lk.hits) * step)
+    _scrollbar(p, main, offset, limit, ll.results_height(state, size))
     boxes = [b for b in ll.buttons(state, size) if b.target[0] != "result"]
     _side_buttons(p, boxes, offset, limit)
 
@@ -281,14 +308,14 @@ def blocks_of(procedure: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
 
 def text_size(h: int) -> int:
     """The detail's body text: large, and never below the legible minimum."""
-    return max(16, round(h * 0.03), round(h * 0.045))
+    return max(typeset.min_size(h), round(h * 0.045))
 
 
 @functools.lru_cache(maxsize=32)
 def detail_flow(blocks: tuple[tuple[str, str, str], ...], width: int, screen_h: int) -> Flow:
     """Lay the checklist out at ``width`` px: every line of it, top to bottom."""
     s = text_size(screen_h)
-    small = max(16, round(s * 0.86))
+    small = max(typeset.min_size(screen_h), round(s * 0.86))
     title = max(s, round(screen_h * 0.058))
     pieces: list[Piece] = []
     overflows: list[Overflow] = []
@@ -382,7 +409,12 @@ def _detail(p: Painter, state: KioskState) -> None:
                     pygame.draw.rect(p.surface, INK, rect, width=edge)
                 else:
                     face = font(BOLD if piece.bold else REGULAR, piece.size)
-                    p.surface.blit(face.render(piece.text, True, piece.color), (ix + piece.x, top))
+                    img = face.render(piece.text, True, piece.color)
+                    p.surface.blit(img, (ix + piece.x, top))
+                    rect = (ix + piece.x, top, img.get_width(), img.get_height())
+                    p.texts.append(
+                        Drawn("detail", piece.text, (piece.text,), piece.size, rect, piece.bold)
+                    )
         finally:
             p.surface.set_clip(None)
         _scrollbar(p, (card[0], inner[1], card[2] - 4, inner[3]), offset, limit, flow.height)

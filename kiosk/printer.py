@@ -289,13 +289,17 @@ class Printer:
 
     def probe(self) -> str:
         """The printer's status without printing: ok, paper_low, paper_out or offline.
-        Connections that cannot answer (file, preview) report ok."""
-        if not self.paper_status:
+        A printer that is not asked for its paper (``paper_status`` off, a file) is
+        only opened and closed: ok when that works; a preview is always ok."""
+        if self.target.kind == "preview":
             return "ok"
         try:
             link = self._open()
         except PrinterFault as fault:
             return fault.status
+        if not self.paper_status:
+            link.close()
+            return "ok"
         try:
             return self._ask(link)
         except PrinterFault as fault:

@@ -11,6 +11,12 @@ after another tap or after a screen change are ignored), nothing happens on
 a tap while a ticket is being issued, a failed or timed-out request is never
 repeated by itself, and a ticket the server issued is always shown.
 
+The start screen says before the tap what a tap would bring: outside the server's
+opening hours it shows "closed" with today's hours and when tickets are issued
+again (no field buttons); with the printer known broken it warns that the number
+will show on screen, or, when the centre chose ``printer_fault = "stop"``, stops
+issuing and sends citizens to the guidance counter.
+
 The procedure look-up (LOOKUP → SEARCH or RESULTS → DETAIL) follows the same
 rules; its typed search is debounced here (``Timing.debounce``), each search is
 numbered so that a late answer to an older query is dropped, and its screens
@@ -25,17 +31,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.lookup import FAULT, IDLE, PRINTED, PRINTING, Catalogue, Hit, Lookup, clamp, typed
+from kiosk.opening import Opening, opening_of
 
 PRINTER_OK = ("ok", "paper_low")
+PRINTER_BROKEN = ("paper_out", "offline")
 
 
 class Screen(enum.StrEnum):
-    START = "start"  # the field buttons
+    START = "start"  # the field buttons (or "closed", or "printer broken: stopped")
     PRIORITY = "priority"  # the field buttons for a priority ticket
     ISSUING = "issuing"  # "Đang in phiếu…" (request, then printing)
     DONE = "done"  # the code large, "Vui lòng nhận phiếu"
     PRINTER_FAULT = "printer_fault"  # the code large, "Máy in đang gặp sự cố…"
-    CLOSED = "closed"  # outside opening hours
     LIMIT = "limit"  # the field's daily limit is reached
     OFFLINE = "offline"  # the server does not answer
     ERROR = "error"  # the server refused for another reason
@@ -162,6 +169,13 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class Hours:
+    """The server's ``hours`` object (GET /api/v1/services, docs/api.md)."""
+
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Tick:
     """Time passed; screens with a timeout may change."""
 
@@ -216,6 +230,7 @@ Message = (
     | PrinterStatus
     | ServerStatus
     | Waiting
+    | Hours
     | Tick
     | Scroll
     | CatalogueInfo
@@ -268,7 +283,14 @@ class PrintChecklist:
     procedure: Mapping[str, Any]
 
 
-Effect = IssueTicket | Beep | FetchCatalogue | Search | FetchProcedure | PrintChecklist
+@dataclass(frozen=True)
+class CheckServer:
+    """Ask the server now (its hours changed, or it refused a ticket as closed)."""
+
+
+Effect = (
+    IssueTicket | Beep | FetchCatalogue | Search | FetchProcedure | PrintChecklist | CheckServer
+)
 
 
 # --- the state -------------------------------------------------------------------------
@@ -293,6 +315,9 @@ class KioskState:
     catalogue: Catalogue | None = None  # None until the server told us
     lookup: Lookup = field(default_factory=Lookup)
     touched: float = float("-inf")  # last drag (keeps the look-up from timing out)
+    opening: Opening | None = None  # the server's hours; None until it told us
+    printer_fault: str = "show"  # [kiosk] printer_fault: "show" or "stop"
+    keyboard: str = "abc"  # the look-up's keyboard layout (kiosk.lookup.KEYBOARDS)
 
     def field_named(self, service_id: str) -> Field | None:
         for f in self.fields:
@@ -303,6 +328,21 @@ class KioskState:
     @property
     def priority_mode(self) -> bool:
         return self.screen is Screen.PRIORITY
+
+    @property
+    def closed(self) -> bool:
+        """Outside the server's opening hours: no tickets now."""
+        return self.opening is not None and not self.opening.open
+
+    @property
+    def printer_broken(self) -> bool:
+        """The printer is known out of paper or offline (before anyone taps)."""
+        return self.printer in PRINTER_BROKEN
+
+    @property
+    def stopped(self) -> bool:
+        """No tickets now: closed, or the printer is broken and the centre stops then."""
+        return self.closed or (self.printer_broken and self.printer_fault == "stop")
 
     @property
     def lookup_available(self) -> bool:
@@ -319,6 +359,8 @@ def initial(
     hours_text: str = "",
     now: float = 0.0,
     lookup: bool = True,
+    printer_fault: str = "show",
+    keyboard: str = "abc",
 ) -> KioskState:
     """The state at start: offline until the server answered once."""
     return KioskState(
@@ -328,6 +370,8 @@ def initial(
         hours_text=hours_text,
         since=now,
         lookup_enabled=lookup,
+        printer_fault=printer_fault,
+        keyboard=keyboard,
     )
 
 
@@ -360,7 +404,8 @@ def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tup
             return state, ()
         return replace(state, shown=Shown.of(msg.ticket), server_up=True), (Beep(),)
     if isinstance(msg, IssueFailed):
-        return _failed(state, msg, now), ()
+        failed = _failed(state, msg, now)
+        return failed, (CheckServer(),) if failed.closed and not state.closed else ()
     if isinstance(msg, Printed):
         state = replace(state, printer=msg.status)
         if (
@@ -369,11 +414,16 @@ def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tup
             or state.shown is None
             or state.shown.id != msg.ticket_id
         ):
-            return state, ()
+            return _halt(state, now), ()  # a reprint, or a ticket of an earlier screen
         screen = Screen.DONE if msg.status in PRINTER_OK else Screen.PRINTER_FAULT
         return _go(state, screen, now, pending=None), ()
     if isinstance(msg, PrinterStatus):
-        return replace(state, printer=msg.status), ()
+        return _halt(replace(state, printer=msg.status), now), ()
+    if isinstance(msg, Hours):
+        opening = opening_of(msg.data, now)
+        if opening is None or _same_hours(state.opening, opening):
+            return state, ()  # nothing new: no redraw every poll
+        return _halt(replace(state, opening=opening), now), ()
     if isinstance(msg, ServerStatus):
         ask = msg.up and not state.server_up and state.lookup_enabled
         return _server(state, msg.up, now), (FetchCatalogue(),) if ask else ()
@@ -411,7 +461,7 @@ def _tap(
         return state, ()
     if screen is Screen.PRINTER_FAULT and now - state.since < state.timing.fault_min:
         return state, ()
-    if screen in (Screen.DONE, Screen.PRINTER_FAULT, Screen.CLOSED, Screen.LIMIT, Screen.ERROR):
+    if screen in (Screen.DONE, Screen.PRINTER_FAULT, Screen.LIMIT, Screen.ERROR):
         return replace(_start(state, now), last_tap=now), ()
     if screen in LOOKUP_SCREENS:
         return _lookup_tap(replace(state, last_tap=now), target, now)
@@ -419,6 +469,8 @@ def _tap(
     if kind == "lookup" and screen is Screen.START and state.lookup_available:
         nxt = _go(state, Screen.LOOKUP, now, lookup=Lookup())
         return replace(nxt, last_tap=now), (FetchCatalogue(),)
+    if kind in ("field", "priority") and state.stopped:
+        return state, ()  # closed, or the printer is broken and the centre stops then
     if kind == "field" and target is not None and state.field_named(target[1]) is not None:
         priority = screen is Screen.PRIORITY
         nxt = _go(state, Screen.ISSUING, now, pending=(target[1], priority), shown=None)
@@ -433,11 +485,32 @@ def _tap(
     return state, ()
 
 
+def _same_hours(old: Opening | None, new: Opening) -> bool:
+    """The same hours, the next change due within a second of what we knew."""
+    if old is None or replace(old, due=None) != replace(new, due=None):
+        return False
+    if old.due is None or new.due is None:
+        return old.due is None and new.due is None
+    return abs(old.due - new.due) < 1.0
+
+
+def _halt(state: KioskState, now: float) -> KioskState:
+    """Leave the priority choice when tickets stop (closed, or a broken printer the
+    centre stops for): the start screen says why."""
+    if state.stopped and state.screen is Screen.PRIORITY:
+        return _go(state, Screen.START, now)
+    return state
+
+
 def _failed(state: KioskState, msg: IssueFailed, now: float) -> KioskState:
     if state.screen is not Screen.ISSUING or state.shown is not None:
         return state
     if msg.reason == "closed":
-        return _go(state, Screen.CLOSED, now, pending=None)
+        # The server closed before its hours told us: the start screen shows it, and
+        # the server is asked for its hours at once (the CheckServer effect).
+        known = state.opening if state.opening is not None else Opening(False)
+        closed = replace(known, open=False, due=None)
+        return replace(_start(state, now), opening=closed)
     if msg.reason == "limit":
         f = state.field_named(state.pending[0]) if state.pending else None
         return _go(state, Screen.LIMIT, now, pending=None, refused_service=f.name if f else "")
@@ -465,12 +538,18 @@ def _server(state: KioskState, up: bool, now: float) -> KioskState:
 
 
 def _tick(state: KioskState, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    asked: tuple[Effect, ...] = ()
+    op = state.opening
+    if op is not None and op.due is not None and now >= op.due:
+        # The hours change now (by the server's clock): ask the server, once.
+        state, asked = replace(state, opening=replace(op, due=None)), (CheckServer(),)
     if _looking(state):
-        return _lookup_tick(state, now)
-    deadline = next_deadline(state)
+        state, effects = _lookup_tick(state, now)
+        return state, asked + effects
+    deadline = _screen_deadline(state)
     if deadline is None or now < deadline:
-        return state, ()
-    return _timeout(state, now), ()
+        return state, asked
+    return _timeout(state, now), asked
 
 
 def _timeout(state: KioskState, now: float) -> KioskState:
@@ -483,7 +562,14 @@ def _timeout(state: KioskState, now: float) -> KioskState:
 
 
 def next_deadline(state: KioskState) -> float | None:
-    """When the current screen times out (monotonic seconds), or None."""
+    """When the state next changes by itself (monotonic seconds): the screen times
+    out, or the opening hours change; None when neither is due."""
+    hours = state.opening.due if state.opening is not None else None
+    due = [d for d in (_screen_deadline(state), hours) if d is not None]
+    return min(due) if due else None
+
+
+def _screen_deadline(state: KioskState) -> float | None:
     t = state.timing
     screen = state.screen
     if _looking(state):
@@ -494,7 +580,7 @@ def next_deadline(state: KioskState) -> float | None:
         return state.since + t.done
     if screen is Screen.PRINTER_FAULT:
         return state.since + t.fault
-    if screen in (Screen.CLOSED, Screen.LIMIT, Screen.ERROR):
+    if screen in (Screen.LIMIT, Screen.ERROR):
         return state.since + t.message
     if screen is Screen.ISSUING:
         return state.since + t.issuing_limit
@@ -540,7 +626,7 @@ def _lookup_tap(
         if kind == "result":
             return _open(state, arg, now)
     elif screen is Screen.DETAIL and lk.procedure is not None:
-        if kind == "issue":
+        if kind == "issue" and not state.stopped:
             service = str(lk.procedure.get("service", ""))
             nxt = _go(state, Screen.ISSUING, now, pending=(service, False), shown=None)
             return nxt, (IssueTicket(service, False, lk.code),)

@@ -28,19 +28,74 @@ class Fit:
     overflow: bool
 
 
+#: A phrase holding a lone slash stays on one line: "Hướng dẫn / Khác" never breaks
+#: (up to ``SLASH_WORDS`` words on each side of the slash, within the phrase).
+GLUE = frozenset({"/"})
+SLASH_WORDS = 2
+#: A line would rather end after these than inside the phrase they close:
+#: "Lao động –" / "Thương binh –" / "Xã hội", not "Lao động – Thương" / "binh – Xã hội".
+PHRASE_ENDS = ("–", "—")
+
+
+def _units(paragraph: str) -> list[str]:
+    """The words of ``paragraph`` as unbreakable units: a dash glued to the word before
+    it (a line never starts with one), and a phrase holding a slash ("Hướng dẫn /
+    Khác": two names for one thing) kept whole: two words on each side, not past a
+    dash, comma, semicolon or colon."""
+    units: list[str] = []
+    for word in paragraph.split():
+        if units and word in PHRASE_ENDS:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    out: list[str] = []
+    i = 0
+    while i < len(units):
+        if units[i] not in GLUE:
+            out.append(units[i])
+            i += 1
+            continue
+        start = len(out)  # back to the start of the phrase, two words at most
+        while (
+            start > len(out) - SLASH_WORDS
+            and start > 0
+            and not out[start - 1].endswith((*PHRASE_ENDS, ",", ";", ":"))
+        ):
+            start -= 1
+        end = i + 1  # on to its end, two words at most
+        while end < min(len(units), i + 1 + SLASH_WORDS) and not units[end - 1].endswith(
+            (*PHRASE_ENDS, ",", ";", ":")
+        ):
+            end += 1
+        out[start:] = [" ".join([*out[start:], *units[i:end]])]
+        i = end
+    return out
+
+
 def wrap(text: str, measure: Measure, size: int, max_width: int) -> list[str]:
-    """Greedy word wrap at spaces; a word wider than the box stays on its own line."""
+    """Word wrap at spaces (greedy, never inside a phrase with a slash nor before a
+    dash, rather after a dash that ends a phrase when that keeps a third of the line);
+    a word (or unbreakable phrase) wider than the box stays on its own line."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
-        for word in paragraph.split():
-            candidate = f"{current} {word}" if current else word
-            if current and measure(candidate, size)[0] > max_width:
-                lines.append(current)
-                current = word
+        line: list[str] = []
+        for unit in _units(paragraph):
+            candidate = " ".join([*line, unit])
+            if line and measure(candidate, size)[0] > max_width:
+                cut = len(line)
+                for i in range(len(line), 0, -1):
+                    if line[i - 1].endswith(PHRASE_ENDS):
+                        if measure(" ".join(line[:i]), size)[0] * 3 >= max_width:
+                            cut = i
+                        break
+                lines.append(" ".join(line[:cut]))
+                line = [*line[cut:], unit]
+                if len(line) > 1 and measure(" ".join(line), size)[0] > max_width:
+                    lines.append(" ".join(line[:-1]))  # the carried words and the new one
+                    line = [unit]
             else:
-                current = candidate
-        lines.append(current)
+                line.append(unit)
+        lines.append(" ".join(line))
     return lines
 
 

@@ -158,9 +158,9 @@ def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
         blocks.append(Text(booked, 24 if late else 32, bold=not late, max_lines=3, gap=6))
     if ticket.get("waiting_ahead") is not None:
         blocks.append(Text(words.TICKET_AHEAD.format(n=ticket["waiting_ahead"]), 25, gap=4))
-    if ticket.get("estimated_wait_minutes") is not None:
-        minutes = ticket["estimated_wait_minutes"]
-        blocks.append(Text(words.TICKET_WAIT.format(minutes=minutes), 25, gap=4))
+    wait = words.wait_text(ticket.get("estimated_wait_minutes"), ticket.get("waiting_ahead"))
+    if wait:
+        blocks.append(Text(wait, 25, gap=4))
     if ticket.get("issued_at"):
         blocks.append(Text(issued_text(str(ticket["issued_at"]), header.timezone), 24, gap=8))
     if ticket.get("id") is not None:

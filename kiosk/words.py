@@ -17,7 +17,7 @@ TITLE = nfc("LẤY SỐ THỨ TỰ")
 PROMPT = nfc("Vui lòng chọn lĩnh vực cần giải quyết")
 PRIORITY = nfc("ƯU TIÊN")
 PRIORITY_WHO = nfc("Người cao tuổi, người khuyết tật, phụ nữ mang thai, người có công")
-PRIORITY_BUTTON = nfc(f"{PRIORITY} — {PRIORITY_WHO}")
+PRIORITY_BUTTON = nfc(f"{PRIORITY} — {PRIORITY_WHO}")  # the button: PRIORITY over PRIORITY_WHO
 BACK = nfc("Quay lại")
 PRINTING = nfc("Đang in phiếu, vui lòng chờ…")
 TAKE_TICKET = nfc("Vui lòng nhận phiếu")
@@ -25,7 +25,23 @@ PRINTER_FAULT = nfc("Máy in đang gặp sự cố — vui lòng ghi nhớ số 
 SEE_GUIDANCE = nfc("Vui lòng liên hệ Quầy hướng dẫn")
 CLOSED = nfc("Ngoài giờ lấy số.")
 HOURS = nfc("Thời gian làm việc: {hours}")
+HOURS_TODAY = nfc("Thời gian làm việc hôm nay: {hours}")
+NO_HOURS_TODAY = nfc("Hôm nay không làm việc.")
+COME_BACK = nfc("Vui lòng quay lại lấy số từ {when}.")
+WHEN_TODAY = nfc("{time} hôm nay")
+WHEN_TOMORROW = nfc("{time} ngày mai")
+WHEN_LATER = nfc("{time} {weekday}, ngày {date}")
+WEEKDAYS = tuple(
+    nfc(d) for d in ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+)
+CLOSED_BUTTON = nfc("Ngoài giờ lấy số")
+# The printer is known broken before anyone taps: the start screen says so.
+PRINTER_WARNING = nfc("Máy in đang gặp sự cố. Số sẽ hiện trên màn hình, vui lòng ghi nhớ")
+PRINTER_STOPPED = nfc("Máy in đang gặp sự cố, tạm ngừng lấy số.")
+PRINTER_STOPPED_BUTTON = nfc("Tạm ngừng lấy số")
+GO_TO_GUIDANCE = nfc("Vui lòng đến Quầy hướng dẫn")
 OFFLINE = nfc("Hệ thống đang tạm dừng, vui lòng chờ trong giây lát")
+ASK_GUIDANCE = nfc("Vui lòng hỏi Quầy hướng dẫn")
 LIMIT = nfc("Lĩnh vực {service} đã hết số thứ tự trong ngày hôm nay")
 WAITING_ON_BUTTON = nfc("Đang chờ: {n}")
 
@@ -72,6 +88,7 @@ TICKET_BOOKED = nfc("(ĐẶT LỊCH — giờ hẹn {time})")
 TICKET_LATE = nfc("Đến sau giờ hẹn {time}: số thứ tự thường")
 TICKET_AHEAD = nfc("Số người đang chờ phía trước: {n}")
 TICKET_WAIT = nfc("Thời gian chờ dự kiến: khoảng {minutes} phút")
+TICKET_SOON = nfc("Sắp đến lượt")  # instead of a wait of 0 minutes (or less)
 TICKET_ISSUED = nfc("Lấy số lúc: {time} — {date}")
 TICKET_SCAN = nfc("Quét mã để theo dõi lượt")
 TICKET_LISTEN = nfc("Vui lòng chú ý màn hình và loa gọi số.")
@@ -105,3 +122,13 @@ PRINTER_MESSAGES = {
     "paper_out": nfc("Máy in hết giấy"),
     "offline": nfc("Máy in không phản hồi"),
 }
+
+
+def wait_text(minutes: int | None, ahead: int | None = None) -> str:
+    """The expected wait as the ticket and the screen say it: "khoảng N phút", or
+    "Sắp đến lượt" for the first in line (never a wait of 0 or less)."""
+    if minutes is None:
+        return ""
+    if minutes <= 0 or ahead == 0:
+        return TICKET_SOON
+    return TICKET_WAIT.format(minutes=minutes)

@@ -6,7 +6,8 @@
   order (new ones and reprints) and asks an idle printer its status now and then.
 - ``StatusReporter``: sends the printer status to POST /api/v1/kiosks/status,
   retrying until the server has it.
-- ``ServerMonitor``: polls /api/v1/health; says when the server comes or goes.
+- ``ServerMonitor``: polls /api/v1/services; says when the server comes or goes,
+  and its opening hours (the start screen shows "closed" before anyone taps).
 - ``EventFeed``: follows the event stream for waiting counts, reprints and
   checklists a clerk sends to this kiosk.
 - ``Librarian``: asks the procedure catalogue (fields' counts, searches, one
@@ -80,9 +81,13 @@ class ChecklistJob:
 
 
 class PrintWorker(Worker):
-    """Prints jobs one after another on its own thread; posts ``Printed``."""
+    """Prints jobs one after another on its own thread; posts ``Printed``. An idle
+    printer is asked its status every ``probe_seconds``, and every
+    ``FAULT_PROBE_SECONDS`` while it is out of paper or offline, so the start screen
+    stops warning soon after the paper is changed."""
 
     join_seconds = 5.0  # a job being printed finishes first
+    FAULT_PROBE_SECONDS = 5.0
 
     def __init__(
         self,
@@ -147,13 +152,17 @@ class PrintWorker(Worker):
             )
         except Exception:
             log.exception("warming up the ticket renderer failed")
-        self.post(st.PrinterStatus(self.printer.probe()))
+        status = self.printer.probe()
+        self.post(st.PrinterStatus(status))
         while True:
             timeout = self.probe_seconds if self.probe_seconds > 0 else None
+            if timeout is not None and status in st.PRINTER_BROKEN:
+                timeout = min(timeout, self.FAULT_PROBE_SECONDS)
             try:
                 job = self.jobs.get(timeout=timeout)
             except queue.Empty:
-                self.post(st.PrinterStatus(self.printer.probe()))
+                status = self.printer.probe()
+                self.post(st.PrinterStatus(status))
                 continue
             if job is None:
                 return
@@ -365,8 +374,10 @@ class StatusReporter(Worker):
 
 
 class ServerMonitor(Worker):
-    """Polls /health: every ``down_seconds`` while down, ``up_seconds`` while up.
-    Posts ``ServerStatus`` when it changes (or after ``poke``)."""
+    """Polls /services: every ``down_seconds`` while down, ``up_seconds`` while up.
+    Posts ``ServerStatus`` when it changes (or after ``poke``), and the ``Hours`` of
+    every answer (the state ignores hours that did not change). Waiting counts come
+    from the event stream, in order, not from here."""
 
     def __init__(
         self,
@@ -395,11 +406,15 @@ class ServerMonitor(Worker):
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            answer: Any = None
             try:
-                self.client.health()
+                answer = self.client.get("/api/v1/services")
                 up = True
             except (Unreachable, ClientError):
                 up = False
+            if isinstance(answer, dict) and isinstance(answer.get("hours"), dict):
+                # before the server's coming back: a closed kiosk never shows fields
+                self.post(st.Hours(answer["hours"]))
             if up != self._last:
                 self._last = up
                 self.post(st.ServerStatus(up))

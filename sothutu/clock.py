@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -47,3 +47,15 @@ class ManualClock:
         with self._lock:
             self._now += timedelta(seconds=seconds, **kwargs)
             return self._now
+
+
+def parse_iso(value: Any) -> datetime | None:
+    """An ISO 8601 time with its offset, as the API writes them; None for anything
+    else (missing, malformed, or without an offset)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None

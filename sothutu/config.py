@@ -116,6 +116,17 @@ def _hours(v: list[str]) -> str | None:
     return None
 
 
+def _days(v: list[int]) -> str | None:
+    if not v:
+        return "must name at least one day (1 = Monday … 7 = Sunday)"
+    bad = [d for d in v if not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 7]
+    if bad:
+        return f"days are 1 (Monday) to 7 (Sunday), got {bad[0]!r}"
+    if len(set(v)) != len(v):
+        return "the same day appears twice"
+    return None
+
+
 def _url(v: str) -> str | None:
     if v and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", v):
         return f"must be an http:// or https:// address, got {v!r}"
@@ -165,6 +176,12 @@ class CentreConfig:
         help='Windows when tickets may be issued, e.g. ["07:00-11:30", "13:00-17:00"]; '
         "empty means always.",
         check=_hours,
+    )
+    days: list[int] = setting(
+        [1, 2, 3, 4, 5, 6, 7],
+        help="Days of the week when tickets may be issued, 1 = Monday (Thứ Hai) … "
+        "7 = Sunday (Chủ nhật), e.g. [1, 2, 3, 4, 5] for Monday to Friday; default every day.",
+        check=_days,
     )
     authority: str = setting(
         "",
@@ -411,6 +428,37 @@ class KioskConfig:
         help="Screen height in pixels; 0 means the screen's own (600 in a window).",
         check=_between(0, 4320),
     )
+    screen_inches: float = setting(
+        0.0,
+        help="The touchscreen's diagonal in inches (square pixels assumed), to keep touch "
+        'targets at least 15 mm; 0: the panel usual at the resolution (800x480: the 7" '
+        'Raspberry Pi display, 1024x600: 7", 1280x800: 10.1", 1920x1080: 15.6").',
+        check=lambda v: None if v == 0 or 3 <= v <= 100 else f"must be 0 or 3 to 100, got {v}",
+    )
+    screen_mm: list[float] = setting(
+        [],
+        help="The touchscreen's active area [width, height] in millimetres, from its "
+        "datasheet; overrides screen_inches. [] means not given.",
+        check=lambda v: (
+            None
+            if v == [] or (len(v) == 2 and all(20 <= x <= 3000 for x in v))
+            else f"must be [] or [width, height] in mm (20 to 3000 each), got {v}"
+        ),
+    )
+    keyboard: str = setting(
+        "abc",
+        help='The look-up\'s on-screen keyboard: "abc" (the letters of the Vietnamese '
+        'alphabet in order, for people who never typed) or "qwerty" (used only where its '
+        "ten keys a row are at least 15 mm wide; else abc).",
+        check=_one_of("abc", "qwerty"),
+    )
+    printer_fault: str = setting(
+        "show",
+        help='When the printer is known broken (out of paper, offline): "show" keeps issuing '
+        "and shows each number large on screen (the start screen says so before the tap); "
+        '"stop" stops issuing and sends citizens to the guidance counter.',
+        check=_one_of("show", "stop"),
+    )
     priority: bool = setting(True, help="Offer the priority (ƯU TIÊN) choice.")
     lookup: bool = setting(
         True,
@@ -542,6 +590,19 @@ class VoiceConfig:
 
 
 _SIZE = re.compile(r"[1-9]\d{2,4}x[1-9]\d{2,4}")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1366x768"`` → (1366, 768), a screen's size for ``--size`` and ``[display]
+    size``; ValueError names what is wrong."""
+    w, _, h = text.lower().partition("x")
+    try:
+        size = (int(w), int(h))
+    except ValueError:
+        raise ValueError(f"not a size like 1920x1080: {text!r}") from None
+    if min(size) < 100 or max(size) > 9999:
+        raise ValueError(f"not a screen size (100 to 9999 pixels a side): {text!r}")
+    return size
 
 
 @dataclass(frozen=True, kw_only=True)

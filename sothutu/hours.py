@@ -1,17 +1,26 @@
-"""Opening hours: windows like ``"07:00-11:30"`` as minutes after local midnight.
+"""Opening hours: windows like ``"07:00-11:30"`` as minutes after local midnight,
+on the days of the week the centre issues tickets.
 
-One definition for the config's check, the queue core's "closed" rule and the
-kiosk's start screen, so they never disagree about when the centre is open.
+One definition for the config's check, the queue core's "closed" rule, the
+server's ``hours`` answer and the kiosk's start screen, so they never disagree
+about when the centre is open and when it opens next.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+
+#: ISO weekdays, 1 = Monday (Thứ Hai) … 7 = Sunday (Chủ nhật).
+EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
+WHOLE_DAY = ((0, 24 * 60),)
+
+Window = tuple[int, int]
 
 
 def parse_hours(window: str) -> tuple[int, int]:
@@ -26,18 +35,86 @@ def parse_hours(window: str) -> tuple[int, int]:
     return start, end
 
 
-def is_open(now: datetime, tz: ZoneInfo, windows: Sequence[tuple[int, int]]) -> bool:
-    """True when ``now`` falls in one of the windows; no windows means always open."""
-    if not windows:
-        return True
+def is_open(
+    now: datetime, tz: ZoneInfo, windows: Sequence[Window], days: Sequence[int] = EVERY_DAY
+) -> bool:
+    """True when ``now`` falls in one of the windows of an opening day; no windows
+    means the whole of every opening day."""
     local = now.astimezone(tz)
+    if local.isoweekday() not in days:
+        return False
     minute = local.hour * 60 + local.minute
-    return any(start <= minute < end for start, end in windows)
+    return any(start <= minute < end for start, end in windows or WHOLE_DAY)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Whether tickets are issued now, and when that changes (local, aware times).
+
+    ``today`` holds today's windows (empty on a day without any); ``opens_at`` is
+    the next opening while closed, ``closes_at`` the end of the current window while
+    open; either is None when it never comes (always open, or no opening day)."""
+
+    open: bool
+    today: tuple[Window, ...]
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+    @property
+    def changes_at(self) -> datetime | None:
+        return self.closes_at if self.open else self.opens_at
+
+
+def _windows_on(day: date, windows: Sequence[Window], days: Sequence[int]) -> tuple[Window, ...]:
+    if day.isoweekday() not in days:
+        return ()
+    return tuple(sorted(windows or WHOLE_DAY))
+
+
+def _at(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=minute)
+
+
+def opening(
+    now: datetime, tz: ZoneInfo, windows: Sequence[Window], days: Sequence[int] = EVERY_DAY
+) -> Opening:
+    """The state of the hours at ``now``: open or not, today's windows, and the next
+    change (a window that ends at midnight and one that starts then count as one)."""
+    local = now.astimezone(tz)
+    today = local.date()
+    minute = local.hour * 60 + local.minute
+    todays = _windows_on(today, windows, days)
+    if not windows and set(days) >= set(EVERY_DAY):
+        return Opening(True, todays, None, None)  # always open
+    current = next(((s, e) for s, e in todays if s <= minute < e), None)
+    if current is not None:
+        end_day, end = today, current[1]
+        for _ in range(8):  # a window to midnight runs on into the next day's first one
+            if end < 24 * 60:
+                break
+            end_day += timedelta(days=1)
+            nxt = _windows_on(end_day, windows, days)
+            if not nxt or nxt[0][0] != 0:
+                end = 0
+                break
+            end = nxt[0][1]
+        return Opening(True, todays, None, _at(end_day, end, tz))
+    for ahead in range(8):
+        day = today + timedelta(days=ahead)
+        for start, _ in _windows_on(day, windows, days):
+            if ahead or start > minute:
+                return Opening(False, todays, _at(day, start, tz), None)
+    return Opening(False, todays, None, None)  # no opening day at all
 
 
 def hours_text(windows: Sequence[tuple[int, int]]) -> str:
     """``[(420, 690), (780, 1020)]`` → ``"07:00–11:30, 13:00–17:00"``."""
     return ", ".join(f"{hhmm(s)}–{hhmm(e)}" for s, e in sorted(windows))
+
+
+def window_text(window: Window) -> str:
+    """(420, 690) → ``"07:00-11:30"``, as the config writes it."""
+    return f"{hhmm(window[0])}-{hhmm(window[1])}"
 
 
 def hhmm(minutes: int) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from PIL import Image
 from kiosk.headless import Headless
 from kiosk.state import Screen
 from sothutu.config import load_config
-from tests.support import wait_for, write_config
+from tests.support import debian_tool, wait_for, write_config
 
 PAPER_QUERY = b"\x10\x04\x04"
 PAPER_OK = 0x12
@@ -201,3 +203,23 @@ class Running:
     def close(self) -> None:
         self.loop.stop()
         self.thread.join(10)
+
+
+def ocr(path: Path) -> str:
+    """The Vietnamese words tesseract (tesseract-ocr-vie) reads in an image file, NFC;
+    the image is read in grey at twice its size. Skips (fails in CI) without it."""
+    tesseract = debian_tool("tesseract", "reads a ticket or a screenshot back")
+    langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout
+    if "vie" not in langs.split():
+        debian_tool("tesseract-ocr-vie-missing", "tesseract-ocr-vie")
+    with Image.open(path) as image:
+        big = image.convert("L").resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    grey = path.with_name(path.stem + "-ocr.png")
+    big.save(grey)
+    out = subprocess.run(
+        [tesseract, str(grey), "-", "-l", "vie", "--psm", "4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return unicodedata.normalize("NFC", out.stdout)

@@ -352,6 +352,49 @@ def test_daily_limit_and_hours(api, tmp_path, clock) -> None:
     app.extensions["sothutu"].service.store.close()
 
 
+def test_hours_say_when_tickets_are_issued_again(tmp_path, clock) -> None:
+    """/services and /state say whether tickets are issued now, today's windows and
+    the next change by the server's clock; the days of the week count."""
+    from counter_api.web import create_app
+    from sothutu.config import load_config
+
+    cfg = write_config(
+        tmp_path, hours=["07:00-11:30", "13:00-17:00"], centre_extra="days = [1, 2, 3, 4, 5]"
+    )
+    app = create_app(load_config(cfg), clock=clock)
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=VN))  # Friday lunch
+    hours = c.get("/api/v1/services").get_json()["hours"]
+    assert hours == {
+        "open": False,
+        "today": ["07:00-11:30", "13:00-17:00"],
+        "days": [1, 2, 3, 4, 5],
+        "opens_at": "2026-11-27T13:00:00+07:00",
+        "closes_at": None,
+        "at": "2026-11-27T12:00:00+07:00",
+    }
+    assert c.get("/api/v1/state").get_json()["hours"] == hours
+    clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=VN))
+    state = c.get("/api/v1/state").get_json()
+    assert state["open"] is True and state["hours"]["open"] is True
+    assert state["hours"]["closes_at"] == "2026-11-27T17:00:00+07:00"
+    assert state["hours"]["opens_at"] is None
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=VN))  # Saturday morning: no windows today
+    hours = c.get("/api/v1/services").get_json()["hours"]
+    assert hours["open"] is False and hours["today"] == []
+    assert hours["opens_at"] == "2026-11-30T07:00:00+07:00"  # Monday
+    r = c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
+    app.extensions["sothutu"].service.store.close()
+
+
+def test_hours_of_a_centre_always_open(client) -> None:
+    hours = client.get("/api/v1/services").get_json()["hours"]
+    assert hours["open"] is True and hours["today"] == ["00:00-24:00"]
+    assert hours["opens_at"] is None and hours["closes_at"] is None
+
+
 def test_rollover_at_midnight(api, app, clock) -> None:
     api.issue()
     api.issue()

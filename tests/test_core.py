@@ -21,7 +21,7 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.core.order import calling_key, pick_next, waiting_ahead
-from sothutu.hours import hours_text, is_open
+from sothutu.hours import hours_text, is_open, opening
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=VN)
@@ -144,6 +144,52 @@ def test_opening_hours(hhmm: str, open_: bool) -> None:
 
 def test_hours_text() -> None:
     assert hours_text(WINDOWS) == "07:00–11:30, 13:00–17:00"
+
+
+WEEKDAYS = (1, 2, 3, 4, 5)  # Monday to Friday
+
+
+def at(day: int, hhmm: str) -> datetime:
+    """A local time in November 2026 (the 23rd is a Monday)."""
+    h, m = map(int, hhmm.split(":"))
+    return datetime(2026, 11, day, h, m, tzinfo=VN)
+
+
+@pytest.mark.parametrize(
+    ("now", "open_", "opens", "closes"),
+    [
+        (at(23, "06:00"), False, at(23, "07:00"), None),  # Monday before opening
+        (at(23, "07:00"), True, None, at(23, "11:30")),
+        (at(23, "11:30"), False, at(23, "13:00"), None),  # lunch
+        (at(23, "16:59"), True, None, at(23, "17:00")),
+        (at(23, "17:00"), False, at(24, "07:00"), None),  # evening: tomorrow
+        (at(27, "17:30"), False, at(30, "07:00"), None),  # Friday evening: Monday
+        (at(28, "09:00"), False, at(30, "07:00"), None),  # Saturday
+    ],
+)
+def test_opening_says_when_it_changes(now, open_, opens, closes) -> None:
+    o = opening(now, VN, WINDOWS, WEEKDAYS)
+    assert (o.open, o.opens_at, o.closes_at) == (open_, opens, closes)
+    assert o.changes_at == (closes if open_ else opens)
+    assert is_open(now, VN, WINDOWS, WEEKDAYS) is open_
+    assert o.today == (() if now.isoweekday() > 5 else tuple(WINDOWS))
+    if not open_:
+        with pytest.raises(Conflict) as exc:
+            check_open(now, VN, WINDOWS, WEEKDAYS)
+        assert "weekdays 1, 2, 3, 4, 5" in exc.value.message
+
+
+def test_opening_without_windows_and_across_midnight() -> None:
+    always = opening(at(28, "03:00"), VN, [])
+    assert always.open and always.changes_at is None and always.today == ((0, 1440),)
+    weekdays = opening(at(27, "23:00"), VN, [], WEEKDAYS)  # Friday night: open to midnight
+    assert weekdays.open and weekdays.closes_at == at(28, "00:00")
+    assert opening(at(28, "00:00"), VN, [], WEEKDAYS).opens_at == at(30, "00:00")
+    # a night window to midnight and one from midnight are one opening
+    night = [(0, 6 * 60), (22 * 60, 24 * 60)]
+    o = opening(at(23, "23:00"), VN, night)
+    assert o.open and o.closes_at == at(24, "06:00")
+    assert opening(at(23, "12:00"), VN, night).opens_at == at(23, "22:00")
 
 
 # --- calling order -----------------------------------------------------------------

@@ -17,12 +17,14 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from kiosk import layout
+from kiosk import layout, render, words
 from kiosk.app import App
 from kiosk.state import Screen
 from kiosk.ticket import ticket_image
 from sothutu.config import load_config
 from tests.kiosk_support import (
+    PAPER_OK,
+    PAPER_OUT,
     FakeNetworkPrinter,
     drive,
     kiosk_extra,
@@ -235,29 +237,90 @@ def test_reprint_event_prints_again(server, tmp_path) -> None:
         app.close()
 
 
-def test_outside_hours(tmp_path) -> None:
+def said(app: App) -> list[str]:
+    """Every text on the kiosk's screen now, as drawn."""
+    return [t.text for t in render.paint(app.surface.copy(), app.controller.state).texts]
+
+
+def closed_window() -> tuple[str, str]:
+    """An hour-long window that does not hold the present hour, and when it opens in
+    the kiosk's words."""
     hour = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).hour
     start = (hour + 2) % 22
-    window = f"{start:02d}:00-{start + 1:02d}:00"
+    when = "hôm nay" if start > hour else "ngày mai"
+    return f"{start:02d}:00-{start + 1:02d}:00", f"{start:02d}:00 {when}"
+
+
+def test_outside_hours_the_start_screen_says_so_before_the_tap(tmp_path) -> None:
+    window, reopens = closed_window()
     port = free_port()
     proc = ServerProcess(write_config(tmp_path, port=port, hours=[window]), port)
     proc.start()
     try:
         kdir = tmp_path / "kiosk"
         kdir.mkdir()
-        app = make_app(kdir, port, "preview:tickets", hours=[window]).start()
+        app = make_app(kdir, port, "preview:tickets").start()  # its own config has no hours
         try:
-            wait_screen(app, Screen.START)
+            assert drive(lambda: step(app), lambda: app.controller.state.closed, 6)
+            state = app.controller.state
+            assert state.screen is Screen.START and state.opening.reopens == reopens
+            words_now = said(app)
+            assert "Ngoài giờ lấy số." in words_now
+            assert f"Thời gian làm việc hôm nay: {window.replace('-', '–')}" in words_now
+            assert f"Vui lòng quay lại lấy số từ {reopens}." in words_now
+            assert not any(b.target[0] == "field" for b in layout.buttons(state, SIZE))
+            shot(app, "start-closed")
             settle(app)
-            tap(app, ("field", "ho-tich"))
-            wait_screen(app, Screen.CLOSED)
-            assert app.controller.state.hours_text == window.replace("-", "–")
-            shot(app, "closed")
-            assert preview_files(kdir / "tickets", ".png") == []
+            for x, y in ((0.2, 0.4), (0.5, 0.5), (0.8, 0.3)):  # taps where fields were
+                pygame.event.post(
+                    pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x * 800, y * 480), button=1)
+                )
+                step(app)
+                settle(app)
+            assert app.controller.state.screen is Screen.START
+            assert waiting_total(proc) == 0 and preview_files(kdir / "tickets", ".png") == []
         finally:
             app.close()
     finally:
         proc.stop()
+
+
+@pytest.mark.parametrize("policy", ["show", "stop"])
+def test_a_printer_out_of_paper_is_said_before_the_tap(server, tmp_path, policy) -> None:
+    """The printer answers "paper out" to the kiosk's first status question: the start
+    screen warns (and a tap still issues, the code large on screen) or, when the
+    centre chose "stop", sends citizens to the guidance counter and issues nothing."""
+    fake = FakeNetworkPrinter(paper=PAPER_OUT)
+    app = make_app(
+        tmp_path, server.port, fake.connection, kiosk=f'printer_fault = "{policy}"'
+    ).start()
+    try:
+        wait_screen(app, Screen.START)
+        assert drive(lambda: step(app), lambda: app.controller.state.printer_broken, 6)
+        before = waiting_total(server)
+        words_now = said(app)
+        if policy == "show":
+            assert words.PRINTER_WARNING in words_now and "Hộ tịch" in words_now
+            shot(app, "start-printer-warning")
+            settle(app)
+            tap(app, ("field", "ho-tich"))
+            wait_screen(app, Screen.PRINTER_FAULT, 8)
+            assert app.controller.state.shown.code in said(app)
+            assert waiting_total(server) == before + 1
+        else:
+            assert words.PRINTER_STOPPED in words_now and words.GO_TO_GUIDANCE in words_now
+            assert "Hộ tịch" not in words_now
+            shot(app, "start-printer-stopped")
+            assert not any(
+                b.target[0] == "field" for b in layout.buttons(app.controller.state, SIZE)
+            )
+            # the paper is changed: the kiosk asks again soon and offers the fields
+            fake.paper = PAPER_OK
+            assert drive(lambda: step(app), lambda: not app.controller.state.stopped, 8)
+            assert "Hộ tịch" in said(app) and waiting_total(server) == before
+    finally:
+        app.close()
+        fake.close()
 
 
 def test_server_down_then_back_and_no_blind_retry(tmp_path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -148,6 +150,30 @@ def test_led_blinks_while_the_printer_is_dead(server, tmp_path, mock_factory) ->
     finally:
         k.close()
         fake.close()
+
+
+def test_outside_hours_the_led_is_off_and_presses_issue_nothing(tmp_path, mock_factory) -> None:
+    hour = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).hour
+    start = (hour + 2) % 22
+    port = free_port()
+    window = [f"{start:02d}:00-{start + 1:02d}:00"]
+    proc = ServerProcess(write_config(tmp_path, port=port, hours=window), port).start()
+    kdir = tmp_path / "kiosk"
+    kdir.mkdir()
+    k = headless(kdir, port, "preview:tickets", mock_factory).start()
+    try:
+        assert drive(lambda: step(k), lambda: k.controller.state.closed, 6)
+        assert drive(lambda: step(k), lambda: mock_factory.pin(6).state is False, 2)  # LED off
+        press(mock_factory, 17)
+        seen = set()
+        for _ in range(20):  # a request would show as "issuing" (the server would refuse it)
+            step(k)
+            seen.add(k.controller.state.screen)
+        assert seen == {Screen.START}
+        assert sum(waiting(proc).values()) == 0 and preview_files(kdir / "tickets", ".png") == []
+    finally:
+        k.close()
+        proc.stop()
 
 
 def test_lockout_with_an_injected_clock() -> None:

@@ -4,8 +4,6 @@ to the image, and tesseract (vie) reads the Vietnamese back."""
 
 from __future__ import annotations
 
-import subprocess
-import unicodedata
 from datetime import date
 
 import pytest
@@ -15,8 +13,8 @@ from kiosk.checklist import checklist_blocks, checklist_image, procedure_url
 from kiosk.printer import build_job
 from kiosk.ticket import Header, Item, Text, ticket_image
 from tests.kiosk_lookup_support import BIRTH, by_code, longest, procedure_json, sample
-from tests.kiosk_support import raster_image, same_pixels
-from tests.support import ARTIFACTS, debian_tool
+from tests.kiosk_support import ocr, raster_image, same_pixels
+from tests.support import ARTIFACTS
 
 HEADER = Header(
     authority="UBND XÃ CÙ LAO DUNG",
@@ -87,20 +85,9 @@ def test_the_ticket_carries_the_procedure_name_wrapped_not_cut() -> None:
 
 
 def _ocr(image: Image.Image, tmp_path, name: str) -> str:
-    tesseract = debian_tool("tesseract", "reads a printed checklist back")
-    langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout
-    if "vie" not in langs.split():
-        debian_tool("tesseract-ocr-vie-missing", "tesseract-ocr-vie")
-    big = image.convert("L").resize((image.width * 2, image.height * 2), Image.LANCZOS)
     path = tmp_path / f"{name}.png"
-    big.save(path)
-    out = subprocess.run(
-        [tesseract, str(path), "-", "-l", "vie", "--psm", "4"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return unicodedata.normalize("NFC", out.stdout)
+    image.save(path)
+    return ocr(path)
 
 
 @pytest.mark.debian

@@ -6,14 +6,31 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from sothutu.client import ApiClient, Unreachable
 from sothutu.config import ConfigError, load_config
-from tests.kiosk_support import FakeNetworkPrinter, kiosk_extra, preview_files, raster_image
-from tests.support import ROOT, free_port, wait_for, write_config
+from tests.kiosk_support import (
+    FakeNetworkPrinter,
+    kiosk_extra,
+    ocr,
+    preview_files,
+    raster_image,
+)
+from tests.support import (
+    ARTIFACTS,
+    KIOSK_KEY,
+    ROOT,
+    ServerProcess,
+    free_port,
+    wait_for,
+    write_config,
+)
 
 
 def run_kiosk(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -138,3 +155,81 @@ def test_client_says_whether_a_request_may_have_been_sent() -> None:
         assert silent.value.maybe_sent is True
     finally:
         fake.close()
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "message"),
+    [
+        ("keyboard = 'azerty'", "kiosk.keyboard: must be one of 'abc', 'qwerty'"),
+        ("printer_fault = 'ignore'", "kiosk.printer_fault: must be one of 'show', 'stop'"),
+        ("screen_mm = [154]", "kiosk.screen_mm: must be [] or [width, height]"),
+        ("screen_inches = 1", "kiosk.screen_inches: must be 0 or 3 to 100"),
+    ],
+)
+def test_screen_keyboard_and_printer_policy_checks(tmp_path: Path, kiosk: str, message) -> None:
+    cfg = write_config(tmp_path, extra=kiosk_extra("preview:t", kiosk=kiosk))
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_config(cfg)
+
+
+def screenshot(cfg: Path, out: Path, *size: str) -> subprocess.CompletedProcess:
+    extra = ["--size", size[0]] if size else []
+    return run_kiosk("--config", str(cfg), "--screenshot", str(out), *extra)
+
+
+def shot_words(path: Path) -> str:
+    """What a technician reads on the screenshot (tesseract, Vietnamese), one line."""
+    return " ".join(ocr(path).split())
+
+
+@pytest.mark.debian
+def test_screenshot_says_what_the_server_says(tmp_path: Path) -> None:
+    """A technician checks a kiosk from afar: outside the hours the picture is the
+    closed start screen with when tickets are issued again; with the printer out of
+    paper (as this kiosk reported it) the warning; the server gone, its own screen.
+    800×480 and 1024×600, read back by OCR."""
+    hour = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).hour
+    start = (hour + 2) % 22
+    port = free_port()
+    closed = write_config(
+        tmp_path,
+        port=port,
+        hours=[f"{start:02d}:00-{start + 1:02d}:00"],
+        extra=kiosk_extra("preview:t"),
+    )
+    server = ServerProcess(closed, port).start()
+    try:
+        for size in ("800x480", "1024x600"):
+            out = ARTIFACTS / "kiosk" / f"cli-screenshot-closed-{size}.png"
+            done = screenshot(closed, out, size)
+            assert done.returncode == 0, done.stderr
+            assert "start screen, closed, tickets again from" in done.stdout
+            with Image.open(out) as image:
+                assert image.size == tuple(map(int, size.split("x")))
+            text = shot_words(out)
+            when = "hôm nay" if start > hour else "ngày mai"
+            for expected in ("Ngoài giờ lấy số", f"lấy số từ {start:02d}:00 {when}"):
+                assert expected in text, text
+    finally:
+        server.stop()
+    port = free_port()
+    (tmp_path / "open").mkdir()
+    open_cfg = write_config(tmp_path / "open", port=port, extra=kiosk_extra("preview:t"))
+    server = ServerProcess(open_cfg, port).start()
+    try:
+        server.client(KIOSK_KEY).kiosk_status("paper_out", "Máy in hết giấy")
+        out = ARTIFACTS / "kiosk" / "cli-screenshot-printer-800x480.png"
+        done = screenshot(open_cfg, out)
+        assert done.returncode == 0, done.stderr
+        assert "printer paper_out (number shown)" in done.stdout
+        text = shot_words(out)
+        for expected in ("Máy in đang gặp sự cố", "Số sẽ hiện trên màn hình", "Hộ tịch"):
+            assert expected in text, text
+    finally:
+        server.stop()
+    out = ARTIFACTS / "kiosk" / "cli-screenshot-server-away-800x480.png"
+    done = screenshot(open_cfg, out)  # that server is gone now
+    assert done.returncode == 1 and "server unreachable" in done.stderr
+    text = shot_words(out)
+    for expected in ("Hệ thống đang tạm dừng", "Vui lòng hỏi Quầy hướng dẫn"):
+        assert expected in text, text

@@ -5,6 +5,7 @@ go to tests/artifacts/kiosk/lookup-*.png."""
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import replace
 
 import pytest
@@ -16,70 +17,19 @@ import pygame
 
 from kiosk import geometry, layout, lookup_layout, lookup_render, render
 from kiosk import state as st
-from kiosk.lookup import FAULT, PRINTED, PRINTING, Lookup
+from kiosk.lookup import Lookup
 from kiosk.paint import AMBER
 from kiosk.state import Screen
-from tests.kiosk_lookup_support import BIRTH, by_code, catalogue, hit, longest, procedure_json
+from tests.kiosk_lookup_support import catalogue, hit, longest, procedure_json
 from tests.kiosk_lookup_support import sample as sample_procedures
-from tests.perf.procedures import SERVICES
+from tests.kiosk_screens_support import SIZES, lookup_screens
 from tests.support import ARTIFACTS
 
-SIZES = [(800, 480), (1024, 600), (1280, 800), (1920, 1080)]
-SHOT_SIZES = {(800, 480), (1920, 1080)}
-FIELDS = tuple(
-    st.Field(sid, name, chr(65 + i), i * 4) for i, (sid, name) in enumerate(SERVICES.items())
-)
+SHOT_SIZES = {(800, 480), (1024, 600)}  # the 7" screens: the ones to look at
 
 
-def screens() -> dict[str, st.KioskState]:
-    long = longest()
-    hits = (hit(long), *(hit(p) for p in sample_procedures() if p is not long))
-    base = replace(st.initial(FIELDS, st.Timing()), server_up=True, catalogue=catalogue())
-    found = Lookup(query="dang ky dat", hits=hits[:4], total=4, answered=("dang ky dat", ""))
-    listed = Lookup(service="dat-dai", hits=hits, total=len(hits), answered=("", "dat-dai"))
-    detail = Lookup(code=long.code, procedure=procedure_json(long), came_from="results")
-    birth = Lookup(code=BIRTH, procedure=procedure_json(by_code(BIRTH)), came_from="search")
-    return {
-        "start": replace(base, screen=Screen.START),
-        "start-unknown-catalogue": replace(base, screen=Screen.START, catalogue=None),
-        "lookup": replace(base, screen=Screen.LOOKUP),
-        "lookup-loading": replace(base, screen=Screen.LOOKUP, catalogue=None),
-        "lookup-empty": replace(base, screen=Screen.LOOKUP, catalogue=catalogue().__class__()),
-        "search-empty": replace(base, screen=Screen.SEARCH),
-        "search-typing": replace(base, screen=Screen.SEARCH, lookup=Lookup(query="lam giay kh")),
-        "search-found": replace(base, screen=Screen.SEARCH, lookup=found),
-        "search-not-found": replace(
-            base,
-            screen=Screen.SEARCH,
-            lookup=Lookup(query="xyzxyz", answered=("xyzxyz", "")),
-        ),
-        "results": replace(base, screen=Screen.RESULTS, lookup=listed),
-        "results-scrolled": replace(
-            base, screen=Screen.RESULTS, lookup=replace(listed, list_scroll=10_000)
-        ),
-        "results-search": replace(base, screen=Screen.RESULTS, lookup=found),
-        "detail-loading": replace(
-            base, screen=Screen.DETAIL, lookup=replace(detail, procedure=None)
-        ),
-        "detail": replace(base, screen=Screen.DETAIL, lookup=detail),
-        "detail-scrolled": replace(base, screen=Screen.DETAIL, lookup=replace(detail, scroll=400)),
-        "detail-end": replace(base, screen=Screen.DETAIL, lookup=replace(detail, scroll=10_000)),
-        "detail-birth": replace(base, screen=Screen.DETAIL, lookup=birth),
-        "detail-printing": replace(
-            base, screen=Screen.DETAIL, lookup=replace(birth, printing=PRINTING, scroll=200)
-        ),
-        "detail-printed": replace(
-            base, screen=Screen.DETAIL, lookup=replace(birth, printing=PRINTED)
-        ),
-        "detail-print-fault": replace(
-            base, screen=Screen.DETAIL, lookup=replace(birth, printing=FAULT)
-        ),
-        "done-procedure": replace(
-            base,
-            screen=Screen.DONE,
-            shown=st.Shown(7, "C015", "Đất đai", False, 4, 12, long.name),
-        ),
-    }
+def screens(keyboard: str = "abc") -> dict[str, st.KioskState]:
+    return lookup_screens(keyboard)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -129,7 +79,7 @@ def test_overflow_in_the_lookup_is_detected() -> None:
     )
     assert [o.where for o in problems] == ["detail"] and word in problems[0].text
     listed = screens()["results"]
-    hits = (replace(listed.lookup.hits[0], name="Đăng ký " * 80),)
+    hits = (replace(listed.lookup.hits[0], name="Đăng ký " + "X" * 120),)
     problems = render.draw(
         pygame.Surface((800, 480)), replace(listed, lookup=replace(listed.lookup, hits=hits))
     )
@@ -137,7 +87,8 @@ def test_overflow_in_the_lookup_is_detected() -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_buttons_and_keys_are_big_and_hit_where_drawn(size: tuple[int, int]) -> None:
+def test_buttons_and_keys_hit_where_drawn(size: tuple[int, int]) -> None:
+    """(Their size in millimetres: tests/test_kiosk_touch.py.)"""
     w, h = size
     for name, state in screens().items():
         boxes = layout.buttons(state, size)
@@ -149,20 +100,31 @@ def test_buttons_and_keys_are_big_and_hit_where_drawn(size: tuple[int, int]) -> 
             assert x >= 0 and y >= 0 and x + bw <= w and y + bh <= h, (name, b)
             centre = (x + bw / 2, y + bh / 2)
             assert geometry.hit(boxes, centre) == (b.target if b.enabled else None), (name, b)
-            if b.target[0] == "key":
-                assert bh >= 0.1 * h and bw >= 0.08 * w, (name, b)  # about 1 cm on a 7" screen
-            elif b.target[0] != "result":
-                assert bh >= 0.1 * h and bw >= 0.1 * w, (name, b)
             rects.append(pygame.Rect(b.rect))
         for i, r in enumerate(rects):
             assert r.collidelist(rects[:i] + rects[i + 1 :]) == -1, name  # no overlaps
 
 
-def test_the_keyboard_has_every_letter_space_backspace_and_clear() -> None:
-    state = screens()["search-empty"]
-    targets = {b.target for b in layout.buttons(state, (800, 480))}
-    for key in [*"abcdefghijklmnopqrstuvwxyz", "space", "backspace", "clear", "results"]:
-        assert ("key", key) in targets
+def test_the_keyboards_have_their_letters_space_backspace_clear_and_results() -> None:
+    edits = ["space", "backspace", "clear", "results"]
+    for keyboard, letters in (
+        ("abc", "abcdeghiklmnopqrstuvxy"),
+        ("qwerty", string.ascii_lowercase),
+    ):
+        state = screens(keyboard)["search-empty"]
+        boxes = layout.buttons(state, (1280, 800))
+        keys = [b.target[1] for b in boxes if b.target[0] == "key"]
+        assert sorted(keys) == sorted([*letters, *edits]), keyboard
+    # abc: in the order taught at school, nine a row, "Xem N kết quả" beside the query
+    boxes = layout.buttons(screens("abc")["search-found"], (800, 480))
+    rows: dict[int, list[str]] = {}
+    for b in boxes:
+        if b.target[0] == "key" and len(b.target[1]) == 1:
+            rows.setdefault(b.rect[1], []).append(b.target[1])
+    assert ["".join(r) for _, r in sorted(rows.items())] == ["abcdeghik", "lmnopqrst", "uvxy"]
+    (results,) = [b for b in boxes if b.target == ("key", "results")]
+    assert results.label == "Xem 4 kết quả" and results.enabled
+    assert results.rect[1] < min(rows)  # above the keys, in the bar
 
 
 def test_the_detail_scrolls_and_the_arrows_know_the_ends() -> None:
@@ -183,13 +145,13 @@ def test_the_detail_scrolls_and_the_arrows_know_the_ends() -> None:
     scrolled = screens()["results-scrolled"]
     assert lookup_layout.result_rows(scrolled, size)[-1][0] == listed.lookup.hits[-1]
     assert lookup_layout.result_rows(listed, size)[0][0] == listed.lookup.hits[0]
-    rows = len(listed.lookup.hits)
-    step = lookup_layout.row_height(size) + geometry.pad_of(size) // 2
+    heights = lookup_layout.row_heights(listed, size)
+    gaps = lookup_layout.row_gap(size) * (len(heights) - 1)
     main, _ = lookup_layout.results_area(size)
-    assert (
-        lookup_render.scroll_limit(listed, size)
-        == rows * step - step + lookup_layout.row_height(size) - main[3]
-    )
+    assert lookup_render.scroll_limit(listed, size) == sum(heights) + gaps - main[3]
+    # the long name's row is as tall as its words; the others as tall as a finger needs
+    assert heights[0] > 2 * lookup_layout.min_row(size)
+    assert min(heights) == lookup_layout.min_row(size) and len(set(heights)) > 2
 
 
 def test_the_sample_catalogue_is_marked() -> None:

@@ -114,9 +114,15 @@ def test_keyboard_keys_edit_the_query() -> None:
     assert lk.typed("khai", "clear") == ""
     assert lk.typed("khai", "đ") == "khai"  # not a key of ours
     assert len(lk.typed("a" * lk.MAX_QUERY, "b")) == lk.MAX_QUERY
-    keys = [k for row in lk.KEY_ROWS for k, _ in row if k]
-    assert set(keys) >= set("abcdefghijklmnopqrstuvwxyz") | {"space", "backspace", "clear"}
-    assert all(abs(sum(u for _, u in row) - 10) < 1e-9 for row in lk.KEY_ROWS)
+    edits = {"space", "backspace", "clear"}
+    qwerty = [k for row in lk.KEYBOARDS["qwerty"] for k, _ in row if k]
+    assert sorted(qwerty) == sorted([*"abcdefghijklmnopqrstuvwxyz", *edits])
+    assert all(abs(sum(u for _, u in row) - 10) < 1e-9 for row in lk.KEYBOARDS["qwerty"])
+    # the school alphabet in its order: a b c d e g h i k l m n o p q r s t u v x y
+    abc = [k for row in lk.KEYBOARDS["abc"] for k, _ in row if k]
+    letters = [k for k in abc if len(k) == 1]
+    assert "".join(letters) == "abcdeghiklmnopqrstuvxy" and set(abc) - set(letters) == edits
+    assert all(abs(sum(u for _, u in row) - 9) < 1e-9 for row in lk.KEYBOARDS["abc"])
 
 
 def test_one_tap_is_one_key_and_taps_during_the_guard_are_dropped() -> None:
@@ -151,6 +157,22 @@ def test_open_a_result_issue_for_the_procedure_and_come_back_to_start() -> None:
     assert w.s.screen is Screen.DONE and w.s.shown.procedure == KS.name
     w.tick(10.0)
     assert w.s.screen is Screen.START and w.s.lookup == lk.Lookup()
+
+
+def test_outside_hours_the_lookup_stays_but_takes_no_number() -> None:
+    closed = {"open": False, "today": ["07:00-11:30"], "opens_at": None, "at": None}
+    w = searching(Walk())
+    w.send(st.Hours(closed))
+    assert w.s.closed and w.s.screen is Screen.SEARCH  # reading stays possible
+    w.type("khai sinh")
+    (search,) = w.tick(1.0)
+    w.send(st.Found(search.seq, (KS,), 1, "khai sinh", ""))
+    w.tap("result", KS.code)
+    w.send(st.Loaded(KS.code, PROCEDURE))
+    assert w.tap("issue") == () and w.s.screen is Screen.DETAIL
+    assert w.tap("print") == (st.PrintChecklist(PROCEDURE),)  # the list still prints
+    w.send(st.Hours({**closed, "open": True}))
+    assert w.tap("issue", after=1.0) == (st.IssueTicket("ho-tich", False, KS.code),)
 
 
 def test_back_goes_one_screen_back_and_keeps_what_was_typed() -> None:

@@ -138,6 +138,19 @@ def test_without_status_requests_a_network_printer_only_gets_the_job(image: Imag
         fake.close()
 
 
+def test_a_printer_not_asked_for_paper_is_probed_by_opening_it() -> None:
+    """No status request, no bytes: the connection opens (ok) or not (offline), so a
+    kiosk that stopped issuing for a dead printer sees it come back."""
+    fake = FakeNetworkPrinter()
+    printer = Printer(parse_connection(fake.connection), timeout=1.0, paper_status=False)
+    try:
+        assert printer.probe() == "ok"
+        assert fake.all_bytes() == b""
+    finally:
+        fake.close()
+    assert printer.probe() == "offline"
+
+
 def test_file_connection_appends_jobs(tmp_path: Path, image: Image.Image) -> None:
     out = tmp_path / "lp0"
     printer = Printer(parse_connection(f"file:{out}"))

@@ -140,14 +140,97 @@ def test_a_reprint_result_does_not_change_the_screen() -> None:
 
 
 def test_closed_and_limit_messages() -> None:
-    s, _ = run(ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.IssueFailed("closed", "409"), 1.1))
-    assert s.screen is Screen.CLOSED and s.hours_text == "07:00–11:30"
-    s, _ = run(s, (st.Tick(), 9.2))
-    assert s.screen is Screen.START
+    """A ticket refused as closed (the server closed before its hours said so): the
+    start screen shows "closed" at once and the server is asked for its hours."""
+    s, fx = run(
+        ready(), (st.Tap(("field", "ho-tich")), 1.0), (st.IssueFailed("closed", "409"), 1.1)
+    )
+    assert s.screen is Screen.START and s.closed and s.stopped and s.hours_text == "07:00–11:30"
+    assert fx == [st.IssueTicket("ho-tich", False), st.CheckServer()]
+    s, fx = run(s, (st.Tap(("field", "ho-tich")), 3.0), (st.Tap(("priority",)), 4.0))
+    assert fx == [] and s.screen is Screen.START  # no field or priority while closed
+    s, _ = run(s, (st.Hours(OPEN), 5.0))
+    assert not s.closed
     s, _ = run(s, (st.Tap(("field", "dat-dai")), 10.0), (st.IssueFailed("limit"), 10.1))
     assert s.screen is Screen.LIMIT and s.refused_service == "Đất đai"
     s, _ = run(s, (st.Tap(None), 11.0))
     assert s.screen is Screen.START
+
+
+OPEN = {
+    "open": True,
+    "today": ["07:00-11:30", "13:00-17:00"],
+    "days": [1, 2, 3, 4, 5],
+    "opens_at": None,
+    "closes_at": "2026-11-27T11:30:00+07:00",
+    "at": "2026-11-27T11:29:00+07:00",
+}
+LUNCH = {
+    **OPEN,
+    "open": False,
+    "opens_at": "2026-11-27T13:00:00+07:00",
+    "closes_at": None,
+    "at": "2026-11-27T11:30:00+07:00",
+}
+
+
+def test_the_start_screen_closes_on_the_servers_clock_and_says_when_it_opens() -> None:
+    s, _ = run(ready(), (st.Hours(OPEN), 100.0))
+    assert not s.closed and s.opening.due == pytest.approx(160.0)  # 60 s by the server
+    assert st.next_deadline(s) == pytest.approx(160.0)
+    s, _ = run(s, (st.Tap(("priority",)), 101.0))
+    assert s.screen is Screen.PRIORITY
+    s, fx = run(s, (st.Tick(), 159.9))
+    assert fx == []
+    s, fx = run(s, (st.Tick(), 160.0))
+    assert fx == [st.CheckServer()] and s.opening.due is None  # asked once, not in a loop
+    assert run(s, (st.Tick(), 161.0))[1] == []
+    s, _ = run(s, (st.Hours(LUNCH), 160.2))
+    assert s.closed and s.screen is Screen.START  # out of the priority choice
+    assert s.opening.today == "07:00–11:30, 13:00–17:00"
+    assert s.opening.reopens == "13:00 hôm nay"
+    assert s.opening.due == pytest.approx(160.2 + 90 * 60)
+    s, fx = run(s, (st.Tap(("field", "ho-tich")), 170.0))
+    assert fx == [] and s.screen is Screen.START
+    # the look-up stays open while closed; only taking a number is refused
+    s, fx = run(s, (st.Tap(("lookup",)), 171.0))
+    assert s.screen is Screen.LOOKUP and fx == [st.FetchCatalogue()]
+
+
+@pytest.mark.parametrize(
+    ("opens_at", "words"),
+    [
+        ("2026-11-27T13:00:00+07:00", "13:00 hôm nay"),
+        ("2026-11-28T07:00:00+07:00", "07:00 ngày mai"),
+        ("2026-11-30T07:00:00+07:00", "07:00 thứ Hai, ngày 30/11"),
+    ],
+)
+def test_when_tickets_are_issued_again_in_words(opens_at: str, words: str) -> None:
+    s, _ = run(ready(), (st.Hours({**LUNCH, "opens_at": opens_at}), 1.0))
+    assert s.opening.reopens == words
+
+
+def test_malformed_hours_are_ignored() -> None:
+    for bad in ({}, {"open": "yes"}, None, {"open": False, "today": ["25:00-26:00"], "at": 7}):
+        s, _ = run(ready(), (st.Hours(bad), 1.0))  # type: ignore[arg-type]
+        assert s.opening is None or (s.opening.today == "" and s.opening.due is None)
+
+
+@pytest.mark.parametrize("policy", ["show", "stop"])
+def test_a_printer_known_broken_warns_or_stops_before_the_tap(policy: str) -> None:
+    s = replace(ready(), printer_fault=policy)
+    s, _ = run(s, (st.Tap(("priority",)), 1.0), (st.PrinterStatus("paper_out"), 2.0))
+    assert s.printer_broken and s.stopped is (policy == "stop")
+    if policy == "stop":
+        assert s.screen is Screen.START  # out of the priority choice
+        s, fx = run(s, (st.Tap(("field", "ho-tich")), 3.0))
+        assert fx == [] and s.screen is Screen.START
+    else:
+        assert s.screen is Screen.PRIORITY
+        s, fx = run(s, (st.Tap(("field", "ho-tich")), 3.0))
+        assert fx == [st.IssueTicket("ho-tich", True)]  # still issues: the code shows large
+    s, _ = run(s, (st.PrinterStatus("ok"), 40.0))
+    assert not s.printer_broken and not s.stopped
 
 
 def test_unreachable_is_not_retried_and_recovers_when_the_server_returns() -> None:

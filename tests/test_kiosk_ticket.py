@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import unicodedata
 
 import pytest
@@ -13,8 +12,8 @@ from kiosk import words
 from kiosk.printer import build_job, profile_info
 from kiosk.textfit import fit, wrap
 from kiosk.ticket import Header, issued_text, status_url, ticket_image
-from tests.kiosk_support import raster_image, same_pixels
-from tests.support import ARTIFACTS, debian_tool
+from tests.kiosk_support import ocr, raster_image, same_pixels
+from tests.support import ARTIFACTS
 
 HEADER = Header(
     authority="UBND XÃ CÙ LAO DUNG",
@@ -121,20 +120,9 @@ def test_test_ticket_has_every_vietnamese_letter() -> None:
 
 
 def _ocr(image: Image.Image, tmp_path) -> str:
-    tesseract = debian_tool("tesseract", "reads a printed ticket back")
-    langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout
-    if "vie" not in langs.split():
-        debian_tool("tesseract-ocr-vie-missing", "tesseract-ocr-vie")
-    big = image.convert("L").resize((image.width * 2, image.height * 2), Image.LANCZOS)
     path = tmp_path / "ticket.png"
-    big.save(path)
-    out = subprocess.run(
-        [tesseract, str(path), "-", "-l", "vie", "--psm", "4"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return unicodedata.normalize("NFC", out.stdout)
+    image.save(path)
+    return ocr(path)
 
 
 @pytest.mark.debian
@@ -156,3 +144,19 @@ def test_ocr_reads_the_vietnamese_back(tmp_path) -> None:
         "Số thứ tự chỉ có giá trị trong ngày",
     ):
         assert expected in text, f"{expected!r} not read back in:\n{text}"
+
+
+@pytest.mark.debian
+def test_the_first_in_line_reads_soon_not_zero_minutes(tmp_path) -> None:
+    """Nobody ahead: "Sắp đến lượt" instead of "khoảng 0 phút" (read back by OCR);
+    a zero or negative estimate never prints as minutes."""
+    first = dict(TICKET, waiting_ahead=0, estimated_wait_minutes=0)
+    blocks = [b.text for b in tk.ticket_blocks(first, HEADER) if isinstance(b, tk.Text)]
+    assert words.TICKET_SOON in blocks and not any("phút" in b for b in blocks)
+    odd = dict(TICKET, waiting_ahead=3, estimated_wait_minutes=-2)
+    odd_blocks = [b.text for b in tk.ticket_blocks(odd, HEADER) if isinstance(b, tk.Text)]
+    assert words.TICKET_SOON in odd_blocks and not any("phút" in b for b in odd_blocks)
+    image = ticket_image(first, HEADER, 576).image
+    image.save(ARTIFACTS / "kiosk-ticket-first-in-line.png")
+    text = _ocr(raster_image(build_job(image, "TM-T20II")), tmp_path)
+    assert "Sắp đến lượt" in text and "0 phút" not in text, text

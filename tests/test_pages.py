@@ -283,6 +283,10 @@ def test_status_page_on_a_phone_updates_live(browser, server: ServerProcess) -> 
     expect(facts).to_contain_text("Số người đang chờ phía trước1")
     c1.request("POST", "/api/v1/counters/1/next")
     expect(facts).to_contain_text("Số người đang chờ phía trước0")
+    # the first in line reads "Sắp đến lượt", never "khoảng 0 phút"
+    expect(page.locator("#state")).to_have_text("Sắp đến lượt")
+    expect(facts).not_to_contain_text("phút")
+    shot(page, "status-first-in-line.png")
     c1.request("POST", "/api/v1/counters/1/next")  # mine
     expect(page.locator("#state")).to_have_text("MỜI ĐẾN QUẦY 1")
     shot(page, "status-called.png")
@@ -389,7 +393,8 @@ def test_a_transferred_ticket_says_so_and_links_what_still_fits(
         "Đã chuyển từ lĩnh vực Hộ tịch sang lĩnh vực Chứng thực"
     )
     expect(page.locator("#field")).to_have_text("Chứng thực")
-    expect(page.locator("#state")).to_have_text("Đang chờ đến lượt")
+    # nobody else waits in Chứng thực: first in line there
+    expect(page.locator("#state")).to_have_text("Sắp đến lượt")
     # the khai sinh procedure is Hộ tịch's: no longer linked; the new field's list is
     expect(nav).to_have_count(1)
     assert nav.nth(0).get_attribute("href") == "/thu-tuc?service=chung-thuc"

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from counter_api.core.model import Conflict
-from sothutu.hours import hours_text, is_open
+from sothutu.hours import EVERY_DAY, hours_text, is_open
 
 
 def business_date(now: datetime, tz: ZoneInfo) -> date:
@@ -25,7 +25,15 @@ def next_midnight(now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def check_open(now: datetime, tz: ZoneInfo, windows: Sequence[tuple[int, int]]) -> None:
-    """Raise 409 ``closed`` outside the opening windows."""
-    if not is_open(now, tz, windows):
-        raise Conflict("closed", f"tickets are issued only during {hours_text(windows)}")
+def check_open(
+    now: datetime,
+    tz: ZoneInfo,
+    windows: Sequence[tuple[int, int]],
+    days: Sequence[int] = EVERY_DAY,
+) -> None:
+    """Raise 409 ``closed`` outside the opening windows or on a day without any."""
+    if not is_open(now, tz, windows, days):
+        when = hours_text(windows) or "the whole day"
+        if set(days) < set(EVERY_DAY):
+            when += f" on weekdays {', '.join(map(str, sorted(days)))} (1 = Monday)"
+        raise Conflict("closed", f"tickets are issued only during {when}")

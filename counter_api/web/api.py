@@ -13,7 +13,13 @@ from flask import Response, jsonify
 
 from counter_api import __version__
 from counter_api.core.model import Status
-from counter_api.present import COUNTER_SCHEMA, KIOSK_SCHEMA, PRINTER_STATES, TICKET_SCHEMA
+from counter_api.present import (
+    COUNTER_SCHEMA,
+    HOURS_SCHEMA,
+    KIOSK_SCHEMA,
+    PRINTER_STATES,
+    TICKET_SCHEMA,
+)
 from counter_api.procedures.ticket import ticket_procedure
 from counter_api.recovery import storage_status
 from counter_api.service import SERVICE_SCHEMA, STATE_SCHEMA, RequestKey
@@ -109,12 +115,21 @@ def health(_c: Call) -> dict:
 @endpoint(
     PUBLIC,
     answer=Answer(
-        {"type": "object", "properties": {"services": {"type": "array", "items": SERVICE_SCHEMA}}}
+        {
+            "type": "object",
+            "properties": {
+                "services": {"type": "array", "items": SERVICE_SCHEMA},
+                "hours": HOURS_SCHEMA,
+            },
+        }
     ),
 )
 def services(_c: Call) -> dict:
-    """The fields (lĩnh vực) in kiosk order and how many wait in each."""
-    return {"services": service().services()}
+    """The fields (lĩnh vực) in kiosk order, how many wait in each, and the opening
+    hours: whether tickets are issued now and when that changes (the kiosk's start
+    screen shows "closed" from it)."""
+    svc = service()
+    return {"services": svc.services(), "hours": svc.hours()}
 
 
 @bp.get("/state")

@@ -35,9 +35,13 @@
     facts.textContent = "";
     var counter = view.counter_name || ("Quầy " + t.counter);
     if (t.status === "waiting") {
-      stateEl.textContent = "Đang chờ đến lượt";
+      // First in line: "Sắp đến lượt", never an expected wait of 0 minutes.
+      var soon = t.waiting_ahead === 0 || !(t.estimated_wait_minutes > 0);
+      stateEl.textContent = soon ? "Sắp đến lượt" : "Đang chờ đến lượt";
       facts.appendChild(row("Số người đang chờ phía trước", String(t.waiting_ahead)));
-      facts.appendChild(row("Thời gian chờ dự kiến", "khoảng " + t.estimated_wait_minutes + " phút"));
+      if (!soon) {
+        facts.appendChild(row("Thời gian chờ dự kiến", "khoảng " + t.estimated_wait_minutes + " phút"));
+      }
     } else if (t.status === "called") {
       stateEl.textContent = "MỜI ĐẾN " + counter.toUpperCase();
       if (t.calls > 1) facts.appendChild(row("Số lần gọi", String(t.calls)));
