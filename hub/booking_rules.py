@@ -19,10 +19,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sothutu.hours import parse_hours
+from sothutu.hours import EVERY_DAY, parse_hours
 
-#: Every day of the week (ISO weekdays, 1 = Monday), when a centre sends no days.
-EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 #: The default check-in window at the centre, when its push does not say.
 DEFAULT_EARLY = DEFAULT_LATE = 15
 

@@ -57,7 +57,7 @@ class BookingLink:
         out: dict[str, Any] = {
             "bookings_after": cursor,
             "setup": {
-                "days": list(getattr(c.centre, "days", range(1, 8))),
+                "days": list(c.centre.days),
                 "closed_days": list(c.booking.closed_days),
                 "booking": {
                     "early_minutes": c.booking.early_minutes,
