@@ -21,6 +21,7 @@ from counter_api.core import codes, rating, transitions
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import (
+    BookingRef,
     Change,
     Conflict,
     CounterState,
@@ -355,43 +356,67 @@ class QueueService:
         action = f"issue:{svc.id}:{'priority' if priority else 'ordinary'}"
 
         def work(ctx: _Ctx) -> tuple[dict, bool]:
-            earlier = self._earlier(ctx, request, action)
-            if earlier is not None:
-                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
-                if ticket is not None:
-                    return self._ticket_json(ctx.db, ctx.day, ticket), True
-                return earlier[1], True
+            again = self._repeated(ctx, request, action)
+            if again is not None:
+                return again, True
             check_open(ctx.now, self.tz, self.windows, self.days)
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
-            change = transitions.issue(
-                service_id=svc.id,
-                prefix=svc.prefix,
-                start=svc.start,
-                width=svc.width,
-                daily_limit=svc.daily_limit,
-                last_number=last,
-                issued_today=count,
-                priority=priority,
-                now=ctx.now,
-                day=ctx.day,
-                kiosk=kiosk,
-                procedure=procedure,
-            )
-            saved = self._apply(ctx, change)
-            ticket = self._result(change, saved)
-            assert ticket is not None
-            if self.highwater is not None:  # before the commit: never behind the database
-                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
-            answer = self._json_of(ctx, ticket)
-            assert answer is not None
-            if print_at is not None:
-                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
-                self._emit(ctx, "ticket.reprint", data)
-                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
-            self._remember(ctx, request, action, ticket.id, answer)
+            _, answer = self._new_ticket(ctx, svc, priority, kiosk, procedure, None, print_at)
+            self._remember(ctx, request, action, answer["id"], answer)
             return answer, False
 
         return self._write(work)
+
+    def _repeated(self, ctx: _Ctx, request: RequestKey | None, action: str) -> dict | None:
+        """The answer to the same request made earlier today (the ticket as it is now),
+        or None."""
+        earlier = self._earlier(ctx, request, action)
+        if earlier is None:
+            return None
+        ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
+        if ticket is not None:
+            return self._ticket_json(ctx.db, ctx.day, ticket)
+        return earlier[1]
+
+    def _new_ticket(
+        self,
+        ctx: _Ctx,
+        svc: Any,
+        priority: bool,
+        kiosk: str | None,
+        procedure: tuple[str, str] | None,
+        booking: BookingRef | None,
+        print_at: str | None,
+    ) -> tuple[Ticket, dict]:
+        """Number, save and announce a new ticket of ``svc`` (inside ``ctx``); returns it
+        and its JSON. ``print_at``: a kiosk told to print it at once."""
+        last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
+        change = transitions.issue(
+            service_id=svc.id,
+            prefix=svc.prefix,
+            start=svc.start,
+            width=svc.width,
+            daily_limit=svc.daily_limit,
+            last_number=last,
+            issued_today=count,
+            priority=priority,
+            now=ctx.now,
+            day=ctx.day,
+            kiosk=kiosk,
+            procedure=procedure,
+            booking=booking,
+        )
+        saved = self._apply(ctx, change)
+        ticket = self._result(change, saved)
+        assert ticket is not None
+        if self.highwater is not None:  # before the commit: never behind the database
+            self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
+        answer = self._json_of(ctx, ticket)
+        assert answer is not None
+        if print_at is not None:
+            data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
+            self._emit(ctx, "ticket.reprint", data)
+            repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+        return ticket, answer
 
     # --- booked numbers ------------------------------------------------------------
 
@@ -443,12 +468,9 @@ class QueueService:
         action = f"check_in:{code}"
 
         def work(ctx: _Ctx) -> tuple[dict, bool]:
-            earlier = self._earlier(ctx, request, action)
-            if earlier is not None:
-                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
-                if ticket is not None:
-                    return self._ticket_json(ctx.db, ctx.day, ticket), True
-                return earlier[1], True
+            again = self._repeated(ctx, request, action)
+            if again is not None:
+                return again, True
             held = store_bookings.get(ctx.db, code)
             source = "hub"
             if signed is not None:
@@ -497,38 +519,13 @@ class QueueService:
             except Conflict as exc:
                 exc.details = details
                 raise
-            if decision.late:
-                check_open(ctx.now, self.tz, self.windows)
-            procedure = decision.procedure
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
-            change = transitions.issue(
-                service_id=svc.id,
-                prefix=svc.prefix,
-                start=svc.start,
-                width=svc.width,
-                daily_limit=svc.daily_limit,
-                last_number=last,
-                issued_today=count,
-                priority=False,
-                now=ctx.now,
-                day=ctx.day,
-                kiosk=kiosk,
-                procedure=procedure,
-                booking=decision.ref,
+            if decision.late:  # an ordinary ticket: the hours hold
+                check_open(ctx.now, self.tz, self.windows, self.days)
+            ticket, answer = self._new_ticket(
+                ctx, svc, False, kiosk, decision.procedure, decision.ref, print_at
             )
-            saved = self._apply(ctx, change)
-            ticket = self._result(change, saved)
-            assert ticket is not None
-            if self.highwater is not None:  # before the commit: never behind the database
-                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
             status = core_booking.status_after(held, decision)
             store_bookings.checked_in(ctx.db, held, status, ticket.id, ctx.now, source)
-            answer = self._json_of(ctx, ticket)
-            assert answer is not None
-            if print_at is not None:
-                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
-                self._emit(ctx, "ticket.reprint", data)
-                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
             self._remember(ctx, request, action, ticket.id, answer)
             return answer, False
 
