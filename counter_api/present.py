@@ -72,6 +72,24 @@ TICKET_SCHEMA: dict[str, Any] = {
             "description": "present when issued for a procedure of the catalogue",
             "allOf": [PROCEDURE_NAMED_SCHEMA],
         },
+        "booking": {
+            "description": "present when checked in with a booking made on the province hub",
+            "allOf": [
+                {
+                    "title": "TicketBooking",
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string", "description": "the booking's code"},
+                        "slot_start": _TIME,
+                        "slot_end": _TIME,
+                        "late": {
+                            "type": "boolean",
+                            "description": "checked in after its window: an ordinary ticket",
+                        },
+                    },
+                }
+            ],
+        },
         "waiting_ahead": {"type": "integer", "minimum": 0, "description": "while waiting"},
         "estimated_wait_minutes": {
             "type": "integer",
@@ -106,6 +124,13 @@ def ticket_json(
         out["original_service"] = t.original_service
     if t.procedure is not None:
         out["procedure"] = {"code": t.procedure[0], "name": t.procedure[1]}
+    if t.booking is not None:
+        out["booking"] = {
+            "code": t.booking.code,
+            "slot_start": iso(t.booking.slot_start, tz),
+            "slot_end": iso(t.booking.slot_end, tz),
+            "late": t.booking.late,
+        }
     if t.status is Status.WAITING:
         out["waiting_ahead"] = ahead if ahead is not None else 0
         out["estimated_wait_minutes"] = estimate if estimate is not None else 0

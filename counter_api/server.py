@@ -6,7 +6,8 @@ vanished clients). The database is checked before it is opened, and recovered
 when it is damaged (counter_api.recovery).
 
 A housekeeping thread rolls the business day over at local midnight (even
-when no request comes), starts the nightly backup (counter_api.backup) and
+when no request comes), marks bookings nobody checked in as no-shows, starts
+the nightly backup (counter_api.backup) and
 feeds systemd's watchdog after checking that the database answers. SIGTERM
 and SIGINT end the streams and stop cleanly.
 """
@@ -53,7 +54,8 @@ class _Stop(KeyboardInterrupt):
 
 def housekeeping(svc: QueueService, stop: threading.Event, nightly: Nightly) -> None:
     """The server's background loop until ``stop``: the business day's rollover at
-    midnight, the nightly backup, and systemd's watchdog ping (after a database read)."""
+    midnight, bookings not kept becoming no-shows, the nightly backup, and systemd's
+    watchdog ping (after a database read)."""
     watchdog = systemd.watchdog_interval()
     last_ping = 0.0
     while not stop.is_set():
@@ -65,6 +67,7 @@ def housekeeping(svc: QueueService, stop: threading.Event, nightly: Nightly) -> 
             return
         try:
             svc.ensure_day()
+            svc.mark_booking_no_shows()
             nightly.tick(svc.clock.now())
             if watchdog and time.monotonic() - last_ping >= watchdog * 0.9:
                 with svc.store.read() as db:
@@ -113,8 +116,9 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> i
     )
     keeper.start()
     from counter_api.uplink import pusher
+    from counter_api.uplink.bookings import BookingLink
 
-    uplink = pusher.start(svc)
+    uplink = pusher.start(svc, BookingLink(svc))
     where = f"http://{host}:{server.where[1]}"
     log.info(
         "Sothutu %s serving %s on %s (business day %s)",

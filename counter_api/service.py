@@ -12,13 +12,24 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
+from counter_api.core import booking as core_booking
 from counter_api.core import codes, rating, transitions
 from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
-from counter_api.core.model import Change, Conflict, CounterState, NotFound, Status, Ticket
+from counter_api.core.model import (
+    BookingRef,
+    Change,
+    Conflict,
+    CounterState,
+    Forbidden,
+    NotFound,
+    Status,
+    Ticket,
+)
 from counter_api.events import Event, EventBus
 from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
@@ -33,8 +44,10 @@ from counter_api.present import (
     ticket_json,
 )
 from counter_api.store import Store, highwater, repo
+from counter_api.store import bookings as store_bookings
 from counter_api.store.db import Tx
 from counter_api.store.highwater import HighWater
+from sothutu import booking as booking_codes
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
 from sothutu.hours import is_open, opening, parse_hours
@@ -79,6 +92,10 @@ STATE_SCHEMA: dict[str, Any] = {
                     "service": {"type": "string"},
                     "called_at": {"type": "string", "format": "date-time"},
                     "calls": {"type": "integer"},
+                    "booked": {
+                        "type": "boolean",
+                        "description": "booked ahead and checked in within its window",
+                    },
                 },
             },
         },
@@ -126,6 +143,24 @@ class _Ctx:
     @property
     def db(self) -> Any:
         return self.tx.db
+
+
+#: The last change of the hub's bookings the centre holds (``meta``).
+CURSOR = "hub_bookings_seq"
+
+
+def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=minutes)
+
+
+def _same_booking(held: core_booking.Booking, signed: booking_codes.Signed, tz: ZoneInfo) -> bool:
+    """Whether a QR code says what the booking received from the hub says."""
+    return (
+        held.service == signed.service
+        and held.day == signed.day
+        and held.slot_start == _local(signed.day, signed.start, tz)
+        and held.slot_end == _local(signed.day, signed.end, tz)
+    )
 
 
 class QueueService:
@@ -321,41 +356,258 @@ class QueueService:
         action = f"issue:{svc.id}:{'priority' if priority else 'ordinary'}"
 
         def work(ctx: _Ctx) -> tuple[dict, bool]:
-            earlier = self._earlier(ctx, request, action)
-            if earlier is not None:
-                ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
-                if ticket is not None:
-                    return self._ticket_json(ctx.db, ctx.day, ticket), True
-                return earlier[1], True
+            again = self._repeated(ctx, request, action)
+            if again is not None:
+                return again, True
             check_open(ctx.now, self.tz, self.windows, self.days)
-            last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
-            change = transitions.issue(
-                service_id=svc.id,
-                prefix=svc.prefix,
-                start=svc.start,
-                width=svc.width,
-                daily_limit=svc.daily_limit,
-                last_number=last,
-                issued_today=count,
-                priority=priority,
-                now=ctx.now,
-                day=ctx.day,
-                kiosk=kiosk,
-                procedure=procedure,
+            _, answer = self._new_ticket(ctx, svc, priority, kiosk, procedure, None, print_at)
+            self._remember(ctx, request, action, answer["id"], answer)
+            return answer, False
+
+        return self._write(work)
+
+    def _repeated(self, ctx: _Ctx, request: RequestKey | None, action: str) -> dict | None:
+        """The answer to the same request made earlier today (the ticket as it is now),
+        or None."""
+        earlier = self._earlier(ctx, request, action)
+        if earlier is None:
+            return None
+        ticket = repo.get_ticket(ctx.db, earlier[0]) if earlier[0] else None
+        if ticket is not None:
+            return self._ticket_json(ctx.db, ctx.day, ticket)
+        return earlier[1]
+
+    def _new_ticket(
+        self,
+        ctx: _Ctx,
+        svc: Any,
+        priority: bool,
+        kiosk: str | None,
+        procedure: tuple[str, str] | None,
+        booking: BookingRef | None,
+        print_at: str | None,
+    ) -> tuple[Ticket, dict]:
+        """Number, save and announce a new ticket of ``svc`` (inside ``ctx``); returns it
+        and its JSON. ``print_at``: a kiosk told to print it at once."""
+        last, count = repo.number_stats(ctx.db, ctx.day, svc.id, svc.start)
+        change = transitions.issue(
+            service_id=svc.id,
+            prefix=svc.prefix,
+            start=svc.start,
+            width=svc.width,
+            daily_limit=svc.daily_limit,
+            last_number=last,
+            issued_today=count,
+            priority=priority,
+            now=ctx.now,
+            day=ctx.day,
+            kiosk=kiosk,
+            procedure=procedure,
+            booking=booking,
+        )
+        saved = self._apply(ctx, change)
+        ticket = self._result(change, saved)
+        assert ticket is not None
+        if self.highwater is not None:  # before the commit: never behind the database
+            self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
+        answer = self._json_of(ctx, ticket)
+        assert answer is not None
+        if print_at is not None:
+            data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
+            self._emit(ctx, "ticket.reprint", data)
+            repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+        return ticket, answer
+
+    # --- booked numbers ------------------------------------------------------------
+
+    def check_in(self, text: str, kiosk: str | None = None) -> dict:
+        """``check_in_once``'s ticket."""
+        return self.check_in_once(text, kiosk)[0]
+
+    def check_in_once(
+        self,
+        text: str,
+        kiosk: str | None = None,
+        request: RequestKey | None = None,
+        print_at: str | None = None,
+    ) -> tuple[dict, bool]:
+        """A ticket for a booking, from its code or its QR code's text (README, "Booking"),
+        and whether it is the answer given earlier today to the same ``request`` (a kiosk
+        that sent it again); ``print_at`` as for ``issue_once``.
+
+        403 ``wrong_centre`` (another centre's QR code), ``booking_forged`` (a QR code
+        whose signature is not the hub's for this centre); 404 ``unknown_booking``,
+        ``unknown_service``; 409 ``booking_cancelled``, ``booking_used``, ``too_early``
+        (with ``opens_at``), and for a late one (an ordinary ticket) ``closed`` and
+        ``daily_limit_reached``. A booking checked in within its window is called after
+        priority tickets and before walk-ins of its field, in slot order."""
+        link = self.config.hub
+        text = (text or "").strip()
+        signed: booking_codes.Signed | None = None
+        if not link.centre_id:
+            raise NotFound(
+                "unknown_booking", "this centre takes no bookings ([hub] centre_id is not set)"
             )
-            saved = self._apply(ctx, change)
-            ticket = self._result(change, saved)
-            assert ticket is not None
-            if self.highwater is not None:  # before the commit: never behind the database
-                self.highwater.cover(ctx.day, svc.id, ticket.number, ticket.id)
-            answer = self._json_of(ctx, ticket)
-            assert answer is not None
-            if print_at is not None:
-                data = {"ticket": answer, "kiosk": print_at, "business_date": ctx.day.isoformat()}
-                self._emit(ctx, "ticket.reprint", data)
-                repo.log_action(ctx.db, ctx.now, ctx.day, "print", ticket, None)
+        if booking_codes.looks_like_qr(text):
+            try:
+                signed, _ = booking_codes.parse_qr(text)
+            except booking_codes.NotABooking as exc:
+                raise NotFound("unknown_booking", f"unreadable booking QR code: {exc}") from None
+            if signed.centre != link.centre_id:
+                raise Forbidden(
+                    "wrong_centre",
+                    f"this booking is for centre {signed.centre!r}, not {link.centre_id!r}",
+                )
+            code = signed.code
+        else:
+            found = booking_codes.normalize_code(text)
+            if found is None:
+                raise NotFound("unknown_booking", "not a booking code (6 characters)")
+            code = found
+
+        action = f"check_in:{code}"
+
+        def work(ctx: _Ctx) -> tuple[dict, bool]:
+            again = self._repeated(ctx, request, action)
+            if again is not None:
+                return again, True
+            held = store_bookings.get(ctx.db, code)
+            source = "hub"
+            if signed is not None:
+                if link.booking_key:
+                    try:
+                        booking_codes.verify(link.booking_key, text)
+                    except booking_codes.Forged:
+                        raise Forbidden(
+                            "booking_forged", "the QR code's signature is not the hub's"
+                        ) from None
+                elif held is None:
+                    raise NotFound(
+                        "unknown_booking",
+                        "no such booking received from the hub, and no [hub] booking_key to "
+                        "check its QR code with",
+                    )
+                if held is not None and not _same_booking(held, signed, self.tz):
+                    raise Forbidden(
+                        "booking_forged", "the QR code does not match the booking received"
+                    )
+                if held is None:
+                    source = "qr"
+                    held = core_booking.Booking(
+                        code=signed.code,
+                        service=signed.service,
+                        day=signed.day,
+                        slot_start=_local(signed.day, signed.start, self.tz),
+                        slot_end=_local(signed.day, signed.end, self.tz),
+                    )
+            if held is None:
+                raise NotFound("unknown_booking", f"no booking {code}")
+            details = {"booking": self._booking_json(held)}
+            svc = self.config.service(held.service)
+            if svc is None:
+                raise NotFound("unknown_service", f"no service {held.service!r}", details)
+            try:
+                decision = core_booking.check_in(
+                    held,
+                    ctx.now,
+                    self.config.booking.early_minutes,
+                    self.config.booking.late_minutes,
+                )
+            except core_booking.TooEarly as exc:
+                exc.details = {**details, "opens_at": iso(exc.opens_at, self.tz)}
+                raise
+            except Conflict as exc:
+                exc.details = details
+                raise
+            if decision.late:  # an ordinary ticket: the hours hold
+                check_open(ctx.now, self.tz, self.windows, self.days)
+            ticket, answer = self._new_ticket(
+                ctx, svc, False, kiosk, decision.procedure, decision.ref, print_at
+            )
+            status = core_booking.status_after(held, decision)
+            store_bookings.checked_in(ctx.db, held, status, ticket.id, ctx.now, source)
             self._remember(ctx, request, action, ticket.id, answer)
             return answer, False
+
+        return self._write(work)
+
+    def _booking_json(self, b: core_booking.Booking) -> dict[str, Any]:
+        svc = self.config.service(b.service)
+        return {
+            "code": b.code,
+            "service": b.service,
+            "service_name": svc.name if svc else b.service,
+            "date": b.day.isoformat(),
+            "slot_start": iso(b.slot_start, self.tz),
+            "slot_end": iso(b.slot_end, self.tz),
+            "status": b.status,
+        }
+
+    def day_bookings(self, day: date) -> list[dict[str, Any]]:
+        """The bookings of ``day`` the centre holds, by slot, with their ticket's code."""
+        with self.store.read() as db:
+            rows = store_bookings.of_day(db, day)
+        out = []
+        for b, source, ticket in rows:
+            item = self._booking_json(b)
+            item.pop("date")
+            out.append(
+                {
+                    **item,
+                    "date": b.day.isoformat(),
+                    "procedure": (
+                        {"code": b.procedure[0], "name": b.procedure[1]} if b.procedure else None
+                    ),
+                    "ticket": ticket,
+                    "source": source,
+                }
+            )
+        return out
+
+    def sync_bookings(self, items: list[dict[str, Any]], cursor: int | None = None) -> int:
+        """Keep the bookings and cancellations the hub sent and the hub's cursor after
+        them (one transaction); returns how many it took (a malformed one is logged and
+        left out)."""
+        good = []
+        for item in items:
+            try:
+                good.append((store_bookings.from_hub(item, self.tz), item.get("seq")))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                log.warning("hub sent a malformed booking, left out: %.200r", item)
+
+        def work(ctx: _Ctx) -> int:
+            for b, seq in good:
+                store_bookings.merge(
+                    ctx.db, b, seq if isinstance(seq, int) else None, "hub", ctx.now
+                )
+            if cursor is not None:
+                repo.set_meta(ctx.db, CURSOR, str(cursor))
+            return len(good)
+
+        if not good:
+            with self.store.read() as db:
+                if cursor is None or repo.get_meta(db, CURSOR) == str(cursor):
+                    return 0  # nothing new: no write transaction on every push
+        return self._write(work)
+
+    def mark_booking_no_shows(self) -> int:
+        """Bookings nobody checked in by ``[booking] no_show_minutes`` after their slot
+        ended become no-shows; each is logged (``booking_no_show``) and so reaches the
+        hub, which applies the province's no-show rule."""
+        minutes = self.config.booking.no_show_minutes
+        with self.store.read() as db:
+            limit = self.clock.now() - timedelta(minutes=minutes)
+            if not store_bookings.waiting_before(db, limit):
+                return 0  # the usual case: no write transaction every half minute
+
+        def work(ctx: _Ctx) -> int:
+            due = store_bookings.waiting_before(ctx.db, ctx.now - timedelta(minutes=minutes))
+            for b in due:
+                store_bookings.set_status(ctx.db, b.code, core_booking.NO_SHOW, ctx.now)
+                repo.log_booking(ctx.db, ctx.now, ctx.day, "booking_no_show", b.code, b.service)
+            if due:
+                log.info("bookings not kept: %s", ", ".join(b.code for b in due))
+            return len(due)
 
         return self._write(work)
 
@@ -841,6 +1093,7 @@ class QueueService:
                     "service": r["service"],
                     "called_at": iso(r["called_at"], self.tz),
                     "calls": r["calls"],
+                    "booked": r["booked"],
                 }
                 for r in repo.recent_calls(db, day)
             ],

@@ -6,7 +6,8 @@ Everything lives in a temp folder and goes away on Ctrl-C. The three centres run
 the real queue server (counter_api) with a [hub] section and push to the hub
 every few seconds; yesterday and this morning are simulated into their databases
 first, so the overview, the centre pages and the reports have figures. A fourth
-centre is registered but never connects (how an offline box looks).
+centre is registered but never connects (how an offline box looks). Citizens can
+book numbers ahead at the three (/dat-lich) and check them in at their servers.
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def centre_config(folder: Path, port: int, hub_url: str, centre: str, token: str) -> Path:
+def centre_config(
+    folder: Path, port: int, hub_url: str, centre: str, token: str, booking_key: str
+) -> Path:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     head, _, _ = text.partition("\n[hub]\n")
     head = head.replace("port = 8080", f"port = {port}", 1)
+    # opening hours: the booking pages cut them into slots (none without hours)
+    head = head.replace("\nhours = []\n", '\nhours = ["07:00-11:30", "13:00-17:00"]\n', 1)
     head = head.replace('database = "var/queue.db"', f'database = "{folder / "queue.db"}"')
     head = head.replace('connection = "preview:var/tickets"', f'connection = "preview:{folder}"')
     head = head.replace(
@@ -57,7 +62,7 @@ def centre_config(folder: Path, port: int, hub_url: str, centre: str, token: str
     path = folder / "config.toml"
     path.write_text(
         head + f'\n[hub]\nurl = "{hub_url}"\ncentre_id = "{centre}"\ntoken = "{token}"\n'
-        "push_seconds = 5\n",
+        f'booking_key = "{booking_key}"\npush_seconds = 5\n',
         encoding="utf-8",
     )
     return path
@@ -95,13 +100,12 @@ def main() -> int:
         db = Database(url, 2)
         with db.connection() as conn:
             schema.migrate(conn)
-        tokens = {
+        keys = {
             cid: accounts.add_centre(db, cid, name, district) for cid, name, district, _ in CENTRES
         }
         accounts.add_centre(db, "dai-ngai", "Trung tâm PVHCC xã Đại Ngãi", "Long Phú")
         accounts.add_user(db, "tinh", "province", PASSWORD)
         accounts.add_user(db, "culaodung", "centre:cu-lao-dung", PASSWORD)
-        db.close()
         hub_url = f"http://127.0.0.1:{args.port}"
         config = work / "hub.toml"
         config.write_text(
@@ -120,6 +124,13 @@ def main() -> int:
             .replace("secure_cookies = true", "secure_cookies = false"),
             encoding="utf-8",
         )
+        from hub.bookings import update_settings
+        from hub.config import load_config
+
+        for cid, name, _district, _ in CENTRES:  # citizens may book at the three
+            address = f"Trụ sở UBND, {name.split(' ', 3)[-1]}"
+            update_settings(db, load_config(config), cid, {"enabled": True, "address": address})
+        db.close()
         py = sys.executable
         hub = subprocess.Popen([py, "-m", "hub", "--config", str(config)], cwd=ROOT)
         procs.append(("hub", hub))
@@ -132,7 +143,7 @@ def main() -> int:
             folder = work / cid
             folder.mkdir()
             port = free_port()
-            path = centre_config(folder, port, hub_url, cid, tokens[cid])
+            path = centre_config(folder, port, hub_url, cid, *keys[cid])
             print(f"demo-hub: simulating a day at {name} …", flush=True)
             simulate_day(path, now.date() - timedelta(days=1), tickets=tickets, seed=i + 1)
             hour = min(max(now.hour + now.minute / 60, 7.5), 23.9)
@@ -152,6 +163,7 @@ Sothutu province hub demo is running.
   Hub (province)   {hub_url}/          user tinh, password {PASSWORD}
   Hub (a centre)   {hub_url}/          user culaodung, password {PASSWORD}
   Province report  {hub_url}/reports   (Excel, printable monthly summary)
+  Booking ahead    {hub_url}/dat-lich  (citizens' pages: phone size in the browser)
   Centres (they push every 5 s; admin password in config.example.toml):
 """
             + "\n".join(lines)

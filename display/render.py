@@ -17,6 +17,7 @@ import pygame
 
 from display.fit import Fonts, Overflow, Painter
 from display.state import (
+    TEXT_BOOKED,
     TEXT_CALL,
     TEXT_COUNTER,
     TEXT_NO_CALL,
@@ -46,6 +47,7 @@ RED = (200, 30, 30)
 PAUSED = (255, 160, 90)
 STALE = (120, 132, 150)
 STALE_CODE = (150, 150, 120)
+BOOKED = (31, 95, 168)  # the "ĐẶT LỊCH" pill
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,13 @@ class Renderer:
         label = pygame.Rect(inner.x, inner.y, inner.w, inner.h * 0.15)
         code = pygame.Rect(inner.x, label.bottom, inner.w, inner.h * 0.61).inflate(0, -u * 2)
         counter = pygame.Rect(inner.x, code.bottom + u, inner.w, inner.bottom - code.bottom - u)
+        if h.booked:  # a pill on the right of the label: why it goes before earlier numbers
+            pill = pygame.Rect(0, 0, round(label.w * 0.3), label.h).move(
+                label.right - round(label.w * 0.3), label.y
+            )
+            label = pygame.Rect(label.x, label.y, pill.x - label.x - u, label.h)
+            pygame.draw.rect(p.surface, BOOKED, pill, border_radius=max(4, pill.h // 4))
+            p.text("booked", TEXT_BOOKED, pill.inflate(-u, -u // 2), WHITE, max_size=round(5 * u))
         p.text("call_label", TEXT_CALL, label, label_c, max_size=round(6 * u))
         # The code: about a fifth of the screen's height (at least 12%), readable from 8 m.
         p.text(

@@ -27,6 +27,7 @@ from sothutu.wall import (  # noqa: F401  (re-exported: render and tests read th
     CONNECT_GRACE,
     LIVE_AFTER,
     RECENT_KEPT,
+    TEXT_BOOKED,
     TEXT_CALL,
     TEXT_CONNECTING,
     TEXT_COUNTER,
@@ -72,6 +73,7 @@ class Call:
     at: datetime
     recall: bool = False
     ticket_id: int | None = None
+    booked: bool = False  # booked ahead and checked in on time: called before walk-ins
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def _snapshot(state: DisplayState, data: dict[str, Any], now: datetime) -> Displ
                 service=str(r.get("service", "")),
                 at=at,
                 recall=int(r.get("calls") or 1) > 1,
+                booked=r.get("booked") is True,
             )
         )
     newest = calls[0] if calls else None
@@ -261,6 +264,7 @@ def _called(
         at=at,
         recall=recall,
         ticket_id=t.get("id"),
+        booked=booked(t),
     )
     rest = tuple(
         c
@@ -283,6 +287,12 @@ def _calls(ticket: dict[str, Any]) -> int | None:
     """The ticket's ``calls``, when the event says it (a whole number)."""
     n = ticket.get("calls")
     return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
+
+
+def booked(ticket: dict[str, Any]) -> bool:
+    """A ticket of a booking checked in within its window (not a late, ordinary one)."""
+    b = ticket.get("booking")
+    return isinstance(b, dict) and b.get("late") is False
 
 
 def _ended(state: DisplayState, data: dict[str, Any]) -> DisplayState:
@@ -354,6 +364,7 @@ class Headline:
     recall: bool
     fresh: bool  # within the highlight time after the call
     lit: bool  # drawn highlighted in this blink phase
+    booked: bool = False  # marked "ĐẶT LỊCH": why it comes before earlier walk-ins
 
 
 @dataclass(frozen=True)
@@ -438,6 +449,7 @@ def view(state: DisplayState, now: datetime, tz: tzinfo | None = None) -> View:
             recall=newest.recall,
             fresh=fresh,
             lit=fresh and phase % 2 == 0,
+            booked=newest.booked,
         )
     counters = tuple(
         CounterRow(

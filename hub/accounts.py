@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import psycopg
 
 from hub.db import Database
+from sothutu.booking import new_key
 
 SESSION_HOURS = 12
 THROTTLE_LIMIT = 5
@@ -44,8 +45,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def add_centre(db: Database, centre_id: str, name: str, district: str = "") -> str:
-    """Register a centre; returns its new token (shown once, stored as a hash)."""
+def add_centre(db: Database, centre_id: str, name: str, district: str = "") -> tuple[str, str]:
+    """Register a centre; returns its new token (shown once, stored as a hash) and its
+    booking key (which signs its bookings' QR codes; ``centre key`` shows it again)."""
     if not CENTRE_ID.fullmatch(centre_id):
         raise AccountError(
             f"centre id {centre_id!r}: use lower-case letters, digits and '-' (e.g. cu-lao-dung)"
@@ -53,18 +55,55 @@ def add_centre(db: Database, centre_id: str, name: str, district: str = "") -> s
     if not name.strip():
         raise AccountError("the centre needs a name (--name)")
     token = secrets.token_urlsafe(32)
-    with db.connection() as conn:
+    key = new_key()
+    with db.connection() as conn, conn.transaction():
         try:
             conn.execute(
-                "INSERT INTO centres (id, name, district, token_hash) VALUES (%s, %s, %s, %s)",
-                (centre_id, name.strip(), district.strip(), token_hash(token)),
+                "INSERT INTO centres (id, name, district, token_hash, booking_key) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (centre_id, name.strip(), district.strip(), token_hash(token), key),
             )
         except psycopg.errors.UniqueViolation:
             raise AccountError(
                 f"centre {centre_id!r} exists already; use 'centre token {centre_id}' for a "
                 "new token"
             ) from None
-    return token
+        conn.execute("INSERT INTO booking_feed (centre_id) VALUES (%s)", (centre_id,))
+    return token, key
+
+
+def rename_centre(
+    db: Database, centre_id: str, name: str | None = None, district: str | None = None
+) -> None:
+    """Change how the province names a centre, or its district."""
+    if name is not None and not name.strip():
+        raise AccountError("the centre needs a name (--name)")
+    with db.connection() as conn:
+        cur = conn.execute(
+            "UPDATE centres SET name = coalesce(%s, name), district = coalesce(%s, district) "
+            "WHERE id = %s",
+            (
+                name.strip() if name else None,
+                district.strip() if district is not None else None,
+                centre_id,
+            ),
+        )
+        if cur.rowcount != 1:
+            raise AccountError(f"no centre {centre_id!r}")
+
+
+def booking_key(db: Database, centre_id: str, *, renew: bool = False) -> str:
+    """A centre's booking key; ``renew`` replaces it (QR codes signed before then no longer
+    verify offline at the centre until it has the new key)."""
+    with db.connection() as conn:
+        if renew:
+            conn.execute(
+                "UPDATE centres SET booking_key = %s WHERE id = %s", (new_key(), centre_id)
+            )
+        row = conn.execute("SELECT booking_key FROM centres WHERE id = %s", (centre_id,)).fetchone()
+    if row is None:
+        raise AccountError(f"no centre {centre_id!r}")
+    return row[0]
 
 
 def new_token(db: Database, centre_id: str) -> str:

@@ -108,12 +108,81 @@ class ReportsSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BookingSection:
+    """Booking a number ahead (/dat-lich): the province's defaults for every centre
+    (``centre set`` changes one centre's), the caps per person, the no-show rule and the
+    per-address limits."""
+
+    slot_minutes: int = setting(
+        30, help="Default length of a booking slot, in minutes.", check=_between(5, 240)
+    )
+    capacity: int = setting(2, help="Default places per slot and field.", check=_between(0, 500))
+    lead_minutes: int = setting(
+        60,
+        help="Default time before a slot when booking it closes, in minutes.",
+        check=_between(0, 10080),
+    )
+    days_ahead: int = setting(
+        6,
+        help="Citizens book today and this many more working days of the centre.",
+        check=_between(0, 60),
+    )
+    per_person_day: int = setting(
+        2,
+        help="Bookings one person (one CCCD number) may hold for one day, across the province.",
+        check=_between(1, 20),
+    )
+    per_person_field: int = setting(
+        1,
+        help="Bookings one person may hold for one day in one field of one centre.",
+        check=_between(1, 20),
+    )
+    no_show_limit: int = setting(
+        3,
+        help="This many bookings not checked in within no_show_days days bar the person "
+        "from booking for ban_days days; 0 turns the rule off.",
+        check=_between(0, 100),
+    )
+    no_show_days: int = setting(30, help="See no_show_limit.", check=_between(1, 366))
+    ban_days: int = setting(14, help="See no_show_limit.", check=_between(1, 366))
+    reads_per_minute: int = setting(
+        120,
+        help="Booking pages and slot look-ups one address may ask a minute (429 beyond). "
+        "Mobile networks put many phones behind one address: keep it generous.",
+        check=_between(5, 100000),
+    )
+    writes_per_hour: int = setting(
+        30,
+        help="Bookings and cancellations one address may try an hour (429 beyond).",
+        check=_between(1, 100000),
+    )
+    person_key: str = setting(
+        "",
+        help="Keys the HMAC under which the hub keeps CCCD numbers (never the numbers "
+        'themselves); "" derives it from [server] secret_key. Changing it forgets who '
+        "booked what (caps and no-shows start again).",
+    )
+
+    def defaults(self) -> Any:
+        """The province's default settings of a centre (``booking_rules.Settings``)."""
+        from hub.booking_rules import Settings
+
+        return Settings(
+            slot_minutes=self.slot_minutes,
+            capacity=self.capacity,
+            lead_minutes=self.lead_minutes,
+            days_ahead=self.days_ahead,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class HubConfig:
     path: Path
     server: ServerSection
     database: DatabaseSection
     hub: HubSection = field(default_factory=HubSection)
     reports: ReportsSection = field(default_factory=ReportsSection)
+    booking: BookingSection = field(default_factory=BookingSection)
 
 
 SECTIONS: dict[str, tuple[type, bool]] = {
@@ -121,6 +190,7 @@ SECTIONS: dict[str, tuple[type, bool]] = {
     "database": (DatabaseSection, True),
     "hub": (HubSection, False),
     "reports": (ReportsSection, False),
+    "booking": (BookingSection, False),
 }
 
 
@@ -144,6 +214,10 @@ def parse_config(data: dict[str, Any], path: Path) -> HubConfig:
     problem = _secret(config.server.secret_key)
     if problem:
         raise ConfigError(f"server.secret_key: {problem}")
+    if config.booking.person_key:
+        problem = _secret(config.booking.person_key)
+        if problem:
+            raise ConfigError(f"booking.person_key: {problem}")
     return config
 
 

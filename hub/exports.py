@@ -4,8 +4,10 @@ the centres, ``sothutu.reports.sheets``).
 Columns (docs/hub.md): centre, district, field, issued, served, no-show, mean wait and
 the wait 90% of citizens stayed within, in minutes, the share of served tickets within
 the service level, ratings, the mean score and the satisfied share (Hài lòng or Rất hài
-lòng). Cells are typed: the pages write them as Vietnamese readers do, CSV in its
-dialect, .xlsx as numbers with number formats.
+lòng); tickets of bookings checked in on time, the other tickets (walk-ins and late
+arrivals), bookings nobody checked in, and booked citizens' mean arrival against their
+slot's start (negative: early). Cells are typed: the pages write them as Vietnamese
+readers do, CSV in its dialect, .xlsx as numbers with number formats.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ from sothutu.reports.table import (
 LABELS = 3
 
 
+#: The booking columns (left out of the printed month when nobody booked).
+BOOKING_COLUMNS = [
+    ("Đặt lịch, đến đúng giờ", COUNT),
+    ("Không đặt lịch", COUNT),
+    ("Lịch hẹn không đến", COUNT),
+    ("Đến so với giờ hẹn, trung bình (phút)", MINUTES),
+]
+
+
 def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
@@ -51,6 +62,7 @@ def columns(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Số đánh giá", COUNT),
         ("Điểm hài lòng (1–5)", SCORE),
         (SATISFIED, SHARE),
+        *BOOKING_COLUMNS,
     ]
 
 
@@ -73,6 +85,10 @@ def _cells(item: dict[str, Any], centre: str, district: str, field: str) -> list
         r["count"],
         r["mean"],
         r["satisfied"],
+        item["booking"]["booked"],
+        item["booking"]["walk_in"],
+        item["booking"]["no_show"],
+        _minutes(item["booking"]["arrival_avg_s"]),
     ]
 
 
@@ -108,7 +124,11 @@ def table(report: dict[str, Any], *, per_field: bool = True) -> Table:
 def print_table(report: dict[str, Any]) -> Table:
     """The printed month: a numbered line per centre, then the province's total."""
     t = table(report, per_field=False)
-    keep = [i for i, h in enumerate(t.headings) if h != "Lĩnh vực"]
+    booked = report["total"] is not None and any(
+        report["total"]["booking"][k] for k in ("booked", "late", "bookings")
+    )
+    skip = {"Lĩnh vực"} | (set() if booked else {h for h, _ in BOOKING_COLUMNS})
+    keep = [i for i, h in enumerate(t.headings) if h not in skip]
     numbered = []
     for n, r in enumerate(t.rows, start=1):
         numbered.append([None if t.is_total(r) else n, *(r[i] for i in keep)])

@@ -36,6 +36,13 @@ class Row:
     priority: bool | None = None
     procedure: str | None = None
     score: int | None = None
+    #: a booking's code: on an ``issued`` row of a checked-in ticket, or on a
+    #: ``booking_no_show`` row (a booking nobody checked in)
+    booking: str | None = None
+    slot_start: float | None = None
+    slot_end: float | None = None
+    #: checked in after its window: the ticket is an ordinary one
+    booking_late: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,9 @@ class TicketState:
     first_called_at: float | None = None
     called_at: float | None = None
     finished_at: float | None = None
+    booking: str | None = None
+    slot_start: float | None = None
+    booking_late: bool = False
 
 
 def apply(t: TicketState | None, r: Row) -> TicketState | None:
@@ -69,6 +79,9 @@ def apply(t: TicketState | None, r: Row) -> TicketState | None:
             status="waiting",
             issued_at=r.at,
             priority=bool(r.priority),
+            booking=r.booking,
+            slot_start=r.slot_start,
+            booking_late=bool(r.booking_late),
         )
     if t is None:
         return None
@@ -111,6 +124,9 @@ def ticket_row(t: TicketState) -> TicketRow:
         first_called_at=t.first_called_at,
         called_at=t.called_at,
         finished_at=t.finished_at,
+        booking=t.booking,
+        slot_start=t.slot_start,
+        booking_late=int(t.booking_late),
     )
 
 
@@ -144,7 +160,7 @@ def report_rows(
 
 # --- rollups -------------------------------------------------------------------------
 
-COUNTS = ("issued", "called", "served", "no_show", "expired")
+COUNTS = ("issued", "called", "served", "no_show", "expired", "booked", "late")
 
 
 @dataclass
@@ -155,10 +171,15 @@ class Delta:
     waits: list[float] = field(default_factory=list)  # seconds, tickets first called
     served_waits: list[float] = field(default_factory=list)  # seconds, tickets served
     ratings: list[int] = field(default_factory=lambda: [0] * 5)  # count per score 1..5
+    arrival_s: float = 0.0  # booked citizens' check-in minus slot start, summed
 
     def empty(self) -> bool:
         return not (
-            any(self.counts.values()) or self.waits or self.served_waits or any(self.ratings)
+            any(self.counts.values())
+            or self.waits
+            or self.served_waits
+            or any(self.ratings)
+            or self.arrival_s
         )
 
 
@@ -169,6 +190,8 @@ def _contribution(t: TicketState | None) -> dict[tuple[str, str], int]:
         return {}
     c: dict[tuple[str, str], int] = defaultdict(int)
     c[(t.original_service, "issued")] += 1
+    if t.booking is not None:
+        c[(t.original_service, "late" if t.booking_late else "booked")] += 1
     if t.first_called_at is not None:
         c[(t.service, "called")] += 1
     if t.status == "done":
@@ -199,6 +222,10 @@ def rollup(
         if after is None or after is before:
             continue
         changed[r.ticket_id] = after
+        if before is None and after.booking is not None and after.slot_start is not None:
+            deltas[(after.day, after.original_service)].arrival_s += (
+                after.issued_at - after.slot_start
+            )
         old, new = _contribution(before), _contribution(after)
         for key in set(old) | set(new):
             diff = new.get(key, 0) - old.get(key, 0)

@@ -16,11 +16,13 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
-from hub import fold
+from hub import bookings, fold
 from hub.db import Database
+from sothutu.booking import normalize_code
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ class Push:
     setup: dict[str, Any]
     version: str
     sent_at: datetime | None
+    #: the centre's cursor of bookings it holds (None: a centre that takes none)
+    bookings_after: int | None = None
+    #: the centre's procedure catalogue, sent when the hub's digest differs from its own
+    catalogue: list[dict[str, Any]] | None = None
 
 
 def _int(v: Any, where: str, *, optional: bool = False, low: int = 0) -> int | None:
@@ -110,6 +116,7 @@ def parse(body: Any) -> Push:
         tid = code = service = procedure = None
         priority = None
         day = business_date
+        booking = slot_start = slot_end = late = None
         if ticket is not None:
             if not isinstance(ticket, dict):
                 raise IngestError(f"{where}.ticket: must be an object or null")
@@ -124,6 +131,15 @@ def parse(body: Any) -> Push:
             if not isinstance(pr, bool):
                 raise IngestError(f"{where}.ticket.priority: must be true or false")
             priority = pr
+            if ticket.get("booking") is not None:
+                booking, slot_start, slot_end, late = _booking(
+                    ticket["booking"], f"{where}.ticket.booking"
+                )
+        if action == "booking_no_show":
+            booking, slot_start, slot_end, late = _booking(raw.get("booking"), f"{where}.booking")
+            b = raw["booking"]
+            day = _date(b.get("date"), f"{where}.booking.date")
+            service = _str(b.get("service"), f"{where}.booking.service", limit=63)
         counter = _int(raw.get("counter"), f"{where}.counter", optional=True)
         calls = _int(raw.get("calls"), f"{where}.calls", optional=True)
         score = None
@@ -148,6 +164,10 @@ def parse(body: Any) -> Push:
                 priority=priority,
                 procedure=procedure,
                 score=score,
+                booking=booking,
+                slot_start=slot_start,
+                slot_end=slot_end,
+                booking_late=late,
             )
         )
     health = body.get("health") or {}
@@ -158,6 +178,12 @@ def parse(body: Any) -> Push:
         raise IngestError("setup: must be an object")
     _check_setup(setup)
     sent = body.get("sent_at")
+    bookings_after = body.get("bookings_after")
+    if bookings_after is not None:
+        bookings_after = _int(bookings_after, "bookings_after")
+    catalogue = body.get("catalogue")
+    if catalogue is not None:
+        catalogue = _catalogue(catalogue, setup)
     return Push(
         centre=centre or "",
         after=after or 0,
@@ -167,7 +193,45 @@ def parse(body: Any) -> Push:
         setup=setup,
         version=_str(body.get("version", ""), "version", limit=40) or "",
         sent_at=_time(sent, "sent_at") if sent is not None else None,
+        bookings_after=bookings_after,
+        catalogue=catalogue,
     )
+
+
+def _booking(b: Any, where: str) -> tuple[str, float, float, bool]:
+    """A booking as a row names it: code, slot start and end, checked in late."""
+    if not isinstance(b, dict):
+        raise IngestError(f"{where}: must be an object")
+    code = normalize_code(b.get("code") if isinstance(b.get("code"), str) else "")
+    if code is None:
+        raise IngestError(f"{where}.code: not a booking code")
+    start = _time(b.get("slot_start"), f"{where}.slot_start").timestamp()
+    end = _time(b.get("slot_end"), f"{where}.slot_end").timestamp()
+    late = b.get("late", False)
+    if not isinstance(late, bool):
+        raise IngestError(f"{where}.late: must be true or false")
+    return code, start, end, late
+
+
+#: The largest catalogue one push may carry.
+MAX_PROCEDURES = 5000
+
+
+def _catalogue(items: Any, setup: dict[str, Any]) -> list[dict[str, Any]]:
+    """The centre's procedures (each its catalogue JSON, ``sothutu.procedures.model``)."""
+    if not isinstance(items, list) or len(items) > MAX_PROCEDURES:
+        raise IngestError(f"catalogue: must be a list of at most {MAX_PROCEDURES} procedures")
+    out = []
+    for i, p in enumerate(items):
+        where = f"catalogue[{i}]"
+        if not isinstance(p, dict):
+            raise IngestError(f"{where}: must be an object")
+        for key in ("code", "name", "service"):
+            _str(p.get(key), f"{where}.{key}", limit=400)
+        out.append(p)
+    if not isinstance(setup.get("catalogue_digest"), str):
+        raise IngestError("setup.catalogue_digest: a catalogue comes with its digest")
+    return out
 
 
 def _check_setup(setup: dict[str, Any]) -> None:
@@ -177,6 +241,21 @@ def _check_setup(setup: dict[str, Any]) -> None:
     for i, c in enumerate(setup.get("counters", [])):
         if not isinstance(c, dict) or not isinstance(c.get("number"), int):
             raise IngestError(f"setup.counters[{i}]: must be an object with a number")
+    if "timezone" in setup:
+        try:
+            ZoneInfo(str(setup["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise IngestError("setup.timezone: not an IANA timezone") from None
+    days = setup.get("days", [])
+    if not isinstance(days, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+        raise IngestError("setup.days: must be a list of weekdays 1 (Monday) to 7")
+    closed = setup.get("closed_days", [])
+    if not isinstance(closed, list) or len(closed) > 1000:
+        raise IngestError("setup.closed_days: must be a list of dates")
+    for i, d in enumerate(closed):
+        _date(d, f"setup.closed_days[{i}]")
+    if not isinstance(setup.get("booking", {}), dict):
+        raise IngestError("setup.booking: must be an object")
 
 
 # --- storing -----------------------------------------------------------------------------
@@ -184,10 +263,12 @@ def _check_setup(setup: dict[str, Any]) -> None:
 # Arrays go as binary parameters (%b): psycopg's text arrays quote every element.
 _INSERT_ROWS = """
 INSERT INTO rows (centre_id, day, seq, business_date, at, action, ticket_id, code, service,
-                  counter, calls, priority, procedure, score)
+                  counter, calls, priority, procedure, score, booking, slot_start, slot_end,
+                  booking_late)
 SELECT %s, * FROM unnest(%b::date[], %b::bigint[], %b::date[], %b::timestamptz[], %b::text[],
                          %b::bigint[], %b::text[], %b::text[], %b::int[], %b::int[],
-                         %b::bool[], %b::text[], %b::smallint[])
+                         %b::bool[], %b::text[], %b::smallint[], %b::text[], %b::float8[],
+                         %b::float8[], %b::bool[])
 ON CONFLICT DO NOTHING
 RETURNING seq
 """
@@ -195,10 +276,11 @@ RETURNING seq
 _UPSERT_TICKETS = """
 INSERT INTO tickets (centre_id, ticket_id, day, original_service, service, status, counter,
                      calls, priority, issued_at, first_called_at, called_at, finished_at,
-                     touched_at)
+                     booking, slot_start, booking_late, touched_at)
 SELECT %s, *, now() FROM unnest(%b::bigint[], %b::date[], %b::text[], %b::text[], %b::text[],
                                 %b::int[], %b::int[], %b::bool[], %b::float8[], %b::float8[],
-                                %b::float8[], %b::float8[])
+                                %b::float8[], %b::float8[], %b::text[], %b::float8[],
+                                %b::bool[])
 ON CONFLICT (centre_id, ticket_id) DO UPDATE SET
     service = EXCLUDED.service, status = EXCLUDED.status, counter = EXCLUDED.counter,
     calls = EXCLUDED.calls, first_called_at = EXCLUDED.first_called_at,
@@ -207,12 +289,14 @@ ON CONFLICT (centre_id, ticket_id) DO UPDATE SET
 
 _UPSERT_DAILY = """
 INSERT INTO daily AS d (centre_id, day, service, issued, called, served, no_show, expired,
-                        waits, served_waits, ratings)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                        booked, late, waits, served_waits, ratings, arrival_sum_s)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (centre_id, day, service) DO UPDATE SET
     issued = d.issued + EXCLUDED.issued, called = d.called + EXCLUDED.called,
     served = d.served + EXCLUDED.served, no_show = d.no_show + EXCLUDED.no_show,
     expired = d.expired + EXCLUDED.expired,
+    booked = d.booked + EXCLUDED.booked, late = d.late + EXCLUDED.late,
+    arrival_sum_s = d.arrival_sum_s + EXCLUDED.arrival_sum_s,
     waits = d.waits || EXCLUDED.waits, served_waits = d.served_waits || EXCLUDED.served_waits,
     ratings = ARRAY[d.ratings[1] + EXCLUDED.ratings[1], d.ratings[2] + EXCLUDED.ratings[2],
                     d.ratings[3] + EXCLUDED.ratings[3], d.ratings[4] + EXCLUDED.ratings[4],
@@ -268,7 +352,21 @@ def store(db: Database, centre_id: str, push: Push, received: datetime) -> dict[
                 centre_id,
             ),
         )
-    return {"ack": acked, "stored": inserted, "received": len(push.rows) + len(push.gaps)}
+        answer: dict[str, Any] = {
+            "ack": acked,
+            "stored": inserted,
+            "received": len(push.rows) + len(push.gaps),
+        }
+        if push.catalogue is not None:
+            bookings.store_catalogue(
+                conn, centre_id, push.catalogue, str(push.setup.get("catalogue_digest"))
+            )
+        if push.bookings_after is not None:
+            answer |= bookings.feed(conn, centre_id, push.bookings_after)
+            answer["catalogue_digest"] = conn.execute(
+                "SELECT catalogue_digest FROM centres WHERE id = %s", (centre_id,)
+            ).fetchone()[0]
+    return answer
 
 
 def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) -> int:
@@ -290,6 +388,10 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
             "priority",
             "procedure",
             "score",
+            "booking",
+            "slot_start",
+            "slot_end",
+            "booking_late",
         ),
     )
     cols[3] = [datetime.fromtimestamp(t, UTC) for t in cols[3]]
@@ -297,13 +399,29 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
     if not new:
         return 0
     fresh = [r for r in rows if r.seq in new]
+    seen = [
+        (
+            r.booking,
+            "no_show"
+            if r.action == "booking_no_show"
+            else "late"
+            if r.booking_late
+            else "checked_in",
+            r.at,
+            r.code,
+        )
+        for r in fresh
+        if r.booking is not None and r.action in ("issued", "booking_no_show")
+    ]
+    if seen:
+        bookings.arrivals(conn, centre_id, seen)
     ids = sorted({r.ticket_id for r in fresh if r.ticket_id is not None and r.action != "issued"})
     states: dict[int, fold.TicketState] = {}
     if ids:
         for t in conn.execute(
             "SELECT ticket_id, day, original_service, service, status, counter, calls, "
-            "priority, issued_at, first_called_at, called_at, finished_at "
-            "FROM tickets WHERE centre_id = %s AND ticket_id = ANY(%s)",
+            "priority, issued_at, first_called_at, called_at, finished_at, booking, "
+            "slot_start, booking_late FROM tickets WHERE centre_id = %s AND ticket_id = ANY(%s)",
             (centre_id, ids),
         ).fetchall():
             states[t[0]] = fold.TicketState(
@@ -320,6 +438,9 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
                 first_called_at=t[9],
                 called_at=t[10],
                 finished_at=t[11],
+                booking=t[12],
+                slot_start=t[13],
+                booking_late=t[14],
             )
     changed, deltas = fold.rollup(states, fresh)
     if changed:
@@ -343,6 +464,9 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
                         "first_called_at",
                         "called_at",
                         "finished_at",
+                        "booking",
+                        "slot_start",
+                        "booking_late",
                     ),
                 ),
             ),
@@ -360,6 +484,7 @@ def _store_rows(conn: psycopg.Connection, centre_id: str, rows: list[fold.Row]) 
                         d.waits,
                         d.served_waits,
                         d.ratings,
+                        d.arrival_s,
                     )
                     for (day, service), d in sorted(deltas.items())
                 ],

@@ -9,17 +9,16 @@ period by ``sothutu.reports.compute``, exactly as the centre computes it.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import fold
 from hub.db import Database
 from sothutu.ratings import LEVELS, SATISFIED
-from sothutu.reports.compute import Setup, compute
+from sothutu.reports.compute import BookingRow, Setup, compute
 from sothutu.reports.period import MAX_DAYS
 
-#: The longest period one report covers (as at the centre).
 #: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
 REPORT_WORK_MEM = "256MB"
 
@@ -161,7 +160,8 @@ def load_rows(db: Database, centre_id: str, first: date, last: date) -> list[fol
     with db.connection() as conn:
         rows = conn.execute(
             "SELECT seq, day, business_date, extract(epoch FROM at)::float8, action, ticket_id, "
-            "code, service, counter, calls, priority, procedure, score FROM rows "
+            "code, service, counter, calls, priority, procedure, score, booking, slot_start, "
+            "slot_end, booking_late FROM rows "
             "WHERE centre_id = %s AND day BETWEEN %s AND %s ORDER BY seq",
             (centre_id, first, last),
         ).fetchall()
@@ -175,14 +175,46 @@ def centre_report(
     ``GET /api/v1/reports/daily`` gives."""
     rows = load_rows(db, info["id"], first, last)
     tickets, log, ratings = fold.report_rows(rows, first, last)
-    return compute(tickets, log, ratings, setup_of(info, default_tz), first, last)
+    setup = setup_of(info, default_tz)
+    return compute(
+        tickets,
+        log,
+        ratings,
+        setup,
+        first,
+        last,
+        bookings_of(db, info["id"], first, last, setup.tz),
+    )
+
+
+def bookings_of(
+    db: Database, centre_id: str, first: date, last: date, tz: ZoneInfo
+) -> list[BookingRow]:
+    """A centre's bookings for the report's days (as the centre's report reads its own)."""
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT code, day, service, status, start_min FROM bookings WHERE centre_id = %s "
+            "AND day BETWEEN %s AND %s AND status <> 'cancelled' ORDER BY day, start_min, code",
+            (centre_id, first, last),
+        ).fetchall()
+    return [
+        BookingRow(
+            code,
+            day.isoformat(),
+            service,
+            status,
+            (datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=start)).timestamp(),
+        )
+        for code, day, service, status, start in rows
+    ]
 
 
 # --- the province report, from rollups -------------------------------------------------------
 
 _PROVINCE = """
 WITH base AS (
-    SELECT centre_id, service, issued, served, no_show, waits, ratings,
+    SELECT centre_id, service, issued, served, no_show, waits, ratings, booked, late,
+           arrival_sum_s,
            cardinality(served_waits) AS n,
            (SELECT count(*) FROM unnest(served_waits) x WHERE x <= %(level)s) AS within,
            (SELECT sum(x) FROM unnest(waits) x) AS wait_sum, cardinality(waits) AS wait_n
@@ -193,7 +225,9 @@ WITH base AS (
            sum(no_show)::int AS no_show, sum(n)::int AS n, sum(within)::int AS within,
            sum(wait_sum) / nullif(sum(wait_n), 0) AS avg_s,
            sum(ratings[1])::int AS r1, sum(ratings[2])::int AS r2, sum(ratings[3])::int AS r3,
-           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5
+           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5,
+           sum(booked)::int AS booked, sum(late)::int AS late,
+           sum(arrival_sum_s) AS arrival_sum_s
     FROM base GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 ), waits AS (
     SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
@@ -201,9 +235,26 @@ WITH base AS (
     FROM base, unnest(waits) w GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 )
 SELECT c.centre_id, c.service, c.issued, c.served, c.no_show, c.avg_s, w.p90_s,
-       c.n, c.within, c.r1, c.r2, c.r3, c.r4, c.r5
+       c.n, c.within, c.booked, c.late, c.arrival_sum_s, c.r1, c.r2, c.r3, c.r4, c.r5
 FROM counts c LEFT JOIN waits w USING (ck, sk)
 """
+
+
+def _bookings_made(
+    conn: Any, first: date, last: date, centre: str | None, district: str | None
+) -> dict[tuple[str | None, str | None], tuple[int, int]]:
+    """Bookings made for the period's days and their no-shows, per (centre, field), per
+    centre (field None) and in all (both None), as the province report groups them."""
+    where = "AND centre_id = %(c)s" if centre else ""
+    if district:
+        where += " AND centre_id IN (SELECT id FROM centres WHERE district = %(d)s)"
+    rows = conn.execute(
+        "SELECT centre_id, service, count(*), count(*) FILTER (WHERE status = 'no_show') "
+        f"FROM bookings WHERE day BETWEEN %(a)s AND %(b)s AND status <> 'cancelled' {where} "
+        "GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())",
+        {"a": first, "b": last, "c": centre, "d": district},
+    ).fetchall()
+    return {(c, s): (n, ns) for c, s, n, ns in rows}
 
 
 def province_report(
@@ -232,8 +283,9 @@ def province_report(
             r[0]: (r[1], r[2], r[3] or {})
             for r in conn.execute("SELECT id, name, district, setup FROM centres").fetchall()
         }
+        made = _bookings_made(conn, first, last, centre, district)
     out_rows, totals, province = [], {}, None
-    for cid, service, issued, served, no_show, avg, p90, n, within, *rs in rows:
+    for cid, service, issued, served, no_show, avg, p90, n, within, bk, lt, arr, *rs in rows:
         scores = dict(zip(range(1, 6), rs, strict=True))
         count = sum(scores.values())
         item = {
@@ -254,6 +306,14 @@ def province_report(
                     else None
                 ),
                 "levels": {str(k): scores[k] for k in LEVELS},
+            },
+            "booking": {
+                "booked": bk,
+                "late": lt,
+                "walk_in": issued - bk - lt,
+                "bookings": made.get((cid, service), (0, 0))[0],
+                "no_show": made.get((cid, service), (0, 0))[1],
+                "arrival_avg_s": round(arr / (bk + lt), 1) if bk + lt else None,
             },
         }
         if cid is None:

@@ -17,7 +17,13 @@ Tables:
   ingest: the overview and province reports read these, never raw rows;
 - ``centre_day``: per (centre, day) totals with the day's mean and 90th-percentile
   wait, for the overview;
-- ``users``, ``sessions``, ``login_failures``: logins for the pages.
+- ``users``, ``sessions``, ``login_failures``: logins for the pages;
+- ``bookings``: numbers booked ahead (one row per booking, kept for the reports; the
+  name and phone are erased the day after the slot, the CCCD is only ever an HMAC and
+  goes too after ``PERSON_DAYS``); ``booking_feed``: each centre's change counter,
+  which numbers the bookings and cancellations sent back to it; ``procedures``: the
+  catalogue each centre pushes (the booking page's procedure choice and checklist);
+  ``rate_counts``: requests per address and minute or hour, for the booking limits.
 """
 
 from __future__ import annotations
@@ -135,8 +141,91 @@ def _v1(conn: psycopg.Connection) -> None:
     conn.execute(V1)
 
 
+V2 = """
+ALTER TABLE centres
+    ADD COLUMN booking_key text,
+    ADD COLUMN booking jsonb NOT NULL DEFAULT '{}',
+    ADD COLUMN catalogue_digest text NOT NULL DEFAULT '';
+
+CREATE TABLE booking_feed (
+    centre_id text PRIMARY KEY REFERENCES centres (id) ON DELETE CASCADE,
+    seq bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE bookings (
+    code text PRIMARY KEY,
+    centre_id text NOT NULL REFERENCES centres (id) ON DELETE CASCADE,
+    service text NOT NULL,
+    procedure text,
+    procedure_name text,
+    day date NOT NULL,
+    start_min smallint NOT NULL,
+    end_min smallint NOT NULL,
+    status text NOT NULL
+        CHECK (status IN ('booked', 'cancelled', 'checked_in', 'late', 'no_show')),
+    person bytea,
+    name text,
+    phone text,
+    seq bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    changed_at timestamptz NOT NULL,
+    arrived_at timestamptz,
+    ticket_code text,
+    UNIQUE (centre_id, seq)
+);
+CREATE INDEX bookings_slot ON bookings (centre_id, day, service, start_min)
+    WHERE status <> 'cancelled';
+CREATE INDEX bookings_person ON bookings (person, day) WHERE person IS NOT NULL;
+CREATE INDEX bookings_day ON bookings (day, status);
+
+CREATE TABLE procedures (
+    centre_id text NOT NULL REFERENCES centres (id) ON DELETE CASCADE,
+    code text NOT NULL,
+    position integer NOT NULL,
+    service text NOT NULL,
+    name text NOT NULL,
+    data jsonb NOT NULL,
+    PRIMARY KEY (centre_id, code)
+);
+
+CREATE TABLE rate_counts (
+    address text NOT NULL,
+    kind text NOT NULL,
+    window_start timestamptz NOT NULL,
+    n integer NOT NULL,
+    PRIMARY KEY (address, kind, window_start)
+);
+CREATE INDEX rate_counts_window ON rate_counts (window_start);
+
+ALTER TABLE daily
+    ADD COLUMN booked integer NOT NULL DEFAULT 0,
+    ADD COLUMN late integer NOT NULL DEFAULT 0,
+    ADD COLUMN arrival_sum_s double precision NOT NULL DEFAULT 0;
+ALTER TABLE rows
+    ADD COLUMN booking text,
+    ADD COLUMN slot_start double precision,
+    ADD COLUMN slot_end double precision,
+    ADD COLUMN booking_late boolean;
+ALTER TABLE tickets
+    ADD COLUMN booking text,
+    ADD COLUMN slot_start double precision,
+    ADD COLUMN booking_late boolean NOT NULL DEFAULT false;
+"""
+
+
+def _v2(conn: psycopg.Connection) -> None:
+    """Booking ahead: every centre gets its booking key (shown by ``centre key``)."""
+    from sothutu.booking import new_key
+
+    conn.execute(V2)
+    for (centre,) in conn.execute("SELECT id FROM centres").fetchall():
+        conn.execute("UPDATE centres SET booking_key = %s WHERE id = %s", (new_key(), centre))
+        conn.execute("INSERT INTO booking_feed (centre_id) VALUES (%s)", (centre,))
+    conn.execute("ALTER TABLE centres ALTER COLUMN booking_key SET NOT NULL")
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2]
 
 _LOCK = 0x50746875  # advisory lock id for migrations and partition creation
 

@@ -10,10 +10,11 @@ import signal
 import threading
 from datetime import timedelta
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 import waitress
 
-from hub import __version__
+from hub import __version__, bookings, ratelimit
 from hub.config import HubConfig
 from hub.db import Database, DatabaseError, month_start, next_month
 from hub.web import create_app
@@ -28,8 +29,10 @@ TICKET_STATE_DAYS = 2
 MAX_OPEN_DAYS = 60
 
 
-def maintain(db: Database, clock: SystemClock) -> None:
-    """Partitions for this month and the next; drop stale ticket states and sessions."""
+def maintain(db: Database, clock: SystemClock, tz: ZoneInfo) -> None:
+    """Partitions for this month and the next; drop stale ticket states and sessions;
+    erase the personal data of bookings whose day is over (every hour: so the day
+    after a slot, its name and phone are gone); forget old request counts."""
     now = clock.now()
     this = month_start(now.date())
     db.ensure_months([this, next_month(this)])
@@ -43,6 +46,8 @@ def maintain(db: Database, clock: SystemClock) -> None:
             ),
         )
         conn.execute("DELETE FROM sessions WHERE expires_at < %s", (now,))
+    bookings.forget(db, now, tz)
+    ratelimit.prune(db, now)
 
 
 class _Stop(KeyboardInterrupt):
@@ -81,7 +86,7 @@ def serve(config: HubConfig, host: str | None = None, port: int | None = None) -
     def keeper() -> None:
         while not stop.is_set():
             try:
-                maintain(db, clock)
+                maintain(db, clock, config.hub.tz)
             except Exception:
                 log.exception("maintenance failed")
             stop.wait(3600)

@@ -12,6 +12,9 @@ tap guard drops whatever duplicate is left. A tap counts when the finger
 touches, except inside a list or text that scrolls: there it counts when the
 finger lifts without having moved, and a moving finger drags the content. Escape does nothing; a
 technician closes the kiosk with ``[kiosk] exit_keys`` (default Ctrl+Shift+Q).
+
+Every other key goes to ``kiosk.scanner``: a USB QR scanner types a booking's QR text
+and Enter, whatever the screen shows, and the scan checks the booking in.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from kiosk.controller import Kiosk
 from kiosk.geometry import hit, inside
 from kiosk.loop import KioskLoop
 from kiosk.panel import Panel, keyboard_for, panel_for, too_small
+from kiosk.scanner import ScanBuffer
 from sothutu.config import Config
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,7 @@ class App(KioskLoop):
         self.frames = 0
         self.overflows: list[Any] = []
         self._press: tuple[float, float] | None = None  # where a finger went down in a list
+        self.scanner = ScanBuffer()  # a USB QR scanner types like a keyboard
         self._drag_y: float | None = None  # the finger's last height while dragging
 
     def _open_display(self, size: tuple[int, int] | None) -> pygame.Surface:
@@ -168,11 +173,22 @@ class App(KioskLoop):
             ):
                 log.info("technician exit (%s)", self.config.kiosk.exit_keys)
                 self.stop()
+            else:
+                self.typed(event)
         elif event.type == pygame.QUIT and self.windowed:
             self.stop()
         elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.VIDEOEXPOSE):
             self.surface = pygame.display.get_surface()
             self.dirty = True
+
+    def typed(self, event: pygame.event.Event) -> None:
+        """A key from a QR scanner typing like a keyboard (in any screen state): a scan
+        ends with Enter and goes to the state as ``Scanned``."""
+        enter = event.key in (pygame.K_RETURN, pygame.K_KP_ENTER)
+        done = self.scanner.feed("\r" if enter else getattr(event, "unicode", ""), self.clock())
+        if done:
+            log.info("scanned %d characters", len(done))
+            self.handle(st.Scanned(done))
 
     def _required_mods(self) -> list[int]:
         groups = [pygame.KMOD_CTRL, pygame.KMOD_SHIFT, pygame.KMOD_ALT, pygame.KMOD_META]

@@ -55,9 +55,11 @@ class Controller:
         librarian: Librarian | None = None,
         print_checklist: Callable[[ChecklistJob], None] | None = None,
         server_doubt: Callable[[], None] | None = None,
+        check_in: Callable[[str], Any] | None = None,
     ) -> None:
         self.state = state
         self.issue = issue
+        self.check_in = check_in
         self.beep = beep
         self.report = report
         self.clock = clock
@@ -107,6 +109,9 @@ class Controller:
         elif isinstance(effect, st.FetchProcedure):
             if lib is not None:
                 lib.procedure(effect.code)
+        elif isinstance(effect, st.CheckIn):
+            if self.check_in is not None:
+                self.check_in(effect.text)
         elif isinstance(effect, st.CheckServer):
             if self.server_doubt is not None:
                 self.server_doubt()
@@ -261,6 +266,7 @@ class Kiosk:
             lookup=config.kiosk.lookup and not headless,
             printer_fault=config.kiosk.printer_fault,
             keyboard=keyboard or config.kiosk.keyboard,
+            booking=bool(config.hub.centre_id) and not headless,
         )
         self.controller = Controller(
             initial,
@@ -271,6 +277,7 @@ class Kiosk:
             librarian=self.librarian,
             print_checklist=self.print_worker.put,
             server_doubt=self.monitor.poke,
+            check_in=self.issuer.check_in,
         )
 
     def start(self) -> Kiosk:

@@ -204,9 +204,15 @@ def results_key(state: KioskState, size: tuple[int, int]) -> ButtonBox:
 def keys(state: KioskState, size: tuple[int, int]) -> list[ButtonBox]:
     """The on-screen keyboard: rows of equal units, big keys."""
     boxes = search_boxes(size, state.keyboard)
-    x, y, w, h = boxes.keyboard
-    gap = boxes.key_gap
-    rows = KEYBOARDS[state.keyboard]
+    return key_boxes(KEYBOARDS[state.keyboard], boxes.keyboard, boxes.key_gap)
+
+
+def key_boxes(
+    rows: tuple[tuple[tuple[str, float], ...], ...], area: Rect, gap: int
+) -> list[ButtonBox]:
+    """Keys of ``rows`` ((key, width in units); "" is a gap) filling ``area``: a
+    character's label is its capital, the others' their words (``key_label``)."""
+    x, y, w, h = area
     units = max(sum(u for _, u in row) for row in rows)
     key_h = (h - gap * (len(rows) - 1)) / len(rows)
     step = (w + gap) / units  # one unit and its gap

@@ -47,6 +47,7 @@ STYLE = {
     "priority": (ORANGE, WHITE),
     "back": (SLATE, WHITE),
     "lookup": (TEAL, WHITE),
+    "booking": (NAVY, WHITE),
     "search": (TEAL, WHITE),
     "row": (WHITE, INK),
     "key": (KEY, INK),

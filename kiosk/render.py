@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk import layout, lookup_render, typeset, words
+from kiosk import booking_render, layout, lookup_render, typeset, words
 from kiosk.geometry import Rect, frame
 from kiosk.paint import (
     BG,
@@ -53,6 +53,8 @@ def paint(surface: pygame.Surface, state: KioskState) -> Painter:
         _issuing(p, state)
     elif screen in (Screen.DONE, Screen.PRINTER_FAULT):
         _ticket(p, state)
+    elif screen in (Screen.BOOKING, Screen.BOOKING_REFUSED):
+        booking_render.draw(p, state)
     else:
         _message(p, state)
     return p
@@ -149,7 +151,8 @@ def _issuing(p: Painter, state: KioskState) -> None:
     fr = frame((p.w, p.h), footer=False)
     x, y, w, h = fr.body
     if state.shown is None:
-        p.text(words.PRINTING, fr.body, where="printing", bold=True, max_size=round(p.h * 0.09))
+        text = words.BOOKING_CHECKING if state.checking else words.PRINTING
+        p.text(text, fr.body, where="printing", bold=True, max_size=round(p.h * 0.09))
         return
     p.text(
         words.PRINTING,
@@ -177,6 +180,10 @@ def _ticket_lines(state: KioskState) -> list[tuple[str, bool, tuple[int, int, in
         out.append((words.TICKET_PROCEDURE.format(name=shown.procedure), False, INK, 4))
     if shown.priority:
         out.append((words.TICKET_PRIORITY, True, ORANGE, 1))
+    if shown.booked:
+        out.append((words.BOOKED_LINE.format(time=shown.booked), True, NAVY, 1))
+    if shown.late:
+        out.append((words.LATE_LINE.format(time=shown.late), True, ORANGE, 3))
     if shown.ahead is not None:
         out.append((words.TICKET_AHEAD.format(n=shown.ahead), False, MUTED, 2))
     wait = words.wait_text(shown.minutes, shown.ahead)

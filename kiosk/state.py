@@ -17,6 +17,11 @@ again (no field buttons); with the printer known broken it warns that the number
 will show on screen, or, when the centre chose ``printer_fault = "stop"``, stops
 issuing and sends citizens to the guidance counter.
 
+A number booked ahead on the province hub checks in from "Đã đặt lịch" (BOOKING:
+the code typed on the screen's keys) or by a QR scanner typing like a keyboard,
+in any screen state (``Scanned``); the server decides (a ticket, or
+BOOKING_REFUSED saying why and, when too early, when to come back).
+
 The procedure look-up (LOOKUP → SEARCH or RESULTS → DETAIL) follows the same
 rules; its typed search is debounced here (``Timing.debounce``), each search is
 numbered so that a late answer to an older query is dropped, and its screens
@@ -32,6 +37,7 @@ from typing import Any
 
 from kiosk.lookup import FAULT, IDLE, PRINTED, PRINTING, Catalogue, Hit, Lookup, clamp, typed
 from kiosk.opening import Opening, opening_of
+from sothutu.booking import ALPHABET, CODE_LENGTH
 
 PRINTER_OK = ("ok", "paper_low")
 PRINTER_BROKEN = ("paper_out", "offline")
@@ -50,6 +56,8 @@ class Screen(enum.StrEnum):
     SEARCH = "search"  # the on-screen keyboard with the first results
     RESULTS = "results"  # a list of procedures (one field's, or a search's)
     DETAIL = "detail"  # one procedure: documents, time, fees; take a number; print
+    BOOKING = "booking"  # "Đã đặt lịch": type the booking's code (or scan its QR code)
+    BOOKING_REFUSED = "booking_refused"  # a booking without a ticket, and why
 
 
 LOOKUP_SCREENS = frozenset({Screen.LOOKUP, Screen.SEARCH, Screen.RESULTS, Screen.DETAIL})
@@ -76,10 +84,17 @@ class Shown:
     ahead: int | None = None
     minutes: int | None = None
     procedure: str = ""  # the procedure's name when the ticket was issued for one
+    booked: str = ""  # a booked ticket: its slot's start, "08:30"
+    late: str = ""  # checked in after its window: the slot's start (an ordinary ticket)
 
     @classmethod
     def of(cls, ticket: Mapping[str, Any]) -> Shown:
         procedure = ticket.get("procedure")
+        booking = ticket.get("booking")
+        slot = ""
+        if isinstance(booking, Mapping) and isinstance(booking.get("slot_start"), str):
+            slot = booking["slot_start"][11:16]  # written in the centre's offset
+        late = bool(booking.get("late")) if isinstance(booking, Mapping) else False
         return cls(
             id=int(ticket["id"]),
             code=str(ticket["code"]),
@@ -88,6 +103,8 @@ class Shown:
             ahead=ticket.get("waiting_ahead"),
             minutes=ticket.get("estimated_wait_minutes"),
             procedure=str(procedure.get("name", "")) if isinstance(procedure, Mapping) else "",
+            booked="" if late else slot,
+            late=slot if late else "",
         )
 
 
@@ -214,6 +231,23 @@ class LookupFailed:
 
 
 @dataclass(frozen=True)
+class Scanned:
+    """What a QR or barcode scanner typed, up to its Enter (``kiosk.scanner``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class BookingRefused:
+    """The server gave a booking no ticket: its error ``code``, and when known the
+    booking's slot start and when it may check in (ISO times, the centre's offset)."""
+
+    code: str
+    slot: str = ""
+    opens: str = ""
+
+
+@dataclass(frozen=True)
 class ChecklistPrinted:
     """A checklist print ended; ``remote`` when a clerk asked for it (not this screen)."""
 
@@ -238,6 +272,8 @@ Message = (
     | Loaded
     | LookupFailed
     | ChecklistPrinted
+    | Scanned
+    | BookingRefused
 )
 
 
@@ -284,12 +320,26 @@ class PrintChecklist:
 
 
 @dataclass(frozen=True)
+class CheckIn:
+    """Ask the server for a booking's ticket: its code, or its QR code's text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class CheckServer:
     """Ask the server now (its hours changed, or it refused a ticket as closed)."""
 
 
 Effect = (
-    IssueTicket | Beep | FetchCatalogue | Search | FetchProcedure | PrintChecklist | CheckServer
+    IssueTicket
+    | Beep
+    | FetchCatalogue
+    | Search
+    | FetchProcedure
+    | PrintChecklist
+    | CheckServer
+    | CheckIn
 )
 
 
@@ -318,6 +368,10 @@ class KioskState:
     opening: Opening | None = None  # the server's hours; None until it told us
     printer_fault: str = "show"  # [kiosk] printer_fault: "show" or "stop"
     keyboard: str = "abc"  # the look-up's keyboard layout (kiosk.lookup.KEYBOARDS)
+    booking_enabled: bool = False  # the centre takes bookings ([hub] centre_id is set)
+    code: str = ""  # the booking code typed so far
+    checking: bool = False  # ISSUING a booking's ticket (not a field's)
+    refusal: BookingRefused | None = None  # on BOOKING_REFUSED
 
     def field_named(self, service_id: str) -> Field | None:
         for f in self.fields:
@@ -345,6 +399,13 @@ class KioskState:
         return self.closed or (self.printer_broken and self.printer_fault == "stop")
 
     @property
+    def booking_available(self) -> bool:
+        """Whether a booking may check in now: the centre takes bookings and the printer
+        does not stop the kiosk (a booking checks in outside hours, within its window:
+        the server decides)."""
+        return self.booking_enabled and not (self.printer_broken and self.printer_fault == "stop")
+
+    @property
     def lookup_available(self) -> bool:
         """Whether the start screen offers the look-up: enabled, and the catalogue
         is not known to be empty (unknown: offer it; the look-up screen then asks)."""
@@ -361,6 +422,7 @@ def initial(
     lookup: bool = True,
     printer_fault: str = "show",
     keyboard: str = "abc",
+    booking: bool = False,
 ) -> KioskState:
     """The state at start: offline until the server answered once."""
     return KioskState(
@@ -372,6 +434,7 @@ def initial(
         lookup_enabled=lookup,
         printer_fault=printer_fault,
         keyboard=keyboard,
+        booking_enabled=booking,
     )
 
 
@@ -390,6 +453,9 @@ def _start(state: KioskState, now: float) -> KioskState:
         refused_service="",
         uncertain=False,
         lookup=Lookup(),
+        code="",
+        checking=False,
+        refusal=None,
     )
 
 
@@ -448,6 +514,12 @@ def update(state: KioskState, msg: Message, now: float) -> tuple[KioskState, tup
         return _lookup_failed(state, msg, now), ()
     if isinstance(msg, ChecklistPrinted):
         return _checklist_printed(state, msg, now), ()
+    if isinstance(msg, Scanned):
+        return _scanned(state, msg.text, now)
+    if isinstance(msg, BookingRefused):
+        if state.screen is not Screen.ISSUING or not state.checking or state.shown is not None:
+            return state, ()
+        return _go(state, Screen.BOOKING_REFUSED, now, checking=False, refusal=msg), ()
     raise TypeError(f"not a kiosk message: {msg!r}")
 
 
@@ -461,11 +533,21 @@ def _tap(
         return state, ()
     if screen is Screen.PRINTER_FAULT and now - state.since < state.timing.fault_min:
         return state, ()
-    if screen in (Screen.DONE, Screen.PRINTER_FAULT, Screen.LIMIT, Screen.ERROR):
+    if screen in (
+        Screen.DONE,
+        Screen.PRINTER_FAULT,
+        Screen.LIMIT,
+        Screen.ERROR,
+        Screen.BOOKING_REFUSED,
+    ):
         return replace(_start(state, now), last_tap=now), ()
+    if screen is Screen.BOOKING:
+        return _booking_tap(replace(state, last_tap=now), target, now)
     if screen in LOOKUP_SCREENS:
         return _lookup_tap(replace(state, last_tap=now), target, now)
     kind = target[0] if target else None
+    if kind == "booking" and screen is Screen.START and state.booking_available:
+        return replace(_go(state, Screen.BOOKING, now, code=""), last_tap=now), ()
     if kind == "lookup" and screen is Screen.START and state.lookup_available:
         nxt = _go(state, Screen.LOOKUP, now, lookup=Lookup())
         return replace(nxt, last_tap=now), (FetchCatalogue(),)
@@ -511,7 +593,7 @@ def _failed(state: KioskState, msg: IssueFailed, now: float) -> KioskState:
         known = state.opening if state.opening is not None else Opening(False)
         closed = replace(known, open=False, due=None)
         return replace(_start(state, now), opening=closed)
-    if msg.reason == "limit":
+    if msg.reason == "limit" and not state.checking:
         f = state.field_named(state.pending[0]) if state.pending else None
         return _go(state, Screen.LIMIT, now, pending=None, refused_service=f.name if f else "")
     if msg.reason == "unreachable":
@@ -530,7 +612,9 @@ def _server(state: KioskState, up: bool, now: float) -> KioskState:
     if up == state.server_up:
         return state
     state = replace(state, server_up=up)
-    if not up and (state.screen in (Screen.START, Screen.PRIORITY) or _looking(state)):
+    if not up and (
+        state.screen in (Screen.START, Screen.PRIORITY, Screen.BOOKING) or _looking(state)
+    ):
         return _go(state, Screen.OFFLINE, now, lookup=Lookup())
     if up and state.screen is Screen.OFFLINE and not state.uncertain:
         return _start(state, now)
@@ -574,8 +658,10 @@ def _screen_deadline(state: KioskState) -> float | None:
     screen = state.screen
     if _looking(state):
         return min(_lookup_deadlines(state))
-    if screen is Screen.PRIORITY:
+    if screen in (Screen.PRIORITY, Screen.BOOKING):
         return max(state.since, state.last_tap) + t.idle
+    if screen is Screen.BOOKING_REFUSED:
+        return state.since + t.message * 1.5  # two lines to read, maybe a time to remember
     if screen is Screen.DONE:
         return state.since + t.done
     if screen is Screen.PRINTER_FAULT:
@@ -587,6 +673,63 @@ def _screen_deadline(state: KioskState) -> float | None:
     if screen is Screen.OFFLINE and state.uncertain and state.server_up:
         return state.since + t.message
     return None
+
+
+# --- booked numbers -------------------------------------------------------------------
+
+
+def _scanned(state: KioskState, text: str, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    """A scanner typed something and Enter: check it in as a booking, whatever the
+    screen shows, unless a request is on its way, the server is away, a printer fault
+    must stay readable, or the kiosk takes no bookings."""
+    text = text.strip()
+    screen = state.screen
+    if not text or not state.booking_available or screen in (Screen.ISSUING, Screen.OFFLINE):
+        return state, ()
+    if screen is Screen.PRINTER_FAULT and now - state.since < state.timing.fault_min:
+        return state, ()
+    return _check_in(state, text, now)
+
+
+def _check_in(state: KioskState, text: str, now: float) -> tuple[KioskState, tuple[Effect, ...]]:
+    nxt = _go(
+        state,
+        Screen.ISSUING,
+        now,
+        pending=None,
+        shown=None,
+        checking=True,
+        refusal=None,
+        lookup=Lookup(),
+    )
+    return replace(nxt, last_tap=now), (CheckIn(text),)
+
+
+def _booking_tap(
+    state: KioskState, target: tuple[str, ...] | None, now: float
+) -> tuple[KioskState, tuple[Effect, ...]]:
+    """A tap on the code's keys (``state`` already counts it as the last tap)."""
+    kind = target[0] if target else None
+    arg = target[1] if target and len(target) > 1 else ""
+    if kind == "back":
+        return _start(state, now), ()
+    if kind == "key":
+        return replace(state, code=typed_code(state.code, arg)), ()
+    if kind == "go" and len(state.code) == CODE_LENGTH:
+        return _check_in(state, state.code, now)
+    return state, ()
+
+
+def typed_code(code: str, key: str) -> str:
+    """The booking code after a key: a character of the code's alphabet (at most six),
+    backspace, or clear."""
+    if key == "backspace":
+        return code[:-1]
+    if key == "clear":
+        return ""
+    if len(key) == 1 and key.upper() in ALPHABET and len(code) < CODE_LENGTH:
+        return code + key.upper()
+    return code
 
 
 # --- the procedure look-up ----------------------------------------------------------

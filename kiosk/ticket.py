@@ -72,6 +72,20 @@ def issued_text(issued_at: str, timezone: str) -> str:
     return words.TICKET_ISSUED.format(time=when.strftime("%H:%M"), date=when.strftime("%d/%m/%Y"))
 
 
+def booking_text(ticket: Mapping[str, Any], timezone: str) -> str | None:
+    """The line of a ticket checked in with a booking: "(ĐẶT LỊCH — giờ hẹn 08:30)", or
+    for one that came after its window, that it is an ordinary number; None otherwise."""
+    b = ticket.get("booking")
+    if not isinstance(b, Mapping) or not b.get("slot_start"):
+        return None
+    try:
+        when = datetime.fromisoformat(str(b["slot_start"])).astimezone(ZoneInfo(timezone))
+    except ValueError:
+        return None
+    template = words.TICKET_LATE if b.get("late") else words.TICKET_BOOKED
+    return template.format(time=when.strftime("%H:%M"))
+
+
 # --- blocks --------------------------------------------------------------------------
 
 
@@ -138,6 +152,10 @@ def ticket_blocks(ticket: Mapping[str, Any], header: Header) -> list[Block]:
         blocks.append(Text(words.TICKET_PROCEDURE.format(name=name), 24, max_lines=10, gap=6))
     if ticket.get("priority"):
         blocks.append(Text(words.TICKET_PRIORITY, 32, bold=True, gap=6))
+    booked = booking_text(ticket, header.timezone)
+    if booked is not None:
+        late = bool(ticket["booking"].get("late"))
+        blocks.append(Text(booked, 24 if late else 32, bold=not late, max_lines=3, gap=6))
     if ticket.get("waiting_ahead") is not None:
         blocks.append(Text(words.TICKET_AHEAD.format(n=ticket["waiting_ahead"]), 25, gap=4))
     wait = words.wait_text(ticket.get("estimated_wait_minutes"), ticket.get("waiting_ahead"))

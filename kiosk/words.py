@@ -48,6 +48,7 @@ WAITING_ON_BUTTON = nfc("Đang chờ: {n}")
 # The procedure look-up (tra cứu thủ tục).
 LOOKUP_BUTTON = nfc("Tra cứu thủ tục")
 LOOKUP_DETAIL = nfc("Xem giấy tờ cần mang theo")
+LOOKUP_DETAIL_SHORT = nfc("Giấy tờ cần mang")  # beside priority and "Đã đặt lịch"
 LOOKUP_TITLE = nfc("TRA CỨU THỦ TỤC")
 LOOKUP_PROMPT = nfc("Chọn lĩnh vực, hoặc gõ tên thủ tục để tìm")
 LOOKUP_EMPTY = nfc("Chưa có danh sách thủ tục. Vui lòng hỏi Quầy hướng dẫn.")
@@ -79,11 +80,59 @@ LIST_PRINTED = nfc("Vui lòng nhận danh sách giấy tờ")
 LIST_FAULT = nfc("Máy in đang gặp sự cố — vui lòng hỏi Quầy hướng dẫn")
 SAMPLE = nfc("Dữ liệu mẫu")
 
+# A number booked ahead on the province hub (đặt lịch), checked in here.
+BOOKING_BUTTON = nfc("Đã đặt lịch")
+BOOKING_DETAIL = nfc("Quét mã QR hoặc nhập mã đặt lịch")  # in the bottom row
+BOOKING_DETAIL_SHORT = nfc("Quét mã QR")  # beside priority and the look-up
+BOOKING_TITLE = nfc("ĐÃ ĐẶT LỊCH")
+BOOKING_PROMPT = nfc(
+    "Đưa mã QR của lịch hẹn vào máy quét, hoặc chạm các phím để nhập mã đặt lịch (6 ký tự)"
+)
+BOOKING_CODE_HINT = nfc("Mã đặt lịch")
+BOOKING_GO = nfc("Lấy số")
+BOOKING_CHECKING = nfc("Đang kiểm tra lịch hẹn, vui lòng chờ…")
+BOOKED_LINE = nfc("ĐẶT LỊCH — giờ hẹn {time}")
+LATE_LINE = nfc("Đã quá giờ nhận số của lịch hẹn {time}: đây là số thứ tự thường")
+#: Why a booking gets no ticket: (headline, what to do), by the server's error code.
+BOOKING_REFUSED = {
+    "too_early": (
+        nfc("Chưa đến giờ nhận số của lịch hẹn"),
+        nfc("Lịch hẹn lúc {slot}. Vui lòng quay lại lấy số từ {opens}."),
+    ),
+    "booking_used": (
+        nfc("Lịch hẹn này đã được dùng để lấy số"),
+        nfc("Vui lòng liên hệ Quầy hướng dẫn"),
+    ),
+    "booking_cancelled": (
+        nfc("Lịch hẹn này đã bị hủy"),
+        nfc("Vui lòng chọn lĩnh vực để lấy số thường, hoặc hỏi Quầy hướng dẫn"),
+    ),
+    "wrong_centre": (
+        nfc("Lịch hẹn này không phải của trung tâm này"),
+        nfc("Vui lòng xem lại địa chỉ trung tâm trong lịch hẹn"),
+    ),
+    "booking_forged": (
+        nfc("Mã QR không hợp lệ"),
+        nfc("Vui lòng liên hệ Quầy hướng dẫn"),
+    ),
+    "unknown_booking": (
+        nfc("Không tìm thấy lịch hẹn"),
+        nfc("Vui lòng kiểm tra lại mã đặt lịch, hoặc hỏi Quầy hướng dẫn"),
+    ),
+    "unknown_service": (
+        nfc("Lĩnh vực của lịch hẹn không còn nhận hồ sơ tại đây"),
+        nfc("Vui lòng liên hệ Quầy hướng dẫn"),
+    ),
+}
+BOOKING_TYPED = nfc("Mã đã nhập: {code}")
+
 # The ticket, top to bottom.
 TICKET_TITLE = nfc("SỐ THỨ TỰ")
 TICKET_FIELD = nfc("Lĩnh vực: {service}")
 TICKET_PRIORITY = nfc("(ƯU TIÊN)")
 TICKET_PROCEDURE = nfc("Thủ tục: {name}")
+TICKET_BOOKED = nfc("(ĐẶT LỊCH — giờ hẹn {time})")
+TICKET_LATE = nfc("Đến sau giờ hẹn {time}: số thứ tự thường")
 TICKET_AHEAD = nfc("Số người đang chờ phía trước: {n}")
 TICKET_WAIT = nfc("Thời gian chờ dự kiến: khoảng {minutes} phút")
 TICKET_SOON = nfc("Sắp đến lượt")  # instead of a wait of 0 minutes (or less)

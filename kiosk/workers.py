@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk import state as st
+from kiosk import words
 from kiosk.checklist import checklist_image
 from kiosk.cursor import EventCursor
 from kiosk.lookup import Catalogue, Hit
@@ -223,35 +224,59 @@ class Issuer:
         t.start()
         return t
 
+    def check_in(self, text: str) -> threading.Thread:
+        """Request the ticket of a booking: its code, or its QR code's text."""
+        t = threading.Thread(target=self._run_check_in, args=(text,), name="check-in", daemon=True)
+        t.start()
+        return t
+
     def _request(self, service: str, priority: bool, procedure: str, request_id: str) -> dict:
         if procedure:
             return self.client.issue_for_procedure(procedure, priority, request_id=request_id)
         return self.client.issue(service, priority, request_id=request_id)
 
+    def _run_check_in(self, text: str) -> None:
+        ticket = self._ask(
+            "a booking", lambda rid: self.client.check_in(text, request_id=rid), booking=True
+        )
+        if ticket is None:
+            return
+        log.info("booking checked in: %s (id %s)", ticket.get("code"), ticket.get("id"))
+        self.post(st.Issued(ticket))
+        self.printer.put(PrintJob(ticket))
+
     def _run(self, service: str, priority: bool, procedure: str = "") -> None:
-        ticket = self._ask(service, priority, procedure)
+        ticket = self._ask(service, lambda rid: self._request(service, priority, procedure, rid))
         if ticket is None:
             return
         log.info("issued %s (id %s)", ticket.get("code"), ticket.get("id"))
         self.post(st.Issued(ticket))  # first, so the screen knows the code before Printed
         self.printer.put(PrintJob(ticket))
 
-    def _ask(self, service: str, priority: bool, procedure: str) -> dict | None:
-        """The ticket, or None after posting why there is none."""
+    def _ask(
+        self, service: str, send: Callable[[str], dict], *, booking: bool = False
+    ) -> dict | None:
+        """The ticket ``send(request_id)`` asks for, or None after posting why there is
+        none (a booking's refusal as ``BookingRefused``)."""
         request_id = uuid.uuid4().hex
         deadline = time.monotonic() + self.retry_seconds
         pause = self.backoff
         maybe_sent = False
         for tries in itertools.count(1):
             try:
-                ticket = self._request(service, priority, procedure, request_id)
+                ticket = send(request_id)
                 if tries > 1:
                     log.info("ticket request %s answered on try %d", request_id, tries)
                 return ticket
             except ClientError as exc:
                 if exc.status < 500:
                     log.warning("ticket for %s refused: %s", service, exc)
-                    self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
+                    if booking and exc.code in words.BOOKING_REFUSED:
+                        slot = (exc.details.get("booking") or {}).get("slot_start") or ""
+                        opens = exc.details.get("opens_at") or ""
+                        self.post(st.BookingRefused(exc.code, str(slot), str(opens)))
+                    else:
+                        self.post(st.IssueFailed(REFUSALS.get(exc.code, "error"), str(exc)))
                     return None
                 problem: Exception = exc  # the server could not: asking again is safe
             except Unreachable as exc:

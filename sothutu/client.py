@@ -32,13 +32,17 @@ KIOSK_HEARTBEAT_SECONDS = 20.0
 
 
 class ClientError(Exception):
-    """The server answered with an error: ``status`` and the API's ``code``."""
+    """The server answered with an error: ``status`` and the API's ``code``;
+    ``details`` holds the error object's other keys (a booking's ``opens_at``…)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.details = dict(details or {})
 
 
 class Unreachable(Exception):
@@ -122,7 +126,8 @@ class ApiClient:
             ) from None
         if resp.status >= 400:
             err = (data or {}).get("error", {}) if isinstance(data, dict) else {}
-            raise ClientError(resp.status, err.get("code", "error"), err.get("message", ""))
+            extra = {k: v for k, v in err.items() if k not in ("code", "message")}
+            raise ClientError(resp.status, err.get("code", "error"), err.get("message", ""), extra)
         return data
 
     def get(self, path: str) -> Any:
@@ -179,6 +184,10 @@ class ApiClient:
     def procedure(self, code: str) -> dict:
         """One procedure with its documents and checklist blocks."""
         return self.get(f"/api/v1/procedures/{urllib.parse.quote(code, safe='')}")
+
+    def check_in(self, booking: str, **extra: Any) -> dict:
+        """A ticket for a booking made on the province hub: its code or QR code's text."""
+        return self.post("/api/v1/tickets", {"booking": booking, **extra})
 
     def issue_for_procedure(self, code: str, priority: bool = False, **extra: Any) -> dict:
         """A ticket in the procedure's field that carries the procedure."""

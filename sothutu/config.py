@@ -23,6 +23,7 @@ import typing
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -775,10 +776,57 @@ class HubLinkConfig:
         help="A CA bundle (PEM) to verify the hub's certificate with, for a province CA; "
         '"" uses the system\'s certificates.',
     )
+    booking_key: str = setting(
+        "",
+        help="The booking key the hub printed with centre add (python -m hub centre key ID "
+        "shows it again): the kiosk checks the QR code of a booking the centre has not "
+        'received yet (its link is down) against it. "" accepts only bookings received.',
+    )
 
     @property
     def enabled(self) -> bool:
         return bool(self.url)
+
+
+def _dates(v: list[str]) -> str | None:
+    for d in v:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
+            return f"must be dates like 2026-09-02, got {d!r}"
+        try:
+            date.fromisoformat(d)
+        except ValueError:
+            return f"{d!r} is not a date"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingConfig:
+    """Numbers booked ahead on the province hub and checked in here (README, "Booking")."""
+
+    early_minutes: int = setting(
+        15,
+        help="A booking checks in from this many minutes before its slot starts "
+        "(earlier: the kiosk says when to come back).",
+        check=_between(0, 240),
+    )
+    late_minutes: int = setting(
+        15,
+        help="… until this many minutes after it starts; later, the citizen gets an "
+        "ordinary ticket and the kiosk says so.",
+        check=_between(0, 240),
+    )
+    no_show_minutes: int = setting(
+        15,
+        help="A booking not checked in by this many minutes after its slot ends is a "
+        "no-show (the hub bars a person after repeated no-shows).",
+        check=_between(0, 1440),
+    )
+    closed_days: list[str] = setting(
+        [],
+        help='Days the centre takes no bookings, e.g. ["2026-09-01", "2026-09-02"] '
+        "(holidays); sent to the hub, which adds the province's own.",
+        check=_dates,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -801,6 +849,7 @@ class Config:
     ratings: RatingsConfig = field(default_factory=RatingsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     hub: HubLinkConfig = field(default_factory=HubLinkConfig)
+    booking: BookingConfig = field(default_factory=BookingConfig)
 
     def service(self, service_id: str) -> Service | None:
         for s in self.services:
@@ -859,6 +908,7 @@ SECTIONS: dict[str, tuple[type, str, bool]] = {
     "ratings": (RatingsConfig, "table", False),
     "backup": (BackupConfig, "table", False),
     "hub": (HubLinkConfig, "table", False),
+    "booking": (BookingConfig, "table", False),
 }
 
 
@@ -1093,6 +1143,8 @@ def _cross_check(config: Config) -> None:
         secrets.append(("server.admin_password", config.server.admin_password))
     if config.hub.token:
         secrets.append(("hub.token", config.hub.token))
+    if config.hub.booking_key:
+        secrets.append(("hub.booking_key", config.hub.booking_key))
     seen: dict[str, str] = {}
     for where, value in secrets:
         if value in seen:

@@ -19,6 +19,7 @@ TEXT_STALE = "Các số trên màn hình có thể chưa được cập nhật"
 TEXT_NO_CALL = "Chưa có số nào được gọi"
 TEXT_PAUSED = "Tạm dừng"
 TEXT_COUNTER = "Quầy"
+TEXT_BOOKED = "ĐẶT LỊCH"  # on the newest call when it was booked ahead (called before walk-ins)
 
 RECENT_KEPT = 10  # calls remembered, newest first (as /state's recent_calls)
 BLINK_SECONDS = 0.5  # half a blink period

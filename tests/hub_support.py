@@ -103,10 +103,19 @@ def hub_cli(config: Path, *args: str, stdin: str | None = None) -> subprocess.Co
 
 
 def add_centre(config: Path, centre_id: str, name: str, district: str = "") -> str:
-    """Register a centre through the CLI; returns its token (the output's last line)."""
+    """Register a centre through the CLI; returns its token (``token = "…"``, the last line
+    of the output; ``centre_keys`` has its booking key too)."""
+    return centre_keys(config, centre_id, name, district)["token"]
+
+
+def centre_keys(config: Path, centre_id: str, name: str, district: str = "") -> dict[str, str]:
+    """Register a centre through the CLI; returns the [hub] lines it printed as a dict
+    (centre_id, booking_key, token)."""
     out = hub_cli(config, "centre", "add", centre_id, "--name", name, "--district", district)
     assert out.returncode == 0, out.stderr
-    return out.stdout.strip().splitlines()[-1]
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1].startswith("token = ")
+    return {k: v.strip('"') for k, _, v in (line.partition(" = ") for line in lines[1:])}
 
 
 def request(
@@ -203,13 +212,17 @@ class HubProcess:
         return self.proc.returncode
 
 
-def hub_section(url: str, centre_id: str, token: str, push_seconds: float = 0.3) -> str:
+def hub_section(
+    url: str, centre_id: str, token: str, push_seconds: float = 0.3, booking_key: str = ""
+) -> str:
     """The [hub] section of a centre's config."""
+    key = f'booking_key = "{booking_key}"' if booking_key else ""
     return f"""
 [hub]
 url = "{url}"
 centre_id = "{centre_id}"
 token = "{token}"
+{key}
 push_seconds = {push_seconds}
 timeout_seconds = 5
 """

@@ -84,6 +84,49 @@ def start_screens(fields: tuple[st.Field, ...]) -> dict[str, st.KioskState]:
         "offline": replace(base, screen=Screen.OFFLINE, server_up=False),
         "offline-uncertain": replace(base, screen=Screen.OFFLINE, uncertain=True),
         "error": replace(base, screen=Screen.ERROR),
+        **booking_screens(base),
+    }
+
+
+def booking_screens(base: st.KioskState) -> dict[str, st.KioskState]:
+    """A centre that takes bookings: its start screen, typing a code, checking it,
+    the booked and the late ticket, and every refusal."""
+    booked = replace(base, booking_enabled=True)
+    plain = replace(SHOWN, priority=False)
+    refused = {
+        code: replace(
+            booked,
+            screen=Screen.BOOKING_REFUSED,
+            code="K7M3PX",
+            refusal=st.BookingRefused(
+                code, "2026-11-24T09:00:00+07:00", "2026-11-24T08:45:00+07:00"
+            ),
+        )
+        for code in (
+            "too_early",
+            "booking_used",
+            "booking_cancelled",
+            "wrong_centre",
+            "booking_forged",
+            "unknown_booking",
+        )
+    }
+    return {
+        "start-booking": replace(booked, screen=Screen.START),
+        "start-booking-closed": replace(booked, screen=Screen.START, opening=LUNCH),
+        "booking-empty": replace(booked, screen=Screen.BOOKING),
+        "booking-typed": replace(booked, screen=Screen.BOOKING, code="K7M"),
+        "booking-ready": replace(booked, screen=Screen.BOOKING, code="K7M3PX"),
+        "issuing-booking": replace(booked, screen=Screen.ISSUING, checking=True),
+        "done-booked": replace(booked, screen=Screen.DONE, shown=replace(plain, booked="08:30")),
+        "done-late": replace(booked, screen=Screen.DONE, shown=replace(plain, late="08:00")),
+        "refused-too-early-tomorrow": replace(
+            refused["too_early"],
+            refusal=st.BookingRefused(
+                "too_early", "2026-11-25T09:00:00+07:00", "2026-11-25T08:45:00+07:00"
+            ),
+        ),
+        **{f"refused-{code.replace('_', '-')}": s for code, s in refused.items()},
     }
 
 

@@ -661,6 +661,7 @@ def test_state_recent_calls_newest_first_one_per_ticket(api, clock) -> None:
         "service": "ho-tich",
         "called_at": rc[0]["called_at"],
         "calls": 2,
+        "booked": False,
     }
 
 

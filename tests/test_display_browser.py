@@ -620,6 +620,17 @@ def test_the_sound_button_hides_nothing(open_page, live: ServerProcess) -> None:
     live.client(counter_key(4)).counter(4, "done")
 
 
+def _booked(data: dict, late: bool = False) -> dict:
+    """A call event of a ticket checked in with a booking (on time, or late)."""
+    booking = {
+        "code": "K7M3PX",
+        "slot_start": "2026-11-24T08:30:00+07:00",
+        "slot_end": "2026-11-24T09:00:00+07:00",
+        "late": late,
+    }
+    return {**data, "ticket": {**data["ticket"], "booking": booking}}
+
+
 def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
     """The page's reducer and display/state.py give the same views for the same events."""
     import tests.display_support as ds
@@ -677,9 +688,25 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
         ("view", t0 + timedelta(seconds=96.1)),
         (
             "event",
+            "ticket.called",
+            _booked(ds.called(79, "A017", 2, t0 + timedelta(seconds=97))),
+            47,
+            t0 + timedelta(seconds=97),
+        ),
+        ("view", t0 + timedelta(seconds=97.2)),
+        (
+            "event",
+            "ticket.called",
+            _booked(ds.called(80, "A018", 2, t0 + timedelta(seconds=98)), late=True),
+            48,
+            t0 + timedelta(seconds=98),
+        ),
+        ("view", t0 + timedelta(seconds=98.2)),
+        (
+            "event",
             "day.rollover",
             {"business_date": "2026-11-25", "expired": 3},
-            47,
+            49,
             t0 + timedelta(seconds=99),
         ),
         ("view", t0 + timedelta(seconds=99)),
@@ -718,6 +745,7 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
                         v.headline.recall,
                         v.headline.fresh,
                         v.headline.lit,
+                        v.headline.booked,
                     ],
                     "counters": [[c.number, c.name, c.code, c.status, c.fresh] for c in v.counters],
                     "recent": [[r.code, r.counter] for r in v.recent],
@@ -746,7 +774,7 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
           out.push({centre: v.centre, clock: v.clock, date: v.date, link: v.link,
             banner: v.banner, detail: v.bannerDetail, stale: v.stale,
             headline: v.headline && [v.headline.code, v.headline.counter, v.headline.recall,
-              v.headline.fresh, v.headline.lit],
+              v.headline.fresh, v.headline.lit, v.headline.booked],
             counters: v.counters.map(c => [c.number, c.name, c.code, c.status, c.fresh]),
             recent: v.recent.map(r => [r.code, r.counter]),
             waiting: v.waiting.map(w => [w.name, w.count]),
@@ -758,6 +786,8 @@ def test_reducer_mirrors_display_state(open_page, live: ServerProcess) -> None:
         [js_steps, [list(x) for x in ds.SERVICES], ds.NOTICE],
     )
     assert len(js_out) == len(py_out)
+    booked = [o["headline"][5] for o in py_out if isinstance(o, dict) and o["headline"]]
+    assert True in booked and booked[-1] is False  # the late one is an ordinary call
     for i, (js, py) in enumerate(zip(js_out, py_out, strict=True)):
         assert js == py, f"step {i}"
 

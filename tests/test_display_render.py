@@ -22,7 +22,7 @@ from tests.support import debian_tool
 
 pygame = pytest.importorskip("pygame")
 
-STATES = ["idle", "new-call", "many-counters", "disconnected"]
+STATES = ["idle", "new-call", "many-counters", "disconnected", "booked-call"]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,17 @@ def build(name: str) -> tuple[st.DisplayState, object]:
     if name in ("new-call", "many-counters"):
         s, _ = st.apply(s, "ticket.called", ds.called(77, "A016", 3, now), 41, now)
         now += timedelta(seconds=0.1)
+    if name == "booked-call":  # booked ahead: marked, so walk-ins see why it goes first
+        data = ds.called(78, "A021", 2, now)
+        booking = {
+            "code": "K7M3PX",
+            "slot_start": "2026-11-24T08:30:00+07:00",
+            "slot_end": "2026-11-24T09:00:00+07:00",
+            "late": False,
+        }
+        data["ticket"] = {**data["ticket"], "booking": booking}
+        s, _ = st.apply(s, "ticket.called", data, 41, now)
+        now += timedelta(seconds=0.6)  # the blink's dark phase
     if name == "disconnected":
         s = st.connection(s, False, now)
         now += timedelta(seconds=40)
@@ -82,6 +93,7 @@ def test_screen(renderer: Renderer, name: str, size: tuple[int, int]) -> None:
         assert surface.get_at(report.boxes["code"].topleft)[:3] == (255, 204, 0)
     if name == "many-counters":
         assert len([k for k in boxes if k.startswith("counter_code_")]) == 16
+    assert ("booked" in boxes) == (name == "booked-call")
 
 
 def test_a_text_too_long_is_reported_not_hidden(renderer: Renderer) -> None:

@@ -66,6 +66,17 @@ def test_rollups_equal_the_report_of_the_same_rows() -> None:
         row(10, "rated", 310, ticket=1, counter=2, service="a", score=4),
         row(11, "called", 320, ticket=3, counter=2, calls=1, service="b"),
         row(12, "expired", 99_999, ticket=2, service="b"),
+        row(13, "issued", 400, ticket=4, service="a", booking="K7M3PX", slot_start=T0 + 600),
+        row(
+            14,
+            "issued",
+            500,
+            ticket=5,
+            service="b",
+            booking="HXW4NA",
+            slot_start=T0 - 1800,
+            booking_late=True,
+        ),
     ]
     # applied in two batches, as two pushes would
     states, deltas1 = fold.rollup({}, rows[:6])
@@ -95,9 +106,15 @@ def test_rollups_equal_the_report_of_the_same_rows() -> None:
     )
     for s in rep["services"]:
         for k in fold.COUNTS:
-            assert totals[s["id"]][k] == s[k], (s["id"], k)
+            assert totals[s["id"]][k] == (s[k] if k in s else s["booking"][k]), (s["id"], k)
         assert len(waits.get(s["id"], [])) == s["waiting"]["count"]
     assert rep["total"]["ratings"]["count"] == 1 and rep["total"]["no_show"] == 0
+    booking = rep["total"]["booking"]
+    assert (booking["booked"], booking["late"], booking["walk_in"]) == (1, 1, 3)
+    arrivals = sum(d.arrival_s for deltas in (deltas1, deltas2) for d in deltas.values())
+    assert (
+        booking["arrival"]["mean"] == round(arrivals / 2 / 60, 2) == round((-200 + 2300) / 120, 2)
+    )
 
 
 def test_parse_rejects_rows_out_of_order_and_names_the_field() -> None:
@@ -169,10 +186,15 @@ def test_cli_init_db_centres_and_users(pg_cluster, tmp_path: Path) -> None:
     first = hub_cli(config, "init-db")
     again = hub_cli(config, "init-db")
     assert first.returncode == again.returncode == 0, first.stderr
-    assert "version 1 (was 0)" in first.stdout and again.stdout.strip() == "schema at version 1"
+    assert "version 2 (was 0)" in first.stdout and again.stdout.strip() == "schema at version 2"
     out = hub_cli(config, "centre", "add", "cu-lao-dung", "--name", "Xã Cù Lao Dung")
-    token = out.stdout.strip().splitlines()[-1]
-    assert out.returncode == 0 and len(token) >= 40
+    lines = out.stdout.strip().splitlines()
+    token = lines[-1].removeprefix('token = "').removesuffix('"')
+    assert out.returncode == 0 and len(token) >= 40 and lines[-1] == f'token = "{token}"'
+    key = lines[-2].removeprefix('booking_key = "').removesuffix('"')
+    assert len(key) >= 40 and key != token and lines[1] == 'centre_id = "cu-lao-dung"'
+    again_key = hub_cli(config, "centre", "key", "cu-lao-dung").stdout.strip().splitlines()[-1]
+    assert again_key == f'booking_key = "{key}"'
     import psycopg
 
     with psycopg.connect(url) as conn:

@@ -190,6 +190,14 @@ def test_the_hubs_csv_and_xlsx_run_no_formula() -> None:
         "wait_p90_s": 120.0,
         "service_level": 0.5,
         "ratings": {"count": 1, "mean": 4.0, "satisfied": 1.0},
+        "booking": {
+            "booked": 1,
+            "late": 0,
+            "walk_in": 2,
+            "bookings": 1,
+            "no_show": 0,
+            "arrival_avg_s": -300.0,
+        },
     }
     report = {
         "from": "2026-11-24",

@@ -24,6 +24,8 @@ import pytest
 from tests.support import ROOT, debian_tool
 
 STATIC = ROOT / "counter_api" / "static"
+#: The citizens' booking pages of the province hub, opened on cheap and old phones.
+HUB_PHONE = [ROOT / "hub" / "static" / "booking.js", ROOT / "hub" / "static" / "booking.css"]
 TEMPLATES = ROOT / "counter_api" / "templates"
 #: The printed reports' stylesheet and templates, shared with the province hub.
 REPORT_STATIC = ROOT / "sothutu" / "reports" / "static"
@@ -60,14 +62,15 @@ def test_the_target_is_chrome_53() -> None:
 
 
 def test_every_script_passes_eslint() -> None:
-    files = sorted(STATIC.rglob("*.js"))
-    assert len(files) >= 6  # display, console, pages
+    files = sorted(STATIC.rglob("*.js")) + [f for f in HUB_PHONE if f.suffix == ".js"]
+    assert len(files) >= 7  # display, console, pages, booking
     r = run([*tool("eslint"), "--max-warnings", "0", *map(str, files)])
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_every_stylesheet_passes_stylelint() -> None:
     files = sorted([*STATIC.rglob("*.css"), *REPORT_STATIC.rglob("*.css")])
+    files += [f for f in HUB_PHONE if f.suffix == ".css"]
     assert len(files) >= 5
     r = run([*tool("stylelint"), "--max-warnings", "0", *map(str, files)])
     assert r.returncode == 0, r.stdout + r.stderr
@@ -122,8 +125,13 @@ def test_the_lint_refuses_what_chrome_53_lacks() -> None:
 
 def test_pages_have_no_script_or_style_the_lint_does_not_see() -> None:
     """Scripts and styles live in counter_api/static (linted); a template only carries
-    JSON data in a script element."""
-    for path in [*TEMPLATES.rglob("*.html"), *REPORT_TEMPLATES.rglob("*.html")]:
+    JSON data in a script element. The same for the shared report templates and the
+    hub's booking pages."""
+    for path in [
+        *TEMPLATES.rglob("*.html"),
+        *REPORT_TEMPLATES.rglob("*.html"),
+        *(ROOT / "hub/templates/booking").rglob("*.html"),
+    ]:
         html = path.read_text(encoding="utf-8")
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag or 'type="application/json"' in tag, (path, tag)

@@ -182,13 +182,25 @@ def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
 
     from counter_api.core.order import pick_next, waiting_ahead
     from counter_api.store import repo
+    from sothutu import booking as codes
+    from tests.hub_support import hub_section
 
-    config = load_config(write_config(tmp_path))
+    key = "booking-key-0123456789abcdef0123"
+    hub = hub_section("http://127.0.0.1:9", "x", "tok-0123456789abcdef", booking_key=key)
+    config = load_config(write_config(tmp_path, extra=hub))
     clock = ManualClock(datetime(2026, 11, 24, 8, 0, tzinfo=VN))
     svc = QueueService(config, Store(tmp_path / "q.db"), clock)
     rng = random.Random(7)
     for _ in range(120):
-        svc.issue(rng.choice(["ho-tich", "chung-thuc"]), priority=rng.random() < 0.3)
+        service = rng.choice(["ho-tich", "chung-thuc"])
+        if rng.random() < 0.25:  # booked ahead: slots around now, some checked in late
+            now = clock.now().astimezone(VN)
+            start = now.hour * 60 + now.minute + rng.choice([-30, -10, 0, 10, 15])
+            code = "".join(rng.choice(codes.ALPHABET) for _ in range(6))
+            signed = codes.Signed("x", code, service, now.date(), start, start + 30)
+            svc.check_in(codes.qr_text(key, signed))
+        else:
+            svc.issue(service, priority=rng.random() < 0.3)
         clock.advance(rng.choice([0, 0, 1, 30]))  # many equal issue times: ties by id
     for _ in range(25):
         svc.next(rng.choice([1, 2]))
@@ -200,6 +212,7 @@ def test_sql_calling_order_agrees_with_the_core(tmp_path: Path) -> None:
             assert repo.first_waiting(db, day, services) == [pick_next(waiting, services)]
         for t in waiting:  # front and back of the queue: both ways of counting
             assert repo.count_ahead(db, t) == waiting_ahead(t, waiting)
+        assert any(t.booked for t in waiting) and any(t.booking and not t.booked for t in waiting)
     svc.store.close()
 
 

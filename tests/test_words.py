@@ -56,6 +56,14 @@ STAFF = (
     "deploy/",
     "sothutu/config.py",
 )
+#: What citizens read on the province hub (its booking pages), inside STAFF's "hub/".
+HUB_CITIZENS = (
+    "hub/templates/booking/",
+    "hub/static/booking.js",
+    "hub/web/booking_",
+    "hub/bookings.py",
+    "hub/booking_rules.py",
+)
 #: The Python packages people's words live in.
 PACKAGES = ("counter_api", "kiosk", "display", "keypads", "sothutu", "hub", "deploy")
 
@@ -75,6 +83,8 @@ def _vietnamese(text: str) -> bool:
 def context(path: str) -> str:
     if path.startswith(CALLS):
         return "call"
+    if path.startswith(HUB_CITIZENS):
+        return "citizen"
     if path.startswith(STAFF):
         return "staff"
     return "citizen"
@@ -225,6 +235,7 @@ def test_one_way_to_address_people() -> None:
     assert not problems("counter_api/static/console/console.js", "Cấp số cho công dân")
     assert not problems("sothutu/wall.py", "MỜI CÔNG DÂN CÓ SỐ")
     assert not problems("counter_api/web/home.py", "Bàn làm việc của quầy")
+    assert problems("hub/templates/booking/show.html", "Mời công dân đến đúng giờ")
 
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     quoted = [q for path in docs for q in doc_quotes(path)]

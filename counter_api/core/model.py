@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -26,6 +27,17 @@ class CounterStatus(StrEnum):
 
 #: A ticket in one of these states at the rollover becomes expired.
 OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.HELD)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRef:
+    """The booking a ticket was checked in with: its code and slot; ``late`` when it came
+    after its check-in window (the ticket is then an ordinary one)."""
+
+    code: str
+    slot_start: datetime
+    slot_end: datetime
+    late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +63,22 @@ class Ticket:
     transfers: int = 0
     #: the procedure (code, name) the ticket was issued for, if any
     procedure: tuple[str, str] | None = None
+    #: the booking it was checked in with, if any
+    booking: BookingRef | None = None
 
     def evolve(self, **changes: object) -> Ticket:
         return replace(self, **changes)
+
+    @property
+    def booked(self) -> bool:
+        """Checked in with a booking within its window: called before walk-ins."""
+        return self.booking is not None and not self.booking.late
+
+    @property
+    def order_at(self) -> datetime:
+        """The time the calling order goes by: a booked ticket's slot start, else the
+        issue time (which a transfer keeps)."""
+        return self.booking.slot_start if self.booked else self.issued_at  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +125,20 @@ class QueueError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        #: more keys for the error object (JSON values), e.g. when to come back
+        self.details = dict(details or {})
 
 
 class NotFound(QueueError):
     status = 404
+
+
+class Forbidden(QueueError):
+    status = 403
 
 
 class Conflict(QueueError):

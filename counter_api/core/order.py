@@ -1,4 +1,5 @@
-"""The calling order: priority first, then earliest issued, then lowest id."""
+"""The calling order: priority first, then booked tickets in slot order, then the
+earliest issued, then the lowest id."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from counter_api.core.model import Status, Ticket
 #: test checks that they do.
 CALLING_ORDER: tuple[tuple[str, bool], ...] = (
     ("priority", True),
-    ("issued_at", False),
+    ("booked", True),
+    ("order_at", False),
     ("id", False),
 )
 
 
-def calling_key(ticket: Ticket) -> tuple[bool, datetime, int]:
+def calling_key(ticket: Ticket) -> tuple[bool, bool, datetime, int]:
     """Sort key of the calling order (smaller is called first).
 
-    A transferred ticket keeps its ``issued_at``, so it keeps its place.
+    Priority tickets first; then tickets booked ahead and checked in within their
+    window, by their slot's start; then the others by issue time (``order_at``). A
+    transferred ticket keeps its ``issued_at`` and booking, so it keeps its place.
     """
-    return (not ticket.priority, ticket.issued_at, ticket.id)
+    return (not ticket.priority, not ticket.booked, ticket.order_at, ticket.id)
 
 
 def pick_next(tickets: Iterable[Ticket], services: Collection[str]) -> Ticket | None:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from counter_api.core.codes import check_daily_limit, format_code, next_number
 from counter_api.core.model import (
     OPEN_STATUSES,
+    BookingRef,
     Change,
     Conflict,
     CoreEvent,
@@ -43,10 +44,13 @@ def issue(
     day: date,
     kiosk: str | None = None,
     procedure: tuple[str, str] | None = None,
+    booking: BookingRef | None = None,
 ) -> Change:
     """A new waiting ticket (id 0 until the store assigns one), optionally for a
-    procedure ``(code, name)`` of the catalogue."""
-    check_daily_limit(daily_limit, issued_today, service_id)
+    procedure ``(code, name)`` of the catalogue, or checked in with a ``booking``
+    (a booked place is kept even when the field's daily limit is reached)."""
+    if booking is None or booking.late:
+        check_daily_limit(daily_limit, issued_today, service_id)
     number = next_number(start, last_number)
     ticket = Ticket(
         id=0,
@@ -60,6 +64,7 @@ def issue(
         issued_at=now,
         kiosk=kiosk,
         procedure=procedure,
+        booking=booking,
     )
     return Change(tickets=(ticket,), events=(CoreEvent("ticket.issued", ticket),), result=ticket)
 

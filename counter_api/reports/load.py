@@ -97,6 +97,9 @@ def load_rows(
 
 def build_report(config: Config, store: Store, first: date, last: date) -> dict[str, Any]:
     """The report of ``first`` … ``last`` from one consistent read of the store."""
+    from counter_api.store.bookings import report_rows
+
     with store.read() as db:
         rows = load_rows(db, first, last)
-    return compute(*rows, setup=setup_of(config), date_from=first, date_to=last)
+        booked = report_rows(db, first, last)
+    return compute(*rows, setup=setup_of(config), date_from=first, date_to=last, bookings=booked)

@@ -257,6 +257,48 @@ def _number_floors(db: sqlite_utils.Database) -> None:
     )
 
 
+def _bookings(db: sqlite_utils.Database) -> None:
+    # Numbers booked ahead on the province hub: the bookings it sent (and ones checked in
+    # from a signed QR code before they arrived), and on each ticket the booking it was
+    # checked in with. A booked ticket (checked in within its window) is called after
+    # priority tickets and before walk-ins, in slot order: ``booked`` and ``order_at``
+    # (the slot's start, or the issue time of any other ticket) join the calling order
+    # and its index.
+    db.execute(
+        """
+        CREATE TABLE bookings (
+            code TEXT PRIMARY KEY,
+            service TEXT NOT NULL,
+            procedure_code TEXT,
+            procedure_name TEXT,
+            day TEXT NOT NULL,
+            slot_start REAL NOT NULL,
+            slot_end REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('booked', 'cancelled', 'checked_in', 'late', 'no_show')),
+            seq INTEGER,
+            source TEXT NOT NULL,
+            ticket_id INTEGER REFERENCES tickets (id),
+            arrived_at REAL,
+            changed_at REAL NOT NULL
+        )"""
+    )
+    db["bookings"].create_index(["day", "status"], "bookings_day")
+    tickets = db["tickets"]
+    tickets.add_column("booking", str)
+    tickets.add_column("slot_start", float)
+    tickets.add_column("slot_end", float)
+    tickets.add_column("booking_late", int, not_null_default=0)
+    tickets.add_column("booked", int, not_null_default=0)
+    tickets.add_column("order_at", float)
+    db.execute("UPDATE tickets SET order_at = issued_at")
+    db.execute("DROP INDEX tickets_order")
+    tickets.create_index(
+        ["business_date", "service", "status", "priority", "booked", "order_at", "id"],
+        "tickets_order",
+    )
+
+
 #: Index i holds the migration that brings the schema to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -268,6 +310,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _sessions,
     _request_ids,
     _number_floors,
+    _bookings,
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_api.core.model import CounterState, Status, Ticket
+from counter_api.core.model import BookingRef, CounterState, Status, Ticket
 from counter_api.core.order import CALLING_ORDER
 
 DB = sqlite_utils.Database
@@ -24,7 +24,7 @@ DB = sqlite_utils.Database
 _TICKET_COLUMNS = (
     "id, business_date, service, original_service, number, code, priority, status, counter, "
     "calls, issued_at, first_called_at, called_at, finished_at, kiosk, transfers, "
-    "procedure_code, procedure_name"
+    "procedure_code, procedure_name, booking, slot_start, slot_end, booking_late"
 )
 
 
@@ -55,6 +55,16 @@ def _ticket(row: tuple) -> Ticket:
         kiosk=row[14],
         transfers=row[15],
         procedure=(row[16], row[17] or "") if row[16] else None,
+        booking=(
+            BookingRef(
+                row[18],
+                datetime.fromtimestamp(row[19], UTC),
+                datetime.fromtimestamp(row[20], UTC),
+                bool(row[21]),
+            )
+            if row[18]
+            else None
+        ),
     )
 
 
@@ -72,8 +82,9 @@ def insert_ticket(db: DB, t: Ticket) -> Ticket:
     cur = db.execute(
         "INSERT INTO tickets (business_date, service, original_service, number, code, priority, "
         "status, counter, calls, issued_at, first_called_at, called_at, finished_at, kiosk, "
-        "transfers, procedure_code, procedure_name) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "transfers, procedure_code, procedure_name, booking, slot_start, slot_end, "
+        "booking_late, booked, order_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             t.business_date.isoformat(),
             t.service,
@@ -92,6 +103,12 @@ def insert_ticket(db: DB, t: Ticket) -> Ticket:
             t.transfers,
             t.procedure[0] if t.procedure else None,
             t.procedure[1] if t.procedure else None,
+            t.booking.code if t.booking else None,
+            to_epoch(t.booking.slot_start) if t.booking else None,
+            to_epoch(t.booking.slot_end) if t.booking else None,
+            int(t.booking.late) if t.booking else 0,
+            int(t.booked),
+            to_epoch(t.order_at),
         ),
     )
     return t.evolve(id=cur.lastrowid)
@@ -389,17 +406,27 @@ def log_action(
     )
 
 
+def log_booking(db: DB, at: datetime, day: date, action: str, code: str, service: str) -> None:
+    """A line of the log about a booking, not a ticket (``booking_no_show``)."""
+    db.execute(
+        "INSERT INTO ticket_log (at, business_date, action, ticket_id, code, service, counter, "
+        "calls) VALUES (?, ?, ?, NULL, ?, ?, NULL, NULL)",
+        (at.timestamp(), day.isoformat(), action, code, service),
+    )
+
+
 def recent_calls(db: DB, day: date, limit: int = 10) -> list[dict[str, Any]]:
     """The newest announcements of the day, one per ticket, newest first."""
     rows = db.execute(
-        "SELECT ticket_id, code, counter, service, at, calls FROM ticket_log "
-        "WHERE business_date = ? AND action IN ('called', 'recalled') "
-        "ORDER BY id DESC LIMIT ?",
+        "SELECT l.ticket_id, l.code, l.counter, l.service, l.at, l.calls, t.booked "
+        "FROM ticket_log l LEFT JOIN tickets t ON t.id = l.ticket_id "
+        "WHERE l.business_date = ? AND l.action IN ('called', 'recalled') "
+        "ORDER BY l.id DESC LIMIT ?",
         (day.isoformat(), limit * 8),
     ).fetchall()
     seen: set[int] = set()
     out = []
-    for ticket_id, code, counter, service, at, calls in rows:
+    for ticket_id, code, counter, service, at, calls, booked in rows:
         if ticket_id in seen:
             continue
         seen.add(ticket_id)
@@ -411,6 +438,7 @@ def recent_calls(db: DB, day: date, limit: int = 10) -> list[dict[str, Any]]:
                 "service": service,
                 "called_at": from_epoch(at),
                 "calls": calls,
+                "booked": bool(booked),
             }
         )
         if len(out) == limit:

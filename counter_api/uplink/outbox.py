@@ -57,13 +57,42 @@ def read_batch(store: Store, after: int, tz: ZoneInfo, limit: int = BATCH) -> li
         ticket_ids = {r[4] for r in logs.values() if r[4] is not None} | set(ratings)
         tickets = _by_id(
             db,
-            "SELECT id, business_date, priority, procedure_code, original_service, number "
-            "FROM tickets WHERE id IN ({})",
+            "SELECT id, business_date, priority, procedure_code, original_service, number, "
+            "booking, slot_start, slot_end, booking_late FROM tickets WHERE id IN ({})",
             list(ticket_ids),
+        )
+        booked = _by_id(
+            db,
+            "SELECT code, day, service, slot_start, slot_end FROM bookings WHERE code IN ({})",
+            sorted({r[5] for r in logs.values() if r[3] == "booking_no_show" and r[5]}),
         )
     rows = []
     for seq, kind, ref in outbox:
-        if kind == "log" and ref in logs:
+        if kind == "log" and ref in logs and logs[ref][3] == "booking_no_show":
+            _, at, day, action, _tid, code, service, _counter, _calls = logs[ref]
+            b = booked.get(code)
+            if b is None:
+                rows.append({"seq": seq, "action": "missing", "business_date": None})
+                continue
+            rows.append(
+                {
+                    "seq": seq,
+                    "action": action,
+                    "at": _iso(at, tz),
+                    "business_date": day,
+                    "ticket": None,
+                    "counter": None,
+                    "calls": None,
+                    "booking": {
+                        "code": code,
+                        "date": b[1],
+                        "service": b[2],
+                        "slot_start": _iso(b[3], tz),
+                        "slot_end": _iso(b[4], tz),
+                    },
+                }
+            )
+        elif kind == "log" and ref in logs:
             _, at, day, action, ticket_id, code, service, counter, calls = logs[ref]
             rows.append(
                 {
@@ -71,7 +100,7 @@ def read_batch(store: Store, after: int, tz: ZoneInfo, limit: int = BATCH) -> li
                     "action": action,
                     "at": _iso(at, tz),
                     "business_date": day,
-                    "ticket": _ticket(tickets.get(ticket_id), code, service),
+                    "ticket": _ticket(tickets.get(ticket_id), code, service, tz),
                     "counter": counter,
                     "calls": calls,
                 }
@@ -85,7 +114,7 @@ def read_batch(store: Store, after: int, tz: ZoneInfo, limit: int = BATCH) -> li
                     "action": "rated",
                     "at": _iso(at, tz),
                     "business_date": day,
-                    "ticket": _ticket(t, None, service),
+                    "ticket": _ticket(t, None, service, tz),
                     "counter": counter,
                     "score": score,
                 }
@@ -95,8 +124,8 @@ def read_batch(store: Store, after: int, tz: ZoneInfo, limit: int = BATCH) -> li
     return rows
 
 
-def _by_id(db: Any, sql: str, ids: list[int]) -> dict[int, tuple]:
-    out: dict[int, tuple] = {}
+def _by_id(db: Any, sql: str, ids: list[Any]) -> dict[Any, tuple]:
+    out: dict[Any, tuple] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         if chunk:
@@ -105,11 +134,13 @@ def _by_id(db: Any, sql: str, ids: list[int]) -> dict[int, tuple]:
     return out
 
 
-def _ticket(t: tuple | None, code: str | None, service: str | None) -> dict[str, Any] | None:
+def _ticket(
+    t: tuple | None, code: str | None, service: str | None, tz: ZoneInfo
+) -> dict[str, Any] | None:
     if t is None:
         return None
-    ticket_id, day, priority, procedure, _original, _number = t
-    return {
+    ticket_id, day, priority, procedure, _original, _number, booking, start, end, late = t
+    out: dict[str, Any] = {
         "id": ticket_id,
         "date": day,
         "code": code,
@@ -117,6 +148,14 @@ def _ticket(t: tuple | None, code: str | None, service: str | None) -> dict[str,
         "priority": bool(priority),
         "procedure": procedure,
     }
+    if booking:
+        out["booking"] = {
+            "code": booking,
+            "slot_start": _iso(start, tz),
+            "slot_end": _iso(end, tz),
+            "late": bool(late),
+        }
+    return out
 
 
 def newest_seq(store: Store) -> int:

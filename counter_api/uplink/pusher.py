@@ -9,10 +9,11 @@ never holds up a ticket; failures are logged, kept for the admin page and
 tried again with a growing pause.
 
 Other features ride on the same link without touching this loop: a function in
-``Pusher.contributors`` adds keys to each push (say, the cursor of something the
-hub sends back), and one in ``Pusher.handlers`` receives each 200 answer after
-the rows' cursor is saved (say, bookings for the centre). The answer is a JSON
-object whose unknown keys are ignored.
+``Pusher.contributors`` adds keys to each push (its ``setup`` key adds to the
+setup), and one in ``Pusher.handlers`` receives each 200 answer after the rows'
+cursor is saved, and may ask for the next push at once by returning true. The
+answer is a JSON object whose unknown keys are ignored. Bookings ride this way
+(``counter_api.uplink.bookings``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from counter_api import __version__
 from counter_api.backup import backup_time, backups
@@ -56,10 +57,12 @@ class Pusher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ssl = self._ssl_context()
-        #: Each returns extra keys for the push body (called before every push).
+        #: Each returns extra keys for the push body (called before every push); a
+        #: ``setup`` key among them is added to the setup.
         self.contributors: list[Callable[[], dict[str, Any]]] = []
-        #: Each receives every successful answer of the hub, after the cursor moved.
-        self.handlers: list[Callable[[dict[str, Any]], None]] = []
+        #: Each receives every successful answer of the hub, after the cursor moved;
+        #: a true return asks for the next push at once (more is waiting at the hub).
+        self.handlers: list[Callable[[dict[str, Any]], bool | None]] = []
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.link.url.startswith("https://"):
@@ -111,10 +114,7 @@ class Pusher:
         after = outbox.acked(store)
         rows = outbox.read_batch(store, after, tz)
         newest = outbox.newest_seq(store)
-        body: dict[str, Any] = {}
-        for contribute in self.contributors:
-            body.update(contribute())
-        body |= {
+        body: dict[str, Any] = {
             "centre": self.link.centre_id,
             "version": __version__,
             "sent_at": iso(self.svc.clock.now(), tz),
@@ -123,6 +123,10 @@ class Pusher:
             "health": self.health(pending=max(0, newest - after)),
             "setup": self.setup(),
         }
+        for contribute in self.contributors:
+            extra = dict(contribute())
+            body["setup"] |= extra.pop("setup", {})
+            body |= extra
         try:
             answer = self._post(body)
         except PushError as exc:
@@ -141,11 +145,12 @@ class Pusher:
             )
             ack = newest
         outbox.record(store, self.svc.clock.now(), ack=ack, error=error)
+        again = False
         for handle in self.handlers:
-            handle(answer)
+            again = bool(handle(answer)) or again
         if error:
             raise PushError(error)
-        return bool(rows) and ack < newest and ack > after
+        return again or (bool(rows) and ack < newest and ack > after)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         data = gzip.compress(json.dumps(body, ensure_ascii=False).encode(), compresslevel=6)
@@ -236,8 +241,20 @@ def _message(exc: urllib.error.HTTPError) -> str:
         return exc.reason or "error"
 
 
-def start(svc: QueueService) -> Pusher | None:
-    """Start the link when ``[hub] url`` is set; None otherwise."""
+class Rider(Protocol):
+    """Something that rides on the link: adds keys to each push, reads each answer."""
+
+    def contribute(self) -> dict[str, Any]: ...
+
+    def handle(self, answer: dict[str, Any]) -> bool: ...
+
+
+def start(svc: QueueService, *riders: Rider) -> Pusher | None:
+    """Start the link when ``[hub] url`` is set, with ``riders`` on it; None otherwise."""
     if not svc.config.hub.enabled:
         return None
-    return Pusher(svc).start()
+    pusher = Pusher(svc)
+    for rider in riders:
+        pusher.contributors.append(rider.contribute)
+        pusher.handlers.append(rider.handle)
+    return pusher.start()

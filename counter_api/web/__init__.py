@@ -19,6 +19,7 @@ from counter_api.uplink import api as uplink_api
 from counter_api.web import (
     admin,
     api,
+    booking_api,
     console,
     display_page,
     errors,
@@ -54,6 +55,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Every blueprint of the app, each from its own module.
 BLUEPRINTS = (
     api.bp,
+    booking_api.bp,
     stream.bp,
     procedures.bp,
     report_api.bp,

@@ -174,6 +174,13 @@ def _print_kiosk(p: auth.Principal) -> str | None:
             max_length=60,
             description="a procedure's code in the catalogue, instead of or with `service`",
         ),
+        "booking": Field(
+            str,
+            max_length=200,
+            description="check in a booking made on the province hub: its 6-character code "
+            "or its QR code's text; `service`, `priority` and `procedure` are then ignored",
+            example="K7M3PX",
+        ),
         "request_id": REQUEST_ID,
     },
     answer=Answer(
@@ -183,8 +190,17 @@ def _print_kiosk(p: auth.Principal) -> str | None:
         statuses={200: "the ticket issued earlier today for the same `request_id`, as it is now"},
     ),
     refuses={
-        404: ("unknown_service", "unknown_procedure"),
-        409: ("service_mismatch", "closed", "daily_limit_reached", "request_id_reused"),
+        403: ("wrong_centre", "booking_forged"),
+        404: ("unknown_service", "unknown_procedure", "unknown_booking"),
+        409: (
+            "service_mismatch",
+            "closed",
+            "daily_limit_reached",
+            "request_id_reused",
+            "booking_used",
+            "booking_cancelled",
+            "too_early",
+        ),
     },
 )
 def issue_ticket(c: Call) -> tuple[Response, int]:
@@ -202,22 +218,38 @@ def issue_ticket(c: Call) -> tuple[Response, int]:
     `request_id_reused` when that id asked for another field or priority.
     A guidance counter with a `print_kiosk` has the ticket printed there at once
     (`ticket.reprint` to it).
+
+    With `booking` (a code or a QR code's text) it checks a booked number in: within
+    its window (`[booking] early_minutes` before to `late_minutes` after the slot's
+    start) the ticket carries `booking` and is called after priority tickets and before
+    walk-ins of its field, in slot order; after it, an ordinary ticket with
+    `booking.late` true. 409 `too_early` (the error has `opens_at`), `booking_used`,
+    `booking_cancelled`; 403 `wrong_centre`, `booking_forged`; 404 `unknown_booking`.
+    Booking errors carry the `booking` they are about when it is known.
     """
     p = c.who
     assert p is not None
     kiosk = p.name if p.kind == "kiosk" else None
+    rid = request_id(c.body)
+    issuer = p.counter if p.kind == "counter" else p.name
+    request = RequestKey(f"tickets:{p.kind}:{issuer}", rid) if rid else None
+    if c.body.get("booking"):
+        ticket, again = service().check_in_once(
+            c.body["booking"], kiosk=kiosk, request=request, print_at=_print_kiosk(p)
+        )
+        resp = jsonify(ticket)
+        resp.headers["Location"] = f"/api/v1/tickets/{ticket['id']}"
+        return resp, 200 if again else 201
     find = parts().catalogue.view().get
     service_id, procedure = ticket_procedure(
         service().config, find, c.body.get("service"), c.body.get("procedure")
     )
-    rid = request_id(c.body)
-    issuer = p.counter if p.kind == "counter" else p.name
     ticket, again = service().issue_once(
         service_id,
         bool(c.body.get("priority", False)),
         kiosk=kiosk,
         procedure=procedure,
-        request=RequestKey(f"tickets:{p.kind}:{issuer}", rid) if rid else None,
+        request=request,
         print_at=_print_kiosk(p),
     )
     resp = jsonify(ticket)

@@ -35,9 +35,15 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: dict | None = None,
 ) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message}})
+    """The API's error body; ``details`` are extra keys of the error object (e.g. the
+    booking a refusal is about), ``headers`` extra response headers."""
+    resp = jsonify({"error": {"code": code, "message": message, **(details or {})}})
     resp.status_code = status
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="sothutu"'
@@ -126,7 +132,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QueueError)
     def _queue_error(exc: QueueError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, details=exc.details)
 
     @app.errorhandler(StoreError)
     @app.errorhandler(sqlite3.DatabaseError)

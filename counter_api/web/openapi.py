@@ -50,6 +50,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "ratings": ("ratings", "Citizens' satisfaction ratings from keypads."),
     "reports": ("reports", "A day's or a period's figures."),
     "uplink": ("hub", "The outbound link to the province hub."),
+    "bookings": ("bookings", "Numbers booked ahead on the province hub, held here."),
     "voice": ("voice", "The browser display's voice: announcements and clips."),
     "openapi": ("document", "This document."),
 }
@@ -67,7 +68,20 @@ ERROR_SCHEMA: dict[str, Any] = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "opens_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "too_early: when the booking may check in",
+                },
+                "booking": {
+                    "type": "object",
+                    "description": "booking errors: the booking concerned (code, service, "
+                    "service_name, date, slot_start, slot_end, status)",
+                },
+            },
         }
     },
 }

@@ -55,6 +55,28 @@ FIGURES: dict[str, Any] = {
             },
         },
     },
+    "booking": {
+        "type": ["object", "null"],
+        "description": "numbers booked ahead (null for counters)",
+        "properties": {
+            "booked": {"type": "integer", "description": "checked in within their window"},
+            "late": {"type": "integer", "description": "checked in after it (ordinary tickets)"},
+            "walk_in": {"type": "integer", "description": "the other tickets issued"},
+            "bookings": {"type": "integer", "description": "bookings made for these days"},
+            "no_show": {"type": "integer", "description": "bookings nobody checked in"},
+            "arrival": {
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer"},
+                    "mean": {
+                        **_NUMBER_OR_NULL,
+                        "description": "minutes from the slot's start (negative: early)",
+                    },
+                    "on_time_share": _NUMBER_OR_NULL,
+                },
+            },
+        },
+    },
 }
 
 

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent.parent
 
 def create_app(config: HubConfig, db: Database, clock: Clock | None = None) -> Flask:
     """Build the app on a config and an open database; tests may pass a clock."""
-    from hub.web import api, common, pages
+    from hub.web import api, booking_api, booking_pages, common, pages
 
     app = Flask(
         "hub",
@@ -36,6 +36,8 @@ def create_app(config: HubConfig, db: Database, clock: Clock | None = None) -> F
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["hub"] = common.Hub(config, db, clock or SystemClock())
     app.register_blueprint(api.bp)
+    app.register_blueprint(booking_api.bp)
+    app.register_blueprint(booking_pages.bp)
     app.register_blueprint(pages.bp)
     common.register_errors(app)
 

@@ -10,6 +10,7 @@ A centre's head sees only their own centre. The overview refreshes itself every
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
@@ -18,7 +19,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, send_from_directory
 from markupsafe import Markup
 
-from hub import accounts, exports, queries
+from hub import accounts, bookings, exports, queries
+from hub import booking_rules as rules
 from hub.web.api import download
 from hub.web.common import COOKIE, client_address, hub, session
 from sothutu.fonts import FONT_DIR
@@ -338,6 +340,105 @@ def centre_month(s: accounts.Session, centre_id: str) -> Any:
         ),
         back_url=f"/centres/{centre_id}?from={first.isoformat()}&to={last.isoformat()}",
     )
+
+
+# --- a centre's booking settings and bookings --------------------------------------------------
+
+
+BOOKING_STATUS = {
+    "booked": "Đã đặt",
+    "cancelled": "Đã hủy",
+    "checked_in": "Đã đến",
+    "late": "Đến muộn",
+    "no_show": "Không đến",
+}
+
+
+@bp.get("/centres/<centre_id>/dat-lich")
+@staff_page
+def centre_booking(s: accounts.Session, centre_id: str) -> Any:
+    """A centre's booking settings (province staff change them) and a day's bookings."""
+    return _booking_page(s, centre_id)
+
+
+def _booking_page(
+    s: accounts.Session, centre_id: str, error: str = "", notice: str = "", status: int = 200
+) -> Response:
+    info = _visible_centre(s, centre_id)
+    if isinstance(info, Response):
+        return info
+    h = hub()
+    c = bookings.centre(h.db, h.config, centre_id)
+    assert c is not None
+    today = h.now().astimezone(c.plan.tz).date()
+    try:
+        day = date.fromisoformat(request.args.get("date") or today.isoformat())
+    except ValueError:
+        day = today
+    listed = bookings.day_list(h.db, centre_id, day)
+    names = dict(c.plan.services)
+    return _page(
+        "booking_settings.html",
+        status,
+        user=s.user,
+        csrf=s.csrf,
+        c=c,
+        info=info,
+        settings=c.settings,
+        services=c.plan.services,
+        hours=", ".join(f"{rules.hhmm(a)}–{rules.hhmm(b)}" for a, b in c.plan.windows),
+        days=" ".join(str(d) for d in c.plan.days),
+        centre_closed=", ".join(sorted(d.strftime("%d/%m/%Y") for d in c.plan.closed)),
+        closed=", ".join(sorted(d.isoformat() for d in c.settings.closed)),
+        bookable=[d.strftime("%d/%m") for d in rules.bookable_days(today, c.plan, c.settings)],
+        day=day.isoformat(),
+        rows=[
+            {
+                "code": b.code,
+                "slot": f"{rules.hhmm(b.start)}–{rules.hhmm(b.end)}",
+                "service": names.get(b.service, b.service),
+                "procedure": b.procedure_name or "",
+                "status": BOOKING_STATUS.get(b.status, b.status),
+                "ticket": b.ticket_code or "",
+                "name": b.name or "",
+                "phone": b.phone or "",
+            }
+            for b in listed
+        ],
+        editable=s.user.role == "province",
+        error=error,
+        notice=notice,
+    )
+
+
+@bp.post("/centres/<centre_id>/dat-lich")
+@staff_page
+def centre_booking_save(s: accounts.Session, centre_id: str) -> Any:
+    if s.user.role != "province":
+        return _message(s, "Chỉ cán bộ của tỉnh được đổi cài đặt đặt lịch.", 403)
+    h = hub()
+    c = bookings.centre(h.db, h.config, centre_id)
+    if c is None:
+        return _message(s, "Không có trung tâm này.", 404)
+    f = request.form
+    changes: dict[str, Any] = {"enabled": f.get("enabled") == "on", "address": f.get("address", "")}
+    try:
+        for name in ("slot_minutes", "capacity", "lead_minutes", "days_ahead"):
+            changes[name] = int(f.get(name, "").strip())
+        caps = {}
+        for sid, _ in c.plan.services:
+            v = f.get(f"capacity_{sid}", "").strip()
+            caps[sid] = int(v) if v else None
+        changes["capacities"] = caps
+        changes["closed_days"] = [
+            d.strip() for d in re.split(r"[,\s]+", f.get("closed_days", "")) if d.strip()
+        ]
+        bookings.update_settings(h.db, h.config, centre_id, changes)
+    except ValueError as exc:
+        text = exc.message if isinstance(exc, rules.RuleError) else "phải là số nguyên"
+        return _booking_page(s, centre_id, error=f"Không lưu được: {text}.", status=400)
+    log.info("%s changed the booking settings of %s", s.user.name, centre_id)
+    return _booking_page(s, centre_id, notice="Đã lưu cài đặt đặt lịch.")
 
 
 # --- the province report -------------------------------------------------------------------

@@ -48,6 +48,23 @@ class TicketRow:
     first_called_at: float | None
     called_at: float | None
     finished_at: float | None
+    #: the booking the ticket was checked in with, its slot's start, and whether it came
+    #: after its check-in window (then the ticket is an ordinary one)
+    booking: str | None = None
+    slot_start: float | None = None
+    booking_late: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRow:
+    """A booking made for a day of the report (cancelled ones are left out by the caller
+    or counted by nobody); ``status`` is booked, checked_in, late or no_show."""
+
+    code: str
+    business_date: str
+    service: str
+    status: str
+    slot_start: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +124,11 @@ class _Acc:
     transferred: int = 0
     open_s: float = 0.0
     serving_s: float = 0.0
+    booked: int = 0  # tickets of bookings checked in within their window
+    late: int = 0  # tickets of bookings checked in after it (ordinary ones)
+    arrivals: list[float] = field(default_factory=list)  # minutes from slot start
+    bookings: int = 0  # bookings made for the period (not cancelled)
+    booking_no_show: int = 0
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -154,6 +176,23 @@ def _summary(acc: _Acc, level: float) -> dict[str, Any]:
             "mean": _r(statistics.fmean(acc.scores)) if acc.scores else None,
             "levels": {str(k): acc.scores.count(k) for k in LEVELS},
             "satisfied": _r(satisfied / len(acc.scores), 4) if acc.scores else None,
+        },
+        "booking": _booking(acc),
+    }
+
+
+def _booking(acc: _Acc) -> dict[str, Any]:
+    arrived = acc.booked + acc.late
+    return {
+        "booked": acc.booked,
+        "late": acc.late,
+        "walk_in": acc.issued - arrived,
+        "bookings": acc.bookings,
+        "no_show": acc.booking_no_show,
+        "arrival": {
+            "count": len(acc.arrivals),
+            "mean": _r(statistics.fmean(acc.arrivals)) if acc.arrivals else None,
+            "on_time_share": _r(acc.booked / arrived, 4) if arrived else None,
         },
     }
 
@@ -225,8 +264,15 @@ def compute(
     setup: Setup,
     date_from: date,
     date_to: date,
+    bookings: Iterable[BookingRow] = (),
 ) -> dict[str, Any]:
-    """The report of business days ``date_from`` … ``date_to`` (inclusive), as JSON data."""
+    """The report of business days ``date_from`` … ``date_to`` (inclusive), as JSON data.
+
+    Booking figures: a ticket checked in with a booking counts as ``booked`` (within its
+    window) or ``late`` (after it: an ordinary ticket) in the field and hour it was
+    issued in; ``walk_in`` is the rest of the issued tickets; the arrival is check-in
+    minus slot start (negative: early). ``bookings`` and their ``no_show`` count the
+    bookings made for the period's days, by their field, day and slot hour."""
     tickets = list(tickets)
     log = list(log)
     tz = setup.tz
@@ -256,6 +302,14 @@ def compute(
         issued_in = by_service[t.original_service]
         ended_in = by_service[t.service]
         add((total, issued_in, by_hour[hour(t.issued_at)], day), _inc("issued"))
+        if t.booking is not None:
+            add(
+                (total, issued_in, by_hour[hour(t.issued_at)], day),
+                _inc("late" if t.booking_late else "booked"),
+            )
+            if t.slot_start is not None:
+                for a in (total, issued_in, by_hour[hour(t.issued_at)], day):
+                    a.arrivals.append((t.issued_at - t.slot_start) / 60)
         if t.status == "expired":
             add((total, ended_in, by_hour[hour(t.issued_at)], day), _inc("expired"))
             if t.counter is not None:
@@ -317,6 +371,12 @@ def compute(
             a.scores.append(g.score)
         by_day[g.business_date].scores.append(g.score)
 
+    for b in bookings:
+        accs = (total, by_service[b.service], by_hour[hour(b.slot_start)], by_day[b.business_date])
+        add(accs, _inc("bookings"))
+        if b.status == "no_show":
+            add(accs, _inc("booking_no_show"))
+
     names = dict(setup.services)
     service_ids = [sid for sid, _ in setup.services]
     service_ids += sorted(set(by_service) - set(service_ids))  # a field since removed
@@ -340,7 +400,7 @@ def compute(
             {
                 "number": n,
                 "name": labels.get(n, f"Quầy {n}"),
-                **{**_summary(by_counter[n], level), "issued": None},
+                **{**_summary(by_counter[n], level), "issued": None, "booking": None},
                 **_counter_extra(by_counter[n]),
             }
             for n in numbers

@@ -123,6 +123,24 @@ COUNTER_COLUMNS: list[Column] = [
 ]
 
 
+BOOKING_COLUMNS: list[Column] = [
+    ("Số phiếu", COUNT, lambda r: r["issued"]),
+    ("Đặt lịch, đến đúng giờ", COUNT, lambda r: r["booking"]["booked"]),
+    ("Đặt lịch, đến muộn", COUNT, lambda r: r["booking"]["late"]),
+    ("Không đặt lịch", COUNT, lambda r: r["booking"]["walk_in"]),
+    ("Số lịch hẹn", COUNT, lambda r: r["booking"]["bookings"]),
+    ("Lịch hẹn không đến", COUNT, lambda r: r["booking"]["no_show"]),
+    ("Đến so với giờ hẹn, trung bình (phút)", MINUTES, lambda r: r["booking"]["arrival"]["mean"]),
+    ("Tỷ lệ đến đúng giờ (%)", SHARE, lambda r: r["booking"]["arrival"]["on_time_share"]),
+]
+
+
+def has_bookings(report: dict[str, Any]) -> bool:
+    """Whether the period saw any booking (the booking table is left out otherwise)."""
+    b = report["total"].get("booking") or {}
+    return bool(b.get("bookings") or b.get("booked") or b.get("late"))
+
+
 def make_table(
     title: str,
     first: tuple[str, str],
@@ -185,6 +203,18 @@ def tables(report: dict[str, Any], compact: bool = False) -> list[Table]:
             ("Lĩnh vực", TEXT),
             [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
             cols,
+        ),
+        *(
+            [
+                make_table(
+                    "Đặt lịch trước theo lĩnh vực",
+                    ("Lĩnh vực", TEXT),
+                    [(s["name"], s) for s in report["services"]] + [("Tổng cộng", report["total"])],
+                    BOOKING_COLUMNS,
+                )
+            ]
+            if has_bookings(report)
+            else []
         ),
         make_table(
             "Theo quầy",

@@ -58,8 +58,8 @@ def province_of(i: int) -> str:
 def register(url: str) -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO centres (id, name, district, token_hash, setup) "
-            "VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO centres (id, name, district, token_hash, setup, booking_key) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
             [
                 (
                     centre_id(i),
@@ -67,10 +67,12 @@ def register(url: str) -> None:
                     province_of(i),
                     hashlib.sha256(token(i).encode()).hexdigest(),
                     json.dumps({"services": [{"id": s, "name": s} for s in SERVICES]}),
+                    f"key-{i}",
                 )
                 for i in range(CENTRES)
             ],
         )
+        cur.execute("INSERT INTO booking_feed (centre_id) SELECT id FROM centres")
 
 
 def day_rows(day: date, count: int, rnd: random.Random) -> list[dict]:
@@ -288,7 +290,7 @@ def call_delay(tmp: Path, hub: HubProcess, url: str, samples: int = 25) -> list[
 
     db = Database(url, 1)
     try:
-        tok = accounts.add_centre(db, "real-centre", "Trung tâm thật", "Tỉnh 01")
+        tok, _key = accounts.add_centre(db, "real-centre", "Trung tâm thật", "Tỉnh 01")
     finally:
         db.close()
     port = free_port()

@@ -40,6 +40,12 @@
     internal: 'Máy chủ gặp lỗi, vui lòng thử lại.',
     unknown_procedure: 'Không tìm thấy thủ tục này trong danh mục (danh mục có thể vừa được cập nhật).',
     service_mismatch: 'Thủ tục này thuộc lĩnh vực khác.',
+    unknown_booking: 'Không tìm thấy lịch hẹn với mã này (mã gồm 6 ký tự, ví dụ K7M3PX).',
+    booking_used: 'Lịch hẹn này đã được dùng để lấy số.',
+    booking_cancelled: 'Lịch hẹn này đã bị hủy.',
+    wrong_centre: 'Lịch hẹn này là của trung tâm khác.',
+    booking_forged: 'Mã QR không hợp lệ.',
+    too_early: 'Chưa đến giờ nhận số của lịch hẹn này.',
     network: 'Không liên lạc được máy chủ. Thao tác có thể chưa được thực hiện — xem lại màn hình trước khi bấm lại.'
   };
 
@@ -274,7 +280,7 @@
       return resp.json().catch(function () { return null; }).then(function (data) {
         if (resp.ok) return data;
         var code = data && data.error && data.error.code ? data.error.code : 'internal';
-        throw { code: code, status: resp.status };
+        throw { code: code, status: resp.status, error: data && data.error };
       });
     }, function () {
       clearTimeout(timer);
@@ -284,6 +290,7 @@
   }
 
   function errorText(err) {
+    if (err && err.text) return err.text;
     return ERRORS[err && err.code] || ('Lỗi: ' + ((err && err.code) || 'không rõ'));
   }
 
@@ -364,6 +371,7 @@
       });
     },
     issue: function () { openIssue(); },
+    booking: function () { openBooking(); },
     procedures: function () { openProcedures(); }
   };
 
@@ -617,6 +625,34 @@
     });
   }
 
+  // A citizen who booked a number on the province hub: check the booking in by its
+  // code (or the QR code's text, read by a scanner into the field).
+  function openBooking() {
+    var form = el('form', { class: 'call-form', autocomplete: 'off' });
+    form.appendChild(el('label', { for: 'booking-code' }, 'Mã đặt lịch (6 ký tự) hoặc quét mã QR'));
+    var input = el('input', { id: 'booking-code', name: 'booking', maxlength: '200', required: 'required', autocapitalize: 'characters', spellcheck: 'false' });
+    form.appendChild(input);
+    form.appendChild(el('button', { type: 'submit', class: 'primary' }, 'Cấp số theo lịch hẹn (Enter)'));
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      closeDialog();
+      run(function () {
+        return api('POST', '/api/v1/tickets', { booking: text }).then(issued, function (err) {
+          var info = err && err.error;
+          if (err && err.code === 'too_early' && info && info.opens_at) {
+            throw { code: 'too_early', text: 'Chưa đến giờ: lịch hẹn lúc ' + clock(info.booking.slot_start) +
+              ' ngày ' + info.booking.date.split('-').reverse().join('/') + ', nhận số từ ' + clock(info.opens_at) + '.' };
+          }
+          throw err;
+        });
+      });
+    });
+    openDialog('Công dân đã đặt lịch', form, null);
+    input.focus();
+  }
+
   // Procedure look-up: search the catalogue, see what to bring, print the checklist at
   // a kiosk for the citizen, or (guidance counter) issue a ticket for the procedure.
   function openProcedures() {
@@ -749,7 +785,7 @@
   function issued(t) {
     var where = boot.counter.print_kiosk;
     var k = where ? state.kiosks[where] : null;
-    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + ')' +
+    var what = t.code + ' (' + t.service_name + (t.priority ? ', ưu tiên' : '') + bookingText(t) + ')' +
       (t.procedure ? ' cho thủ tục ' + t.procedure.name : '');
     if (where) {
       say('Đã cấp số ' + what + ' — đang in tại máy ' + where + '.', 'ok');
@@ -759,6 +795,15 @@
     if (!where || !k || !PRINTER_WORKS[k.printer] || k.conflict) showLarge(t, where, k);
   }
 
+  // ", đặt lịch 08:30", or for a booking checked in after its window ", đến sau giờ hẹn
+  // 08:30: số thường"; "" for a ticket without a booking.
+  function bookingText(t) {
+    var b = t.booking;
+    if (!b) return '';
+    return b.late ? ', đến sau giờ hẹn ' + clock(b.slot_start) + ': số thường'
+      : ', đặt lịch ' + clock(b.slot_start);
+  }
+
   function showLarge(t, where, k) {
     var body = el('div', { class: 'issued' });
     body.appendChild(el('div', { class: 'issued-label' }, 'SỐ THỨ TỰ'));
@@ -766,6 +811,9 @@
     body.appendChild(el('div', { class: 'issued-field' }, 'Lĩnh vực: ' + t.service_name +
       (t.priority ? ' — ƯU TIÊN' : '')));
     if (t.procedure) body.appendChild(el('div', { class: 'issued-proc' }, 'Thủ tục: ' + t.procedure.name));
+    if (t.booking && !t.booking.late) {
+      body.appendChild(el('div', { class: 'issued-proc' }, 'ĐẶT LỊCH — giờ hẹn ' + clock(t.booking.slot_start)));
+    }
     if (t.status === 'waiting') {
       body.appendChild(el('div', { class: 'issued-ahead' }, t.waiting_ahead > 0
         ? 'Số người đang chờ phía trước: ' + t.waiting_ahead : 'Sắp đến lượt'));
@@ -805,6 +853,9 @@
     $('field').textContent = t ? t.service_name
       : (paused ? 'Quầy đang tạm dừng — bấm D để mở lại' : 'Bấm T để gọi số tiếp theo');
     $('priority').hidden = !(t && t.priority);
+    var booked = t && t.booking && !t.booking.late;
+    $('booked').hidden = !booked;
+    $('booked').textContent = booked ? 'ĐẶT LỊCH ' + clock(t.booking.slot_start) : '';
     $('procedure').textContent = t && t.procedure ? 'Thủ tục: ' + t.procedure.name : '';
     $('procedure').hidden = !(t && t.procedure);
     if (t && t.called_at) {

@@ -157,7 +157,8 @@
         service: String(r.service || ''),
         at: local(s, parseTime(r.called_at), now),
         recall: (parseInt(r.calls, 10) || 1) > 1,
-        ticketId: null
+        ticketId: null,
+        booked: r.booked === true
       };
     });
     var newest = calls.length ? calls[0] : null;
@@ -170,6 +171,12 @@
       waiting: waiting.length ? waiting : s.waiting,
       highlightUntil: newest ? newest.at + s.highlightMs : null
     });
+  }
+
+  // A ticket of a booking checked in within its window (not a late, ordinary one).
+  function isBooked(t) {
+    var b = t.booking;
+    return !!b && typeof b === 'object' && b.late === false;
   }
 
   function called(s, kind, data, now) {
@@ -198,7 +205,8 @@
       service: String(t.service || ''),
       at: at,
       recall: recall,
-      ticketId: t.id === undefined ? null : t.id
+      ticketId: t.id === undefined ? null : t.id,
+      booked: isBooked(t)
     };
     var rest = s.calls.filter(function (c) {
       return !((c.ticketId !== null && c.ticketId === call.ticketId) ||
@@ -309,7 +317,7 @@
       var phase = Math.floor(Math.max(0, now - newest.at) / BLINK_MS);
       headline = {
         code: newest.code, counter: newest.counter, recall: newest.recall,
-        fresh: fresh, lit: fresh && phase % 2 === 0
+        fresh: fresh, lit: fresh && phase % 2 === 0, booked: newest.booked
       };
     }
     return {
@@ -567,6 +575,8 @@
     setClass(head, 'empty', !h);
     setClass(head, 'fresh', h && h.fresh && !h.lit);
     setClass(head, 'lit', h && h.lit);
+    setClass(head, 'booked', h && h.booked);
+    setClass($('call-label'), 'beside-mark', h && h.booked);  // its own class: fitted again
     if (h) {
       setText($('code'), h.code);
       setText($('call-counter'), T.TO_COUNTER + ' ' + h.counter);
