@@ -36,11 +36,14 @@ node:
 	  echo "npm not found: the browser-compatibility lint will be skipped (Debian: nodejs npm)"; \
 	fi
 
-## Lint, then the whole test suite (offline, under 10 minutes).
+## Lint, then the whole test suite (offline, under 10 minutes) on TEST_WORKERS processes,
+## a test module per process at a time (its fixtures stay together); TEST_WORKERS=0 runs
+## it in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP) node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## Measure performance and write docs/performance.md.
 bench: $(STAMP)
