@@ -216,6 +216,19 @@ def get(db: Database, code: str) -> Booking | None:
     return Booking(*row) if row else None
 
 
+def find(db: Database, config: HubConfig, code: str) -> tuple[Booking, Centre]:
+    """The booking with this code as typed (case, spaces and dashes do not matter) and its
+    centre; 404 ``unknown_booking`` when there is none."""
+    normal = codes.normalize_code(code)
+    b = get(db, normal) if normal else None
+    c = centre(db, config, b.centre) if b else None
+    if b is None or c is None:
+        raise BookingError(
+            404, "unknown_booking", "no such booking", "Không tìm thấy lịch hẹn với mã này."
+        )
+    return b, c
+
+
 def day_list(db: Database, centre_id: str, day: date) -> list[Booking]:
     """A centre's bookings of one day, by slot (for its staff)."""
     with db.connection() as conn:

@@ -17,7 +17,6 @@ from flask import Blueprint, Response, jsonify, request
 from hub import booking_rules as rules
 from hub import bookings, ratelimit
 from hub.web.common import ApiError, client_address, hub
-from sothutu.booking import normalize_code
 
 bp = Blueprint("booking_api", __name__, url_prefix="/api/v1")
 
@@ -182,17 +181,10 @@ def book() -> Any:
 
 
 def _found(code: str) -> tuple[bookings.Booking, bookings.Centre]:
-    h = hub()
-    normal = normalize_code(code)
-    b = bookings.get(h.db, normal) if normal else None
-    c = bookings.centre(h.db, h.config, b.centre) if b else None
-    if b is None or c is None:
-        raise Refused(
-            bookings.BookingError(
-                404, "unknown_booking", "no such booking", "Không tìm thấy lịch hẹn với mã này."
-            )
-        )
-    return b, c
+    try:
+        return bookings.find(hub().db, hub().config, code)
+    except bookings.BookingError as exc:
+        raise Refused(exc) from None
 
 
 @bp.get("/bookings/<code>")

@@ -214,17 +214,10 @@ def book(centre_id: str) -> Any:
 
 
 def _booking(code: str) -> tuple[bookings.Booking, bookings.Centre]:
-    h = hub()
-    normal = normalize_code(code)
-    b = bookings.get(h.db, normal) if normal else None
-    c = bookings.centre(h.db, h.config, b.centre) if b else None
-    if b is None or c is None:
-        raise Refused(
-            bookings.BookingError(
-                404, "unknown_booking", "no such booking", "Không tìm thấy lịch hẹn với mã này."
-            )
-        )
-    return b, c
+    try:
+        return bookings.find(hub().db, hub().config, code)
+    except bookings.BookingError as exc:
+        raise Refused(exc) from None
 
 
 @bp.get("/dat-lich/<code>")
