@@ -212,9 +212,10 @@ def test_dead_network_printer_shows_the_code_and_reports(server, tmp_path, mode)
                 and {"id": shown.id, "code": shown.code, "service": "ho-tich"}
                 in kiosk_status(server)["unprinted"]
             ),
-            6.0,
+            8.0,
         )
-        assert reported and time.monotonic() - t0 < 6.0, kiosk_status(server)
+        # The printer's 3 s timeout, then the report: 8 s leaves room for a busy machine.
+        assert reported and time.monotonic() - t0 < 8.0, kiosk_status(server)
         shot(app, f"printer-fault-{mode}")
     finally:
         app.close()
