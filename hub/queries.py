@@ -261,6 +261,7 @@ def bookings_of(
 # --- the province report, from rollups -------------------------------------------------------
 
 _PROVINCE = """
+-- An empty period still gives the province's line (the empty grouping set): zeros.
 WITH base AS (
     SELECT centre_id, service, issued, served, no_show, waits, ratings, booked, late,
            arrival_sum_s,
@@ -270,12 +271,14 @@ WITH base AS (
     FROM daily WHERE day BETWEEN %(a)s AND %(b)s {where}
 ), counts AS (
     SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
-           centre_id, service, sum(issued)::int AS issued, sum(served)::int AS served,
-           sum(no_show)::int AS no_show, sum(n)::int AS n, sum(within)::int AS within,
+           centre_id, service, coalesce(sum(issued), 0)::int AS issued,
+           coalesce(sum(served), 0)::int AS served, coalesce(sum(no_show), 0)::int AS no_show,
+           coalesce(sum(n), 0)::int AS n, coalesce(sum(within), 0)::int AS within,
            sum(wait_sum) / nullif(sum(wait_n), 0) AS avg_s,
-           sum(ratings[1])::int AS r1, sum(ratings[2])::int AS r2, sum(ratings[3])::int AS r3,
-           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5,
-           sum(booked)::int AS booked, sum(late)::int AS late,
+           coalesce(sum(ratings[1]), 0)::int AS r1, coalesce(sum(ratings[2]), 0)::int AS r2,
+           coalesce(sum(ratings[3]), 0)::int AS r3, coalesce(sum(ratings[4]), 0)::int AS r4,
+           coalesce(sum(ratings[5]), 0)::int AS r5,
+           coalesce(sum(booked), 0)::int AS booked, coalesce(sum(late), 0)::int AS late,
            sum(arrival_sum_s) AS arrival_sum_s
     FROM base GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 ), waits AS (
