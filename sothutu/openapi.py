@@ -147,6 +147,27 @@ class Spec:
     api_prefix: str = "/api/v1"
 
 
+def error_schema(**details: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of an app's error answers: ``{"error": {"code", "message", …}}``, with
+    the further keys (``details``) its errors may carry."""
+    return {
+        "title": "Error",
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    **details,
+                },
+            }
+        },
+    }
+
+
 def rule_methods(rules: Iterable[Any]) -> list[tuple[Any, str]]:
     """Each (rule, method) of a URL map, in the document's order (by path, endpoint and
     method); HEAD and OPTIONS, which the framework answers itself, left out. A rule is

@@ -36,7 +36,7 @@ from counter_api.web.endpoint import (
 )
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
-from sothutu.openapi import PAGES, Operation, Spec, rule_methods
+from sothutu.openapi import PAGES, Operation, Spec, error_schema, rule_methods
 from sothutu.openapi import document as build
 
 bp = api_blueprint("openapi", __name__)
@@ -61,31 +61,18 @@ PAGES_TAG = (
     "and the procedure look-up, with their scripts, styles and fonts."
 )
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "title": "Error",
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "opens_at": {
-                    "type": "string",
-                    "format": "date-time",
-                    "description": "too_early: when the booking may check in",
-                },
-                "booking": {
-                    "type": "object",
-                    "description": "booking errors: the booking concerned (code, service, "
-                    "service_name, date, slot_start, slot_end, status)",
-                },
-            },
-        }
+ERROR_SCHEMA = error_schema(
+    opens_at={
+        "type": "string",
+        "format": "date-time",
+        "description": "too_early: when the booking may check in",
     },
-}
+    booking={
+        "type": "object",
+        "description": "booking errors: the booking concerned (code, service, "
+        "service_name, date, slot_start, slot_end, status)",
+    },
+)
 
 #: What each error status means, after the codes the operation names.
 ERROR_TEXT = {

@@ -22,7 +22,7 @@ from werkzeug.routing import Rule
 from hub import __version__
 from hub.web.common import COOKIE, hub
 from hub.web.declare import CENTRE, PUBLIC, STAFF, Route, api, route_of
-from sothutu.openapi import Answer, Operation, Spec, rule_methods
+from sothutu.openapi import Answer, Operation, Spec, error_schema, rule_methods
 from sothutu.openapi import document as build
 
 API_PREFIX = "/api/v1"
@@ -37,30 +37,16 @@ TAGS = (
 )
 
 #: The body of every error answer.
-ERROR_SCHEMA: dict[str, Any] = {
-    "title": "Error",
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string", "description": "in English, for people and logs"},
-                "message_vi": {
-                    "type": "string",
-                    "description": "the booking API: a sentence to show the citizen",
-                },
-                "field": {
-                    "type": "string",
-                    "description": "the booking API's 400: the body field or query "
-                    "parameter at fault",
-                },
-            },
-        }
+ERROR_SCHEMA = error_schema(
+    message_vi={
+        "type": "string",
+        "description": "the booking API: a sentence to show the citizen",
     },
-}
+    field={
+        "type": "string",
+        "description": "the booking API's 400: the body field or query parameter at fault",
+    },
+)
 
 #: What each error status means, after the codes the operation names.
 ERROR_TEXT = {
