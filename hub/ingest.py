@@ -397,7 +397,7 @@ def _check_setup(setup: dict[str, Any]) -> None:
         raise IngestError("setup.days: must be a list of weekdays 1 (Monday) to 7")
     closed = setup.get("closed_days", [])
     if not isinstance(closed, list) or len(closed) > MAX_CLOSED_DAYS:
-        raise IngestError("setup.closed_days: must be a list of dates")
+        raise IngestError(f"setup.closed_days: must be a list of at most {MAX_CLOSED_DAYS} dates")
     for i, d in enumerate(closed):
         _date(d, f"setup.closed_days[{i}]")
     if not isinstance(setup.get("booking", {}), dict):
