@@ -120,7 +120,7 @@ def bookable(centre_id: str) -> bookings.Centre:
 
 CENTRE_ID = {"centre_id": Param(str, "the centre's id", example="cu-lao-dung")}
 CODE = {"code": Param(str, "the booking's code (any case; spaces and dashes are ignored)")}
-_ITEMS = {
+_SERVICE = {
     "type": "object",
     "required": ["id", "name"],
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
@@ -132,7 +132,7 @@ CENTRE_SCHEMA: dict[str, Any] = {
         "centre": {"type": "string"},
         "name": {"type": "string"},
         "address": {"type": ["string", "null"]},
-        "services": {"type": "array", "items": _ITEMS, "description": "its fields"},
+        "services": {"type": "array", "items": _SERVICE, "description": "its fields"},
         "days": {
             "type": "array",
             "items": {"type": "string", "format": "date"},
