@@ -27,7 +27,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """Monday 24 November 2026, 08:00 in Vietnam."""
+    """Tuesday 24 November 2026, 08:00 in Vietnam."""
     return ManualClock(datetime(2026, 11, 24, 8, 0, tzinfo=VN))
 
 

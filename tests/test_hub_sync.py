@@ -225,12 +225,21 @@ def test_hub_killed_mid_push_and_restarted(province: Province, tmp_path: Path) -
     province.tokens["long-phu"] = token
     server = centre_server(tmp_path, province, "long-phu", push=0.2)
     day = _yesterday()
-    simulate_day(server.config, day, tickets=900, seed=11)
+    simulate_day(server.config, day, tickets=1800, seed=11)  # four batches and more
     newest = centre_newest(server.config)
-    server.start()
     try:
-        seen = wait_until(lambda: province.acked("long-phu"), timeout=30, interval=0.01)
-        province.hub.kill()
+        # One open connection watches the first acknowledgement (a new one per look was
+        # too slow on a busy machine: the whole backlog had gone before the first look).
+        with psycopg.connect(province.db_url, autocommit=True) as watch:
+            server.start()
+            seen = wait_until(
+                lambda: watch.execute("SELECT acked FROM centres WHERE id = 'long-phu'").fetchone()[
+                    0
+                ],
+                timeout=30,
+                interval=0.002,
+            )
+            province.hub.kill()
         assert 0 < seen < newest, "the hub must die in the middle of the backlog"
         province.hub.start()
         newest = centre_newest(server.config)
