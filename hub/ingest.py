@@ -23,6 +23,7 @@ import psycopg
 from hub import bookings, fold
 from hub.db import Database
 from sothutu.booking import normalize_code
+from sothutu.procedures.model import JSON_SCHEMA as PROCEDURE_JSON
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +223,13 @@ PUSH_SCHEMA: dict[str, Any] = {
             "description": "the centre's procedures (the catalogue's JSON), sent while the "
             "hub's catalogue_digest differs from setup.catalogue_digest",
             "items": {
-                "type": "object",
+                **PROCEDURE_JSON,
                 "required": ["code", "name", "service"],
                 "properties": {
-                    k: {"type": "string", "maxLength": 400} for k in ("code", "name", "service")
+                    **PROCEDURE_JSON["properties"],
+                    **{
+                        k: {"type": "string", "maxLength": 400} for k in ("code", "name", "service")
+                    },
                 },
             },
         },
