@@ -5,8 +5,7 @@ it answers, which refusals it gives.
 the view keeps its own checks, and what it checks is declared where the check is made
 (the booking's fields in ``hub.bookings``, a centre's push in ``hub.ingest``), so the
 view and the document read the same limits. ``hub.web.openapi`` writes the OpenAPI
-document from these records and the app's URL map; tests/test_hub_openapi.py sends
-each declared limit and refusal to a real hub.
+document from these records and the app's URL map (docs/hub.md).
 """
 
 from __future__ import annotations
