@@ -969,7 +969,17 @@ apply_units() {
     if [ "$BOOTED" = 1 ]; then run systemctl daemon-reload; fi
     for u in $ENABLE; do
         sysctl enable "$u"
-        if [ "$BOOTED" = 1 ]; then run systemctl restart "$u"; fi
+        if [ "$BOOTED" != 1 ]; then continue; fi
+        if [ "$u" = sothutu-firewall.service ] && [ "$DRY_RUN" != 1 ]; then
+            # A second layer only: a kernel without nftables must not stop an install or
+            # an update (the server's own per-address limits still hold).
+            if ! systemctl restart "$u"; then
+                warn "the firewall did not load (see: journalctl -u $u; a kernel without" \
+                    "nftables?): the server still limits connections per address itself"
+            fi
+            continue
+        fi
+        run systemctl restart "$u"
     done
 }
 
