@@ -22,6 +22,8 @@ import hashlib
 import hmac
 import json
 import logging
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +35,8 @@ from hub import booking_rules as rules
 from hub.config import HubConfig
 from hub.db import Database
 from sothutu import booking as codes
+from sothutu.openapi import Field, Param
+from sothutu.safetext import unsafe_char
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +167,46 @@ def procedure(db: Database, centre_id: str, code: str) -> dict[str, Any] | None:
 # --- one booking ---------------------------------------------------------------------------
 
 
+#: A booking's states: booked; cancelled (online); checked_in (within its window at the
+#: centre); late (came after it: an ordinary ticket); no_show (nobody came).
+STATUSES = ("booked", "cancelled", "checked_in", "late", "no_show")
+
+_HHMM = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
+_PROCEDURE = {
+    "type": ["object", "null"],
+    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+    "required": ["code", "name"],
+}
+#: ``Booking.json``: the public API's booking (no personal data).
+BOOKING_SCHEMA: dict[str, Any] = {
+    "title": "Booking",
+    "type": "object",
+    "required": ["code", "centre", "service", "date", "start", "end", "qr", "status"],
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "6 characters of ACEFHJKMNPRTWXY34679; typed in any case, with "
+            "spaces or dashes, it is still found",
+        },
+        "centre": {"type": "string"},
+        "service": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "start": {**_HHMM, "description": "the slot, local to the centre"},
+        "end": _HHMM,
+        "qr": {
+            "type": "string",
+            "description": "the text of the booking's QR code, signed for its centre: "
+            "SOTHUTU.1.CENTRE.CODE.FIELD.YYYYMMDD.HHMM.HHMM.SIGNATURE",
+        },
+        "status": {"enum": list(STATUSES)},
+        "procedure": _PROCEDURE,
+        "centre_name": {"type": "string"},
+        "service_name": {"type": "string"},
+        "address": {"type": ["string", "null"]},
+    },
+}
+
+
 @dataclass(frozen=True)
 class Booking:
     code: str
@@ -252,33 +296,144 @@ class Request:
     cccd: str
 
 
-def check(c: Centre, db: Database, body: dict[str, Any]) -> Request:
-    """The fields of a booking request, cleaned; ``BookingError`` 400 or 404 otherwise."""
+#: A booking's fields: the public API's body and the booking page's form (which takes
+#: the centre from its address). ``check`` and ``text_field`` hold them to these limits.
+BOOKING_FIELDS: dict[str, Field] = {
+    "centre": Field(
+        str, True, 63, "the centre's id (as in /dat-lich/trung-tam/ID)", example="cu-lao-dung"
+    ),
+    "service": Field(
+        str, True, 63, "the field (lĩnh vực): an id of the centre's `services`", example="ho-tich"
+    ),
+    "procedure": Field(
+        str,
+        max_length=60,
+        description="optional: the code of a procedure of the centre's catalogue, in that field",
+        example="1.001193",
+    ),
+    "date": Field(
+        str,
+        True,
+        10,
+        "the day, one of the centre's bookable `days`",
+        format="date",
+        example="2026-11-24",
+    ),
+    "start": Field(
+        str,
+        True,
+        5,
+        "the slot's start, HH:MM local to the centre, as `slots` gives it",
+        example="08:00",
+    ),
+    "name": Field(
+        str,
+        True,
+        100,
+        "the citizen's full name: letters, at least 2 characters; erased the day after the slot",
+        example="Nguyễn Văn An",
+    ),
+    "phone": Field(
+        str,
+        True,
+        30,
+        "a Vietnamese phone number: 10 or 11 digits from 0 (or +84; spaces, dots and "
+        "dashes allowed); erased the day after the slot",
+        example="0912345678",
+    ),
+    "cccd": Field(
+        str,
+        True,
+        30,
+        "the citizen's identity card (CCCD) number: 12 digits; kept only as a keyed hash, "
+        "for the caps per person",
+        example="079123456789",
+    ),
+}
+#: A cancellation's body.
+CANCEL_FIELDS: dict[str, Field] = {
+    "phone": Field(
+        str, True, 30, "the phone number the booking was made with", example="0912345678"
+    )
+}
 
-    def text(name: str, limit: int = 200) -> str:
-        v = body.get(name)
-        if not isinstance(v, str) or not v.strip():
-            raise BookingError(
-                400, "invalid_request", f"missing field {name!r}", _MISSING[name], name
-            )
-        if len(v) > limit:
-            raise BookingError(
-                400, "invalid_request", f"{name}: at most {limit} characters", _MISSING[name], name
-            )
-        return v.strip()
+#: What a citizen reads when a field is missing, and when it is too long or not text.
+_MISSING = {
+    "centre": "Vui lòng chọn trung tâm.",
+    "service": "Vui lòng chọn lĩnh vực.",
+    "date": "Vui lòng chọn ngày.",
+    "start": "Vui lòng chọn giờ.",
+    "name": "Vui lòng nhập họ và tên.",
+    "phone": "Vui lòng nhập số điện thoại.",
+    "cccd": "Vui lòng nhập số CCCD.",
+}
+_INVALID = {
+    "centre": "Không có trung tâm này.",
+    "service": "Không có lĩnh vực này.",
+    "procedure": "Thủ tục không hợp lệ.",
+    "date": "Ngày không hợp lệ.",
+    "start": "Giờ không hợp lệ.",
+    "name": "Họ và tên không hợp lệ.",
+    "phone": "Số điện thoại không hợp lệ.",
+    "cccd": "Số CCCD gồm đúng 12 chữ số.",
+}
 
-    service = text("service", 63)
+
+def text_field(
+    values: Mapping[str, Any],
+    name: str,
+    fields: Mapping[str, Field | Param] = BOOKING_FIELDS,
+    missing: str | None = None,
+) -> str | None:
+    """The text of ``name`` in a body (or a query) as ``fields`` declares it: NFC,
+    trimmed, within its length, no control character; None for an optional one left
+    out or empty. ``BookingError`` 400 naming it otherwise (``missing``: what a citizen
+    reads when a required one is left out)."""
+    f = fields[name]
+    what = "parameter" if isinstance(f, Param) else "field"
+    v = values.get(name)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        if not f.required:
+            return None
+        vi = missing or _MISSING[name]
+        raise BookingError(400, "invalid_request", f"missing {what} {name!r}", vi, name)
+    if not isinstance(v, str):
+        raise BookingError(
+            400, "invalid_request", f"{what} {name!r} must be a string", _INVALID[name], name
+        )
+    v = unicodedata.normalize("NFC", v).strip()
+    if f.max_length is not None and len(v) > f.max_length:
+        raise BookingError(
+            400,
+            "invalid_request",
+            f"{what} {name!r} is over {f.max_length} characters",
+            _INVALID[name],
+            name,
+        )
+    bad = unsafe_char(v)
+    if bad:
+        raise BookingError(
+            400, "invalid_request", f"{what} {name!r} holds {bad}", _INVALID[name], name
+        )
+    return v
+
+
+def check(c: Centre, db: Database, body: Mapping[str, Any]) -> Request:
+    """The fields of a booking request (``BOOKING_FIELDS`` but the centre), cleaned;
+    ``BookingError`` 400 naming the field, 404 or 409 otherwise."""
+
+    def text(name: str) -> str:
+        value = text_field(body, name)
+        assert value is not None  # a required field
+        return value
+
+    service = text("service")
     if c.plan.service_name(service) is None:
         raise BookingError(
             404, "unknown_service", f"no field {service!r} at this centre", "Không có lĩnh vực này."
         )
-    proc = body.get("procedure")
-    procedure_code = None
-    if proc not in (None, ""):
-        if not isinstance(proc, str) or len(proc) > 60:
-            raise BookingError(
-                400, "invalid_request", "procedure: a catalogue code", "Thủ tục không hợp lệ."
-            )
+    proc = text_field(body, "procedure")
+    if proc is not None:
         p = procedure(db, c.id, proc)
         if p is None:
             raise BookingError(
@@ -294,35 +449,24 @@ def check(c: Centre, db: Database, body: dict[str, Any]) -> Request:
                 f"procedure {proc!r} belongs to field {p.get('service')!r}",
                 "Thủ tục này thuộc lĩnh vực khác.",
             )
-        procedure_code = proc
     try:
-        day = date.fromisoformat(text("date", 10))
+        day = date.fromisoformat(text("date"))
     except ValueError:
         raise BookingError(
-            400, "invalid_request", "date: YYYY-MM-DD", "Ngày không hợp lệ.", "date"
+            400, "invalid_request", "date: YYYY-MM-DD", _INVALID["date"], "date"
         ) from None
-    start = rules.parse_hhmm(text("start", 5))
+    start = rules.parse_hhmm(text("start"))
     if start is None:
-        raise BookingError(400, "invalid_request", "start: HH:MM", "Giờ không hợp lệ.", "start")
+        raise BookingError(400, "invalid_request", "start: HH:MM", _INVALID["start"], "start")
     try:
-        name = rules.clean_name(text("name", 100))
-        phone = rules.clean_phone(text("phone", 30))
-        cccd = rules.clean_cccd(text("cccd", 30))
+        name = rules.clean_name(text("name"))
+        phone = rules.clean_phone(text("phone"))
+        cccd = rules.clean_cccd(text("cccd"))
     except rules.RuleError as exc:
         raise BookingError(
             400, "invalid_request", f"{exc.field}: invalid", exc.message, exc.field
         ) from None
-    return Request(service, procedure_code, day, start, name, phone, cccd)
-
-
-_MISSING = {
-    "service": "Vui lòng chọn lĩnh vực.",
-    "date": "Vui lòng chọn ngày.",
-    "start": "Vui lòng chọn giờ.",
-    "name": "Vui lòng nhập họ và tên.",
-    "phone": "Vui lòng nhập số điện thoại.",
-    "cccd": "Vui lòng nhập số CCCD.",
-}
+    return Request(service, proc, day, start, name, phone, cccd)
 
 
 def create(db: Database, config: HubConfig, c: Centre, req: Request, now: datetime) -> Booking:
@@ -495,6 +639,23 @@ def cancel(db: Database, c: Centre, code: str, phone: str, now: datetime) -> Boo
 
 
 # --- the centre's side of the link ---------------------------------------------------------
+
+
+#: One booking change ``feed`` sends to its centre.
+CHANGE_SCHEMA: dict[str, Any] = {
+    "title": "BookingChange",
+    "type": "object",
+    "properties": {
+        "seq": {"type": "integer", "description": "the change's number at its centre"},
+        "code": {"type": "string"},
+        "service": {"type": "string"},
+        "procedure": _PROCEDURE,
+        "date": {"type": "string", "format": "date"},
+        "start": _HHMM,
+        "end": _HHMM,
+        "status": {"enum": ["booked", "cancelled"]},
+    },
+}
 
 
 def feed(conn: psycopg.Connection, centre_id: str, after: int, limit: int = FEED_BATCH) -> dict:

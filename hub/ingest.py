@@ -23,10 +23,18 @@ import psycopg
 from hub import bookings, fold
 from hub.db import Database
 from sothutu.booking import normalize_code
+from sothutu.procedures.model import JSON_SCHEMA as PROCEDURE_JSON
 
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 1000
+#: The longest centre id (the hub's ids, as ``centre add`` takes them) and version.
+MAX_CENTRE_ID = 63
+MAX_VERSION = 40
+#: The most closed days a centre's setup may list.
+MAX_CLOSED_DAYS = 1000
+#: The largest catalogue one push may carry.
+MAX_PROCEDURES = 5000
 _TICKET_KEYS = ("id", "date", "code", "service", "priority", "procedure")
 
 
@@ -83,11 +91,157 @@ def _time(v: Any, where: str) -> datetime:
     return t
 
 
+_TIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with its offset"}
+_DATE = {"type": "string", "format": "date"}
+_COUNT = {"type": ["integer", "null"], "minimum": 0}
+_ROW_BOOKING = {
+    "type": "object",
+    "required": ["code", "slot_start", "slot_end"],
+    "properties": {
+        "code": {"type": "string"},
+        "slot_start": _TIME,
+        "slot_end": _TIME,
+        "late": {"type": "boolean", "description": "checked in after its window"},
+        "date": {**_DATE, "description": "booking_no_show: the booking's day"},
+        "service": {"type": "string", "maxLength": 63, "description": "booking_no_show"},
+    },
+}
+#: A row of a push, as ``parse`` reads it (``counter_api/uplink/outbox.py`` writes it).
+ROW_SCHEMA: dict[str, Any] = {
+    "title": "PushRow",
+    "type": "object",
+    "required": ["seq", "action"],
+    "properties": {
+        "seq": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the row's number at the centre, increasing after `after`",
+        },
+        "action": {
+            "type": "string",
+            "maxLength": 40,
+            "description": "a ticket_log action (issued, called, recalled, done, no_show, "
+            "held, transferred, expired, paused, resumed, rollover, printer_…, reprint, "
+            "booking_no_show), rated for a rating, or missing for a row the centre no "
+            "longer has (then nothing else is read)",
+        },
+        "at": _TIME,
+        "business_date": _DATE,
+        "ticket": {
+            "type": ["object", "null"],
+            "required": ["id", "date"],
+            "properties": {
+                "id": {"type": "integer", "minimum": 1},
+                "date": {**_DATE, "description": "the ticket's business day"},
+                "code": {"type": ["string", "null"], "maxLength": 20},
+                "service": {
+                    "type": ["string", "null"],
+                    "maxLength": 63,
+                    "description": "the ticket's field after this row",
+                },
+                "procedure": {"type": ["string", "null"], "maxLength": 200},
+                "priority": {"type": "boolean"},
+                "booking": {**_ROW_BOOKING, "type": ["object", "null"]},
+            },
+        },
+        "counter": _COUNT,
+        "calls": _COUNT,
+        "score": {"type": "integer", "minimum": 1, "maximum": 5, "description": "rated"},
+        "booking": {**_ROW_BOOKING, "description": "booking_no_show: the booking"},
+    },
+}
+#: A centre's push: the request body of ``POST /api/v1/ingest``, as ``parse`` reads it
+#: (``counter_api/uplink/pusher.py`` sends it). Unknown keys are ignored.
+PUSH_SCHEMA: dict[str, Any] = {
+    "title": "Push",
+    "type": "object",
+    "required": ["centre"],
+    "properties": {
+        "centre": {
+            "type": "string",
+            "maxLength": MAX_CENTRE_ID,
+            "description": "the centre's id; its token must be this centre's",
+        },
+        "version": {"type": "string", "maxLength": MAX_VERSION},
+        "sent_at": {**_TIME, "description": "the centre's clock (the hub keeps the offset)"},
+        "after": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2**62,
+            "default": 0,
+            "description": "the centre's cursor: the last row the hub acknowledged",
+        },
+        "rows": {"type": "array", "maxItems": MAX_ROWS, "items": ROW_SCHEMA},
+        "health": {
+            "type": "object",
+            "description": "a snapshot for the overview: business_date, time, uptime_s, "
+            "waiting {field: n}, counters {total, open, serving, paused}, kiosks [{name, "
+            "printer, message, at}], disk_free_bytes, disk_total_bytes, last_backup_at, "
+            "pending_rows",
+        },
+        "setup": {
+            "type": "object",
+            "description": "what the hub needs to name things, compute reports and offer "
+            "bookings as the centre would; an empty one keeps what the hub holds",
+            "properties": {
+                "name": {"type": "string"},
+                "timezone": {"type": "string", "description": "an IANA timezone"},
+                "services": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+                "counters": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["number"]},
+                },
+                "service_level_minutes": {"type": "number"},
+                "hours": {"type": "array", "items": {"type": "string"}},
+                "authority": {"type": "string"},
+                "head_title": {"type": "string"},
+                "days": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": 7},
+                    "description": "working days of the week, 1 (Monday) to 7",
+                },
+                "closed_days": {"type": "array", "maxItems": MAX_CLOSED_DAYS, "items": _DATE},
+                "booking": {
+                    "type": "object",
+                    "properties": {
+                        "early_minutes": {"type": "integer"},
+                        "late_minutes": {"type": "integer"},
+                    },
+                },
+                "catalogue_digest": {"type": "string"},
+            },
+        },
+        "bookings_after": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "the last booking change the centre holds: the answer brings "
+            "those after it",
+        },
+        "catalogue": {
+            "type": "array",
+            "maxItems": MAX_PROCEDURES,
+            "description": "the centre's procedures (the catalogue's JSON), sent while the "
+            "hub's catalogue_digest differs from setup.catalogue_digest",
+            "items": {
+                **PROCEDURE_JSON,
+                "required": ["code", "name", "service"],
+                "properties": {
+                    **PROCEDURE_JSON["properties"],
+                    **{
+                        k: {"type": "string", "maxLength": 400} for k in ("code", "name", "service")
+                    },
+                },
+            },
+        },
+    },
+}
+
+
 def parse(body: Any) -> Push:
     """Validate a push body (already JSON-decoded); ``IngestError`` names the bad field."""
     if not isinstance(body, dict):
         raise IngestError("the body must be a JSON object")
-    centre = _str(body.get("centre"), "centre", limit=63)
+    centre = _str(body.get("centre"), "centre", limit=MAX_CENTRE_ID)
     after = _int(body.get("after", 0), "after")
     raw_rows = body.get("rows", [])
     if not isinstance(raw_rows, list):
@@ -191,7 +345,7 @@ def parse(body: Any) -> Push:
         gaps=gaps,
         health=health,
         setup=setup,
-        version=_str(body.get("version", ""), "version", limit=40) or "",
+        version=_str(body.get("version", ""), "version", limit=MAX_VERSION) or "",
         sent_at=_time(sent, "sent_at") if sent is not None else None,
         bookings_after=bookings_after,
         catalogue=catalogue,
@@ -211,10 +365,6 @@ def _booking(b: Any, where: str) -> tuple[str, float, float, bool]:
     if not isinstance(late, bool):
         raise IngestError(f"{where}.late: must be true or false")
     return code, start, end, late
-
-
-#: The largest catalogue one push may carry.
-MAX_PROCEDURES = 5000
 
 
 def _catalogue(items: Any, setup: dict[str, Any]) -> list[dict[str, Any]]:
@@ -250,8 +400,8 @@ def _check_setup(setup: dict[str, Any]) -> None:
     if not isinstance(days, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
         raise IngestError("setup.days: must be a list of weekdays 1 (Monday) to 7")
     closed = setup.get("closed_days", [])
-    if not isinstance(closed, list) or len(closed) > 1000:
-        raise IngestError("setup.closed_days: must be a list of dates")
+    if not isinstance(closed, list) or len(closed) > MAX_CLOSED_DAYS:
+        raise IngestError(f"setup.closed_days: must be a list of at most {MAX_CLOSED_DAYS} dates")
     for i, d in enumerate(closed):
         _date(d, f"setup.closed_days[{i}]")
     if not isinstance(setup.get("booking", {}), dict):
@@ -319,6 +469,35 @@ ON CONFLICT (day, centre_id) DO UPDATE SET
 
 def _columns(rows: list[Any], names: tuple[str, ...]) -> list[list[Any]]:
     return [[getattr(r, n) for r in rows] for n in names]
+
+
+#: ``store``'s answer; later versions may add keys (the centre ignores those it does not
+#: know).
+ANSWER_SCHEMA: dict[str, Any] = {
+    "title": "PushAnswer",
+    "type": "object",
+    "required": ["ack", "stored", "received"],
+    "properties": {
+        "ack": {
+            "type": "integer",
+            "description": "the cursor: the highest row the hub holds for the centre",
+        },
+        "stored": {"type": "integer", "description": "rows of this push stored now"},
+        "received": {"type": "integer", "description": "rows (and gaps) this push carried"},
+        "bookings": {
+            "type": "array",
+            "items": bookings.CHANGE_SCHEMA,
+            "description": "with bookings_after: the bookings and cancellations after it, "
+            f"oldest first, at most {bookings.FEED_BATCH}; no personal data",
+        },
+        "bookings_seq": {"type": "integer", "description": "the centre's new booking cursor"},
+        "bookings_more": {"type": "boolean", "description": "another batch waits"},
+        "catalogue_digest": {
+            "type": ["string", "null"],
+            "description": "the digest of the centre's catalogue the hub holds",
+        },
+    },
+}
 
 
 def store(db: Database, centre_id: str, push: Push, received: datetime) -> dict[str, Any]:

@@ -82,6 +82,55 @@ FROM centres c LEFT JOIN centre_day cd ON cd.centre_id = c.id AND cd.day = %(tod
 """
 
 
+_NUMBER = {"type": ["number", "null"]}
+_TEXT = {"type": ["string", "null"]}
+_WHOLE = {"type": ["integer", "null"]}
+#: One centre of the overview (``_CENTRES`` builds it); figures of today, the rest from
+#: the centre's last push.
+CENTRE_SCHEMA: dict[str, Any] = {
+    "title": "CentreOverview",
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "district": {"type": "string"},
+        "online": {"type": "boolean", "description": "heard from within [hub] online_seconds"},
+        "last_seen": {**_TEXT, "format": "date-time"},
+        "waiting": {**_WHOLE, "description": "tickets waiting; null for an offline centre"},
+        "issued_today": {"type": "integer"},
+        "served_today": {"type": "integer"},
+        "wait_avg_s": _NUMBER,
+        "wait_p90_s": _NUMBER,
+        "printers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": _TEXT, "printer": _TEXT, "at": _TEXT},
+            },
+        },
+        "version": _TEXT,
+        "last_backup_at": _TEXT,
+        "business_date": _TEXT,
+        "counters": {
+            "type": ["object", "null"],
+            "properties": {k: {"type": "integer"} for k in ("total", "open", "serving", "paused")},
+        },
+        "disk_free_bytes": _WHOLE,
+        "pending_rows": _WHOLE,
+        "clock_offset_s": {**_NUMBER, "description": "the centre's clock minus the hub's"},
+        "rows": {"type": "integer", "description": "the rows the hub holds (its cursor)"},
+    },
+}
+CENTRES_SCHEMA: dict[str, Any] = {
+    "title": "Centres",
+    "type": "object",
+    "properties": {
+        "centres": {"type": "array", "items": CENTRE_SCHEMA},
+        "time": {"type": "string", "format": "date-time"},
+    },
+}
+
+
 def centres_json(
     db: Database, today: date, now: datetime, online_seconds: int, only: str | None = None
 ) -> str:
@@ -212,6 +261,7 @@ def bookings_of(
 # --- the province report, from rollups -------------------------------------------------------
 
 _PROVINCE = """
+-- An empty period still gives the province's line (the empty grouping set): zeros.
 WITH base AS (
     SELECT centre_id, service, issued, served, no_show, waits, ratings, booked, late,
            arrival_sum_s,
@@ -221,12 +271,14 @@ WITH base AS (
     FROM daily WHERE day BETWEEN %(a)s AND %(b)s {where}
 ), counts AS (
     SELECT coalesce(centre_id, '') AS ck, coalesce(service, '') AS sk,
-           centre_id, service, sum(issued)::int AS issued, sum(served)::int AS served,
-           sum(no_show)::int AS no_show, sum(n)::int AS n, sum(within)::int AS within,
+           centre_id, service, coalesce(sum(issued), 0)::int AS issued,
+           coalesce(sum(served), 0)::int AS served, coalesce(sum(no_show), 0)::int AS no_show,
+           coalesce(sum(n), 0)::int AS n, coalesce(sum(within), 0)::int AS within,
            sum(wait_sum) / nullif(sum(wait_n), 0) AS avg_s,
-           sum(ratings[1])::int AS r1, sum(ratings[2])::int AS r2, sum(ratings[3])::int AS r3,
-           sum(ratings[4])::int AS r4, sum(ratings[5])::int AS r5,
-           sum(booked)::int AS booked, sum(late)::int AS late,
+           coalesce(sum(ratings[1]), 0)::int AS r1, coalesce(sum(ratings[2]), 0)::int AS r2,
+           coalesce(sum(ratings[3]), 0)::int AS r3, coalesce(sum(ratings[4]), 0)::int AS r4,
+           coalesce(sum(ratings[5]), 0)::int AS r5,
+           coalesce(sum(booked), 0)::int AS booked, coalesce(sum(late), 0)::int AS late,
            sum(arrival_sum_s) AS arrival_sum_s
     FROM base GROUP BY GROUPING SETS ((centre_id, service), (centre_id), ())
 ), waits AS (
@@ -255,6 +307,73 @@ def _bookings_made(
         {"a": first, "b": last, "c": centre, "d": district},
     ).fetchall()
     return {(c, s): (n, ns) for c, s, n, ns in rows}
+
+
+#: One line of the province report: a centre's field, a centre, or the province.
+PROVINCE_ROW_SCHEMA: dict[str, Any] = {
+    "title": "ProvinceFigures",
+    "type": "object",
+    "properties": {
+        "centre": {**_TEXT, "description": "null for the province's total"},
+        "centre_name": {"type": "string"},
+        "district": {"type": "string"},
+        "service": {**_TEXT, "description": "null for a total"},
+        "service_name": {"type": "string"},
+        "issued": _WHOLE,
+        "served": _WHOLE,
+        "no_show": _WHOLE,
+        "wait_avg_s": {**_NUMBER, "description": "mean wait, seconds"},
+        "wait_p90_s": {**_NUMBER, "description": "90th percentile (nearest rank), seconds"},
+        "service_level": {
+            **_NUMBER,
+            "description": "the share of served tickets that waited at most "
+            "[reports] service_level_minutes",
+        },
+        "ratings": {
+            "type": "object",
+            "properties": {
+                "count": {"type": "integer"},
+                "mean": _NUMBER,
+                "satisfied": {**_NUMBER, "description": "share of 4 and 5"},
+                "levels": {"type": "object", "description": "score → count"},
+            },
+        },
+        "booking": {
+            "type": "object",
+            "properties": {
+                "booked": _WHOLE,
+                "late": _WHOLE,
+                "walk_in": _WHOLE,
+                "bookings": {"type": "integer"},
+                "no_show": {"type": "integer"},
+                "arrival_avg_s": {
+                    **_NUMBER,
+                    "description": "check-in against the slot's start (negative: early)",
+                },
+            },
+        },
+    },
+}
+PROVINCE_SCHEMA: dict[str, Any] = {
+    "title": "ProvinceReport",
+    "type": "object",
+    "properties": {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "district": _TEXT,
+        "service_level_minutes": {"type": "number"},
+        "rows": {
+            "type": "array",
+            "items": PROVINCE_ROW_SCHEMA,
+            "description": "per centre and field",
+        },
+        "centres": {"type": "array", "items": PROVINCE_ROW_SCHEMA, "description": "per centre"},
+        "total": {
+            "oneOf": [PROVINCE_ROW_SCHEMA, {"type": "null"}],
+            "description": "the province's",
+        },
+    },
+}
 
 
 def province_report(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,11 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from counter_api.web.endpoint import route_of
 from counter_api.web.parts import parts_of
 from sothutu.config import load_config
+from tests.openapi_support import example, limit_cases, openapi_path, undocumented
 from tests.procedures_fixtures import SAMPLE, write_procedures_config
 from tests.support import ADMIN_KEY, counter_pin
 
 BIRTH = "1.001193"  # a procedure of the sample catalogue
-#: A letter that is one character in NFC but two bytes and more in UTF-8.
-LETTER = "ệ"
 
 
 def make_app(tmp: Path):
@@ -70,14 +68,6 @@ def test_the_document_is_valid_openapi_3_1(doc) -> None:
     broken["paths"]["/health"]["get"]["responses"] = {"200": {"content": {}}}
     with pytest.raises(OpenAPIValidationError):
         validate(broken)
-
-
-def openapi_path(rule: str) -> tuple[str, bool]:
-    """A Flask rule as the document's path key, and whether it is an API path."""
-    path = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", r"{\1}", rule)
-    if path.startswith("/api/v1/"):
-        return path.removeprefix("/api/v1"), True
-    return path, False
 
 
 def test_every_route_of_the_app_is_in_it_with_its_methods(app, doc) -> None:
@@ -141,30 +131,6 @@ def test_who_may_call_is_stated_and_secured(doc) -> None:
 # --- limits ------------------------------------------------------------------------------
 
 PATH_VALUES = {"n": "1", "id": "1", "tid": "1", "code": BIRTH}
-
-
-def limit_cases(schema: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
-    """(what, a value at the limit, a value past it) for each limit a schema states."""
-    if "enum" in schema:
-        for good in schema["enum"]:
-            yield f"enum {good!r}", good, "no-such-value"
-    if "maxLength" in schema:
-        n = schema["maxLength"]
-        yield f"maxLength {n}", LETTER * n, LETTER * (n + 1)
-    if "maximum" in schema:
-        m = schema["maximum"]
-        yield f"maximum {m}", m, m + 1
-    if "minimum" in schema:
-        m = schema["minimum"]
-        yield f"minimum {m}", m, m - 1
-
-
-def example(schema: dict[str, Any]) -> Any:
-    if "examples" in schema:
-        return schema["examples"][0]
-    if "enum" in schema:
-        return schema["enum"][0]
-    return None
 
 
 def tablet_headers(client) -> dict[str, str]:
@@ -290,36 +256,6 @@ def test_the_document_is_cached_but_names_the_host_asked(app) -> None:
 
 
 # --- answers -----------------------------------------------------------------------------
-
-
-def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema a ``$ref`` (or a lone ``allOf``) stands for."""
-    while "$ref" in schema or len(schema.get("allOf", ())) == 1:
-        if "allOf" in schema:
-            schema = schema["allOf"][0]
-            continue
-        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
-def undocumented(doc: dict[str, Any], value: Any, schema: dict[str, Any], at: str) -> list[str]:
-    """Keys of an answer that its schema does not name (the schema is written by hand)."""
-    schema = resolve(doc, schema)
-    if "oneOf" in schema:
-        branches = [resolve(doc, s) for s in schema["oneOf"]]
-        fitting = [s for s in branches if (value is None) == (s.get("type") == "null")]
-        return undocumented(doc, value, fitting[0], at)
-    out: list[str] = []
-    if isinstance(value, dict) and "properties" in schema:
-        for key, item in value.items():
-            if key not in schema["properties"]:
-                out.append(f"{at}.{key}")
-            else:
-                out += undocumented(doc, item, schema["properties"][key], f"{at}.{key}")
-    elif isinstance(value, list) and "items" in schema:
-        for item in value[:3]:
-            out += undocumented(doc, item, schema["items"], f"{at}[]")
-    return out
 
 
 def test_answers_match_their_hand_written_schemas(tmp_path: Path, doc) -> None:

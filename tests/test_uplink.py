@@ -119,6 +119,50 @@ def test_rows_go_in_order_and_the_cursor_follows_the_ack(linked, standin) -> Non
     assert standin.received[-1]["after"] == 5 and len(standin.received[-1]["rows"]) == 1
 
 
+def test_the_push_is_what_the_hubs_document_says_it_takes(
+    tmp_path: Path, standin: StandIn, clock: ManualClock
+) -> None:
+    """A real push (rows of every kind a day makes, health, setup, the booking rider's
+    keys and the sample procedure catalogue) validates against the hub's hand-written
+    schema of it and says nothing the schema does not name (the hub's OpenAPI document,
+    built from the hub's app)."""
+    from openapi_schema_validator import OAS31Validator
+
+    from counter_api.procedures.catalogue import sync_configured_file
+    from counter_api.uplink.bookings import BookingLink
+    from hub.web import create_app
+    from hub.web.openapi import document
+    from tests.openapi_support import undocumented
+    from tests.procedures_fixtures import SAMPLE, write_procedures_config
+
+    extra = f'\n[hub]\nurl = "{standin.url}"\ncentre_id = "c"\ntoken = "{"t" * 32}"\n'
+    config = load_config(write_procedures_config(tmp_path, SAMPLE, extra=extra))
+    svc = QueueService(config, Store(config.database_path), clock)
+    try:
+        assert sync_configured_file(svc.store, config) is None
+        svc.issue("ho-tich", kiosk="kiosk-1")
+        svc.issue("ho-tich", priority=True, kiosk="kiosk-1")
+        svc.next(1)
+        svc.done(1)
+        svc.rate(1, 5)
+        svc.next(1)
+        svc.no_show(1)
+        svc.pause(2, "Nghỉ trưa")
+        pusher = Pusher(svc)
+        pusher.contributors.append(BookingLink(svc).contribute)
+        pusher.push_once()
+    finally:
+        svc.bus.close()
+        svc.store.close()
+    body = standin.received[-1]
+    assert {r["action"] for r in body["rows"]} >= {"issued", "called", "done", "rated", "paused"}
+    assert body["catalogue"][0]["documents"] and "bookings_after" in body
+    doc = document(create_app(None, None))  # type: ignore[arg-type]
+    schema = doc["paths"]["/ingest"]["post"]["requestBody"]["content"]["application/json"]
+    OAS31Validator({**schema["schema"], "components": doc["components"]}).validate(body)
+    assert undocumented(doc, body, schema["schema"], "push") == []
+
+
 def test_a_backlog_goes_in_batches_of_1000(linked, standin) -> None:
     svc = linked
     for _ in range(1200):

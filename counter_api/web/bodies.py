@@ -1,47 +1,25 @@
 """Request bodies: size, content type, JSON object, field types and limits, clean text.
 
-A view declares its fields once (``Field``); ``parse_body`` enforces them and the
-OpenAPI document shows the same declaration, limits included.
+A view declares its fields once (``sothutu.openapi.Field``: text NFC-normalized and
+trimmed, then limited; integers bounded by ``params.whole_number``, within
+±``MAX_WHOLE`` in any case); ``parse_body`` enforces them and the OpenAPI document
+shows the same declaration, limits included.
 """
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from flask import request
 
 from counter_api.web.errors import ApiError
 from counter_api.web.params import MAX_WHOLE, whole_number
+from sothutu.openapi import Field
 from sothutu.safetext import unsafe_char
 
 MAX_BODY = 16 * 1024
-
-
-@dataclass(frozen=True)
-class Field:
-    """One body field: its JSON type, whether it is required, its limits.
-
-    Text is NFC-normalized and trimmed, then limited to ``max_length`` characters,
-    and may hold no control character or text-direction override (``sothutu.safetext``);
-    ``choices`` are the only values allowed; ``minimum``/``maximum`` bound an integer
-    (``params.whole_number``: within ±``MAX_WHOLE`` in any case).
-    ``example`` and ``description`` only document.
-    """
-
-    type: type
-    required: bool = False
-    max_length: int = 200
-    description: str = ""
-    choices: tuple[Any, ...] | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    example: Any = None
-    #: a ``list`` field: the JSON type of its items (``int`` or ``str``) and how many at most
-    items: type | None = None
-    max_items: int = 20
 
 
 #: The optional ``request_id`` of a write that may be sent again (see ``request_id``).

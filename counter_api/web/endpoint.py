@@ -25,6 +25,7 @@ from counter_api.web.bodies import Field, check_size, parse_body, path_id
 from counter_api.web.errors import ApiError
 from counter_api.web.params import MAX_WHOLE, Param, parse_params
 from counter_api.web.parts import parts
+from sothutu.openapi import Answer
 
 #: Who may call: None is everyone; otherwise the kinds of key (``auth.Principal.kind``).
 PUBLIC = None
@@ -55,20 +56,6 @@ class Allow:
     test: Callable[[auth.Principal], bool]
     #: who is let through, for the document: "a counter only if it is a guidance counter"
     says: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A view's successful answer: status, media type and JSON Schema (``title`` names it)."""
-
-    schema: Mapping[str, Any] | None = None
-    status: int = 200
-    description: str = "OK"
-    media: str = "application/json"
-    #: further media types the view may answer with, and their schemas
-    also: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: further success statuses with the same content, and what each means
-    statuses: Mapping[int, str] = field(default_factory=dict)
 
 
 HTML = Answer({"type": "string"}, description="an HTML page", media="text/html")

@@ -1,9 +1,10 @@
 """Query parameters (and headers, form fields) a view takes: declared once, checked,
 documented.
 
-A ``Param`` says what a parameter is; ``parse_params`` reads the declared ones
-from the request (400 ``invalid_request`` naming the parameter when one is bad)
-and the OpenAPI document shows the same declaration.
+A ``Param`` (``sothutu.openapi``, shared with the hub's document) says what a
+parameter is; ``parse_params`` reads the declared ones from the request (400
+``invalid_request`` naming the parameter when one is bad) and the OpenAPI document
+shows the same declaration.
 
 ``whole_number`` is the one parser of every number a request carries (query,
 header, form field, JSON body field, path id): it looks at the text's length
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from flask import request
 
 from counter_api.web.errors import ApiError
+from sothutu.openapi import Param
 
 #: The largest magnitude any number of a request may have (15 digits: ids, counters),
 #: whatever its declaration says; also within SQLite's and JavaScript's exact integers.
@@ -28,32 +29,6 @@ MAX_WHOLE = 10**15 - 1
 
 FALSE_WORDS = ("", "0", "false", "no")
 TRUE_WORDS = ("1", "true", "yes")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of the query string (or a header, or the path).
-
-    ``type`` is ``str`` (NFC, trimmed), ``int`` (ASCII digits, see ``whole_number``;
-    ``minimum`` and ``maximum`` bound it, ``MAX_WHOLE`` in any case), ``bool`` (true/false,
-    1/0, yes/no) or ``list`` (comma-separated words of ``choices``). An empty value
-    counts as absent, except for an ``int`` (400). ``lenient``: an unreadable value
-    counts as none (``None``) instead of a 400. ``format`` and ``example`` only
-    document (the view checks formats, e.g. dates).
-    """
-
-    type: type = str
-    description: str = ""
-    required: bool = False
-    default: Any = None
-    max_length: int | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] | None = None
-    format: str | None = None
-    header: bool = False
-    lenient: bool = False
-    example: Any = None
 
 
 def parse_params(params: Mapping[str, Param], *, form: bool = False) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
 from counter_api.web.parts import parts
 from sothutu.config import Config
+from sothutu.procedures import model
 from sothutu.procedures.checklist import HEADING, ITEM, META, NOTE, TEXT, TITLE, checklist
 from sothutu.procedures.model import Procedure
 
@@ -157,33 +158,14 @@ LIST_SCHEMA: dict[str, Any] = {
         },
     },
 }
+_JSON = model.JSON_SCHEMA["properties"]
 PROCEDURE_SCHEMA: dict[str, Any] = {
     "title": "Procedure",
     "type": "object",
     "properties": {
-        "code": {"type": "string"},
-        "name": {"type": "string"},
-        "service": {"type": "string"},
+        **{k: _JSON[k] for k in ("code", "name", "service")},
         "service_name": {"type": "string"},
-        "documents": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "originals": {"type": "integer"},
-                    "copies": {"type": "integer"},
-                    "form": {"type": ["string", "null"]},
-                },
-            },
-        },
-        "steps": {"type": "array", "items": {"type": "string"}},
-        "processing_time": {"type": "string"},
-        "fees": {"type": "string"},
-        "applicants": {"type": "string"},
-        "legal_basis": {"type": "array", "items": {"type": "string"}},
-        "url": {"type": ["string", "null"]},
-        "keywords": {"type": "array", "items": {"type": "string"}},
+        **{k: v for k, v in _JSON.items() if k not in ("code", "name", "service")},
         "checklist": {
             "type": "array",
             "description": "what to print or show: title, meta, heading, item "

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent.parent
 
 def create_app(config: HubConfig, db: Database, clock: Clock | None = None) -> Flask:
     """Build the app on a config and an open database; tests may pass a clock."""
-    from hub.web import api, booking_api, booking_pages, common, pages
+    from hub.web import api, booking_api, booking_pages, common, openapi, pages
 
     app = Flask(
         "hub",
@@ -37,6 +37,7 @@ def create_app(config: HubConfig, db: Database, clock: Clock | None = None) -> F
     app.extensions["hub"] = common.Hub(config, db, clock or SystemClock())
     app.register_blueprint(api.bp)
     app.register_blueprint(booking_api.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(booking_pages.bp)
     app.register_blueprint(pages.bp)
     common.register_errors(app)

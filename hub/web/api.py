@@ -10,6 +10,9 @@ from flask import Blueprint, Response, request
 
 from hub import __version__, accounts, exports, ingest, queries
 from hub.web.common import ApiError, bearer, hub, staff
+from hub.web.declare import CENTRE, PUBLIC, STAFF, api
+from sothutu.openapi import Answer, Param
+from sothutu.reports.schema import REPORT_SCHEMA
 from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -52,8 +55,30 @@ def _decode(raw: bytes) -> Any:
 
 
 @bp.post("/ingest")
+@api(
+    CENTRE,
+    tag="link",
+    query={
+        "Content-Encoding": Param(
+            str,
+            "gzip, or none: the body as it is (a push is usually sent compressed)",
+            choices=("gzip", "identity"),
+            header=True,
+        )
+    },
+    body_schema=ingest.PUSH_SCHEMA,
+    answer=Answer(ingest.ANSWER_SCHEMA, description="stored (or held already)"),
+    refuses={403: ("forbidden",)},
+)
 def ingest_push() -> Any:
-    """A centre pushes rows and health (its bearer token)."""
+    """A centre pushes its rows, health and setup; the answer brings its bookings.
+
+    At most 4 MiB on the wire and 32 MiB unpacked, 1,000 rows. Checks in order: 413,
+    401 (no or unknown token), 415 (not JSON, an unknown encoding), 400 (the message
+    names the field, e.g. `rows[12].at`), 403 (the token is another centre's). Each
+    row is stored once, however often it is sent; nothing is stored on an error. The
+    push and its answer: docs/hub.md.
+    """
     raw = _body()
     h = hub()
     key = bearer()
@@ -74,8 +99,21 @@ def ingest_push() -> Any:
     return ingest.store(h.db, centre, push, h.now())
 
 
+HEALTH_SCHEMA: dict[str, Any] = {
+    "title": "HubHealth",
+    "type": "object",
+    "properties": {
+        "status": {"const": "ok"},
+        "time": {"type": "string", "format": "date-time"},
+        "version": {"type": "string"},
+    },
+}
+
+
 @bp.get("/health")
+@api(PUBLIC, tag="province", answer=Answer(HEALTH_SCHEMA))
 def health() -> Any:
+    """The hub is up and reaches its database."""
     h = hub()
     with h.db.connection() as conn:
         conn.execute("SELECT 1").fetchone()
@@ -92,7 +130,9 @@ def _visible(user: accounts.User, centre: str | None) -> str | None:
 
 
 @bp.get("/centres")
+@api(STAFF, tag="province", answer=Answer(queries.CENTRES_SCHEMA))
 def centres() -> Any:
+    """Every centre (a centre's head: their own) with its link, queue and today's figures."""
     user = staff()
     h = hub()
     only = _visible(user, None)
@@ -121,13 +161,66 @@ def province_report() -> dict[str, Any]:
     )
 
 
+#: ``from`` and ``to``: a report's period (``queries.parse_period`` checks them).
+PERIOD = {
+    "from": Param(str, "the first day (default: today, in the hub's timezone)", format="date"),
+    "to": Param(str, "the last day (default: from); at most 366 days", format="date"),
+}
+PROVINCE_QUERY = {
+    **PERIOD,
+    "centre": Param(str, "only this centre (a centre's head sees only their own)"),
+    "district": Param(str, "only the centres of this district"),
+}
+#: What the province report's routes refuse beyond a bad period and a missing login.
+PROVINCE_REFUSES = {
+    403: ("forbidden",),
+    404: ("unknown_centre",),
+}
+_FILE = {
+    "Content-Disposition": {
+        "description": 'attachment; filename="…": the report\'s name and period',
+        "schema": {"type": "string"},
+    }
+}
+
+
 @bp.get("/report")
+@api(
+    STAFF,
+    tag="province",
+    query=PROVINCE_QUERY,
+    answer=Answer(queries.PROVINCE_SCHEMA),
+    refuses=PROVINCE_REFUSES,
+)
 def report() -> Any:
+    """The province's report of a period, from the daily rollups.
+
+    Per centre and field, per centre and for the province: issued, served, no-show,
+    mean and 90th-percentile wait, the service level, ratings, booking figures.
+    Definitions: docs/hub.md, "Same definitions as the centre".
+    """
     return province_report()
 
 
 @bp.get("/report.csv")
+@api(
+    STAFF,
+    tag="province",
+    query={
+        **PROVINCE_QUERY,
+        "dialect": Param(
+            str,
+            "plain (',' and a decimal point) or excel-vn (';' and a decimal comma: a "
+            "double click opens it in columns in Excel under Vietnamese regional settings)",
+            choices=tuple(DIALECTS),
+            default="plain",
+        ),
+    },
+    answer=Answer({"type": "string"}, media="text/csv", description="a download", headers=_FILE),
+    refuses=PROVINCE_REFUSES,
+)
 def report_csv() -> Response:
+    """The province's report as CSV (UTF-8 with a BOM, Vietnamese headings)."""
     dialect = request.args.get("dialect") or "plain"
     if dialect not in DIALECTS:
         raise ApiError(400, "invalid_request", f"dialect must be one of {', '.join(DIALECTS)}")
@@ -140,7 +233,20 @@ def report_csv() -> Response:
 
 
 @bp.get("/report.xlsx")
+@api(
+    STAFF,
+    tag="province",
+    query=PROVINCE_QUERY,
+    answer=Answer(
+        {"type": "string", "format": "binary"},
+        media=XLSX_TYPE,
+        description="a download",
+        headers=_FILE,
+    ),
+    refuses=PROVINCE_REFUSES,
+)
 def report_xlsx() -> Response:
+    """The province's report as an Excel workbook, numbers and dates typed."""
     rep = province_report()
     return download(
         exports.to_xlsx(rep, hub().config.hub.name),
@@ -150,8 +256,20 @@ def report_xlsx() -> Response:
 
 
 @bp.get("/centres/<centre_id>/report")
+@api(
+    STAFF,
+    tag="province",
+    path={"centre_id": Param(str, "the centre's id")},
+    query=PERIOD,
+    answer=Answer(REPORT_SCHEMA),
+    refuses=PROVINCE_REFUSES,
+)
 def centre_report(centre_id: str) -> Any:
-    """One centre's report, the same JSON as the centre's own /api/v1/reports/daily."""
+    """One centre's report, the same JSON as the centre's own /api/v1/reports/daily.
+
+    Computed from the centre's raw rows of the period by the centre's own function,
+    so a day gives the same figures at the centre and at the hub.
+    """
     user = staff()
     _visible(user, centre_id)
     h = hub()

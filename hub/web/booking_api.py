@@ -9,6 +9,7 @@ a sentence to show a citizen. docs/hub.md, "Booking", lists every code.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from hub import booking_rules as rules
 from hub import bookings, ratelimit
-from hub.web.common import ApiError, client_address, hub
+from hub.web.common import client_address, hub
+from hub.web.declare import PUBLIC, api
+from sothutu.openapi import Answer, Param
 
 bp = Blueprint("booking_api", __name__, url_prefix="/api/v1")
 
@@ -25,7 +28,7 @@ MAX_BODY = 16 << 10
 
 
 def limit(kind: str) -> None:
-    """Count this request against its address's ``kind`` limit; ApiError 429 beyond it."""
+    """Count this request against its address's ``kind`` limit; Refused 429 beyond it."""
     h = hub()
     b = h.config.booking
     most = b.reads_per_minute if kind == "read" else b.writes_per_hour
@@ -64,21 +67,39 @@ def _refused(exc: Refused) -> Response:
     return resp
 
 
+def _bad_body(status: int, code: str, message: str) -> Refused:
+    return Refused(
+        bookings.BookingError(
+            status, code, message, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."
+        )
+    )
+
+
 def _json_body() -> dict[str, Any]:
+    """The request's JSON object; Refused 413, 415 or 400 (with a citizen's sentence)."""
+    too_large = _bad_body(413, "too_large", f"the body is over {MAX_BODY >> 10} KiB")
     if (request.content_length or 0) > MAX_BODY:
-        raise ApiError(413, "too_large", f"the body is over {MAX_BODY >> 10} KiB")
+        raise too_large
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY:
-        raise ApiError(413, "too_large", f"the body is over {MAX_BODY >> 10} KiB")
+        raise too_large
     if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "the body must be application/json")
+        raise _bad_body(415, "unsupported_media_type", "the body must be application/json")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError(400, "invalid_request", "the body is not valid JSON") from None
+        raise _bad_body(400, "invalid_request", "the body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", "the body must be a JSON object")
+        raise _bad_body(400, "invalid_request", "the body must be a JSON object")
     return body
+
+
+def _checked(check: Callable[[], Any]) -> Any:
+    """Run a check of ``hub.bookings``; its ``BookingError`` becomes the answer."""
+    try:
+        return check()
+    except bookings.BookingError as exc:
+        raise Refused(exc) from None
 
 
 def bookable(centre_id: str) -> bookings.Centre:
@@ -97,9 +118,53 @@ def bookable(centre_id: str) -> bookings.Centre:
     return c
 
 
+CENTRE_ID = {"centre_id": Param(str, "the centre's id", example="cu-lao-dung")}
+CODE = {"code": Param(str, "the booking's code (any case; spaces and dashes are ignored)")}
+_SERVICE = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+CENTRE_SCHEMA: dict[str, Any] = {
+    "title": "BookingCentre",
+    "type": "object",
+    "properties": {
+        "centre": {"type": "string"},
+        "name": {"type": "string"},
+        "address": {"type": ["string", "null"]},
+        "services": {"type": "array", "items": _SERVICE, "description": "its fields"},
+        "days": {
+            "type": "array",
+            "items": {"type": "string", "format": "date"},
+            "description": "the days that may be booked: today and the next working days",
+        },
+        "slot_minutes": {"type": "integer"},
+        "check_in": {
+            "type": "object",
+            "description": "the window the centre's kiosk checks a booking in, around its start",
+            "properties": {
+                "early_minutes": {"type": "integer"},
+                "late_minutes": {"type": "integer"},
+            },
+        },
+    },
+}
+
+
 @bp.get("/centres/<centre_id>/booking")
+@api(
+    PUBLIC,
+    tag="booking",
+    path=CENTRE_ID,
+    answer=Answer(CENTRE_SCHEMA),
+    refuses={404: ("unknown_centre",)},
+    rate="read",
+)
 def centre_booking(centre_id: str) -> Any:
-    """What a booking form needs of a centre: name, address, fields, the bookable days."""
+    """What a booking form needs of a centre: name, address, fields, the bookable days.
+
+    404 `unknown_centre` also for a centre that takes no bookings.
+    """
     limit("read")
     c = bookable(centre_id)
     h = hub()
@@ -115,12 +180,51 @@ def centre_booking(centre_id: str) -> Any:
     }
 
 
+SLOTS_QUERY = {
+    "service": Param(
+        str, "the field: an id of the centre's `services`", True, max_length=63, example="ho-tich"
+    ),
+    "date": Param(str, "the day", True, format="date", example="2026-11-24"),
+}
+_SLOT = {
+    "type": "object",
+    "properties": {
+        "start": {"type": "string", "description": "HH:MM, local to the centre"},
+        "end": {"type": "string"},
+        "free": {"type": "integer", "minimum": 1, "description": "places left"},
+    },
+}
+SLOTS_SCHEMA: dict[str, Any] = {
+    "title": "Slots",
+    "type": "object",
+    "properties": {
+        "centre": {"type": "string"},
+        "service": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "slots": {"type": "array", "items": _SLOT},
+    },
+}
+
+
 @bp.get("/centres/<centre_id>/slots")
+@api(
+    PUBLIC,
+    tag="booking",
+    path=CENTRE_ID,
+    query=SLOTS_QUERY,
+    answer=Answer(SLOTS_SCHEMA),
+    refuses={404: ("unknown_centre", "unknown_service")},
+    rate="read",
+)
 def slots(centre_id: str) -> Any:
-    """The slots of a field on a day still open for booking, with their free places."""
+    """The slots of a field on a day still open for booking, with their free places.
+
+    Only slots with a free place whose booking has not closed (`lead_minutes` before
+    the start); a day that is not bookable (closed, too far ahead) has none.
+    """
     limit("read")
     c = bookable(centre_id)
-    service = request.args.get("service", "")
+    service = _checked(lambda: bookings.text_field(request.args, "service", SLOTS_QUERY))
     if c.plan.service_name(service) is None:
         raise Refused(
             bookings.BookingError(
@@ -152,21 +256,40 @@ def slots(centre_id: str) -> Any:
 
 
 @bp.post("/bookings")
+@api(
+    PUBLIC,
+    tag="booking",
+    body=bookings.BOOKING_FIELDS,
+    answer=Answer(
+        bookings.BOOKING_SCHEMA,
+        status=201,
+        description="Created: the booking, with the text of its QR code",
+        headers={
+            "Location": {
+                "description": "the booking's address: /api/v1/bookings/CODE",
+                "schema": {"type": "string"},
+            }
+        },
+    ),
+    refuses={
+        404: ("unknown_centre", "unknown_service", "unknown_procedure"),
+        409: ("service_mismatch", "booking_closed", "booking_banned", "booking_limit", "slot_full"),
+    },
+    rate="write",
+)
 def book() -> Any:
-    """Book a place: 201 the booking with the text of its QR code."""
+    """Book a place: 201 the booking with the text of its QR code.
+
+    The fields are checked in the order of the body's schema (400 names the first bad
+    one in `field`), then the rules: `booking_closed` (not a slot of a bookable day,
+    or its booking closed `lead_minutes` before it), `booking_banned` (too many
+    no-shows lately), `booking_limit` (this CCCD number's bookings of that day, in
+    all or in that field), `slot_full`. Of two requests for a slot's last place,
+    exactly one gets it.
+    """
     limit("write")
     body = _json_body()
-    centre_id = body.get("centre")
-    if not isinstance(centre_id, str) or not centre_id:
-        raise Refused(
-            bookings.BookingError(
-                400,
-                "invalid_request",
-                "missing field 'centre'",
-                "Vui lòng chọn trung tâm.",
-                "centre",
-            )
-        )
+    centre_id = _checked(lambda: bookings.text_field(body, "centre"))
     c = bookable(centre_id)
     h = hub()
     try:
@@ -188,6 +311,14 @@ def _found(code: str) -> tuple[bookings.Booking, bookings.Centre]:
 
 
 @bp.get("/bookings/<code>")
+@api(
+    PUBLIC,
+    tag="booking",
+    path=CODE,
+    answer=Answer(bookings.BOOKING_SCHEMA),
+    refuses={404: ("unknown_booking",)},
+    rate="read",
+)
 def one(code: str) -> Any:
     """A booking and its state (booked, cancelled, checked_in, late, no_show)."""
     limit("read")
@@ -196,22 +327,36 @@ def one(code: str) -> Any:
 
 
 @bp.delete("/bookings/<code>")
+@api(
+    PUBLIC,
+    tag="booking",
+    path=CODE,
+    body=bookings.CANCEL_FIELDS,
+    answer=Answer(bookings.BOOKING_SCHEMA, description="the booking, cancelled"),
+    refuses={
+        403: ("wrong_phone",),
+        404: ("unknown_booking",),
+        409: ("booking_cancelled", "booking_used", "booking_closed"),
+    },
+    rate="write",
+)
 def cancel(code: str) -> Any:
-    """Cancel with the phone number the booking was made with; the place is free again."""
+    """Cancel with the phone number the booking was made with; the place is free again.
+
+    Until the slot begins (then 409 `booking_closed`); a booking checked in is
+    `booking_used`.
+    """
     limit("write")
     body = _json_body()
     b, c = _found(code)
-    phone = body.get("phone")
-    if not isinstance(phone, str) or not phone.strip():
-        raise Refused(
-            bookings.BookingError(
-                400,
-                "invalid_request",
-                "missing field 'phone'",
-                "Vui lòng nhập số điện thoại đã dùng khi đặt lịch.",
-                "phone",
-            )
+    phone = _checked(
+        lambda: bookings.text_field(
+            body,
+            "phone",
+            bookings.CANCEL_FIELDS,
+            missing="Vui lòng nhập số điện thoại đã dùng khi đặt lịch.",
         )
+    )
     h = hub()
     try:
         done = bookings.cancel(h.db, c, b.code, phone, h.now())

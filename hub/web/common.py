@@ -30,6 +30,8 @@ class Hub:
     config: HubConfig
     db: Database
     clock: Clock
+    #: the generated OpenAPI document, built on its first request
+    openapi: dict[str, Any] | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -20,6 +20,38 @@ MAX_TEXT = 4000
 MAX_COUNT = 20
 
 
+_TEXTS = {"type": "array", "items": {"type": "string"}}
+#: ``Procedure.to_json`` as a JSON Schema: the centre's API adds the field's name and
+#: the checklist to it; a centre's push carries its catalogue so to the hub.
+JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "service": {"type": "string"},
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "originals": {"type": "integer"},
+                    "copies": {"type": "integer"},
+                    "form": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "steps": _TEXTS,
+        "processing_time": {"type": "string"},
+        "fees": {"type": "string"},
+        "applicants": {"type": "string"},
+        "legal_basis": _TEXTS,
+        "url": {"type": ["string", "null"]},
+        "keywords": _TEXTS,
+    },
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One paper to bring: how many originals (bản chính) and copies (bản sao),
