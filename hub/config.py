@@ -59,8 +59,10 @@ class ServerSection:
     )
     trusted_proxy: str = setting(
         "",
-        help='Address of the reverse proxy (e.g. "127.0.0.1"), whose X-Forwarded-For and '
-        'X-Forwarded-Proto are believed; "" believes none.',
+        help='Address of the reverse proxy (e.g. "127.0.0.1"), whose X-Forwarded-For is '
+        'believed (the caller\'s address for the limits and the logs); "" believes none. '
+        "The hub builds no absolute address, so the scheme is not read: behind https, "
+        "set secure_cookies.",
     )
     secure_cookies: bool = setting(
         False, help="Mark session cookies Secure (set true when the hub is served over https)."
