@@ -121,24 +121,36 @@ def table(report: dict[str, Any], *, per_field: bool = True) -> Table:
     )
 
 
+def booked(report: dict[str, Any]) -> bool:
+    """Whether anyone in the report booked (or was booked): else its booking columns are
+    left off the page and the print (CSV and .xlsx keep every column)."""
+    total = report["total"]
+    return total is not None and any(total["booking"][k] for k in ("booked", "late", "bookings"))
+
+
+def _drop(t: Table, headings: set[str]) -> Table:
+    keep = [i for i, h in enumerate(t.headings) if h not in headings]
+    return Table(
+        t.title,
+        [t.headings[i] for i in keep],
+        [t.kinds[i] for i in keep],
+        [[r[i] for i in keep] for r in t.rows],
+        labels=t.labels - sum(1 for i in range(t.labels) if i not in keep),
+    )
+
+
+def page_table(report: dict[str, Any]) -> Table:
+    """The table on the report page: every field, the booking columns when anyone booked."""
+    t = table(report)
+    return t if booked(report) else _drop(t, {h for h, _ in BOOKING_COLUMNS})
+
+
 def print_table(report: dict[str, Any]) -> Table:
     """The printed month: a numbered line per centre, then the province's total."""
     t = table(report, per_field=False)
-    booked = report["total"] is not None and any(
-        report["total"]["booking"][k] for k in ("booked", "late", "bookings")
-    )
-    skip = {"Lĩnh vực"} | (set() if booked else {h for h, _ in BOOKING_COLUMNS})
-    keep = [i for i, h in enumerate(t.headings) if h not in skip]
-    numbered = []
-    for n, r in enumerate(t.rows, start=1):
-        numbered.append([None if t.is_total(r) else n, *(r[i] for i in keep)])
-    return Table(
-        "Theo trung tâm",
-        ["STT", *(t.headings[i] for i in keep)],
-        [COUNT, *(t.kinds[i] for i in keep)],
-        numbered,
-        labels=LABELS,
-    )
+    t = _drop(t, {"Lĩnh vực"} | (set() if booked(report) else {h for h, _ in BOOKING_COLUMNS}))
+    numbered = [[None if t.is_total(r) else n, *r] for n, r in enumerate(t.rows, start=1)]
+    return Table("Theo trung tâm", ["STT", *t.headings], [COUNT, *t.kinds], numbered, labels=LABELS)
 
 
 def title(report: dict[str, Any]) -> str:

@@ -363,6 +363,17 @@ def test_the_centres_rows_tell_check_ins_and_no_shows_and_three_bar_booking(hub:
     assert (b["booked"], b["late"], b["walk_in"], b["bookings"], b["no_show"]) == (1, 0, 0, 4, 3)
     assert b["arrival_avg_s"] == -600.0  # checked in at 08:50 for 09:00
     assert report["rows"][0]["booking"]["bookings"] == 4
+    # the province's report page and its printed month show the booking columns
+    accounts.add_user(hub.db, "tinh-bao-cao", "province", "mat-khau-bao-cao-2026")
+    staff = hub.app.test_client()
+    r = staff.post(
+        "/login", data={"name": "tinh-bao-cao", "password": "mat-khau-bao-cao-2026", "next": "/"}
+    )
+    assert r.status_code == 303
+    page = staff.get("/reports?from=2026-11-23&to=2026-11-27").get_data(as_text=True)
+    assert "Lịch hẹn không đến" in page and "Đặt lịch, đến đúng giờ" in page
+    printed = staff.get("/reports/print?month=2026-11").get_data(as_text=True)
+    assert "Lịch hẹn không đến" in printed
     barred = hub.book("10:00", day=MONDAY + timedelta(days=7))
     assert barred.status_code == 409 and barred.get_json()["error"]["code"] == "booking_banned"
     # barred the 14 days after the third no-show (27/11), free again from 12/12

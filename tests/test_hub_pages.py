@@ -235,6 +235,7 @@ def test_centre_page_and_report_download(site: Site, browser: Any) -> None:
     page.goto(site.hub.url + "/reports")
     table = page.inner_text("#report")
     assert "Toàn tỉnh" in table and "Cả trung tâm" in table and "Xã An Thạnh" in table
+    assert "Lịch hẹn không đến" not in table  # nobody booked: no columns of zeros
     page.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
     with page.expect_download() as dl:
         page.click("text=Tải Excel (.xlsx)")
@@ -247,6 +248,7 @@ def test_centre_page_and_report_download(site: Site, browser: Any) -> None:
     values = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]  # 4 title lines, blank
     assert values[0][:4] == ["Trung tâm", "Khu vực", "Lĩnh vực", "Số phiếu"]
     assert "90% công dân chờ không quá (phút)" in values[0]
+    assert "Lịch hẹn không đến" in values[0]  # a spreadsheet keeps every column
     today = datetime.now().astimezone().date()
     _status, api, _ = site.hub.get(f"/api/v1/report?from={today.replace(day=1)}&to={today}")
     province = next(r for r in values if r[0] == "Toàn tỉnh")

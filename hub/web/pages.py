@@ -474,7 +474,7 @@ def reports(s: accounts.Session) -> Any:
         user=s.user,
         csrf=s.csrf,
         report=rep,
-        table=exports.table(rep),
+        table=exports.page_table(rep),
         title=exports.title(rep),
         first_text=vn_date(first),
         last_text=vn_date(last),
