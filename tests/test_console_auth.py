@@ -101,6 +101,60 @@ def test_throttle_caps_an_address_across_targets() -> None:
     assert t.wait_seconds("10.0.0.8", "counter 9") == 0
 
 
+def test_throttle_holds_a_guesser_who_changes_address(caplog) -> None:
+    """One phone joining the Wi-Fi again and again (a new address each time) guesses
+    counter 2's PIN: after 20 wrong tries within ten minutes, new addresses wait, while
+    the counter's own PC, which logged in before, is not locked out."""
+    now = [0.0]
+    t = LoginThrottle(lambda: now[0])
+    t.succeeded("10.0.0.2", "counter 2")  # the clerk's PC, this morning
+    now[0] += 3600
+    with caplog.at_level("WARNING", logger="counter_api.web.throttle"):
+        for i in range(20):
+            assert t.wait_seconds(f"10.0.1.{i}", "counter 2") == 0
+            t.failed(f"10.0.1.{i}", "counter 2")  # one try each: no address is locked alone
+            now[0] += 5
+    assert t.wait_seconds("10.0.1.99", "counter 2") == 600 - 100  # the first try + 10 min
+    assert t.wait_seconds("10.0.1.99", "counter 1") == 0  # another counter
+    assert t.wait_seconds("10.0.0.2", "counter 2") == 0  # the clerk's PC
+    assert [r.getMessage() for r in caplog.records] == [
+        "20 wrong PINs or passwords for counter 2 within 10 minutes from any address: "
+        "addresses that never logged in to it wait (someone may be guessing)"
+    ]
+    now[0] += 500
+    assert t.wait_seconds("10.0.1.99", "counter 2") == 0  # the window moved on
+    # an address known 31 days ago is not known any more
+    t2 = LoginThrottle(lambda: now[0])
+    t2.succeeded("10.0.0.3", "admin")
+    now[0] += 31 * 86400
+    for i in range(20):
+        t2.failed(f"10.0.2.{i}", "admin")
+    assert t2.wait_seconds("10.0.0.3", "admin") == 600
+
+
+def test_a_guesser_who_changes_address_gets_429_on_the_console(app, clock) -> None:
+    """The same through the console's login page: a new address gets 429 even with the
+    right PIN; the counter's PC that logged in before still logs in."""
+    clerk = app.test_client()
+    clerk.environ_base["REMOTE_ADDR"] = "192.168.1.12"
+    assert login(clerk, 2).status_code == 303
+    for i in range(20):
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = f"192.168.1.{100 + i}"
+        assert login(phone, 2, "000000").status_code == 401
+        clock.advance(10)
+    newcomer = app.test_client()
+    newcomer.environ_base["REMOTE_ADDR"] = "192.168.1.200"
+    resp = login(newcomer, 2)
+    assert resp.status_code == 429 and "Vui lòng chờ" in resp.text
+    again = app.test_client()
+    again.environ_base["REMOTE_ADDR"] = "192.168.1.12"
+    assert login(again, 2).status_code == 303
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.168.1.201"
+    assert login(other, 1).status_code == 303  # counter 1 is not under attack
+
+
 def test_session_acts_for_its_own_counter_only(client, api) -> None:
     api.issue("ho-tich")
     api.issue("ho-tich")

@@ -5,7 +5,14 @@ Wrong tries are counted in a sliding window (a minute) twice over:
 - per address and target (counter N's PIN, the admin password): after ``per_target``
   wrong tries at one target, that address waits before trying that target again;
 - per address across all targets: after ``per_address`` wrong tries in all, that
-  address waits before trying anything, even the right PIN.
+  address waits before trying anything, even the right PIN;
+- per target across all addresses, over a longer window (``spread_window``, ten
+  minutes): after ``per_target_spread`` wrong tries at one target from anywhere (a
+  guesser who changes address, e.g. a phone that joins the Wi-Fi again with a new
+  MAC), addresses that have not logged in to that target before wait too. Addresses
+  that did log in to it (the counter's own PC, the head's office PC) within
+  ``known_days`` keep their own counts only, so the attack does not lock the clerk
+  out. The first lock of a window is logged as a warning.
 
 A right PIN clears only its own target's count from that address, never another
 target's and never the address's total: knowing counter 1's PIN buys nothing
@@ -19,10 +26,13 @@ In memory: a restart forgets it, which costs a guesser a restart per
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import deque
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 #: What every login page says while its address waits (``seconds`` whole, rounded up).
 MSG_WAIT = "Đã nhập sai quá nhiều lần. Vui lòng chờ {seconds} giây rồi thử lại."
@@ -45,7 +55,8 @@ def wait_message(seconds: int) -> str:
 
 
 class LoginThrottle:
-    """Counts wrong PINs and passwords per address and target, and per address."""
+    """Counts wrong PINs and passwords per address and target, per address, and per
+    target across addresses."""
 
     def __init__(
         self,
@@ -54,15 +65,25 @@ class LoginThrottle:
         per_target: int = 5,
         per_address: int = 20,
         window: float = 60.0,
+        per_target_spread: int = 20,
+        spread_window: float = 600.0,
+        known_days: float = 30.0,
         max_entries: int = 4096,
     ) -> None:
         self._now = now
         self.per_target = per_target
         self.per_address = per_address
         self.window = window
+        self.per_target_spread = per_target_spread
+        self.spread_window = spread_window
+        self.known_seconds = known_days * 86400
         self.max_entries = max_entries
         #: (address, target) → times of wrong tries; (address, None) → all of the address's
         self._failures: dict[tuple[str, str | None], deque[float]] = {}
+        #: target → times of wrong tries at it from any address (spread_window)
+        self._spread: dict[str, deque[float]] = {}
+        #: target → address → when it last logged in to that target
+        self._known: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, str | None], now: float) -> deque[float]:
@@ -81,6 +102,21 @@ class LoginThrottle:
             return 0.0
         return max(0.0, times[-limit] + self.window - now)
 
+    def _spread_recent(self, target: str, now: float) -> deque[float]:
+        times = self._spread.setdefault(target, deque())
+        while times and times[0] <= now - self.spread_window:
+            times.popleft()
+        return times
+
+    def _spread_wait(self, address: str, target: str, now: float) -> float:
+        seen = self._known.get(target, {}).get(address)
+        if seen is not None and seen > now - self.known_seconds:
+            return 0.0
+        times = self._spread_recent(target, now)
+        if len(times) < self.per_target_spread:
+            return 0.0
+        return max(0.0, times[-self.per_target_spread] + self.spread_window - now)
+
     def wait_seconds(self, address: str, target: str) -> int:
         """Whole seconds (rounded up) before ``address`` may try ``target``; 0: now."""
         with self._lock:
@@ -88,6 +124,7 @@ class LoginThrottle:
             wait = max(
                 self._wait((address, target), self.per_target, now),
                 self._wait((address, None), self.per_address, now),
+                self._spread_wait(address, target, now),
             )
         return math.ceil(wait)
 
@@ -102,11 +139,27 @@ class LoginThrottle:
                         self._forget_oldest()
                     self._failures[key] = times
                 times.append(now)
+            spread = self._spread_recent(target, now)
+            spread.append(now)
+            if len(spread) == self.per_target_spread:
+                log.warning(
+                    "%d wrong PINs or passwords for %s within %d minutes from any address: "
+                    "addresses that never logged in to it wait (someone may be guessing)",
+                    len(spread),
+                    target,
+                    round(self.spread_window / 60),
+                )
 
     def succeeded(self, address: str, target: str) -> None:
-        """A right PIN clears that target's count from that address, nothing else."""
+        """A right PIN clears that target's count from that address, nothing else, and
+        makes the address known to that target."""
         with self._lock:
             self._failures.pop((address, target), None)
+            known = self._known.setdefault(target, {})
+            known.pop(address, None)
+            known[address] = self._now()
+            while len(known) > 64:  # the oldest first (dicts keep insertion order)
+                del known[next(iter(known))]
 
     def _forget_oldest(self) -> None:
         oldest = min(self._failures, key=lambda k: self._failures[k][-1])
