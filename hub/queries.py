@@ -17,33 +17,9 @@ from hub import fold
 from hub.db import Database
 from sothutu.ratings import LEVELS, SATISFIED
 from sothutu.reports.compute import BookingRow, Setup, compute
-from sothutu.reports.period import MAX_DAYS
 
 #: PostgreSQL's sort memory for one province report (its percentiles sort waiting times).
 REPORT_WORK_MEM = "256MB"
-
-
-class PeriodError(ValueError):
-    """A bad date or period; the message says which."""
-
-
-def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    def one(text: str, name: str) -> date:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise PeriodError(f"{name} must be a date like 2026-11-24, got {text!r}") from None
-
-    if start or end:
-        first = one(start, "from") if start else one(end, "to")  # type: ignore[arg-type]
-        last = one(end, "to") if end else first
-    else:
-        first = last = today
-    if last < first:
-        raise PeriodError("to is before from")
-    if (last - first) > timedelta(days=MAX_DAYS - 1):
-        raise PeriodError(f"a report covers at most {MAX_DAYS} days")
-    return first, last
 
 
 # --- the overview ----------------------------------------------------------------------

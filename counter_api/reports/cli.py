@@ -32,20 +32,21 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from counter_api.core.day import business_date
-    from counter_api.reports.load import PeriodError, build_report, parse_period
+    from counter_api.reports.load import build_report
     from counter_api.store import Store, StoreError
     from sothutu.reports import files
+    from sothutu.reports.period import ApiPeriodError, parse_iso_period
 
     if not config.database_path.exists():
         print(f"counter_api report: no database at {config.database_path}", file=sys.stderr)
         return 1
     today = business_date(datetime.now().astimezone(), config.centre.tz)
     try:
-        first, last = parse_period(None, args.date, args.to, today)
+        first, last = parse_iso_period(None, args.date, args.to, today)
         store = Store(config.database_path)
-    except (PeriodError, StoreError) as exc:
+    except (ApiPeriodError, StoreError) as exc:
         print(f"counter_api report: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, PeriodError) else 1
+        return 2 if isinstance(exc, ApiPeriodError) else 1
     try:
         report = build_report(config, store, first, last)
     finally:

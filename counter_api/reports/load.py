@@ -6,7 +6,7 @@ The events table is pruned after two days; these three tables are kept forever.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 import sqlite_utils
@@ -14,50 +14,8 @@ import sqlite_utils
 from counter_api.store import Store
 from sothutu.config import Config
 from sothutu.reports.compute import LogRow, RatingRow, Setup, TicketRow, compute
-from sothutu.reports.period import MAX_DAYS
 
 T = TypeVar("T")
-
-#: The days a report may name (pages step a day either side of them).
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2999, 12, 31)
-
-
-class PeriodError(ValueError):
-    """A bad date or period; the message says which."""
-
-
-def parse_period(
-    day: str | None, start: str | None, end: str | None, today: date
-) -> tuple[date, date]:
-    """``date=D`` or ``from=A&to=B`` (either end may be missing: one day) → (first, last)."""
-
-    def one(text: str, name: str) -> date:
-        try:
-            day = date.fromisoformat(text) if len(text) <= 10 else None
-        except ValueError:
-            day = None
-        if day is None or not FIRST_DAY <= day <= LAST_DAY:
-            raise PeriodError(
-                f"{name} must be a date like 2026-11-24 from {FIRST_DAY} to {LAST_DAY}, "
-                f"got {text[:20]!r}"
-            )
-        return day
-
-    if day and (start or end):
-        raise PeriodError("give either date or from/to, not both")
-    if day:
-        first = last = one(day, "date")
-    elif start or end:
-        first = one(start, "from") if start else one(end, "to")  # type: ignore[arg-type]
-        last = one(end, "to") if end else first
-    else:
-        first = last = today
-    if last < first:
-        raise PeriodError("to is before from")
-    if (last - first) > timedelta(days=MAX_DAYS - 1):
-        raise PeriodError(f"a report covers at most {MAX_DAYS} days")
-    return first, last
 
 
 def setup_of(config: Config) -> Setup:

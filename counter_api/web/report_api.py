@@ -6,17 +6,18 @@ from typing import Any
 
 from flask import Response
 
-from counter_api.reports.load import PeriodError, build_report, parse_period
+from counter_api.reports.load import build_report
 from counter_api.web.endpoint import ADMIN, Answer, Call, api_blueprint, endpoint, service
 from counter_api.web.errors import ApiError
 from counter_api.web.params import Param
 from sothutu.reports import files
+from sothutu.reports.period import ApiPeriodError, parse_iso_period
 from sothutu.reports.schema import REPORT_SCHEMA
 from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 
 bp = api_blueprint("reports", __name__)
 
-#: ``date`` or ``from``/``to``: the period of a report (``parse_period`` checks them).
+#: ``date`` or ``from``/``to``: the period of a report (``parse_iso_period`` checks them).
 PERIOD: dict[str, Param] = {
     "date": Param(str, "business day YYYY-MM-DD (default: today)", format="date"),
     "from": Param(str, "first day of a period (instead of date)", format="date"),
@@ -28,8 +29,10 @@ def report_from_args(args: dict[str, Any]) -> dict[str, Any]:
     """The report for a period (``date`` or ``from``/``to``); 400 when it is bad."""
     svc = service()
     try:
-        first, last = parse_period(args.get("date"), args.get("from"), args.get("to"), svc.today())
-    except PeriodError as exc:
+        first, last = parse_iso_period(
+            args.get("date"), args.get("from"), args.get("to"), svc.today()
+        )
+    except ApiPeriodError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from None
     return build_report(svc.config, svc.store, first, last)
 

@@ -12,6 +12,7 @@ from hub import __version__, accounts, exports, ingest, queries
 from hub.web.common import ApiError, bearer, hub, staff
 from hub.web.declare import CENTRE, PUBLIC, STAFF, api
 from sothutu.openapi import Answer, Param
+from sothutu.reports.period import ApiPeriodError, parse_iso_period
 from sothutu.reports.schema import REPORT_SCHEMA
 from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 
@@ -143,8 +144,10 @@ def centres() -> Any:
 
 def _period() -> tuple[Any, Any]:
     try:
-        return queries.parse_period(request.args.get("from"), request.args.get("to"), hub().today())
-    except queries.PeriodError as exc:
+        return parse_iso_period(
+            None, request.args.get("from"), request.args.get("to"), hub().today()
+        )
+    except ApiPeriodError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from None
 
 
@@ -161,7 +164,7 @@ def province_report() -> dict[str, Any]:
     )
 
 
-#: ``from`` and ``to``: a report's period (``queries.parse_period`` checks them).
+#: ``from`` and ``to``: a report's period (``parse_iso_period`` checks them).
 PERIOD = {
     "from": Param(str, "the first day (default: today, in the hub's timezone)", format="date"),
     "to": Param(str, "the last day (default: from); at most 366 days", format="date"),

@@ -2,7 +2,8 @@
 shortcuts ("Hôm nay", "Tuần này", …), a reversed range put right, a month to print.
 
 Pure (no web framework): the centre's admin page and the province hub's pages use it.
-Messages are Vietnamese, for the page; the JSON API keeps its own ISO dates.
+Messages are Vietnamese, for the page. The JSON APIs and the CLI of both read ISO
+dates with English messages naming the parameter (``parse_iso_period``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,50 @@ EXAMPLE = "24/11/2026"
 
 class PeriodError(ValueError):
     """A date or period a person typed that is not one; the message is Vietnamese."""
+
+
+#: The days an API or CLI period may name (pages step a day either side of them).
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
+
+
+class ApiPeriodError(ValueError):
+    """A bad date or period given to an API or a CLI; the English message names it."""
+
+
+def parse_iso_period(
+    day: str | None, start: str | None, end: str | None, today: date
+) -> tuple[date, date]:
+    """``date=D`` or ``from=A&to=B`` (either end may be missing: one day; none: today),
+    ISO dates → (first, last); ``ApiPeriodError`` for a bad date, both forms at once, a
+    reversed period or one over ``MAX_DAYS``."""
+
+    def one(text: str, name: str) -> date:
+        try:
+            day = date.fromisoformat(text) if len(text) <= 10 else None
+        except ValueError:
+            day = None
+        if day is None or not FIRST_DAY <= day <= LAST_DAY:
+            raise ApiPeriodError(
+                f"{name} must be a date like 2026-11-24 from {FIRST_DAY} to {LAST_DAY}, "
+                f"got {text[:20]!r}"
+            )
+        return day
+
+    if day and (start or end):
+        raise ApiPeriodError("give either date or from/to, not both")
+    if day:
+        first = last = one(day, "date")
+    elif start or end:
+        first = one(start, "from") if start else one(end, "to")  # type: ignore[arg-type]
+        last = one(end, "to") if end else first
+    else:
+        first = last = today
+    if last < first:
+        raise ApiPeriodError("to is before from")
+    if (last - first) > timedelta(days=MAX_DAYS - 1):
+        raise ApiPeriodError(f"a report covers at most {MAX_DAYS} days")
+    return first, last
 
 
 def parse_day(text: str, what: str = "Ngày") -> date:
