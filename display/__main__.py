@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from sothutu.clock import SystemClock
 from sothutu.config import Config, load_or_exit, parse_size
+from sothutu.signals import on_stop
 from sothutu.voice.announce import announcement, split_code
 
 log = logging.getLogger("display")
@@ -200,11 +200,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
         )
     app = DisplayApp(config, announcer=announcer, base_url=args.url, screen=screen)
 
-    def stop(signum: int, frame: object) -> None:
-        app.quit()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # Not a plain handler: one calling app.quit() could wait for a lock its own
+    # thread holds in the loop (sothutu.signals).
+    on_stop(lambda _signum: app.quit())
     surface = screen.surface()
     if surface is not None:
         w, h = surface.get_size()

@@ -24,6 +24,7 @@ from sothutu import gpio
 from sothutu.client import ApiClient, ClientError, Unreachable
 from sothutu.config import load_or_exit
 from sothutu.gpio import NoGpio
+from sothutu.signals import on_stop
 
 log = logging.getLogger("keypads.rating")
 
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     log.info("rating keypad for %s on pins %s", counter.label, config.ratings.keypad_pins)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    on_stop(lambda _signum: stop.set(), (signal.SIGTERM,))
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     keypad.close()

@@ -18,6 +18,7 @@ from typing import Any
 
 from kiosk.buttons import ButtonPanel
 from kiosk.controller import Controller, Kiosk
+from sothutu.signals import on_stop
 
 
 class KioskLoop:
@@ -59,7 +60,9 @@ class KioskLoop:
     def run(self) -> int:
         """Run until a technician exits or the process is told to stop."""
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self.stop())
+            # stop() puts on the queue the loop reads: from a helper thread, never from
+            # a handler in the loop's own thread (sothutu.signals)
+            on_stop(lambda _signum: self.stop(), (signal.SIGTERM,))
         self.start()
         try:
             while not self._stop.is_set():

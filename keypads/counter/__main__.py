@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Sequence
-from types import FrameType
 
 from sothutu.config import load_or_exit
+from sothutu.signals import on_stop
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,11 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     stop = threading.Event()
 
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    on_stop(lambda _signum: stop.set())
     logging.getLogger("keypads.counter").info(
         "keypad of counter %s serving %s", args.counter, config.server.client_url()
     )
