@@ -57,6 +57,25 @@ def test_wrong_passwords_are_throttled_per_address(client, clock) -> None:
     assert login(client).status_code == 303
 
 
+def test_the_admin_page_says_when_someone_guesses_a_pin_from_many_addresses(
+    app, client, clock
+) -> None:
+    from tests.test_console_auth import login as console_login
+
+    assert login(client).status_code == 303
+    assert "Có người đang thử" not in client.get("/admin").text
+    for i in range(20):
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = f"192.168.1.{100 + i}"
+        assert console_login(phone, 2, "000000").status_code == 401
+        clock.advance(10)
+    page = client.get("/admin").text
+    assert "Có người đang thử mã PIN của Quầy 2" in page
+    assert "20 lần nhập sai trong 10 phút" in page and "(từ 08:03, lần gần nhất 08:03)" in page
+    clock.advance(3600)
+    assert "Có người đang thử" not in client.get("/admin").text  # an hour later
+
+
 def test_rating_and_console_pins_of_a_counter_share_one_count(client, clock) -> None:
     """The app's one throttle: a counter's PIN is one target, typed on a tablet or the
     console; the admin password and other counters are other targets."""

@@ -10,6 +10,7 @@ theirs appears, and the text shows as typed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -112,7 +113,12 @@ def _guard(page: Any) -> list[str]:
 
 def check(page: Any, dialogs: list[str], *shown: str) -> None:
     """Nothing of the markup ran or became an element; ``shown`` texts show as typed."""
-    page.wait_for_timeout(100)  # the page's script has rendered its data
+    for text in shown:  # the page's script has rendered its data (slowly on a busy machine)
+        with contextlib.suppress(Exception):  # the assertion below says which is missing
+            page.wait_for_function(
+                "t => document.body.innerText.includes(t)", arg=text, timeout=10_000
+            )
+    page.wait_for_timeout(100)  # and whatever the markup would run has had its chance
     assert page.evaluate("typeof window.pwned") == "undefined", page.url
     assert not dialogs, (page.url, dialogs)
     assert page.locator("img[src=x], b:text-is(\"'q'\")").count() == 0, page.url

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +35,7 @@ from counter_api.web.report_api import file_response
 from counter_api.web.sessions import ADMIN, ADMIN_HOURS, Session
 from counter_api.web.signed import Cookie, client_address, foreign_origin, page_headers, same_secret
 from counter_api.web.throttle import ADMIN as ADMIN_TARGET
-from counter_api.web.throttle import LoginThrottle, wait_message
+from counter_api.web.throttle import UNKNOWN, Guessing, LoginThrottle, wait_message
 from sothutu.reports import charts, numbers, period
 from sothutu.reports.sheets import DIALECTS, XLSX_TYPE
 from sothutu.reports.summary import summary
@@ -185,7 +185,26 @@ def today(session: Session) -> Response:
         message=request.args.get("msg", ""),
         hub=link_status(),
         recovery=recovery.pending(svc.store),
+        guessing=[_guessing_words(g) for g in _throttle().guessing()],
     )
+
+
+def _guessing_words(g: Guessing) -> dict[str, Any]:
+    """A target guessed at from many addresses, in the admin page's words."""
+    svc = _svc()
+    if g.target == ADMIN_TARGET:
+        what = "mật khẩu trang quản trị"
+    elif g.target == UNKNOWN:
+        what = "các số quầy không có"
+    else:
+        number = g.target.removeprefix("counter ")
+        counter = svc.config.counter(int(number)) if number.isdigit() else None
+        what = f"mã PIN của {counter.label if counter else 'Quầy ' + number}"
+
+    def hhmm(ts: float) -> str:
+        return datetime.fromtimestamp(ts, svc.config.centre.tz).strftime("%H:%M")
+
+    return {"what": what, "tries": g.tries, "since": hhmm(g.since), "last": hhmm(g.last)}
 
 
 def _period() -> period.Period:

@@ -12,7 +12,8 @@ Wrong tries are counted in a sliding window (a minute) twice over:
   MAC), addresses that have not logged in to that target before wait too. Addresses
   that did log in to it (the counter's own PC, the head's office PC) within
   ``known_days`` keep their own counts only, so the attack does not lock the clerk
-  out. The first lock of a window is logged as a warning.
+  out. The first lock of a window is logged as a warning, and the admin page shows
+  who is being guessed (``guessing``) for an hour after the last such try.
 
 A right PIN clears only its own target's count from that address, never another
 target's and never the address's total: knowing counter 1's PIN buys nothing
@@ -31,6 +32,7 @@ import math
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,18 @@ def counter_target(number: int | None) -> str:
 def wait_message(seconds: int) -> str:
     """The words of every login page while its address waits."""
     return MSG_WAIT.format(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Guessing:
+    """Someone guessing one target's PIN or password from many addresses."""
+
+    target: str
+    #: wrong tries at it within the spread window, at the latest
+    tries: int
+    #: when the lock began, and the latest wrong try counted (the throttle's clock)
+    since: float
+    last: float
 
 
 class LoginThrottle:
@@ -84,6 +98,8 @@ class LoginThrottle:
         self._spread: dict[str, deque[float]] = {}
         #: target → address → when it last logged in to that target
         self._known: dict[str, dict[str, float]] = {}
+        #: target → the guessing seen at it (kept an hour after its last wrong try)
+        self._guessing: dict[str, Guessing] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, str | None], now: float) -> deque[float]:
@@ -141,6 +157,10 @@ class LoginThrottle:
                 times.append(now)
             spread = self._spread_recent(target, now)
             spread.append(now)
+            if len(spread) >= self.per_target_spread:
+                seen = self._guessing.get(target)
+                since = now if seen is None or seen.last <= now - self.spread_window else seen.since
+                self._guessing[target] = Guessing(target, len(spread), since, now)
             if len(spread) == self.per_target_spread:
                 log.warning(
                     "%d wrong PINs or passwords for %s within %d minutes from any address: "
@@ -149,6 +169,16 @@ class LoginThrottle:
                     target,
                     round(self.spread_window / 60),
                 )
+
+    def guessing(self, within: float = 3600.0) -> list[Guessing]:
+        """Targets guessed at from many addresses whose last wrong try is at most
+        ``within`` seconds old, by target."""
+        with self._lock:
+            now = self._now()
+            return sorted(
+                (g for g in self._guessing.values() if g.last > now - within),
+                key=lambda g: g.target,
+            )
 
     def succeeded(self, address: str, target: str) -> None:
         """A right PIN clears that target's count from that address, nothing else, and
