@@ -936,16 +936,26 @@ class QueueService:
         )
 
     def reprint(
-        self, ticket_id: int, kiosk: str | None = None, fallback: str | None = None
+        self,
+        ticket_id: int,
+        kiosk: str | None = None,
+        fallback: str | None = None,
+        request: RequestKey | None = None,
     ) -> dict:
         """Ask the kiosk that printed a ticket (or a named one) to print it again; a
         ticket no kiosk printed goes to ``fallback`` (the asking counter's
-        ``print_kiosk``), else the first kiosk."""
+        ``print_kiosk``), else the first kiosk. ``request`` sent again: the first
+        answer, and nothing printed again."""
         names = [k.name for k in self.config.kiosks]
         if kiosk is not None and kiosk not in names:
             raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
 
+        action = f"reprint:{ticket_id}:{kiosk or ''}"
+
         def work(ctx: _Ctx) -> dict:
+            earlier = self._earlier(ctx, request, action)
+            if earlier is not None:
+                return earlier[1]
             ticket = repo.get_ticket(ctx.db, ticket_id)
             if ticket is None:
                 raise NotFound("unknown_ticket", f"no ticket {ticket_id}")
@@ -962,7 +972,9 @@ class QueueService:
             day = ctx.day.isoformat()
             self._emit(ctx, "ticket.reprint", {"ticket": tj, "kiosk": target, "business_date": day})
             repo.log_action(ctx.db, ctx.now, ctx.day, "reprint", ticket, None)
-            return {"ticket": tj, "kiosk": target}
+            answer = {"ticket": tj, "kiosk": target}
+            self._remember(ctx, request, action, ticket.id, answer)
+            return answer
 
         return self._write(work)
 

@@ -126,6 +126,36 @@ def test_counter_actions_with_the_same_request_id_are_done_once(client, api) -> 
     assert api.state()["counters"][0]["status"] == "serving"
 
 
+def test_a_reprint_sent_again_prints_once(client, api, config) -> None:
+    """A console's "In lại" whose answer got lost is sent again with its request_id: one
+    reprint reaches the kiosk, and the clerk gets the first answer."""
+    t = api.issue().get_json()
+    key = counter_key(1)
+    path = f"/api/v1/tickets/{t['id']}/reprint"
+    first = post(client, path, {"request_id": "reprint-1"}, key)
+    assert first.status_code == 200 and first.get_json()["kiosk"] == "kiosk-1"
+    again = post(client, path, {"request_id": "reprint-1"}, key)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert _count(config, "events", "type", "ticket.reprint") == 1
+    assert _count(config, "ticket_log", "action", "reprint") == 1
+    # another ticket with the same id is something else; without an id, each prints
+    other = api.issue().get_json()
+    r = post(client, f"/api/v1/tickets/{other['id']}/reprint", {"request_id": "reprint-1"}, key)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "request_id_reused"
+    assert post(client, path, {}, key).status_code == 200
+    assert post(client, path, {}, key).status_code == 200
+    assert _count(config, "events", "type", "ticket.reprint") == 3
+
+
+def _count(config, table: str, column: str, value: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(config.database_path) as db:
+        return db.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (value,)).fetchone()[
+            0
+        ]
+
+
 def test_a_retry_after_a_kill_and_restart_finds_the_first_answer(tmp_path: Path) -> None:
     port = free_port()
     server = ServerProcess(write_config(tmp_path, port=port), port).start()

@@ -322,24 +322,33 @@ def kiosk_status(c: Call) -> dict:
 @endpoint(
     COUNTER,
     path={"id": TICKET_ID},
-    body={"kiosk": Field(str, description="the kiosk to print on", example="kiosk-1")},
+    body={
+        "kiosk": Field(str, description="the kiosk to print on", example="kiosk-1"),
+        "request_id": REQUEST_ID,
+    },
     answer=Answer(
         {
             "type": "object",
             "properties": {"ticket": TICKET_SCHEMA, "kiosk": {"type": "string"}},
         }
     ),
-    refuses={404: ("unknown_ticket", "unknown_kiosk"), 409: ("no_kiosk",)},
+    refuses={404: ("unknown_ticket", "unknown_kiosk"), 409: ("no_kiosk", "request_id_reused")},
 )
 def reprint(c: Call, id: str) -> dict:
     """Print a ticket again: emits `ticket.reprint` for the kiosk that printed it.
 
     `kiosk` picks another kiosk; without it the ticket's own kiosk, else (a ticket a
     counter issued) the asking counter's `print_kiosk`, else the first configured.
-    409 `no_kiosk`: no kiosk is configured.
+    409 `no_kiosk`: no kiosk is configured. With `request_id`, the same request sent
+    again by the same caller that day prints nothing more and gets the first answer
+    (409 `request_id_reused` when that id asked for something else).
     """
-    assert c.who is not None
-    return service().reprint(_ticket_id(id), c.body.get("kiosk"), _print_kiosk(c.who))
+    p = c.who
+    assert p is not None
+    rid = request_id(c.body)
+    caller = p.counter if p.kind == "counter" else p.name
+    request = RequestKey(f"reprint:{p.kind}:{caller}", rid) if rid else None
+    return service().reprint(_ticket_id(id), c.body.get("kiosk"), _print_kiosk(p), request)
 
 
 # --- counters ------------------------------------------------------------------------

@@ -226,10 +226,10 @@
 
   // --- requests ----------------------------------------------------------------
 
-  // Issuing a ticket and the counter actions carry a request_id: one that got no answer
+  // Issuing a ticket, a reprint and the counter actions carry a request_id: one that got no answer
   // (timed out, connection lost, the server restarting) is sent again with the same id,
   // a few times with growing pauses, and the server does it once whatever got lost.
-  var IDEMPOTENT = /^\/api\/v1\/(tickets|counters\/\d+\/(next|recall|done|no-show|hold|transfer|call|pause|resume))$/;
+  var IDEMPOTENT = /^\/api\/v1\/(tickets|tickets\/\d+\/reprint|counters\/\d+\/(next|recall|done|no-show|hold|transfer|call|pause|resume))$/;
   var RETRY_MS = [1000, 2000, 4000];
 
   function requestId() {
