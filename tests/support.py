@@ -218,6 +218,19 @@ class ServerProcess:
         return self.start()
 
 
+def terminate(proc: subprocess.Popen, timeout: float = 10) -> int:
+    """SIGTERM, then the exit status. A program that does not stop within ``timeout`` is
+    killed (so no process outlives its test) and the test fails saying so."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+        raise AssertionError(f"{proc.args!r} did not stop within {timeout} s of SIGTERM") from None
+
+
 def grow_event_log(db: Path, doublings: int) -> tuple[int, int]:
     """Copy the log's events onto its end until it has 2**doublings times as many: a long,
     busy day with real payloads and fresh ids (the server must be stopped). Returns

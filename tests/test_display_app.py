@@ -8,7 +8,6 @@ real event-stream client, reducer and renderer; the server is a real
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from tests.support import (
     ServerProcess,
     counter_key,
     free_port,
+    terminate,
     write_config,
 )
 
@@ -186,8 +186,7 @@ def test_no_audio_device_leaves_the_screen_working(tmp_path: Path, server: Serve
         assert shown in log.read_text(), log.read_text()
         assert proc.poll() is None, log.read_text()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(10)
+        rc = terminate(proc)
     text = log.read_text()
     lines = [ln for ln in text.splitlines() if "no sound device" in ln]
     assert len(lines) == 1, text

@@ -31,6 +31,7 @@ from tests.support import (
     counter_key,
     debian_tool,
     free_port,
+    terminate,
     write_config,
 )
 
@@ -342,8 +343,7 @@ def test_three_calls_at_once_are_heard_back_to_back_in_order(tmp_path: Path, mix
             time.sleep(0.1)
         time.sleep(3.0)  # the third one plays to its end
     finally:
-        proc.terminate()
-        proc.wait(10)
+        terminate(proc)
         server.stop()
     text = log.read_text()
     assert "Traceback" not in text, text
@@ -459,8 +459,7 @@ def test_a_display_whose_screen_does_not_open_keeps_announcing(tmp_path: Path) -
         busy = _cpu_seconds(proc.pid) - cpu_before
         spent = time.monotonic() - since
     finally:
-        proc.terminate()
-        rc = proc.wait(10)
+        rc = terminate(proc)
         server.stop()
     text = log.read_text()
     lines = [ln for ln in text.splitlines() if "cannot open the screen" in ln]

@@ -28,6 +28,7 @@ from tests.support import (
     ServerProcess,
     counter_key,
     free_port,
+    terminate,
     wait_for,
     write_config,
 )
@@ -333,8 +334,7 @@ def test_keypad_loads_no_flask_and_cli_checks_config(tmp_path: Path) -> None:
     try:
         wait_for(lambda: "keypad of counter 1 serving" in log.read_text(), 10, "the keypad")
         assert proc.poll() is None, "runs (and waits for its server) until stopped"
-        proc.terminate()
-        assert proc.wait(10) == 0, log.read_text()
+        assert terminate(proc) == 0, log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()

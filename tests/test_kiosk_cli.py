@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from datetime import datetime
@@ -28,6 +27,7 @@ from tests.support import (
     ROOT,
     ServerProcess,
     free_port,
+    terminate,
     wait_for,
     write_config,
 )
@@ -133,8 +133,7 @@ def test_runs_until_sigterm(tmp_path: Path, mode: str) -> None:
     try:
         wait_for(lambda: "kiosk kiosk-1: server" in log.read_text(), 15, "the kiosk to start")
         assert proc.poll() is None
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0, log.read_text()
+        assert terminate(proc) == 0, log.read_text()
         assert "kiosk kiosk-1: server" in log.read_text()
     finally:
         if proc.poll() is None:
