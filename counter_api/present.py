@@ -6,7 +6,8 @@ it in the OpenAPI document (``counter_api/web/openapi.py``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -224,6 +225,9 @@ def kiosk_json(
 
 
 #: JSON Schema of ``hours_json`` (in /services and /state).
+#: How far ahead ``hours.closed_days`` lists the centre's closed days.
+CLOSED_DAYS_AHEAD = 60
+
 HOURS_SCHEMA: dict[str, Any] = {
     "title": "Hours",
     "type": "object",
@@ -252,6 +256,13 @@ HOURS_SCHEMA: dict[str, Any] = {
             "description": "while open: the end of the current window; null when closed or "
             "always open",
         },
+        "closed_days": {
+            "type": "array",
+            "items": {"type": "string", "format": "date"},
+            "description": "the centre's closed days ([centre] closed_days, holidays) from "
+            f"today to {CLOSED_DAYS_AHEAD} days ahead, in order; today's among them means "
+            "closed all day",
+        },
         "at": {
             "type": "string",
             "format": "date-time",
@@ -261,14 +272,22 @@ HOURS_SCHEMA: dict[str, Any] = {
 }
 
 
-def hours_json(o: Opening, days: tuple[int, ...], now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+def hours_json(
+    o: Opening,
+    days: tuple[int, ...],
+    now: datetime,
+    tz: ZoneInfo,
+    closed_days: Sequence[date] = (),
+) -> dict[str, Any]:
     """The opening hours as the kiosk's start screen needs them: open now or not,
-    today's windows, the days, and the next change by the server's clock (``at``)."""
+    today's windows, the days, the closed days ahead, and the next change by the
+    server's clock (``at``)."""
     return {
         "open": o.open,
         "today": [window_text(w) for w in o.today],
         "days": list(days),
         "opens_at": iso(o.opens_at, tz),
         "closes_at": iso(o.closes_at, tz),
+        "closed_days": [d.isoformat() for d in closed_days],
         "at": iso(now, tz),
     }

@@ -33,6 +33,7 @@ from counter_api.core.model import (
 from counter_api.events import Event, EventBus
 from counter_api.kiosks import Roster, Verdict
 from counter_api.present import (
+    CLOSED_DAYS_AHEAD,
     COUNTER_SCHEMA,
     HOURS_SCHEMA,
     KIOSK_SCHEMA,
@@ -50,7 +51,7 @@ from counter_api.store.highwater import HighWater
 from sothutu import booking as booking_codes
 from sothutu.clock import Clock, SystemClock
 from sothutu.config import Config
-from sothutu.hours import is_open, opening, parse_hours
+from sothutu.hours import is_open, opening, parse_dates, parse_hours, upcoming
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class QueueService:
         self.tz = config.centre.tz
         self.windows = [parse_hours(w) for w in config.centre.hours]
         self.days = tuple(config.centre.days)
+        self.closed_days = parse_dates(config.centre.closed_days)
         self._day: date | None = None
         #: numbers and ticket ids reserved ahead in a file beside the database (a
         #: recovery from a lost database numbers on after them)
@@ -359,7 +361,7 @@ class QueueService:
             again = self._repeated(ctx, request, action)
             if again is not None:
                 return again, True
-            check_open(ctx.now, self.tz, self.windows, self.days)
+            check_open(ctx.now, self.tz, self.windows, self.days, self.closed_days)
             _, answer = self._new_ticket(ctx, svc, priority, kiosk, procedure, None, print_at)
             self._remember(ctx, request, action, answer["id"], answer)
             return answer, False
@@ -520,7 +522,7 @@ class QueueService:
                 exc.details = details
                 raise
             if decision.late:  # an ordinary ticket: the hours hold
-                check_open(ctx.now, self.tz, self.windows, self.days)
+                check_open(ctx.now, self.tz, self.windows, self.days, self.closed_days)
             ticket, answer = self._new_ticket(
                 ctx, svc, False, kiosk, decision.procedure, decision.ref, print_at
             )
@@ -646,13 +648,15 @@ class QueueService:
             )
 
     def is_open_now(self) -> bool:
-        return is_open(self.clock.now(), self.tz, self.windows, self.days)
+        return is_open(self.clock.now(), self.tz, self.windows, self.days, self.closed_days)
 
     def hours(self) -> dict:
         """Whether tickets are issued now, today's windows and the next change
         (``hours`` in /services and /state)."""
         now = self.clock.now()
-        return hours_json(opening(now, self.tz, self.windows, self.days), self.days, now, self.tz)
+        o = opening(now, self.tz, self.windows, self.days, self.closed_days)
+        ahead = upcoming(now, self.tz, self.closed_days, CLOSED_DAYS_AHEAD)
+        return hours_json(o, self.days, now, self.tz, ahead)
 
     # --- counter actions ---------------------------------------------------------
 
@@ -1095,7 +1099,7 @@ class QueueService:
             "business_date": day.isoformat(),
             "time": iso(self.clock.now(), self.tz),
             "centre": self.config.centre.name,
-            "open": is_open(self.clock.now(), self.tz, self.windows, self.days),
+            "open": is_open(self.clock.now(), self.tz, self.windows, self.days, self.closed_days),
             "hours": self.hours(),
             "counters": counters,
             "recent_calls": [

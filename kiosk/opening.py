@@ -1,7 +1,8 @@
 """The server's opening hours as the kiosk's start screen shows them (no pygame).
 
 The server answers ``hours`` in /api/v1/services (docs/api.md): open now or not,
-today's windows, the next opening or closing and its own time. The kiosk keeps
+today's windows, the next opening or closing, the closed days (holidays) ahead and
+its own time. The kiosk keeps
 the words to show ("07:00–11:30, 13:00–17:00", "13:00 hôm nay") and when the
 next change is due on its own monotonic clock, counted from the server's time so
 that a kiosk whose clock is wrong still changes screen on time.
@@ -23,12 +24,14 @@ from sothutu.hours import hours_text, parse_hours
 class Opening:
     """``open``: tickets are issued now. ``today``: today's windows as text ("" on a
     day without any). ``reopens``: when tickets are issued again, in words ("" when
-    open or never). ``due``: the monotonic time of the next change, or None."""
+    open or never). ``due``: the monotonic time of the next change, or None.
+    ``closed_day``: today is one of the centre's closed days (a holiday)."""
 
     open: bool
     today: str = ""
     reopens: str = ""
     due: float | None = None
+    closed_day: bool = False
 
 
 def when_words(at: datetime, then: datetime) -> str:
@@ -61,4 +64,13 @@ def opening_of(data: Any, now: float) -> Opening | None:
     if at is not None and change is not None:
         due = now + max(0.0, (change - at).total_seconds())
     reopens = when_words(at, opens) if at is not None and opens is not None else ""
-    return Opening(data["open"], today, "" if data["open"] else reopens, due)
+    closed_day = not data["open"] and is_closed_day(at, data.get("closed_days"))
+    return Opening(data["open"], today, "" if data["open"] else reopens, due, closed_day)
+
+
+def is_closed_day(at: datetime | None, closed_days: Any) -> bool:
+    """Whether the server's date (of ``at``, in the centre's offset) is one of the
+    closed days it listed (``hours.closed_days``, ISO dates); False when unknown."""
+    if at is None or not isinstance(closed_days, list):
+        return False
+    return at.date().isoformat() in {str(d) for d in closed_days}

@@ -83,8 +83,16 @@ def _why_not(state: KioskState) -> list[Line]:
     """What the start screen says when no ticket can be taken now."""
     if not state.closed:
         return [(words.PRINTER_STOPPED, True, RED), (words.GO_TO_GUIDANCE, True, INK)]
-    lines: list[Line] = [(words.CLOSED, True, RED)]
     op = state.opening
+    if op is not None and op.closed_day:  # a holiday: no hours today at all
+        lines: list[Line] = [
+            (words.CLOSED_DAY, True, RED),
+            (words.CLOSED_DAY_NO_TICKETS, False, INK),
+        ]
+        if op.reopens:
+            lines.append((words.COME_BACK.format(when=op.reopens), True, NAVY))
+        return lines
+    lines = [(words.CLOSED, True, RED)]
     if op is not None and op.today:
         lines.append((words.HOURS_TODAY.format(hours=op.today), False, INK))
     elif op is not None and op.reopens:

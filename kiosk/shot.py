@@ -69,7 +69,8 @@ def start_state(config: Config, s: Setup, client: ApiClient) -> tuple[st.KioskSt
     said = ["open"]
     if state.closed:
         op = state.opening
-        said = ["closed" + (f", tickets again from {op.reopens}" if op and op.reopens else "")]
+        what = "closed day" if op and op.closed_day else "closed"
+        said = [what + (f", tickets again from {op.reopens}" if op and op.reopens else "")]
     if state.printer_broken:
         stops = state.printer_fault == "stop"
         said.append(f"printer {printer} ({'issuing stopped' if stops else 'number shown'})")

@@ -105,6 +105,17 @@ def _timezone(v: str) -> str | None:
     return None
 
 
+def _dates(v: list[str]) -> str | None:
+    for d in v:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
+            return f"must be dates like 2026-09-02, got {d!r}"
+        try:
+            date.fromisoformat(d)
+        except ValueError:
+            return f"{d!r} is not a date"
+    return None
+
+
 def _hours(v: list[str]) -> str | None:
     try:
         spans = sorted(parse_hours(w) for w in v)
@@ -182,6 +193,13 @@ class CentreConfig:
         help="Days of the week when tickets may be issued, 1 = Monday (Thứ Hai) … "
         "7 = Sunday (Chủ nhật), e.g. [1, 2, 3, 4, 5] for Monday to Friday; default every day.",
         check=_days,
+    )
+    closed_days: list[str] = setting(
+        [],
+        help="Days the centre is closed (holidays: Tết, 30/4, 1/5, 2/9 …), e.g. "
+        '["2027-02-05", "2027-02-06"]: no tickets, the kiosk says so and when it opens '
+        "again; no bookings either (sent to the hub with [booking] closed_days).",
+        check=_dates,
     )
     authority: str = setting(
         "",
@@ -786,17 +804,6 @@ class HubLinkConfig:
     @property
     def enabled(self) -> bool:
         return bool(self.url)
-
-
-def _dates(v: list[str]) -> str | None:
-    for d in v:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
-            return f"must be dates like 2026-09-02, got {d!r}"
-        try:
-            date.fromisoformat(d)
-        except ValueError:
-            return f"{d!r} is not a date"
-    return None
 
 
 @dataclass(frozen=True, kw_only=True)

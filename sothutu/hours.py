@@ -1,5 +1,6 @@
 """Opening hours: windows like ``"07:00-11:30"`` as minutes after local midnight,
-on the days of the week the centre issues tickets.
+on the days of the week the centre issues tickets, except its closed days
+(holidays, ``[centre] closed_days``).
 
 One definition for the config's check, the queue core's "closed" rule, the
 server's ``hours`` answer and the kiosk's start screen, so they never disagree
@@ -9,7 +10,7 @@ about when the centre is open and when it opens next.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 WHOLE_DAY = ((0, 24 * 60),)
 
 Window = tuple[int, int]
+NO_DAYS: frozenset[date] = frozenset()
 
 
 def parse_hours(window: str) -> tuple[int, int]:
@@ -35,13 +37,22 @@ def parse_hours(window: str) -> tuple[int, int]:
     return start, end
 
 
+def parse_dates(values: Sequence[str]) -> frozenset[date]:
+    """``["2027-02-05", …]`` → the dates (the config has checked them)."""
+    return frozenset(date.fromisoformat(v) for v in values)
+
+
 def is_open(
-    now: datetime, tz: ZoneInfo, windows: Sequence[Window], days: Sequence[int] = EVERY_DAY
+    now: datetime,
+    tz: ZoneInfo,
+    windows: Sequence[Window],
+    days: Sequence[int] = EVERY_DAY,
+    closed: Collection[date] = NO_DAYS,
 ) -> bool:
-    """True when ``now`` falls in one of the windows of an opening day; no windows
-    means the whole of every opening day."""
+    """True when ``now`` falls in one of the windows of an opening day that is not a
+    closed day; no windows means the whole of every opening day."""
     local = now.astimezone(tz)
-    if local.isoweekday() not in days:
+    if local.isoweekday() not in days or local.date() in closed:
         return False
     minute = local.hour * 60 + local.minute
     return any(start <= minute < end for start, end in windows or WHOLE_DAY)
@@ -51,22 +62,26 @@ def is_open(
 class Opening:
     """Whether tickets are issued now, and when that changes (local, aware times).
 
-    ``today`` holds today's windows (empty on a day without any); ``opens_at`` is
-    the next opening while closed, ``closes_at`` the end of the current window while
-    open; either is None when it never comes (always open, or no opening day)."""
+    ``today`` holds today's windows (empty on a day without any, and on a closed
+    day); ``opens_at`` is the next opening while closed, ``closes_at`` the end of
+    the current window while open; either is None when it never comes (always open,
+    or no opening day). ``closed_day``: today is one of the closed days (holiday)."""
 
     open: bool
     today: tuple[Window, ...]
     opens_at: datetime | None
     closes_at: datetime | None
+    closed_day: bool = False
 
     @property
     def changes_at(self) -> datetime | None:
         return self.closes_at if self.open else self.opens_at
 
 
-def _windows_on(day: date, windows: Sequence[Window], days: Sequence[int]) -> tuple[Window, ...]:
-    if day.isoweekday() not in days:
+def _windows_on(
+    day: date, windows: Sequence[Window], days: Sequence[int], closed: Collection[date]
+) -> tuple[Window, ...]:
+    if day.isoweekday() not in days or day in closed:
         return ()
     return tuple(sorted(windows or WHOLE_DAY))
 
@@ -76,35 +91,54 @@ def _at(day: date, minute: int, tz: ZoneInfo) -> datetime:
 
 
 def opening(
-    now: datetime, tz: ZoneInfo, windows: Sequence[Window], days: Sequence[int] = EVERY_DAY
+    now: datetime,
+    tz: ZoneInfo,
+    windows: Sequence[Window],
+    days: Sequence[int] = EVERY_DAY,
+    closed: Collection[date] = NO_DAYS,
 ) -> Opening:
     """The state of the hours at ``now``: open or not, today's windows, and the next
-    change (a window that ends at midnight and one that starts then count as one)."""
+    change (a window that ends at midnight and one that starts then count as one).
+    Closed days are skipped: the next opening is the first window of the next
+    opening day that is not one."""
     local = now.astimezone(tz)
     today = local.date()
     minute = local.hour * 60 + local.minute
-    todays = _windows_on(today, windows, days)
-    if not windows and set(days) >= set(EVERY_DAY):
+    ahead_closed = {d for d in closed if d >= today}
+    todays = _windows_on(today, windows, days, ahead_closed)
+    closed_day = today in ahead_closed
+    if not windows and set(days) >= set(EVERY_DAY) and not ahead_closed:
         return Opening(True, todays, None, None)  # always open
+    # each closed day ahead can push the next change by a day: look that much further
+    horizon = 8 + len(ahead_closed)
     current = next(((s, e) for s, e in todays if s <= minute < e), None)
     if current is not None:
         end_day, end = today, current[1]
-        for _ in range(8):  # a window to midnight runs on into the next day's first one
+        for _ in range(horizon):  # a window to midnight runs on into the next day's first
             if end < 24 * 60:
                 break
             end_day += timedelta(days=1)
-            nxt = _windows_on(end_day, windows, days)
+            nxt = _windows_on(end_day, windows, days, ahead_closed)
             if not nxt or nxt[0][0] != 0:
                 end = 0
                 break
             end = nxt[0][1]
+        else:  # open through the whole horizon (always open, a closed day far off)
+            return Opening(True, todays, None, None)
         return Opening(True, todays, None, _at(end_day, end, tz))
-    for ahead in range(8):
+    for ahead in range(horizon):
         day = today + timedelta(days=ahead)
-        for start, _ in _windows_on(day, windows, days):
+        for start, _ in _windows_on(day, windows, days, ahead_closed):
             if ahead or start > minute:
-                return Opening(False, todays, _at(day, start, tz), None)
-    return Opening(False, todays, None, None)  # no opening day at all
+                return Opening(False, todays, _at(day, start, tz), None, closed_day)
+    return Opening(False, todays, None, None, closed_day)  # no opening day at all
+
+
+def upcoming(now: datetime, tz: ZoneInfo, closed: Collection[date], days: int = 60) -> list[date]:
+    """The closed days from today (local) to ``days`` ahead, in order."""
+    today = now.astimezone(tz).date()
+    last = today + timedelta(days=days)
+    return sorted(d for d in closed if today <= d <= last)
 
 
 def hours_text(windows: Sequence[tuple[int, int]]) -> str:

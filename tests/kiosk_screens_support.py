@@ -40,6 +40,7 @@ SHOWN_FIRST = st.Shown(8, "B001", "Chứng thực", False, 0, 0)
 
 LUNCH = Opening(False, "07:00–11:30, 13:00–17:00", "13:00 hôm nay", 5400.0)
 WEEKEND = Opening(False, "", "07:00 thứ Hai, ngày 30/11", 1e5)
+HOLIDAY = Opening(False, "", "07:00 thứ Năm, ngày 26/11", 1e5, closed_day=True)
 OPEN = Opening(True, "07:00–11:30, 13:00–17:00", "", 3600.0)
 
 
@@ -59,6 +60,7 @@ def start_screens(fields: tuple[st.Field, ...]) -> dict[str, st.KioskState]:
         "start-no-lookup": replace(base, screen=Screen.START, lookup_enabled=False),
         "start-closed": replace(base, screen=Screen.START, opening=LUNCH),
         "start-closed-weekend": replace(base, screen=Screen.START, opening=WEEKEND),
+        "start-closed-day": replace(base, screen=Screen.START, opening=HOLIDAY),
         "start-closed-no-lookup": replace(
             base, screen=Screen.START, opening=LUNCH, lookup_enabled=False
         ),

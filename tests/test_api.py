@@ -372,6 +372,7 @@ def test_hours_say_when_tickets_are_issued_again(tmp_path, clock) -> None:
         "days": [1, 2, 3, 4, 5],
         "opens_at": "2026-11-27T13:00:00+07:00",
         "closes_at": None,
+        "closed_days": [],
         "at": "2026-11-27T12:00:00+07:00",
     }
     assert c.get("/api/v1/state").get_json()["hours"] == hours
@@ -386,6 +387,39 @@ def test_hours_say_when_tickets_are_issued_again(tmp_path, clock) -> None:
     assert hours["opens_at"] == "2026-11-30T07:00:00+07:00"  # Monday
     r = c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
+    app.extensions["sothutu"].service.store.close()
+
+
+def test_a_closed_day_refuses_tickets_and_the_hours_say_so(tmp_path, clock) -> None:
+    """[centre] closed_days (holidays): 409 closed all day, saying it is a closed day;
+    /services and /state list the closed days ahead and the next opening after them."""
+    from counter_api.web import create_app
+    from sothutu.config import load_config
+
+    cfg = write_config(
+        tmp_path,
+        hours=["07:00-11:30", "13:00-17:00"],
+        centre_extra='days = [1, 2, 3, 4, 5]\nclosed_days = ["2026-11-20", "2026-11-24", '
+        '"2026-11-25", "2027-09-02"]',
+    )
+    app = create_app(load_config(cfg), clock=clock)
+    c = app.test_client()
+    kh = {"Authorization": f"Bearer {KIOSK_KEY}"}
+    clock.set(datetime(2026, 11, 23, 17, 30, tzinfo=VN))  # Monday evening, before the holiday
+    hours = c.get("/api/v1/services").get_json()["hours"]
+    assert hours["closed_days"] == ["2026-11-24", "2026-11-25"]  # past and far ones left out
+    assert hours["opens_at"] == "2026-11-26T07:00:00+07:00"
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=VN))  # Tuesday 9:00, inside the windows
+    r = c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh)
+    error = r.get_json()["error"]
+    assert r.status_code == 409 and error["code"] == "closed"
+    assert "closed today" in error["message"] and "holiday" in error["message"]
+    state = c.get("/api/v1/state").get_json()
+    assert state["open"] is False and state["hours"]["open"] is False
+    assert state["hours"]["today"] == [] and state["hours"]["opens_at"].startswith("2026-11-26T07")
+    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=VN))  # the day after: tickets again
+    assert c.post("/api/v1/tickets", json={"service": "ho-tich"}, headers=kh).status_code == 201
+    assert c.get("/api/v1/services").get_json()["hours"]["closed_days"] == []
     app.extensions["sothutu"].service.store.close()
 
 

@@ -187,6 +187,41 @@ def test_without_a_booking_key_only_received_bookings_check_in(tmp_path: Path) -
         svc.store.close()
 
 
+def test_on_a_closed_day_a_booking_checks_in_within_its_window_but_not_late(
+    tmp_path: Path,
+) -> None:
+    """[centre] closed_days: walk-ins are refused; a booking within its window still
+    checks in (the hub sold the slot before the holiday was set), a late one follows
+    the hours like a walk-in. The hub is sent the union of both closed-day lists."""
+    from counter_api.uplink.bookings import BookingLink
+
+    path = write_config(
+        tmp_path,
+        centre_extra=f'closed_days = ["{DAY.isoformat()}", "2026-12-01"]',
+        extra=hub_section(
+            "http://127.0.0.1:9", "cu-lao-dung", "hub-token-0123456789abcdef", booking_key=KEY
+        )
+        + '\n[booking]\nclosed_days = ["2026-12-01", "2026-09-02"]\n',
+    )
+    app = create_app(load_config(path), clock=ManualClock(at(8, 40)))
+    svc = app.extensions["sothutu"].service
+    client = app.test_client()
+    try:
+        assert post(client, {"service": "ho-tich"}).get_json()["error"]["code"] == "closed"
+        svc.sync_bookings(
+            [hub_item("K7M3PX", "08:30", "09:00"), hub_item("ACEF36", "08:00", "08:20", seq=2)], 2
+        )
+        r = post(client, {"booking": "K7M3PX"})
+        assert r.status_code == 201 and r.get_json()["booking"]["late"] is False
+        late = post(client, {"booking": "ACEF36"})  # 20 minutes after its start: late
+        assert late.status_code == 409 and late.get_json()["error"]["code"] == "closed"
+        setup = BookingLink(svc).contribute()["setup"]
+        assert setup["closed_days"] == ["2026-09-02", DAY.isoformat(), "2026-12-01"]
+    finally:
+        svc.bus.close()
+        svc.store.close()
+
+
 def test_booked_tickets_are_called_after_priority_before_walk_ins_in_slot_order(centre) -> None:
     client, svc, clock = centre
     svc.sync_bookings([hub_item("FFFF33", "08:30", "09:00")], 1)

@@ -117,6 +117,13 @@ BASE = config_text()
             '[centre]\nhours = ["07:00-11:30", "11:00-12:00"]',
             "centre.hours: windows overlap",
         ),
+        (
+            "[centre]",
+            '[centre]\nclosed_days = ["2027-02-30"]',
+            "centre.closed_days: '2027-02-30' is not a date",
+        ),
+        ("[centre]", '[centre]\nclosed_days = ["5/2/2027"]', "centre.closed_days: must be dates"),
+        ("[centre]", "[centre]\nclosed_days = [20270205]", "centre.closed_days"),
         ('host = "127.0.0.1"', 'host = "0.0.0.0"\ndemo = true', "server.host: demo = true only"),
         ('name = "kiosk-1"', "name = 3", "kiosks[0].name: must be a string"),
         (

@@ -21,7 +21,7 @@ from counter_api.core.day import business_date, check_open, next_midnight
 from counter_api.core.estimate import average_service_minutes, estimate_wait_minutes
 from counter_api.core.model import Conflict, CounterState, NotFound, Status, Ticket
 from counter_api.core.order import calling_key, pick_next, waiting_ahead
-from sothutu.hours import hours_text, is_open, opening
+from sothutu.hours import hours_text, is_open, opening, upcoming
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=VN)
@@ -190,6 +190,43 @@ def test_opening_without_windows_and_across_midnight() -> None:
     o = opening(at(23, "23:00"), VN, night)
     assert o.open and o.closes_at == at(24, "06:00")
     assert opening(at(23, "12:00"), VN, night).opens_at == at(23, "22:00")
+
+
+def test_closed_days_close_the_whole_day_and_are_skipped_for_the_next_opening() -> None:
+    """A holiday: closed all day, even inside the windows; the next opening is the
+    first window of the next working day that is not a closed day (a long Tết break
+    spanning a weekend, longer than a week, included)."""
+    holiday = {date(2026, 11, 24), date(2026, 11, 25)}  # Tuesday, Wednesday
+    o = opening(at(24, "09:00"), VN, WINDOWS, WEEKDAYS, holiday)
+    assert (o.open, o.today, o.closed_day) == (False, (), True)
+    assert o.opens_at == at(26, "07:00")
+    assert not is_open(at(24, "09:00"), VN, WINDOWS, WEEKDAYS, holiday)
+    with pytest.raises(Conflict) as exc:
+        check_open(at(24, "09:00"), VN, WINDOWS, WEEKDAYS, holiday)
+    assert exc.value.code == "closed" and "closed today, 2026-11-24" in exc.value.message
+    assert "holiday" in exc.value.message
+    # the evening before: the next opening skips the closed days
+    eve = opening(at(23, "17:30"), VN, WINDOWS, WEEKDAYS, holiday)
+    assert (eve.open, eve.closed_day, eve.opens_at) == (False, False, at(26, "07:00"))
+    # a day after the holidays is an ordinary day
+    check_open(at(26, "09:00"), VN, WINDOWS, WEEKDAYS, holiday)
+    assert opening(at(26, "09:00"), VN, WINDOWS, WEEKDAYS, holiday).closes_at == at(26, "11:30")
+    # Tết: ten days from Monday 30/11 to Wednesday 9/12, a weekend among them
+    tet = {date(2026, 11, 30) + timedelta(days=i) for i in range(10)}
+    long = opening(at(27, "17:30"), VN, WINDOWS, WEEKDAYS, tet)
+    assert long.opens_at == datetime(2026, 12, 10, 7, 0, tzinfo=VN)
+    # always open (no windows, every day): closed only on the closed day, to midnight
+    always = opening(at(23, "10:00"), VN, [], (1, 2, 3, 4, 5, 6, 7), holiday)
+    assert always.open and always.closes_at == at(24, "00:00")
+    assert opening(at(24, "10:00"), VN, [], (1, 2, 3, 4, 5, 6, 7), holiday).opens_at == at(
+        26, "00:00"
+    )
+    # past closed days change nothing
+    assert opening(at(27, "10:00"), VN, [], (1, 2, 3, 4, 5, 6, 7), holiday).changes_at is None
+    # the server lists the ones ahead, within its horizon, in order
+    far = {date(2027, 5, 1), *holiday, date(2026, 11, 20)}
+    assert upcoming(at(24, "09:00"), VN, far, 60) == [date(2026, 11, 24), date(2026, 11, 25)]
+    assert upcoming(at(24, "09:00"), VN, far, 200)[-1] == date(2027, 5, 1)
 
 
 # --- calling order -----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -179,6 +179,37 @@ def screenshot(cfg: Path, out: Path, *size: str) -> subprocess.CompletedProcess:
 def shot_words(path: Path) -> str:
     """What a technician reads on the screenshot (tesseract, Vietnamese), one line."""
     return " ".join(ocr(path).split())
+
+
+@pytest.mark.debian
+def test_screenshot_on_a_closed_day(tmp_path: Path) -> None:
+    """A holiday ([centre] closed_days: today and tomorrow): the real server says so
+    in its hours and the kiosk's start screen shows the closed day and the day after
+    the holidays, read back by OCR at 800×480."""
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    holidays = [today, today + timedelta(days=1)]
+    port = free_port()
+    cfg = write_config(
+        tmp_path,
+        port=port,
+        hours=["07:00-11:30", "13:00-17:00"],
+        centre_extra=f"closed_days = {[d.isoformat() for d in holidays]!r}".replace("'", '"'),
+        extra=kiosk_extra("preview:t"),
+    )
+    server = ServerProcess(cfg, port).start()
+    try:
+        out = ARTIFACTS / "kiosk" / "cli-screenshot-closed-day-800x480.png"
+        done = screenshot(cfg, out, "800x480")
+        assert done.returncode == 0, done.stderr
+        again = (today + timedelta(days=2)).strftime("%d/%m")
+        assert "start screen, closed day, tickets again from 07:00" in done.stdout, done.stdout
+        assert again in done.stdout
+        text = shot_words(out)
+        for expected in ("Hôm nay trung tâm nghỉ", "Hôm nay không lấy số", "lấy số từ 07:00"):
+            assert expected in text, text
+        assert "Ngoài giờ" not in text
+    finally:
+        server.stop()
 
 
 @pytest.mark.debian

@@ -145,6 +145,19 @@ def test_the_start_screen_says_closed_and_when_it_opens() -> None:
         "Vui lòng quay lại lấy số từ 13:00 hôm nay.",
     ]
     assert words.LOOKUP_BUTTON in lunch and not any(f.name in lunch for f in FIVE)
+    holiday = [
+        t.text
+        for t in paint(screens["start-closed-day"], (800, 480)).texts
+        if t.where == "start stopped"
+    ]
+    assert holiday == [
+        "Hôm nay trung tâm nghỉ.",
+        "Hôm nay không lấy số.",
+        "Vui lòng quay lại lấy số từ 07:00 thứ Năm, ngày 26/11.",
+    ]
+    assert [b.target for b in layout.buttons(screens["start-closed-day"], (800, 480))] == [
+        ("lookup",)
+    ]
     weekend = said(screens["start-closed-weekend"])
     assert "Hôm nay không làm việc." in weekend
     assert "Vui lòng quay lại lấy số từ 07:00 thứ Hai, ngày 30/11." in weekend

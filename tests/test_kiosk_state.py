@@ -210,6 +210,31 @@ def test_when_tickets_are_issued_again_in_words(opens_at: str, words: str) -> No
     assert s.opening.reopens == words
 
 
+def test_a_closed_day_is_known_from_the_servers_date_and_says_when_it_opens() -> None:
+    """The server lists its closed days (holidays): today among them is a closed day,
+    whose next opening skips them; another date, or an open answer, is not."""
+    holiday = {
+        **LUNCH,
+        "today": [],
+        "opens_at": "2026-11-30T07:00:00+07:00",
+        "closed_days": ["2026-11-27", "2026-12-24"],
+        "at": "2026-11-27T09:00:00+07:00",
+    }
+    s, _ = run(ready(), (st.Hours(holiday), 1.0))
+    assert s.closed and s.stopped and s.opening.closed_day
+    assert s.opening.reopens == "07:00 thứ Hai, ngày 30/11" and s.opening.today == ""
+    s, fx = run(s, (st.Tap(("field", "ho-tich")), 2.0))
+    assert fx == [] and s.screen is Screen.START
+    other = {**holiday, "closed_days": ["2026-11-26", "2026-12-24"]}
+    s, _ = run(s, (st.Hours(other), 3.0))
+    assert s.closed and not s.opening.closed_day  # an ordinary closed spell
+    for bad in ("2026-11-27", None, [27]):
+        s, _ = run(ready(), (st.Hours({**holiday, "closed_days": bad}), 1.0))
+        assert not s.opening.closed_day
+    s, _ = run(ready(), (st.Hours({**holiday, "open": True}), 1.0))
+    assert not s.closed and not s.opening.closed_day
+
+
 def test_malformed_hours_are_ignored() -> None:
     for bad in ({}, {"open": "yes"}, None, {"open": False, "today": ["25:00-26:00"], "at": 7}):
         s, _ = run(ready(), (st.Hours(bad), 1.0))  # type: ignore[arg-type]

@@ -6,12 +6,12 @@ check and the kiosk), the one module of ours the core imports: pure, stdlib only
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from counter_api.core.model import Conflict
-from sothutu.hours import EVERY_DAY, hours_text, is_open
+from sothutu.hours import EVERY_DAY, NO_DAYS, hours_text, is_open
 
 
 def business_date(now: datetime, tz: ZoneInfo) -> date:
@@ -30,8 +30,16 @@ def check_open(
     tz: ZoneInfo,
     windows: Sequence[tuple[int, int]],
     days: Sequence[int] = EVERY_DAY,
+    closed: Collection[date] = NO_DAYS,
 ) -> None:
-    """Raise 409 ``closed`` outside the opening windows or on a day without any."""
+    """Raise 409 ``closed`` outside the opening windows, on a day without any, or on
+    one of the centre's closed days (a holiday)."""
+    if business_date(now, tz) in closed:
+        raise Conflict(
+            "closed",
+            f"the centre is closed today, {business_date(now, tz).isoformat()} "
+            "(a holiday: [centre] closed_days)",
+        )
     if not is_open(now, tz, windows, days):
         when = hours_text(windows) or "the whole day"
         if set(days) < set(EVERY_DAY):

@@ -58,7 +58,8 @@ class BookingLink:
             "bookings_after": cursor,
             "setup": {
                 "days": list(c.centre.days),
-                "closed_days": list(c.booking.closed_days),
+                # no bookings on a day the centre is closed either
+                "closed_days": sorted({*c.booking.closed_days, *c.centre.closed_days}),
                 "booking": {
                     "early_minutes": c.booking.early_minutes,
                     "late_minutes": c.booking.late_minutes,
