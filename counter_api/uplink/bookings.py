@@ -51,6 +51,7 @@ class BookingLink:
 
     def contribute(self) -> dict[str, Any]:
         c = self.svc.config
+        today = self.svc.today().isoformat()
         with self.svc.store.read() as db:
             cursor = int(repo.get_meta(db, CURSOR) or 0)
         items, digest = self.catalogue()
@@ -58,8 +59,11 @@ class BookingLink:
             "bookings_after": cursor,
             "setup": {
                 "days": list(c.centre.days),
-                # no bookings on a day the centre is closed either
-                "closed_days": sorted({*c.booking.closed_days, *c.centre.closed_days}),
+                # no bookings on a day the centre is closed either; past days are of no
+                # use to the hub (and its limit on the list would be reached one year)
+                "closed_days": sorted(
+                    d for d in {*c.booking.closed_days, *c.centre.closed_days} if d >= today
+                ),
                 "booking": {
                     "early_minutes": c.booking.early_minutes,
                     "late_minutes": c.booking.late_minutes,
