@@ -47,11 +47,16 @@ def free_port() -> int:
 
 
 def centre_config(
-    folder: Path, port: int, hub_url: str, centre: str, token: str, booking_key: str
+    folder: Path, port: int, hub_url: str, centre: str, name: str, token: str, booking_key: str
 ) -> Path:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     head, _, _ = text.partition("\n[hub]\n")
     head = head.replace("port = 8080", f"port = {port}", 1)
+    # each centre under its own name (its pages, tickets and reports say it)
+    full = name.replace("PVHCC", "Phục vụ hành chính công")
+    head = head.replace(
+        'name = "Trung tâm Phục vụ hành chính công xã Cù Lao Dung"', f'name = "{full}"', 1
+    )
     # opening hours: the booking pages cut them into slots (none without hours)
     head = head.replace("\nhours = []\n", '\nhours = ["07:00-11:30", "13:00-17:00"]\n', 1)
     head = head.replace('database = "var/queue.db"', f'database = "{folder / "queue.db"}"')
@@ -143,7 +148,7 @@ def main() -> int:
             folder = work / cid
             folder.mkdir()
             port = free_port()
-            path = centre_config(folder, port, hub_url, cid, *keys[cid])
+            path = centre_config(folder, port, hub_url, cid, name, *keys[cid])
             print(f"demo-hub: simulating a day at {name} …", flush=True)
             simulate_day(path, now.date() - timedelta(days=1), tickets=tickets, seed=i + 1)
             hour = min(max(now.hour + now.minute / 60, 7.5), 23.9)
