@@ -170,6 +170,9 @@ def test_province_overview_sort_filter_and_live(site: Site, browser: Any) -> Non
     assert "Xã Cù Lao Dung" in text and "Trực tuyến" in text
     assert re.search(r"Mất kết nối từ \d\d:\d\d \d\d/\d\d", text)
     assert "Chưa kết nối" in text
+    # waiting times as Vietnamese readers write them, and no "P90" jargon
+    assert "90% chờ không quá (phút)" in text and "P90" not in text
+    assert re.search(r"\t\d+,\d\t", text) and not re.search(r"\t\d+\.\d\t", text)
     red = page.locator("#rows .printer-paper_out")
     assert red.count() == 1 and red.inner_text() == "Hết giấy"
     assert (

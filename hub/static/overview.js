@@ -29,7 +29,8 @@
     var t = Date.parse(iso);
     return isNaN(t) ? null : new Date(t + tzMinutes * 60000);
   }
-  function minutes(s) { return s == null ? "—" : (s / 60).toFixed(1); }
+  // minutes with one decimal, written as Vietnamese readers do: 62,1
+  function minutes(s) { return s == null ? "—" : (s / 60).toFixed(1).replace(".", ","); }
   function age(hours) {
     if (hours < 1) return "dưới 1 giờ trước";
     if (hours < 48) return Math.floor(hours) + " giờ trước";
