@@ -18,6 +18,7 @@ import json
 import logging
 from typing import Any
 
+from counter_api.core.day import business_date
 from counter_api.procedures.catalogue import VERSION, load_procedures
 from counter_api.service import CURSOR, QueueService
 from counter_api.store import repo
@@ -51,7 +52,8 @@ class BookingLink:
 
     def contribute(self) -> dict[str, Any]:
         c = self.svc.config
-        today = self.svc.today().isoformat()
+        # the clock's day, read only: the link's thread never rolls the day over
+        today = business_date(self.svc.clock.now(), self.svc.tz).isoformat()
         with self.svc.store.read() as db:
             cursor = int(repo.get_meta(db, CURSOR) or 0)
         items, digest = self.catalogue()
